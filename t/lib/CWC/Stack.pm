@@ -1,0 +1,363 @@
+package CWC::Stack;
+# The whole stack on loopback, for tests and for `make run`: Redis, the
+# site and admin FastCGI apps, one or more relays, and Caddy in front.
+#
+#   my $s = CWC::Stack->start(relays => 2);      # free ports, temp dir
+#   my $r = $s->get('/api/health');              # through Caddy (site)
+#   my $r = $s->get('/api/health', host => 'admin');
+#   $s->stop_component('redis'); $s->start_component('redis');
+#
+# Every process's stderr goes to DIR/logs/NAME.log; everything started is
+# stopped when the object goes away (or the test dies).
+use strict;
+use warnings;
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Path qw(make_path remove_tree);
+use File::Temp qw(tempdir);
+use HTTP::Tiny;
+use IO::Socket::INET;
+use JSON::PP;
+use POSIX qw(:sys_wait_h);
+use Time::HiRes qw(sleep time);
+
+our $ROOT = abs_path(dirname(__FILE__) . '/../../..');
+
+sub free_port {
+	my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0,
+				      Proto => 'tcp', ReuseAddr => 1) or die "no free port: $!";
+	my $p = $s->sockport;
+	close $s;
+	return $p;
+}
+
+sub port_open {
+	my ($port) = @_;
+	my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 1);
+	return $s ? (close($s), 1)[1] : 0;
+}
+
+sub start {
+	my ($class, %o) = @_;
+	my $dir = $o{dir} // tempdir('cwc-test-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{CWC_KEEP_TMP});
+	my $self = bless {
+		dir => $dir,
+		procs => {},
+		relays => $o{relays} // 1,
+		workers => $o{workers} // 2,
+		site_port => $o{site_port} // free_port(),
+		admin_port => $o{admin_port} // free_port(),
+		caddy_admin => $o{caddy_admin} // free_port(),
+		redis_port => $o{redis_port} // free_port(),
+		own_redis => !$o{redis_url},
+		env => $o{env} // {},
+		foreground => $o{foreground},
+	}, $class;
+	$self->{relay_ports} = $o{relay_ports} // [ map { free_port() } 1 .. $self->{relays} ];
+	$self->{relays} = @{ $self->{relay_ports} };
+	$self->{data_dir} = $o{data_dir} // "$dir/var";
+	$self->{redis_url} = $o{redis_url} // "redis://127.0.0.1:$self->{redis_port}/0";
+	make_path("$dir/logs", $self->{data_dir});
+	$self->start_component($_) for $self->components;
+	$self->wait_healthy;
+	return $self;
+}
+
+sub components {
+	my ($self) = @_;
+	return ($self->{own_redis} ? ('redis') : ()), 'site', 'admin',
+		(map { "relay$_" } 1 .. $self->{relays}),
+		(-x "$ROOT/bin/cwc-cron" ? ('mailer') : ()), 'caddy';
+}
+
+sub dir { $_[0]{dir} }
+sub data_dir { $_[0]{data_dir} }
+sub site_url { "http://localhost:$_[0]{site_port}" }
+sub admin_url { "http://localhost:$_[0]{admin_port}" }
+sub site_port { $_[0]{site_port} }
+sub admin_port { $_[0]{admin_port} }
+sub relay_port { $_[0]{relay_ports}[ ($_[1] // 1) - 1 ] }
+sub redis_url { $_[0]{redis_url} }
+sub socket_path { "$_[0]{dir}/$_[1].sock" }
+
+# The environment every program of the stack gets.
+sub app_env {
+	my ($self) = @_;
+	my $relays = join ' ', map { "127.0.0.1:$_" } @{ $self->{relay_ports} };
+	return (
+		CWC_ENV_FILE => '/dev/null',
+		CWC_DATA_DIR => $self->{data_dir},
+		REDIS_URL => $self->{redis_url},
+		NEXTAUTH_URL => $self->site_url,
+		CWC_ADMIN_URL => $self->admin_url,
+		WS_URL => 'ws://localhost:' . $self->{site_port} . '/ws',
+		CWC_WORKERS => $self->{workers},
+		LOG_LEVEL => 'info',
+		CWC_SITE_LISTEN => $self->socket_path('site'),
+		CWC_ADMIN_LISTEN => $self->socket_path('admin'),
+		CWC_SITE_PORT => $self->{site_port},
+		CWC_ADMIN_PORT => $self->{admin_port},
+		CWC_CADDY_ADMIN => "127.0.0.1:$self->{caddy_admin}",
+		CWC_CADDY_LOG_LEVEL => 'ERROR',
+		CWC_SITE_UPSTREAMS => 'unix/' . $self->socket_path('site'),
+		CWC_ADMIN_UPSTREAMS => 'unix/' . $self->socket_path('admin'),
+		CWC_RELAY_UPSTREAMS => $relays,
+		CWC_PUBLIC_DIR => "$ROOT/build/public",
+		XDG_DATA_HOME => "$self->{dir}/caddy-data",
+		XDG_CONFIG_HOME => "$self->{dir}/caddy-config",
+		%{ $self->{env} },
+	);
+}
+
+sub command_of {
+	my ($self, $name) = @_;
+	return ('redis-server', '--port', $self->{redis_port}, '--bind', '127.0.0.1',
+		'--save', '', '--appendonly', 'no', '--dir', $self->{dir}) if $name eq 'redis';
+	return ("$ROOT/bin/site") if $name eq 'site';
+	return ("$ROOT/bin/admin") if $name eq 'admin';
+	return ('caddy', 'run', '--config', "$ROOT/etc/Caddyfile.local", '--adapter', 'caddyfile')
+		if $name eq 'caddy';
+	return ("$ROOT/bin/ws-relay") if $name =~ /^relay\d+$/;
+	return ("$ROOT/bin/cwc-cron", 'outbox', '--follow') if $name eq 'mailer';
+	die "unknown component $name";
+}
+
+sub start_component {
+	my ($self, $name) = @_;
+	my %env = $self->app_env;
+	if ($name =~ /^relay(\d+)$/) {
+		$env{CWC_RELAY_LISTEN} = '127.0.0.1:' . $self->relay_port($1);
+	}
+	my @cmd = $self->command_of($name);
+	my $log = "$self->{dir}/logs/$name.log";
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0) {
+		setpgrp(0, 0) unless $self->{foreground};
+		@ENV{ keys %env } = values %env;
+		chdir $ROOT;
+		open STDIN, '<', '/dev/null';
+		unless ($self->{foreground}) {
+			open STDOUT, '>>', $log or die;
+			open STDERR, '>>', $log or die;
+		}
+		exec @cmd or POSIX::_exit(127);
+	}
+	$self->{procs}{$name} = $pid;
+	$self->wait_component($name);
+	return $pid;
+}
+
+sub wait_component {
+	my ($self, $name) = @_;
+	my $deadline = time + 20;
+	while (time < $deadline) {
+		my $pid = $self->{procs}{$name};
+		die "$name exited at start-up:\n" . $self->log_tail($name)
+			if waitpid($pid, WNOHANG) == $pid;
+		my $ok = $name eq 'redis' ? port_open($self->{redis_port})
+		       : $name =~ /^(site|admin)$/ ? -S $self->socket_path($name)
+		       : $name =~ /^relay(\d+)$/ ? port_open($self->relay_port($1))
+		       : $name eq 'mailer' ? 1
+		       : port_open($self->{site_port}) && port_open($self->{admin_port});
+		return 1 if $ok;
+		sleep 0.05;
+	}
+	die "$name did not start in 20 s:\n" . $self->log_tail($name);
+}
+
+sub wait_healthy {
+	my ($self, %o) = @_;
+	my $deadline = time + ($o{timeout} // 20);
+	while (time < $deadline) {
+		my $a = $self->get('/api/health');
+		my $b = $self->get('/api/health', host => 'admin');
+		return 1 if $a->{status} == 200 && $b->{status} == 200;
+		sleep 0.1;
+	}
+	die "stack not healthy:\n" . join '', map { $self->log_tail($_) } $self->components;
+}
+
+sub pid { $_[0]{procs}{ $_[1] } }
+
+# The pids of the children of a component's process (an app's workers).
+sub children {
+	my ($self, $name) = @_;
+	my $parent = $self->pid($name) or return ();
+	my @kids;
+	for my $stat (glob '/proc/[0-9]*/stat') {
+		open my $fh, '<', $stat or next;
+		my $line = <$fh> // next;
+		my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S+ (\d+)/ or next;
+		push @kids, $pid if $ppid == $parent;
+	}
+	return sort { $a <=> $b } @kids;
+}
+
+sub stop_component {
+	my ($self, $name, $sig) = @_;
+	my $pid = delete $self->{procs}{$name} or return;
+	kill $sig // 'TERM', $pid;
+	my $deadline = time + 15;
+	while (time < $deadline) {
+		return 1 if waitpid($pid, WNOHANG) == $pid;
+		sleep 0.05;
+	}
+	kill 'KILL', $pid;
+	waitpid($pid, 0);
+	return 0;
+}
+
+sub log_tail {
+	my ($self, $name, $lines) = @_;
+	my $file = "$self->{dir}/logs/$name.log";
+	open my $fh, '<', $file or return "($name: no log)\n";
+	my @l = <$fh>;
+	$lines //= 15;
+	@l = @l[-$lines .. -1] if @l > $lines;
+	return "--- $name\n" . join '', @l;
+}
+
+sub log_text {
+	my ($self, $name) = @_;
+	open my $fh, '<', "$self->{dir}/logs/$name.log" or return '';
+	local $/;
+	return <$fh>;
+}
+
+# HTTP through Caddy. Returns HTTP::Tiny's hash plus `json` when the body
+# is JSON. Options: host => 'admin', headers => {}, json => $data, body.
+sub request {
+	my ($self, $method, $path, %o) = @_;
+	my $base = ($o{host} // 'site') eq 'admin' ? $self->admin_url : $self->site_url;
+	my %h = %{ $o{headers} // {} };
+	if (my $sess = $o{session}) {
+		$h{Cookie} = $sess->{cookie};
+		$base = ($o{host} // $sess->{host}) eq 'admin' ? $self->admin_url : $self->site_url;
+		$h{Origin} //= $base if $method ne 'GET' && $method ne 'HEAD';
+	}
+	my %args = (headers => \%h);
+	if (exists $o{json}) {
+		$h{'Content-Type'} //= 'application/json';
+		$args{content} = ref $o{json} ? encode_json($o{json}) : $o{json};
+	} elsif (defined $o{body}) {
+		$args{content} = $o{body};
+	}
+	my $ua = $self->{ua} //= HTTP::Tiny->new(timeout => 30, max_redirect => 0);
+	my $r = $ua->request($method, $base . $path, \%args);
+	if (($r->{headers}{'content-type'} // '') =~ m{application/json} && length $r->{content}) {
+		$r->{json} = eval { decode_json($r->{content}) };
+	}
+	return $r;
+}
+
+# Runs bin/cwc-ctl with the stack's configuration; returns (exit code,
+# output). `stdin` feeds it (passwords).
+sub ctl {
+	my ($self, @args) = @_;
+	my $stdin = ref $args[-1] eq 'HASH' ? pop(@args)->{stdin} : undef;
+	my %env = $self->app_env;
+	local @ENV{ keys %env } = values %env;
+	my $cmd = join ' ', map { quotemeta } "$ROOT/bin/cwc-ctl", @args;
+	my $out;
+	if (defined $stdin) {
+		require File::Temp;
+		my ($fh, $file) = File::Temp::tempfile();
+		print $fh $stdin;
+		close $fh;
+		$out = `$cmd < $file 2>&1`;
+		unlink $file;
+	} else {
+		$out = `$cmd < /dev/null 2>&1`;
+	}
+	return ($? >> 8, $out);
+}
+
+# The demo accounts of `cwc-ctl seed` (admin, staff, client), once.
+sub seed {
+	my ($self) = @_;
+	return if $self->{seeded}++;
+	my ($rc, $out) = $self->ctl('seed');
+	die "cwc-ctl seed failed: $out" if $rc;
+}
+
+our %DEMO = (
+	admin => ['admin@coworkingcafe.local', 'cafe-admin-2026'],
+	staff => ['staff@coworkingcafe.local', 'cafe-staff-2026'],
+	client => ['client@coworkingcafe.local', 'cafe-client-2026'],
+);
+
+# Logs in (on `host`, site by default) and returns a session: a hash
+# {cookie => 'cwc_session=…', user => {...}} usable as
+# $s->get($path, session => $session).
+sub login {
+	my ($self, $email, $password, %o) = @_;
+	if (!defined $password && $DEMO{$email}) {
+		$self->seed;
+		($email, $password) = @{ $DEMO{$email} };
+	}
+	my $r = $self->post('/api/auth/login', host => $o{host},
+			    json => { email => $email, password => $password });
+	die "login $email: $r->{status} $r->{content}" unless $r->{status} == 200;
+	my $sc = $r->{headers}{'set-cookie'};
+	$sc = join ';', @$sc if ref $sc;
+	my ($cookie) = $sc =~ /(cwc_session=[0-9a-f]+)/ or die "no session cookie";
+	return { cookie => $cookie, user => $r->{json}{user}, host => $o{host} // 'site' };
+}
+
+# The mails the file transport wrote, oldest first (paths).
+sub mails {
+	my ($self) = @_;
+	return sort glob "$self->{data_dir}/mail/*.eml";
+}
+
+# Waits for a mail to `to` whose text matches `re`; returns its text.
+sub wait_mail {
+	my ($self, $to, $re, $secs) = @_;
+	my $deadline = time + ($secs // 15);
+	while (time < $deadline) {
+		for my $f (reverse $self->mails) {
+			open my $fh, '<', $f or next;
+			my $text = do { local $/; <$fh> };
+			# quoted-printable soft breaks and =3D
+			(my $plain = $text) =~ s/=\r?\n//g;
+			$plain =~ s/=3D/=/g;
+			return $plain if $plain =~ /^To:.*\Q$to\E/mi && $plain =~ $re;
+		}
+		sleep 0.1;
+	}
+	die "no mail to $to matching $re";
+}
+
+# Registers and activates a client account; returns its session.
+sub new_client {
+	my ($self, $email, %o) = @_;
+	my $password = $o{password} // 'client-password-1';
+	my $r = $self->post('/api/auth/register', json => {
+		email => $email, password => $password, givenName => $o{givenName} // 'Test',
+		username => $o{username} // 'test', phone => '0600000000', newsletter => JSON::PP::false() });
+	die "register $email: $r->{status} $r->{content}" unless $r->{status} == 201;
+	my $mail = $self->wait_mail($email, qr/token=([0-9a-f]{64})/);
+	my ($token) = $mail =~ /token=([0-9a-f]{64})/;
+	$r = $self->post('/api/auth/activate-account', json => { token => $token });
+	die "activate $email: $r->{status} $r->{content}" unless $r->{status} == 200;
+	return $self->login($email, $password);
+}
+
+sub get { my $s = shift; $s->request('GET', @_) }
+sub post { my $s = shift; $s->request('POST', @_) }
+
+sub stop {
+	my ($self) = @_;
+	# Caddy first, then the apps, Redis last.
+	for my $name (reverse $self->components) {
+		$self->stop_component($name);
+	}
+}
+
+sub DESTROY {
+	my ($self) = @_;
+	local ($?, $!, $@);
+	$self->stop if $self->{procs} && %{ $self->{procs} };
+}
+
+1;
