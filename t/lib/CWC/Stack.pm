@@ -17,7 +17,9 @@ use File::Path qw(make_path remove_tree);
 use File::Temp qw(tempdir);
 use HTTP::Tiny;
 use IO::Socket::INET;
+use Encode ();
 use JSON::PP;
+use MIME::QuotedPrint ();
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(sleep time);
 
@@ -318,9 +320,7 @@ sub wait_mail {
 		for my $f (reverse $self->mails) {
 			open my $fh, '<', $f or next;
 			my $text = do { local $/; <$fh> };
-			# quoted-printable soft breaks and =3D
-			(my $plain = $text) =~ s/=\r?\n//g;
-			$plain =~ s/=3D/=/g;
+			my $plain = Encode::decode('UTF-8', MIME::QuotedPrint::decode_qp($text));
 			return $plain if $plain =~ /^To:.*\Q$to\E/mi && $plain =~ $re;
 		}
 		sleep 0.1;

@@ -1,0 +1,401 @@
+/*
+ * cwc-cron — the café's scheduled jobs (SPEC §7, §10): `cwc-cron JOB [ARGS]`.
+ *
+ * Each job is one entry of `jobs` below: a name, its arguments, a line of
+ * help, the service name its log lines carry, and the function that runs
+ * it. Jobs read the apps' configuration, are idempotent and safe to run
+ * twice at once (cron may overlap a slow run). Exit status: 0 done, 1 the
+ * job failed (the reason is logged), 2 bad usage.
+ *
+ * `outbox` is the mail sender: one pass over the due mails, or with
+ * --follow the mailer daemon (polls every CWC_MAIL_POLL_MS, 1000; SIGTERM
+ * or SIGINT stop it after the mail in progress; SIGHUP reloads the
+ * configuration and the transport).
+ */
+#include "config.h"
+#include "log.h"
+#include "mail.h"
+#include "mail_templates.h"
+#include "mail_transport.h"
+#include "outbox.h"
+#include "store.h"
+#include "worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct job {
+	const char *name;
+	const char *args;       /* synopsis of the arguments, for usage */
+	const char *help;
+	const char *service;    /* the "service" of its log lines */
+	int (*run)(int argc, char **argv);   /* argv[0] is the job's name */
+};
+
+static int job_outbox(int argc, char **argv);
+static int job_outbox_list(int argc, char **argv);
+static int job_outbox_retry(int argc, char **argv);
+static int job_mail_test(int argc, char **argv);
+
+static const struct job jobs[] = {
+	{ "outbox", "[--follow]",
+	  "send the mails that are due; --follow: keep running (the mailer)",
+	  "mailer", job_outbox },
+	{ "outbox-list", "[pending|sending|sent|failed] [--full]",
+	  "print the outbox as JSON lines (bodies with --full)",
+	  "cwc-cron", job_outbox_list },
+	{ "outbox-retry", "[ID]",
+	  "put failed mails (or the one with this id) back in the queue",
+	  "cwc-cron", job_outbox_retry },
+	{ "mail-test", "TO [TEMPLATE [KEY=VALUE...]] | --list",
+	  "queue a test mail (or any template, for a preview) to TO",
+	  "cwc-cron", job_mail_test },
+	/* SPEC §7 jobs to come: expire-holds, place-holds, reminders,
+	 * attendance, daily-report; §10: backup (bin/cwc-backup). */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: cwc-cron JOB [ARGS]\n\njobs:\n");
+	for (size_t i = 0; i < sizeof jobs / sizeof *jobs; i++)
+		fprintf(f, "  %-13s %s\n  %-13s   %s\n", jobs[i].name, jobs[i].args,
+			"", jobs[i].help);
+}
+
+static int job_usage(const char *name)
+{
+	for (size_t i = 0; i < sizeof jobs / sizeof *jobs; i++)
+		if (strcmp(jobs[i].name, name) == 0)
+			fprintf(stderr, "usage: cwc-cron %s %s\n", name, jobs[i].args);
+	return 2;
+}
+
+/* ---- outbox ------------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+static void set_handler(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);   /* no SA_RESTART: a signal cuts the sleep short */
+	sigaction(sig, &sa, NULL);
+}
+
+/* Sleeps `ms`, or less when a signal arrives. */
+static void pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	if (!stop_requested && !reload_requested)
+		nanosleep(&ts, NULL);
+}
+
+static void log_stats(const struct outbox_stats *s, const char *when)
+{
+	if (s->sent || s->retried || s->failed)
+		log_info("outbox %s: %d sent, %d to retry, %d failed", when,
+			 s->sent, s->retried, s->failed);
+}
+
+/* CWC_MAIL_POLL_MS, 50 ms to 1 min; 1 s otherwise. */
+static long poll_ms(void)
+{
+	long v = atol(cfg_get("CWC_MAIL_POLL_MS", "1000"));
+
+	return v >= 50 && v <= 60000 ? v : 1000;
+}
+
+static mail_transport_t *open_transport(void)
+{
+	char err[256];
+	mail_transport_t *t = mail_transport_open(err, sizeof err);
+
+	if (!t)
+		log_error("mail transport: %s", err);
+	else
+		log_info("mail transport: %s (%s)", mail_transport_name(t),
+			 mail_transport_target(t));
+	return t;
+}
+
+/* SIGHUP: the configuration again, then a transport built from it. */
+static void reload(mail_transport_t **t, struct outbox_opts *o, long *poll)
+{
+	char err[256];
+	struct outbox_opts no;
+
+	reload_requested = 0;
+	if (!cfg_load(err, sizeof err)) {
+		log_error("reload refused, keeping the running configuration: %s", err);
+		return;
+	}
+	log_init("mailer", cfg->log_level);
+	if (outbox_opts_load(&no, err, sizeof err))
+		*o = no;
+	else
+		log_error("reload: %s (keeping the previous value)", err);
+	*poll = poll_ms();
+	mail_transport_t *nt = open_transport();
+	if (nt) {
+		mail_transport_close(*t);
+		*t = nt;
+	}
+	worker_close();   /* the store is opened again, maybe elsewhere */
+	log_info("configuration reloaded");
+}
+
+static int job_outbox(int argc, char **argv)
+{
+	struct outbox_opts o;
+	struct outbox_stats total = { 0 };
+	store_error_t e = { 0 };
+	mail_transport_t *t;
+	bool follow = false, indexed = false;
+	long poll, retry_ms = 1000;
+	char err[256];
+	int rc = 0;
+
+	if (argc == 2 && strcmp(argv[1], "--follow") == 0)
+		follow = true;
+	else if (argc != 1)
+		return job_usage(argv[0]);
+	if (!outbox_opts_load(&o, err, sizeof err)) {
+		log_error("%s", err);
+		return 1;
+	}
+	poll = poll_ms();
+	if (o.lock_seconds <= 20)
+		log_warn("CWC_MAIL_LOCK_SECONDS=%d is not longer than a delivery may "
+			 "take (20 s): two senders could deliver the same mail",
+			 o.lock_seconds);
+	if (!(t = open_transport()))
+		return 1;
+
+	if (!follow) {
+		store_t *st = worker_store(&e);
+		if (!st) {
+			rc = 1;
+		} else {
+			if (!outbox_ensure_indexes(st, &e))
+				log_warn("outbox index: %s", e.message);
+			if (!outbox_run(st, t, &o, NULL, &total, &e)) {
+				log_error("outbox: %s", e.message);
+				rc = 1;
+			}
+		}
+		log_stats(&total, "pass");
+		mail_transport_close(t);
+		return rc;
+	}
+
+	set_handler(SIGTERM, on_signal);
+	set_handler(SIGINT, on_signal);
+	set_handler(SIGHUP, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("mailer started (poll %ld ms, backoff %d s, %d attempts, lock %d s)",
+		 poll, o.backoff_seconds, o.max_attempts, o.lock_seconds);
+	while (!stop_requested) {
+		struct outbox_stats pass = { 0 };
+		if (reload_requested) {
+			reload(&t, &o, &poll);
+			indexed = false;
+		}
+		store_t *st = worker_store(&e);
+		if (st && !indexed) {
+			indexed = outbox_ensure_indexes(st, &e);
+			if (!indexed)
+				log_warn("outbox index: %s", e.message);
+		}
+		if (!st || !outbox_run(st, t, &o, &stop_requested, &pass, &e)) {
+			if (st)
+				log_error("outbox: %s", e.message);
+			worker_close();    /* opened again on the next round */
+			pause_ms(retry_ms);
+			retry_ms = retry_ms < 30000 ? retry_ms * 2 : 30000;
+			continue;
+		}
+		retry_ms = 1000;
+		total.sent += pass.sent;
+		total.retried += pass.retried;
+		total.failed += pass.failed;
+		pause_ms(poll);
+	}
+	log_info("mailer stopping: %d sent, %d to retry, %d failed since start",
+		 total.sent, total.retried, total.failed);
+	mail_transport_close(t);
+	return 0;
+}
+
+/* ---- outbox-list, outbox-retry ----------------------------------------- */
+
+static int job_outbox_list(int argc, char **argv)
+{
+	static const char *const states[] = { "pending", "sending", "sent", "failed" };
+	bson_t filter = BSON_INITIALIZER, sort = BSON_INITIALIZER, proj = BSON_INITIALIZER;
+	store_find_opts_t fo = { .sort = &sort };
+	store_error_t e = { 0 };
+	store_cursor_t *cur;
+	const bson_t *doc;
+	bool full = false;
+	int rc = 0;
+
+	for (int i = 1; i < argc; i++) {
+		bool known = false;
+		for (size_t s = 0; s < 4; s++)
+			if (strcmp(argv[i], states[s]) == 0 && !bson_has_field(&filter, "status")) {
+				BSON_APPEND_UTF8(&filter, "status", argv[i]);
+				known = true;
+			}
+		if (strcmp(argv[i], "--full") == 0)
+			full = known = true;
+		if (!known) {
+			bson_destroy(&filter);
+			bson_destroy(&sort);
+			bson_destroy(&proj);
+			return job_usage(argv[0]);
+		}
+	}
+	BSON_APPEND_INT32(&sort, "createdAt", 1);
+	if (!full) {
+		BSON_APPEND_INT32(&proj, "html", 0);
+		BSON_APPEND_INT32(&proj, "text", 0);
+		fo.projection = &proj;
+	}
+	store_t *st = worker_store(&e);
+	cur = st ? store_find(st, OUTBOX_COLLECTION, &filter, &fo, &e) : NULL;
+	if (!cur) {
+		rc = 1;
+		if (st)
+			log_error("outbox-list: %s", e.message);
+	} else {
+		while (store_cursor_next(cur, &doc)) {
+			char *json = bson_as_relaxed_extended_json(doc, NULL);
+			printf("%s\n", json);
+			bson_free(json);
+		}
+		if (store_cursor_error(cur, &e)) {
+			log_error("outbox-list: %s", e.message);
+			rc = 1;
+		}
+		store_cursor_destroy(cur);
+	}
+	bson_destroy(&filter);
+	bson_destroy(&sort);
+	bson_destroy(&proj);
+	return rc;
+}
+
+static int job_outbox_retry(int argc, char **argv)
+{
+	store_error_t e = { 0 };
+	int64_t n;
+
+	if (argc > 2)
+		return job_usage(argv[0]);
+	store_t *st = worker_store(&e);
+	if (!st)
+		return 1;
+	if (!outbox_requeue_failed(st, argc == 2 ? argv[1] : NULL, &n, &e)) {
+		log_error("outbox-retry: %s", e.message);
+		return 1;
+	}
+	printf("%lld mail%s back in the queue\n", (long long)n, n == 1 ? "" : "s");
+	return 0;
+}
+
+/* ---- mail-test ------------------------------------------------------------ */
+
+static int job_mail_test(int argc, char **argv)
+{
+	struct mail_var vars[32];
+	size_t n = 0;
+	store_error_t e = { 0 };
+	const char *template_name = "test";
+	char host[128] = "?", note[200];
+
+	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+		const struct mail_template *t;
+		for (size_t i = 0; (t = mail_template_at(i)); i++)
+			printf("%-20s %s\n", t->name, t->subject);
+		return 0;
+	}
+	if (argc < 2 || argc > 3 + (int)(sizeof vars / sizeof *vars) - 1)
+		return job_usage(argv[0]);
+	if (argc >= 3)
+		template_name = argv[2];
+	for (int i = 3; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		if (!eq || eq == argv[i]) {
+			fprintf(stderr, "cwc-cron mail-test: \"%s\" is not KEY=VALUE\n", argv[i]);
+			return 2;
+		}
+		*eq = '\0';
+		vars[n++] = (struct mail_var){ argv[i], eq + 1 };
+	}
+	if (strcmp(template_name, "test") == 0) {
+		gethostname(host, sizeof host - 1);
+		snprintf(note, sizeof note, "cwc-cron mail-test sur %s", host);
+		vars[n++] = (struct mail_var){ "note", note };
+	}
+	store_t *st = worker_store(&e);
+	if (!st)
+		return 1;
+	if (!mail_enqueue(st, template_name, argv[1], vars, n, &e)) {
+		fprintf(stderr, "cwc-cron mail-test: %s\n", e.message);
+		return e.code == STORE_ERR_BAD_VALUE ? 2 : 1;
+	}
+	printf("queued \"%s\" for %s\n", template_name, argv[1]);
+	return 0;
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+	const struct job *job = NULL;
+	char err[512];
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof jobs / sizeof *jobs; i++)
+		if (strcmp(jobs[i].name, argv[1]) == 0)
+			job = &jobs[i];
+	if (!job) {
+		fprintf(stderr, "cwc-cron: unknown job \"%s\"\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	if (!cfg_load(err, sizeof err)) {
+		fprintf(stderr, "cwc-cron: %s\n", err);
+		return 1;
+	}
+	log_init(job->service, cfg->log_level);
+	rc = job->run(argc - 1, argv + 1);
+	worker_close();
+	cfg_free();
+	return rc;
+}
