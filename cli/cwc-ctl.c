@@ -1,0 +1,538 @@
+/*
+ * cwc-ctl — accounts and roles from the command line (SPEC §4, §10):
+ * `cwc-ctl COMMAND [ARGS]`, reading the apps' configuration (cfg_load)
+ * and their store.
+ *
+ * Passwords are never arguments (they would show in `ps` and shell
+ * history): they are read from stdin when it is not a terminal (one line),
+ * else prompted twice without echo.
+ *
+ * Exit status: 0 done, 1 failed (the reason on stderr), 2 bad usage.
+ */
+#include "account.h"
+#include "auth.h"
+#include "config.h"
+#include "log.h"
+#include "password.h"
+#include "route.h"
+#include "store.h"
+#include "worker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+struct command {
+	const char *name;
+	const char *args;
+	const char *help;
+	int (*run)(store_t *st, int argc, char **argv);   /* argv[0]: the command */
+};
+
+static int cmd_create_admin(store_t *st, int argc, char **argv);
+static int cmd_reset_password(store_t *st, int argc, char **argv);
+static int cmd_set_role(store_t *st, int argc, char **argv);
+static int cmd_show_user(store_t *st, int argc, char **argv);
+static int cmd_import_admins(store_t *st, int argc, char **argv);
+static int cmd_seed(store_t *st, int argc, char **argv);
+static int cmd_ensure_indexes(store_t *st, int argc, char **argv);
+
+static const struct command commands[] = {
+	{ "create-admin", "EMAIL [--role SLUG] [--name GIVEN_NAME]",
+	  "create an active back-office account (role admin unless --role)",
+	  cmd_create_admin },
+	{ "reset-password", "EMAIL",
+	  "set a new password and end every session of the account",
+	  cmd_reset_password },
+	{ "set-role", "EMAIL ROLE", "give the account a role: dev, admin, staff, client",
+	  cmd_set_role },
+	{ "show-user", "EMAIL",
+	  "print the account as JSON (role, state, password scheme; no secrets)",
+	  cmd_show_user },
+	{ "import-admins", "[--file FILE]",
+	  "move the legacy `admins` collection (or a mongoexport JSON-lines FILE of it) into users",
+	  cmd_import_admins },
+	{ "seed", "", "create the system roles and the demo accounts (idempotent)",
+	  cmd_seed },
+	{ "ensure-indexes", "", "create the store's declared indexes (idempotent)",
+	  cmd_ensure_indexes },
+};
+
+static const struct command *current_cmd;
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: cwc-ctl COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(f, "  %s %s\n      %s\n", commands[i].name, commands[i].args,
+			commands[i].help);
+	fprintf(f, "\nPasswords are read from stdin when it is not a terminal, "
+		"else prompted for.\n");
+}
+
+static int cmd_usage(void)
+{
+	fprintf(stderr, "usage: cwc-ctl %s %s\n", current_cmd->name, current_cmd->args);
+	return 2;
+}
+
+static int fail_account(const char *what, const struct account_error *e)
+{
+	fprintf(stderr, "cwc-ctl: %s: %s\n", what, e->message);
+	return 1;
+}
+
+static int fail_store(const char *what, const store_error_t *se)
+{
+	fprintf(stderr, "cwc-ctl: %s: %s\n", what, se->message);
+	return 1;
+}
+
+/* ---- password input -------------------------------------------------- */
+
+static bool read_line(FILE *in, char *out, size_t outlen, size_t *len)
+{
+	size_t n;
+
+	if (!fgets(out, (int)outlen, in))
+		return false;
+	n = strlen(out);
+	if (n && out[n - 1] == '\n')
+		out[--n] = '\0';
+	else if (!feof(in))
+		return false;   /* longer than the buffer */
+	if (n && out[n - 1] == '\r')
+		out[--n] = '\0';
+	*len = n;
+	return true;
+}
+
+static bool prompt(FILE *tty, const char *label, char *out, size_t outlen, size_t *len)
+{
+	struct termios old, quiet;
+	bool ok, echo_off;
+
+	fprintf(stderr, "%s", label);
+	fflush(stderr);
+	echo_off = tcgetattr(fileno(tty), &old) == 0;
+	if (echo_off) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	}
+	ok = read_line(tty, out, outlen, len);
+	if (echo_off)
+		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fprintf(stderr, "\n");
+	return ok;
+}
+
+/* The new password: a line of stdin, or typed twice at the terminal. */
+static bool read_password(char *out, size_t outlen, size_t *len)
+{
+	struct account_error e;
+	char again[PASSWORD_MAX_BYTES + 2];
+	size_t again_len;
+	bool ok;
+
+	if (!isatty(STDIN_FILENO)) {
+		if (!read_line(stdin, out, outlen, len)) {
+			fprintf(stderr, "cwc-ctl: no password on stdin (or longer than %d bytes)\n",
+				PASSWORD_MAX_BYTES);
+			return false;
+		}
+	} else {
+		if (!prompt(stdin, "New password: ", out, outlen, len) ||
+		    !prompt(stdin, "Again: ", again, sizeof again, &again_len)) {
+			fprintf(stderr, "cwc-ctl: no password\n");
+			return false;
+		}
+		ok = again_len == *len && memcmp(again, out, *len) == 0;
+		explicit_bzero(again, sizeof again);
+		if (!ok) {
+			fprintf(stderr, "cwc-ctl: the two passwords differ\n");
+			return false;
+		}
+	}
+	if (!account_check_password(out, *len, "password", &e)) {
+		fprintf(stderr, "cwc-ctl: %s\n", e.message);
+		return false;
+	}
+	return true;
+}
+
+/* ---- commands -------------------------------------------------------- */
+
+static bool find_user(store_t *st, const char *email_in, bson_t *user, int *rc)
+{
+	char email[ACCOUNT_EMAIL_MAX + 1];
+	store_error_t se = { 0 };
+	bool found = false;
+
+	if (!account_email_normalise(email_in, strlen(email_in), email, sizeof email)) {
+		fprintf(stderr, "cwc-ctl: \"%s\" is not a valid email address\n", email_in);
+		*rc = 1;
+		return false;
+	}
+	if (!account_find_by_email(st, email, user, &found, &se)) {
+		*rc = fail_store("find the account", &se);
+		return false;
+	}
+	if (!found) {
+		fprintf(stderr, "cwc-ctl: no account with the email %s\n", email);
+		*rc = 1;
+		return false;
+	}
+	return true;
+}
+
+static int cmd_create_admin(store_t *st, int argc, char **argv)
+{
+	const char *email = NULL, *slug = "admin", *name = NULL;
+	char pw[PASSWORD_MAX_BYTES + 2];
+	size_t len;
+	struct account_error e;
+	bson_oid_t id;
+	char hex[25];
+	int rc = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
+			slug = argv[++i];
+		else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+			name = argv[++i];
+		else if (argv[i][0] != '-' && !email)
+			email = argv[i];
+		else
+			return cmd_usage();
+	}
+	if (!email)
+		return cmd_usage();
+	if (account_role_from_slug(slug) == ROLE_PUBLIC) {
+		fprintf(stderr, "cwc-ctl: unknown role \"%s\" (dev, admin, staff, client)\n", slug);
+		return 2;
+	}
+	if (!read_password(pw, sizeof pw, &len))
+		goto done;
+	if (!account_create_active(st, email, pw, len, slug, name, account_now_ms(), &id, &e)) {
+		rc = fail_account(email, &e);
+		goto done;
+	}
+	bson_oid_to_string(&id, hex);
+	printf("created %s (%s), role %s\n", email, hex, slug);
+	rc = 0;
+done:
+	explicit_bzero(pw, sizeof pw);
+	return rc;
+}
+
+static int cmd_reset_password(store_t *st, int argc, char **argv)
+{
+	bson_t user = BSON_INITIALIZER;
+	char pw[PASSWORD_MAX_BYTES + 2];
+	size_t len;
+	struct account_error e;
+	store_error_t se = { 0 };
+	bson_oid_t id;
+	int rc = 1;
+
+	if (argc != 2)
+		return cmd_usage();
+	if (!find_user(st, argv[1], &user, &rc) || !account_id(&user, &id))
+		goto done;
+	if (!read_password(pw, sizeof pw, &len)) {
+		rc = 1;
+		goto done;
+	}
+	if (!account_set_password(st, &id, pw, len, account_now_ms(), &e)) {
+		rc = fail_account(argv[1], &e);
+		goto done;
+	}
+	if (!auth_sessions_end(st, &id, NULL, &se)) {
+		rc = fail_store("end the sessions", &se);
+		goto done;
+	}
+	printf("password changed for %s; its sessions are ended\n", account_str(&user, "email"));
+	rc = 0;
+done:
+	explicit_bzero(pw, sizeof pw);
+	bson_destroy(&user);
+	return rc;
+}
+
+static int cmd_set_role(store_t *st, int argc, char **argv)
+{
+	bson_t user = BSON_INITIALIZER;
+	store_error_t se = { 0 };
+	bson_oid_t id, role_id;
+	bson_t *filter = NULL, *update = NULL;
+	bool found = false;
+	int rc = 1;
+
+	if (argc != 3)
+		return cmd_usage();
+	if (account_role_from_slug(argv[2]) == ROLE_PUBLIC) {
+		fprintf(stderr, "cwc-ctl: unknown role \"%s\" (dev, admin, staff, client)\n", argv[2]);
+		return 2;
+	}
+	if (!find_user(st, argv[1], &user, &rc) || !account_id(&user, &id))
+		goto done;
+	rc = 1;
+	if (!account_role_id(st, argv[2], account_now_ms(), &role_id, &found, &se) || !found) {
+		rc = fail_store("find the role", &se);
+		goto done;
+	}
+	filter = BCON_NEW("_id", BCON_OID(&id));
+	update = BCON_NEW("$set", "{", "role", BCON_OID(&role_id),
+			  "updatedAt", BCON_DATE_TIME(account_now_ms()), "}");
+	if (!store_update_one(st, "users", filter, update, false, NULL, &se)) {
+		rc = fail_store("set the role", &se);
+		goto done;
+	}
+	printf("%s is now %s\n", account_str(&user, "email"), argv[2]);
+	rc = 0;
+done:
+	bson_destroy(&user);
+	if (filter)
+		bson_destroy(filter);
+	if (update)
+		bson_destroy(update);
+	return rc;
+}
+
+static int cmd_show_user(store_t *st, int argc, char **argv)
+{
+	bson_t user = BSON_INITIALIZER;
+	store_error_t se = { 0 };
+	json_object *o;
+	bson_iter_t it;
+	int role, rc = 1;
+
+	if (argc != 2)
+		return cmd_usage();
+	if (!find_user(st, argv[1], &user, &rc))
+		goto done;
+	if (!account_user_role(st, &user, &role, &se)) {
+		rc = fail_store("find the role", &se);
+		goto done;
+	}
+	o = account_profile_json(&user, role);
+	json_object_object_add(o, "pendingActivation",
+			       json_object_new_boolean(account_is_pending(&user)));
+	json_object_object_add(o, "passwordScheme", json_object_new_string(
+		password_scheme_name(password_scheme(account_str(&user, "password")))));
+	json_object_object_add(o, "hasDashboardPin", json_object_new_boolean(
+		bson_iter_init_find(&it, &user, "dashboardPin")));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	rc = 0;
+done:
+	bson_destroy(&user);
+	return rc;
+}
+
+struct import_tally {
+	int imported, existing, invalid;
+};
+
+static bool import_one(store_t *st, const bson_t *doc, struct import_tally *t)
+{
+	enum account_import_outcome out;
+	store_error_t se = { 0 };
+
+	if (!account_import_admin(st, doc, account_now_ms(), &out, &se)) {
+		fail_store("import", &se);
+		return false;
+	}
+	if (out == ACCOUNT_IMPORTED)
+		t->imported++;
+	else if (out == ACCOUNT_ALREADY_THERE)
+		t->existing++;
+	else
+		t->invalid++;
+	return true;
+}
+
+/* Documents of a mongoexport file: one Extended JSON document per line. */
+static bool import_file(store_t *st, const char *path, struct import_tally *t)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0;
+	bool ok = true;
+
+	if (!f) {
+		fprintf(stderr, "cwc-ctl: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	while (ok && (n = getline(&line, &cap, f)) >= 0) {
+		bson_t doc;
+		bson_error_t be;
+		lineno++;
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' ||
+			     line[n - 1] == ' '))
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		if (!bson_init_from_json(&doc, line, n, &be)) {
+			fprintf(stderr, "cwc-ctl: %s:%ld: not a JSON document: %s\n",
+				path, lineno, be.message);
+			ok = false;
+			break;
+		}
+		ok = import_one(st, &doc, t);
+		bson_destroy(&doc);
+	}
+	free(line);
+	fclose(f);
+	return ok;
+}
+
+/* The `admins` collection, read whole first (it is small) so that no
+ * cursor is open while users are written. */
+static bool import_collection(store_t *st, struct import_tally *t)
+{
+	store_error_t se = { 0 };
+	store_cursor_t *cur = store_find(st, "admins", NULL, NULL, &se);
+	bson_t **docs = NULL;
+	size_t n = 0;
+	const bson_t *doc;
+	bool ok = true;
+
+	if (!cur)
+		return fail_store("read admins", &se) == 0;
+	while (store_cursor_next(cur, &doc)) {
+		bson_t **grown = realloc(docs, (n + 1) * sizeof *docs);
+		if (!grown)
+			abort();
+		docs = grown;
+		docs[n++] = bson_copy(doc);
+	}
+	if (store_cursor_error(cur, &se)) {
+		fail_store("read admins", &se);
+		ok = false;
+	}
+	store_cursor_destroy(cur);
+	for (size_t i = 0; ok && i < n; i++)
+		ok = import_one(st, docs[i], t);
+	for (size_t i = 0; i < n; i++)
+		bson_destroy(docs[i]);
+	free(docs);
+	return ok;
+}
+
+static int cmd_import_admins(store_t *st, int argc, char **argv)
+{
+	struct import_tally t = { 0 };
+	bool ok;
+
+	if (argc == 3 && strcmp(argv[1], "--file") == 0)
+		ok = import_file(st, argv[2], &t);
+	else if (argc == 1)
+		ok = import_collection(st, &t);
+	else
+		return cmd_usage();
+	printf("imported %d, already there %d, skipped (invalid) %d\n",
+	       t.imported, t.existing, t.invalid);
+	return ok ? 0 : 1;
+}
+
+static int cmd_seed(store_t *st, int argc, char **argv)
+{
+	static const struct {
+		const char *slug, *env_email, *env_password, *email, *password, *name;
+	} demo[] = {
+		{ "admin", "CWC_DEMO_ADMIN_EMAIL", "CWC_DEMO_ADMIN_PASSWORD",
+		  "admin@coworkingcafe.local", "cafe-admin-2026", "Admin" },
+		{ "staff", "CWC_DEMO_STAFF_EMAIL", "CWC_DEMO_STAFF_PASSWORD",
+		  "staff@coworkingcafe.local", "cafe-staff-2026", "Équipe" },
+		{ "client", "CWC_DEMO_CLIENT_EMAIL", "CWC_DEMO_CLIENT_PASSWORD",
+		  "client@coworkingcafe.local", "cafe-client-2026", "Client" },
+	};
+	store_error_t se = { 0 };
+	int rc = 0;
+
+	if (argc != 1)
+		return cmd_usage();
+	if (cfg->production) {
+		fprintf(stderr, "cwc-ctl: seed creates demo accounts with known passwords: "
+			"not in production (use create-admin)\n");
+		return 1;
+	}
+	if (!account_ensure_roles(st, account_now_ms(), &se))
+		return fail_store("roles", &se);
+	printf("roles: dev, admin, staff, client\n");
+	for (size_t i = 0; i < sizeof demo / sizeof *demo; i++) {
+		const char *email = cfg_get(demo[i].env_email, demo[i].email);
+		const char *pw = cfg_get(demo[i].env_password, demo[i].password);
+		struct account_error e;
+		if (account_create_active(st, email, pw, strlen(pw), demo[i].slug,
+					  demo[i].name, account_now_ms(), NULL, &e))
+			printf("created %s (%s)\n", email, demo[i].slug);
+		else if (e.status == 409)
+			printf("exists  %s (left as it is)\n", email);
+		else
+			rc = fail_account(email, &e);
+	}
+	return rc;
+}
+
+static int cmd_ensure_indexes(store_t *st, int argc, char **argv)
+{
+	store_error_t se = { 0 };
+
+	if (argc != 1)
+		return cmd_usage();
+	if (!store_ensure_indexes(st, &se))
+		return fail_store("ensure-indexes", &se);
+	printf("indexes ensured (%s store)\n", store_backend_name(st));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char err[512];
+	store_error_t se = { 0 };
+	store_t *st;
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (strcmp(commands[i].name, argv[1]) == 0)
+			current_cmd = &commands[i];
+	if (!current_cmd) {
+		fprintf(stderr, "cwc-ctl: unknown command \"%s\"\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	if (!cfg_load(err, sizeof err)) {
+		fprintf(stderr, "cwc-ctl: %s\n", err);
+		return 1;
+	}
+	log_init("cwc-ctl", cfg->log_level);
+	/* the unique indexes (users.email, roles.slug) are what make account
+	 * creation safe: ensure them, as the apps do at start-up */
+	if (!(st = worker_store(&se)) || !store_ensure_indexes(st, &se)) {
+		fprintf(stderr, "cwc-ctl: cannot use the store: %s\n", se.message);
+		worker_close();
+		cfg_free();
+		return 1;
+	}
+	rc = current_cmd->run(st, argc - 1, argv + 1);
+	worker_close();
+	cfg_free();
+	return rc;
+}

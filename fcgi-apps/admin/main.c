@@ -1,0 +1,49 @@
+/*
+ * admin — the back office (SPEC §9) and its JSON API, as a pre-forked
+ * FastCGI server behind Caddy. Every route states its minimum role.
+ *
+ * This file is the route table; handlers live in one file per concept.
+ */
+#include "admin.h"
+#include "auth.h"
+#include "chat.h"
+#include "chat_page.h"
+#include "health.h"
+#include "page.h"
+#include "server.h"
+
+static const struct route admin_routes[] = {
+	{ HTTP_GET, "/api/health", health_get, ROLE_PUBLIC, 0 },
+
+	/* accounts (account.c): staff, admin and dev only */
+	{ HTTP_POST, "/api/auth/login", admin_login, ROLE_PUBLIC, ROUTE_RAW_BODY },
+	{ HTTP_POST, "/api/auth/logout", admin_logout, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/api/auth/session", admin_session, ROLE_STAFF, 0 },
+	{ HTTP_GET, "/api/dashboard", admin_dashboard, ROLE_STAFF, 0 },
+
+	/* the staff messenger (common/chat.c) */
+	{ HTTP_GET, "/api/conversations", chat_conversations_list, ROLE_STAFF, 0 },
+	{ HTTP_POST, "/api/conversations", chat_conversations_create, ROLE_STAFF, ROUTE_JSON },
+	{ HTTP_GET, "/api/conversations/:id/messages", chat_messages_list, ROLE_STAFF, 0 },
+	{ HTTP_POST, "/api/conversations/:id/messages", chat_messages_send, ROLE_STAFF, ROUTE_JSON },
+	{ HTTP_POST, "/api/conversations/:id/read", chat_mark_read, ROLE_STAFF, ROUTE_JSON },
+	{ HTTP_GET, "/api/messages/ticket", chat_ticket, ROLE_STAFF, 0 },
+
+	/* pages */
+	{ HTTP_GET, "/login", login_page, ROLE_PUBLIC, ROUTE_PAGE },
+	{ HTTP_GET, "/messages", chat_page, ROLE_STAFF, ROUTE_PAGE },
+};
+
+static const struct app admin_app = {
+	.service = "admin",
+	.routes = admin_routes,
+	.nroutes = sizeof admin_routes / sizeof *admin_routes,
+	.authenticate = auth_authenticate,
+	.not_found = page_not_found,
+	.login_path = "/login",
+};
+
+int main(int argc, char **argv)
+{
+	return server_main(&admin_app, argc, argv);
+}

@@ -1,0 +1,59 @@
+/*
+ * site — the public site, the client dashboard and the public API (SPEC
+ * §4, §6–§8), as a pre-forked FastCGI server behind Caddy.
+ *
+ * This file is the route table: every path the site answers, its methods,
+ * its minimum role and its handler. Handlers live in one file per concept.
+ */
+#include "auth.h"
+#include "chat.h"
+#include "chat_page.h"
+#include "health.h"
+#include "page.h"
+#include "server.h"
+#include "site.h"
+
+static const struct route site_routes[] = {
+	{ HTTP_GET, "/api/health", health_get, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/", site_home, ROLE_PUBLIC, 0 },
+
+	/* accounts (account.c): JSON bodies are parsed by the handlers */
+	{ HTTP_POST, "/api/auth/register", site_register, ROLE_PUBLIC, ROUTE_RAW_BODY },
+	{ HTTP_POST, "/api/auth/activate-account", site_activate_account, ROLE_PUBLIC, ROUTE_RAW_BODY },
+	{ HTTP_POST, "/api/auth/resend-activation", site_resend_activation, ROLE_PUBLIC, ROUTE_RAW_BODY },
+	{ HTTP_POST, "/api/auth/login", site_login, ROLE_PUBLIC, ROUTE_RAW_BODY },
+	{ HTTP_POST, "/api/auth/logout", site_logout, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/api/auth/session", site_session, ROLE_CLIENT, 0 },
+	{ HTTP_POST, "/api/auth/forgot-password", site_forgot_password, ROLE_PUBLIC, ROUTE_RAW_BODY },
+	{ HTTP_POST, "/api/auth/reset-password", site_reset_password, ROLE_PUBLIC, ROUTE_RAW_BODY },
+	{ HTTP_GET, "/api/user/profile", site_profile_get, ROLE_CLIENT, 0 },
+	{ HTTP_PUT, "/api/user/profile", site_profile_put, ROLE_CLIENT, ROUTE_RAW_BODY },
+	{ HTTP_PUT, "/api/user/password", site_password_put, ROLE_CLIENT, ROUTE_RAW_BODY },
+	{ HTTP_DELETE, "/api/user/delete", site_account_delete, ROLE_CLIENT, 0 },
+
+	/* chat with the café (common/chat.c) */
+	{ HTTP_GET, "/api/conversations", chat_conversations_list, ROLE_CLIENT, 0 },
+	{ HTTP_POST, "/api/conversations", chat_conversations_create, ROLE_CLIENT, ROUTE_JSON },
+	{ HTTP_GET, "/api/conversations/:id/messages", chat_messages_list, ROLE_CLIENT, 0 },
+	{ HTTP_POST, "/api/conversations/:id/messages", chat_messages_send, ROLE_CLIENT, ROUTE_JSON },
+	{ HTTP_POST, "/api/conversations/:id/read", chat_mark_read, ROLE_CLIENT, ROUTE_JSON },
+	{ HTTP_GET, "/api/messages/ticket", chat_ticket, ROLE_CLIENT, 0 },
+
+	/* pages */
+	{ HTTP_GET, "/auth/login", login_page, ROLE_PUBLIC, ROUTE_PAGE },
+	{ HTTP_GET, "/dashboard/messages", chat_page, ROLE_CLIENT, ROUTE_PAGE },
+};
+
+static const struct app site_app = {
+	.service = "site",
+	.routes = site_routes,
+	.nroutes = sizeof site_routes / sizeof *site_routes,
+	.authenticate = auth_authenticate,
+	.not_found = page_not_found,
+	.login_path = "/auth/login",
+};
+
+int main(int argc, char **argv)
+{
+	return server_main(&site_app, argc, argv);
+}

@@ -1,0 +1,25 @@
+/*
+ * site.h — the site app's handlers.
+ */
+#ifndef CWC_SITE_H
+#define CWC_SITE_H
+
+#include "http.h"
+
+void site_home(struct http_req *req);
+
+/* account.c — SPEC §4 */
+void site_register(struct http_req *req);
+void site_activate_account(struct http_req *req);
+void site_resend_activation(struct http_req *req);
+void site_login(struct http_req *req);
+void site_logout(struct http_req *req);
+void site_session(struct http_req *req);
+void site_forgot_password(struct http_req *req);
+void site_reset_password(struct http_req *req);
+void site_profile_get(struct http_req *req);
+void site_profile_put(struct http_req *req);
+void site_password_put(struct http_req *req);
+void site_account_delete(struct http_req *req);
+
+#endif
