@@ -17,23 +17,23 @@ void chat_page(struct http_req *req)
 {
 	const struct auth_session *me = auth_session(req);
 	bool staff = strcmp(req->service, "admin") == 0;
-	struct http_buf b = { 0 };
+	struct buf b = { 0 };
 	const char *name = me ? doc_str(&me->user, "givenName") : NULL;
 
 	if (!name)
 		name = "";
 
-	page_buf_add(&b, "<h1>Messages <span class=\"badge\" id=\"unread\" hidden></span></h1>\n"
+	buf_str(&b, "<h1>Messages <span class=\"badge\" id=\"unread\" hidden></span></h1>\n"
 			 "<div id=\"chat\" class=\"chat\" data-view=\"");
-	page_buf_add(&b, staff ? "staff" : "customer");
-	page_buf_add(&b, "\" data-me=\"");
+	buf_str(&b, staff ? "staff" : "customer");
+	buf_str(&b, "\" data-me=\"");
 	page_escape(&b, me ? me->user_id_hex : "");
-	page_buf_add(&b, "\" data-name=\"");
+	buf_str(&b, "\" data-name=\"");
 	page_escape(&b, name);
-	page_buf_add(&b, "\">\n"
+	buf_str(&b, "\">\n"
 		"<aside id=\"conversations\"" );
-	page_buf_add(&b, staff ? "" : " hidden");
-	page_buf_add(&b, "><h2>Conversations</h2><ul id=\"conversation-list\"></ul></aside>\n"
+	buf_str(&b, staff ? "" : " hidden");
+	buf_str(&b, "><h2>Conversations</h2><ul id=\"conversation-list\"></ul></aside>\n"
 		"<section class=\"thread\">"
 		"<p id=\"status\" class=\"status\" role=\"status\">Connexion…</p>"
 		"<ol id=\"messages\" class=\"messages\" aria-live=\"polite\"></ol>"
@@ -50,18 +50,18 @@ void chat_page(struct http_req *req)
 
 void login_page(struct http_req *req)
 {
-	struct http_buf b = { 0 };
+	struct buf b = { 0 };
 	const char *next = http_query(req, "next");
 	bool staff = strcmp(req->service, "admin") == 0;
 
 	/* only local paths, so the page cannot be used to redirect away */
 	if (!next || next[0] != '/' || next[1] == '/' || strchr(next, '\\'))
 		next = staff ? "/" : "/dashboard/messages";
-	page_buf_add(&b, "<h1>");
-	page_buf_add(&b, staff ? "Espace équipe" : "Connexion");
-	page_buf_add(&b, "</h1>\n<form id=\"login\" class=\"login\" data-next=\"");
+	buf_str(&b, "<h1>");
+	buf_str(&b, staff ? "Espace équipe" : "Connexion");
+	buf_str(&b, "</h1>\n<form id=\"login\" class=\"login\" data-next=\"");
 	page_escape(&b, next);
-	page_buf_add(&b, "\">"
+	buf_str(&b, "\">"
 		"<label>Adresse e-mail <input type=\"email\" name=\"email\" id=\"email\" required autocomplete=\"username\"></label>"
 		"<label>Mot de passe <input type=\"password\" name=\"password\" id=\"password\" required autocomplete=\"current-password\"></label>"
 		"<button type=\"submit\">Se connecter</button>"

@@ -22,26 +22,7 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void buf_add(struct http_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->data = realloc(b->data, cap);
-		if (!b->data)
-			abort();
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
 
-static void buf_str(struct http_buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
 
 static const struct {
 	const char *name;
@@ -273,7 +254,7 @@ bool http_req_read_body(struct http_req *req, const char *body, size_t len)
 {
 	const char *cl = http_env(req, "CONTENT_LENGTH");
 	size_t max = cfg ? cfg->max_body : (size_t)1 << 20;
-	struct http_buf b = { 0 };
+	struct buf b = { 0 };
 
 	if (body) {
 		if (len > max)

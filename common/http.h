@@ -14,6 +14,8 @@
 #ifndef CWC_HTTP_H
 #define CWC_HTTP_H
 
+#include "buf.h"
+
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,11 +34,6 @@ enum http_method {
 
 struct http_kv {
 	char *key, *value;
-};
-
-struct http_buf {
-	char *data;
-	size_t len, cap;
 };
 
 struct http_req {
@@ -63,8 +60,8 @@ struct http_req {
 
 	/* response */
 	int status;
-	struct http_buf headers;     /* "Name: value\r\n"… */
-	struct http_buf out;         /* the whole response, once finished */
+	struct buf headers;     /* "Name: value\r\n"… */
+	struct buf out;         /* the whole response, once finished */
 	bool finished;
 	struct FCGX_Request *fcgx;   /* NULL in unit tests */
 };

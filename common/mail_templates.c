@@ -161,21 +161,6 @@ const struct mail_template *mail_template_at(size_t i)
 
 /* ---- the renderer ---------------------------------------------------- */
 
-static void buf_add(struct http_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->data = realloc(b->data, cap);
-		if (!b->data)
-			abort();
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
 
 static const char *var_lookup(const struct mail_var *vars, size_t nvars,
 			      const char *name, size_t len, bool *defined)
@@ -205,7 +190,7 @@ struct render {
 	const struct mail_var *vars;
 	size_t nvars;
 	bool html;
-	struct http_buf out;
+	struct buf out;
 	char *errbuf;
 	size_t errlen;
 };

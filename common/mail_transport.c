@@ -10,6 +10,7 @@
  * is MAIL_RETRY, so fixing the configuration rescues the queue.
  */
 #include "mail_transport.h"
+#include "buf.h"
 #include "config.h"
 #include "log.h"
 
@@ -31,46 +32,6 @@
 #define CONNECT_TIMEOUT_S 5L
 #define TOTAL_TIMEOUT_S 20L
 #define MAX_RESPONSE (64 * 1024)
-
-/* ---- buffers ------------------------------------------------------------ */
-
-static void buf_add(struct http_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->data = realloc(b->data, cap);
-		if (!b->data)
-			abort();
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void buf_str(struct http_buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void buf_printf(struct http_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void buf_printf(struct http_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	buf_add(b, s, (size_t)n);
-	free(s);
-}
 
 static int64_t now_ms(void)
 {
@@ -162,7 +123,7 @@ static bool plain_ascii(const char *s, size_t max)
 	return strstr(s, "=?") == NULL;
 }
 
-void mail_header_encode(struct http_buf *out, const char *s)
+void mail_header_encode(struct buf *out, const char *s)
 {
 	/* 42 bytes → 56 base64 characters → a 68-character word, so even the
 	 * first line ("Subject: " + word) stays within 78 characters */
@@ -199,7 +160,7 @@ void mail_header_encode(struct http_buf *out, const char *s)
 	}
 }
 
-void mail_qp_encode(struct http_buf *out, const char *s)
+void mail_qp_encode(struct buf *out, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t col = 0;
@@ -276,7 +237,7 @@ static bool header_value_ok(const char *v)
 }
 
 /* "Name <addr>" with the name encoded when it needs to be. */
-static void add_mailbox(struct http_buf *b, const char *name, const char *addr)
+static void add_mailbox(struct buf *b, const char *name, const char *addr)
 {
 	if (*name) {
 		if (!plain_ascii(name, 200) || strpbrk(name, "\"\\")) {
@@ -292,7 +253,7 @@ static void add_mailbox(struct http_buf *b, const char *name, const char *addr)
 	}
 }
 
-static void add_part(struct http_buf *b, const char *type, const char *body)
+static void add_part(struct buf *b, const char *type, const char *body)
 {
 	buf_printf(b, "Content-Type: %s; charset=UTF-8\r\n"
 		      "Content-Transfer-Encoding: quoted-printable\r\n\r\n", type);
@@ -303,7 +264,7 @@ static void add_part(struct http_buf *b, const char *type, const char *body)
 char *mail_message_format(const struct mail_message *m, char *errbuf,
 			  size_t errlen)
 {
-	struct http_buf b = { 0 };
+	struct buf b = { 0 };
 	char from_name[256], from_addr[256], date[64];
 	const char *domain;
 
@@ -647,7 +608,7 @@ static void file_send(mail_transport_t *t, const struct mail_message *m,
 /* ---- curl plumbing --------------------------------------------------------- */
 
 struct response {
-	struct http_buf body;
+	struct buf body;
 	long retry_after;
 };
 

@@ -19,7 +19,7 @@
 #ifndef CWC_MAIL_TRANSPORT_H
 #define CWC_MAIL_TRANSPORT_H
 
-#include "http.h"
+#include "buf.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -90,11 +90,11 @@ bool mail_mailbox_split(const char *mailbox, char *name, size_t namelen,
 /* Appends `s` as a header value: as is when it is short printable ASCII,
  * else as RFC 2047 encoded-words (=?UTF-8?B?…?=, at most 75 characters
  * each, never splitting a UTF-8 sequence, folded with CRLF SP). */
-void mail_header_encode(struct http_buf *out, const char *s);
+void mail_header_encode(struct buf *out, const char *s);
 
 /* Appends `s` quoted-printable (RFC 2045): CRLF line ends, lines of at most
  * 76 characters, a leading '.' encoded so SMTP needs no dot-stuffing. */
-void mail_qp_encode(struct http_buf *out, const char *s);
+void mail_qp_encode(struct buf *out, const char *s);
 
 /* The whole RFC 5322 message (headers, multipart/alternative with text
  * then HTML, quoted-printable, CRLF). Returns a new string (caller frees),

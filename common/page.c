@@ -8,38 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void add(struct http_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		b->data = realloc(b->data, cap);
-		if (!b->data)
-			abort();
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void page_buf_add(struct http_buf *b, const char *s)
-{
-	add(b, s, strlen(s));
-}
 
 
-void page_escape(struct http_buf *b, const char *s)
+
+void page_escape(struct buf *b, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '<': page_buf_add(b, "&lt;"); break;
-		case '>': page_buf_add(b, "&gt;"); break;
-		case '&': page_buf_add(b, "&amp;"); break;
-		case '"': page_buf_add(b, "&quot;"); break;
-		case '\'': page_buf_add(b, "&#39;"); break;
-		default: add(b, s, 1);
+		case '<': buf_str(b, "&lt;"); break;
+		case '>': buf_str(b, "&gt;"); break;
+		case '&': buf_str(b, "&amp;"); break;
+		case '"': buf_str(b, "&quot;"); break;
+		case '\'': buf_str(b, "&#39;"); break;
+		default: buf_add(b, s, 1);
 		}
 	}
 }
@@ -53,23 +34,23 @@ void page_send(struct http_req *req, int status, const char *title,
 void page_send_script(struct http_req *req, int status, const char *title,
 		      const char *body_html, const char *script)
 {
-	struct http_buf b = { 0 };
+	struct buf b = { 0 };
 
-	page_buf_add(&b, "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
+	buf_str(&b, "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
 		 "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
 		 "<title>");
 	page_escape(&b, title);
-	page_buf_add(&b, " — CoworKing Café</title>"
+	buf_str(&b, " — CoworKing Café</title>"
 		 "<link rel=\"stylesheet\" href=\"" ASSET_SITE_CSS "\">");
 	if (script) {
-		page_buf_add(&b, "<script defer src=\"");
+		buf_str(&b, "<script defer src=\"");
 		page_escape(&b, script);
-		page_buf_add(&b, "\"></script>");
+		buf_str(&b, "\"></script>");
 	}
-	page_buf_add(&b, "</head>\n<body>"
+	buf_str(&b, "</head>\n<body>"
 		 "<header><a href=\"/\">CoworKing Café</a></header>\n<main>");
-	page_buf_add(&b, body_html);
-	page_buf_add(&b, "</main>\n</body></html>\n");
+	buf_str(&b, body_html);
+	buf_str(&b, "</main>\n</body></html>\n");
 	http_add_header(req, "Cache-Control", "no-cache");
 	http_send(req, status, "text/html; charset=utf-8", b.data, b.len);
 	free(b.data);

@@ -5,12 +5,11 @@
 #ifndef CWC_PAGE_H
 #define CWC_PAGE_H
 
+#include "buf.h"
 #include "http.h"
 
-/* Appends `s` as is / HTML-escaped to `b` (grown as needed; the caller
- * frees b->data). */
-void page_buf_add(struct http_buf *b, const char *s);
-void page_escape(struct http_buf *b, const char *s);
+/* Appends `s` HTML-escaped to `b`. */
+void page_escape(struct buf *b, const char *s);
 
 /* Finishes the response with the site's layout: `title` (escaped) and
  * `body_html` (already HTML, trusted). */

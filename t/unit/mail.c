@@ -181,16 +181,16 @@ static bool utf8_valid(const char *s)
 
 static void test_rfc2047(void)
 {
-	struct http_buf b = { 0 };
+	struct buf b = { 0 };
 
 	mail_header_encode(&b, "Activez votre compte");
 	is_str(b.data, "Activez votre compte", "plain ASCII stays as it is");
 	free(b.data);
-	b = (struct http_buf){ 0 };
+	b = (struct buf){ 0 };
 	mail_header_encode(&b, "Café");
 	is_str(b.data, "=?UTF-8?B?Q2Fmw6k=?=", "UTF-8 is one B encoded-word");
 	free(b.data);
-	b = (struct http_buf){ 0 };
+	b = (struct buf){ 0 };
 	mail_header_encode(&b, "=?x?= looks encoded");
 	ok(has(b.data, "=?UTF-8?B?"), "text that looks like an encoded word is encoded");
 	free(b.data);
@@ -199,7 +199,7 @@ static void test_rfc2047(void)
 	 * longer than 75, no UTF-8 sequence cut, and it decodes back */
 	const char *subject = "Réservation confirmée — « Salle Verrière » — été 2025 — "
 			      "œuvre, crème brûlée et café €€€ pour l’équipe";
-	b = (struct http_buf){ 0 };
+	b = (struct buf){ 0 };
 	mail_header_encode(&b, subject);
 	char joined[1024] = "";
 	bool words_ok = true, short_lines = true;
@@ -225,7 +225,7 @@ static void test_rfc2047(void)
 	ok(!has(b.data, "\n") || has(b.data, "\r\n "), "folded with CRLF SP only");
 	free(b.data);
 
-	b = (struct http_buf){ 0 };
+	b = (struct buf){ 0 };
 	mail_header_encode(&b, "Sujet\r\nBcc: x@evil.test é");
 	char *d = decode_word(b.data, strlen(b.data));
 	ok(d && !strpbrk(d, "\r\n"), "CR and LF never survive into a header");
@@ -235,7 +235,7 @@ static void test_rfc2047(void)
 
 static void test_qp(void)
 {
-	struct http_buf b = { 0 };
+	struct buf b = { 0 };
 
 	mail_qp_encode(&b, "a=b é\n.point\nfin  \nx");
 	is_str(b.data, "a=3Db =C3=A9\r\n=2Epoint\r\nfin =20\r\nx",
@@ -246,7 +246,7 @@ static void test_qp(void)
 	memset(longline, 'x', sizeof longline - 1);
 	longline[sizeof longline - 1] = '\0';
 	memcpy(longline + 70, "ééé", 6);
-	b = (struct http_buf){ 0 };
+	b = (struct buf){ 0 };
 	mail_qp_encode(&b, longline);
 	bool short_enough = true;
 	size_t total = 0;
