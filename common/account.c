@@ -52,57 +52,12 @@ bool account_store_fail(struct account_error *e, const char *what,
 
 void account_send_error(struct http_req *req, const struct account_error *e)
 {
-	json_object *root = json_object_new_object(), *o = json_object_new_object();
-
-	json_object_object_add(o, "code", json_object_new_string(e->code ? e->code : "internal"));
-	json_object_object_add(o, "message", json_object_new_string(e->message));
-	if (e->field[0])
-		json_object_object_add(o, "field", json_object_new_string(e->field));
-	json_object_object_add(root, "error", o);
-	http_send_json(req, e->status ? e->status : 500, root);
+	http_error_field(req, e->status ? e->status : 500, e->code ? e->code : "internal",
+			 e->field[0] ? e->field : NULL, "%s", e->message);
 }
 
 /* ---- UTF-8 and the body -------------------------------------------- */
 
-bool account_utf8_valid(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = s[i];
-		size_t n;
-		unsigned cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (len - i <= n)
-			return false;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n + 1;
-	}
-	return true;
-}
 
 /* Code points of valid UTF-8. */
 static size_t utf8_chars(const char *s, size_t len)
@@ -115,102 +70,7 @@ static size_t utf8_chars(const char *s, size_t len)
 	return n;
 }
 
-/* The first member name (or, for a nested invalid key, the top-level
- * one) whose value holds invalid UTF-8; "" for an invalid name. */
-static bool json_utf8_ok(json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_string:
-		return account_utf8_valid(json_object_get_string(v),
-					  (size_t)json_object_get_string_len(v));
-	case json_type_array:
-		for (size_t i = 0; i < json_object_array_length(v); i++)
-			if (!json_utf8_ok(json_object_array_get_idx(v, i)))
-				return false;
-		return true;
-	case json_type_object: {
-		json_object_object_foreach(v, key, val) {
-			if (!account_utf8_valid(key, strlen(key)) || !json_utf8_ok(val))
-				return false;
-		}
-		return true;
-	}
-	default:
-		return true;
-	}
-}
 
-bool account_parse_body(struct http_req *req)
-{
-	const char *ct = http_header(req, "Content-Type");
-	struct account_error e;
-	struct json_tokener *tok;
-	enum json_tokener_error jerr;
-	json_object *obj;
-
-	if (!req->body || req->body_len == 0) {
-		http_error(req, 400, "bad_json", "A JSON body is required.");
-		return false;
-	}
-	if (ct && strncasecmp(ct, "application/json", 16) != 0) {
-		http_error(req, 415, "unsupported_media_type",
-			   "The body must be application/json.");
-		return false;
-	}
-	if (req->body_len > (size_t)INT32_MAX) {
-		http_error(req, 413, "payload_too_large", "The body is too large.");
-		return false;
-	}
-	/* UTF-8 is checked below, per field, to name the one at fault. */
-	tok = json_tokener_new_ex(32);
-	if (!tok)
-		abort();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
-	jerr = json_tokener_get_error(tok);
-	if (jerr == json_tokener_continue)
-		jerr = json_tokener_error_parse_eof;
-	if (jerr == json_tokener_success && obj)
-		for (size_t i = json_tokener_get_parse_end(tok); i < req->body_len; i++)
-			if (!isspace((unsigned char)req->body[i]))
-				jerr = json_tokener_error_parse_unexpected;
-	if (jerr != json_tokener_success || !obj) {
-		size_t pos = json_tokener_get_parse_end(tok);
-		json_object_put(obj);
-		json_tokener_free(tok);
-		http_error(req, 400, "bad_json", "Invalid JSON at byte %zu: %s.",
-			   pos, json_tokener_error_desc(jerr));
-		return false;
-	}
-	json_tokener_free(tok);
-	if (!json_object_is_type(obj, json_type_object)) {
-		json_object_put(obj);
-		http_error(req, 400, "bad_json", "The body must be a JSON object.");
-		return false;
-	}
-	{
-		json_object_object_foreach(obj, key, val) {
-			if (!account_utf8_valid(key, strlen(key))) {
-				account_fail(&e, 400, "bad_json", NULL,
-					     "A member name is not valid UTF-8.");
-				goto bad;
-			}
-			if (!json_utf8_ok(val)) {
-				/* bad_json, as the dispatcher says it, but naming the field */
-				account_fail(&e, 400, "bad_json", key,
-					     "%.64s is not valid UTF-8.", key);
-				goto bad;
-			}
-		}
-	}
-	json_object_put(req->json);
-	req->json = obj;
-	return true;
-bad:
-	json_object_put(obj);
-	account_send_error(req, &e);
-	return false;
-}
 
 /* ---- fields -------------------------------------------------------- */
 

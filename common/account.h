@@ -59,12 +59,6 @@ bool account_store_fail(struct account_error *e, const char *what,
 /* Finishes the response with {"error":{code,message[,field]}}. */
 void account_send_error(struct http_req *req, const struct account_error *e);
 
-/* Parses the request body as a JSON object into req->json, like the
- * dispatcher's ROUTE_JSON, except that invalid UTF-8 is answered with a
- * 400 `bad_json` whose message and `field` name the member holding it. On failure the
- * response is finished and false returned. Use with ROUTE_RAW_BODY. */
-bool account_parse_body(struct http_req *req);
-
 /* ---- input --------------------------------------------------------- */
 
 enum account_field {
@@ -108,10 +102,6 @@ void account_input_clear(struct account_input *in);
 bool account_read_string(json_object *body, const char *key, bool required,
 			 size_t max_bytes, const char **out, size_t *len,
 			 struct account_error *err);
-
-/* True when `s` (`len` bytes) is well-formed UTF-8 (no overlongs, no
- * surrogates, nothing above U+10FFFF). */
-bool account_utf8_valid(const char *s, size_t len);
 
 /* Trims and lower-cases `in` into `out` (size ≥ ACCOUNT_EMAIL_MAX + 1) and
  * checks its syntax (local@domain.tld, ASCII, ≤ 254 bytes). */

@@ -271,8 +271,6 @@ void auth_login(struct http_req *req, int min_role)
 	bool found = false, rehash = false;
 	int role;
 
-	if (!account_parse_body(req))
-		return;
 	if (!account_read_string(req->json, "email", true, ACCOUNT_EMAIL_MAX + 64,
 				 &email_in, &email_len, &e) ||
 	    !account_read_string(req->json, "password", true, PASSWORD_MAX_BYTES,

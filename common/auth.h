@@ -76,7 +76,7 @@ void auth_cookie_clear(struct http_req *req);
 
 /* POST /api/auth/login {email,password}: for both apps; `min_role` is
  * the lowest role the app admits (the admin app refuses a client with
- * 403 `forbidden`). Use with ROUTE_RAW_BODY. */
+ * 403 `forbidden`). Use with ROUTE_JSON. */
 void auth_login(struct http_req *req, int min_role);
 /* POST /api/auth/logout: ends the session, clears the cookie, 204. */
 void auth_logout(struct http_req *req);

@@ -291,6 +291,70 @@ too_large:
 	return false;
 }
 
+bool http_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i];
+		size_t n;
+		unsigned cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (len - i <= n)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+/* Whether every string and member name inside `v` is valid UTF-8. */
+static bool json_utf8_ok(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		return http_utf8_valid(json_object_get_string(v),
+					  (size_t)json_object_get_string_len(v));
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (!json_utf8_ok(json_object_array_get_idx(v, i)))
+				return false;
+		return true;
+	case json_type_object: {
+		json_object_object_foreach(v, key, val) {
+			if (!http_utf8_valid(key, strlen(key)) || !json_utf8_ok(val))
+				return false;
+		}
+		return true;
+	}
+	default:
+		return true;
+	}
+}
+
 bool http_req_parse_json(struct http_req *req)
 {
 	struct json_tokener *tok;
@@ -307,7 +371,8 @@ bool http_req_parse_json(struct http_req *req)
 		return false;
 	}
 	tok = json_tokener_new_ex(64);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* UTF-8 is checked after parsing, per member, to name the field */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	req->json = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
 	jerr = json_tokener_get_error(tok);
 	if (jerr == json_tokener_continue)
@@ -326,6 +391,20 @@ bool http_req_parse_json(struct http_req *req)
 		return false;
 	}
 	json_tokener_free(tok);
+	if (!json_object_is_type(req->json, json_type_object)) {
+		http_error(req, 400, "bad_json", "The body must be a JSON object.");
+		return false;
+	}
+	json_object_object_foreach(req->json, key, val) {
+		if (!http_utf8_valid(key, strlen(key))) {
+			http_error(req, 400, "bad_json", "A member name is not valid UTF-8.");
+			return false;
+		}
+		if (!json_utf8_ok(val)) {
+			http_error_field(req, 400, "bad_json", key, "%.64s is not valid UTF-8.", key);
+			return false;
+		}
+	}
 	return true;
 }
 
@@ -478,20 +557,39 @@ void http_send_json(struct http_req *req, int status, json_object *obj)
 	json_object_put(obj);
 }
 
+static void error_v(struct http_req *req, int status, const char *code,
+		    const char *field, const char *fmt, va_list ap)
+{
+	char msg[512];
+	json_object *root = json_object_new_object(), *err = json_object_new_object();
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	json_object_object_add(err, "code", json_object_new_string(code));
+	json_object_object_add(err, "message", json_object_new_string(msg));
+	if (field)
+		json_object_object_add(err, "field", json_object_new_string(field));
+	json_object_object_add(root, "error", err);
+	http_send_json(req, status, root);
+}
+
 void http_error(struct http_req *req, int status, const char *code,
 		const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
-	json_object *root = json_object_new_object(), *err = json_object_new_object();
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	error_v(req, status, code, NULL, fmt, ap);
 	va_end(ap);
-	json_object_object_add(err, "code", json_object_new_string(code));
-	json_object_object_add(err, "message", json_object_new_string(msg));
-	json_object_object_add(root, "error", err);
-	http_send_json(req, status, root);
+}
+
+void http_error_field(struct http_req *req, int status, const char *code,
+		      const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_v(req, status, code, field, fmt, ap);
+	va_end(ap);
 }
 
 void http_redirect(struct http_req *req, int status, const char *location)

@@ -75,8 +75,9 @@ bool http_req_init(struct http_req *req, char **env);
  * when not NULL, for tests). False when it is too large (413 finished). */
 bool http_req_read_body(struct http_req *req, const char *body, size_t len);
 
-/* Parses the body as JSON into req->json. On failure finishes a 400
- * (`bad_json`, with the position) and returns false. */
+/* Parses the body as a JSON object into req->json. On failure finishes a
+ * 400 `bad_json` — with the byte position for a syntax error, with the
+ * member in `error.field` for invalid UTF-8 — and returns false. */
 bool http_req_parse_json(struct http_req *req);
 
 void http_req_free(struct http_req *req);
@@ -111,6 +112,13 @@ void http_send_json(struct http_req *req, int status, json_object *obj);
 /* Finishes with the error JSON of SPEC §11. */
 void http_error(struct http_req *req, int status, const char *code,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same with `field` (may be NULL): the input member at fault. */
+void http_error_field(struct http_req *req, int status, const char *code,
+		      const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Whether `s` (`len` bytes) is well-formed UTF-8 (no overlongs, no
+ * surrogates, nothing above U+10FFFF). */
+bool http_utf8_valid(const char *s, size_t len);
 void http_redirect(struct http_req *req, int status, const char *location);
 
 /* Writes the finished response to FastCGI (no-op in tests). */

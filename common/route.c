@@ -207,10 +207,6 @@ void route_dispatch(const struct app *app, struct http_req *req)
 		} else if (found->flags & ROUTE_JSON) {
 			if (!http_req_parse_json(req))
 				return;
-			if (!json_object_is_type(req->json, json_type_object)) {
-				http_error(req, 400, "bad_json", "The body must be a JSON object.");
-				return;
-			}
 		}
 	}
 

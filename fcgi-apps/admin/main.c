@@ -16,7 +16,7 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/api/health", health_get, ROLE_PUBLIC, 0 },
 
 	/* accounts (account.c): staff, admin and dev only */
-	{ HTTP_POST, "/api/auth/login", admin_login, ROLE_PUBLIC, ROUTE_RAW_BODY },
+	{ HTTP_POST, "/api/auth/login", admin_login, ROLE_PUBLIC, ROUTE_JSON },
 	{ HTTP_POST, "/api/auth/logout", admin_logout, ROLE_PUBLIC, 0 },
 	{ HTTP_GET, "/api/auth/session", admin_session, ROLE_STAFF, 0 },
 	{ HTTP_GET, "/api/dashboard", admin_dashboard, ROLE_STAFF, 0 },

@@ -61,8 +61,6 @@ void site_register(struct http_req *req)
 	store_t *st;
 	json_object *o, *u;
 
-	if (!account_parse_body(req))
-		return;
 	if (!account_read_input(req->json,
 				AF_EMAIL | AF_PASSWORD | AF_USERNAME | AF_GIVEN_NAME |
 				AF_PHONE | AF_COMPANY | AF_NEWSLETTER,
@@ -105,8 +103,6 @@ void site_activate_account(struct http_req *req)
 	size_t token_len, password_len;
 	store_t *st;
 
-	if (!account_parse_body(req))
-		return;
 	if (!account_read_string(req->json, "token", true, TOKEN_MAX_BYTES, &token,
 				 &token_len, &e) ||
 	    !account_read_string(req->json, "password", false, PASSWORD_MAX_BYTES,
@@ -157,7 +153,7 @@ void site_resend_activation(struct http_req *req)
 	struct account_error e;
 	store_t *st;
 
-	if (!account_parse_body(req) || !read_email(req, email) ||
+	if (!read_email(req, email) ||
 	    !take_both(req, THROTTLE_RESEND, email) || !(st = store_or_fail(req)))
 		return;
 	if (!account_resend_activation(st, email, account_now_ms(), NULL, &e)) {
@@ -174,7 +170,7 @@ void site_forgot_password(struct http_req *req)
 	struct account_error e;
 	store_t *st;
 
-	if (!account_parse_body(req) || !read_email(req, email) ||
+	if (!read_email(req, email) ||
 	    !take_both(req, THROTTLE_FORGOT, email) || !(st = store_or_fail(req)))
 		return;
 	if (!account_forgot_password(st, email, account_now_ms(), NULL, &e)) {
@@ -196,8 +192,6 @@ void site_reset_password(struct http_req *req)
 	bool found = false;
 	store_t *st;
 
-	if (!account_parse_body(req))
-		return;
 	if (!account_read_string(req->json, "token", true, TOKEN_MAX_BYTES, &token,
 				 &token_len, &e) ||
 	    !account_read_string(req->json, "password", true, PASSWORD_MAX_BYTES,
@@ -260,8 +254,6 @@ void site_profile_put(struct http_req *req)
 	bool found = false;
 	store_t *st;
 
-	if (!account_parse_body(req))
-		return;
 	if (!account_read_input(req->json,
 				AF_USERNAME | AF_GIVEN_NAME | AF_PHONE | AF_COMPANY |
 				AF_NEWSLETTER, 0, &in, &e)) {
@@ -299,8 +291,6 @@ void site_password_put(struct http_req *req)
 	long retry = 0;
 	store_t *st;
 
-	if (!account_parse_body(req))
-		return;
 	if (!account_read_string(req->json, "currentPassword", true, PASSWORD_MAX_BYTES,
 				 &current, &current_len, &e) ||
 	    !account_read_string(req->json, "newPassword", true, PASSWORD_MAX_BYTES,

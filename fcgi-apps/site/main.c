@@ -17,18 +17,18 @@ static const struct route site_routes[] = {
 	{ HTTP_GET, "/api/health", health_get, ROLE_PUBLIC, 0 },
 	{ HTTP_GET, "/", site_home, ROLE_PUBLIC, 0 },
 
-	/* accounts (account.c): JSON bodies are parsed by the handlers */
-	{ HTTP_POST, "/api/auth/register", site_register, ROLE_PUBLIC, ROUTE_RAW_BODY },
-	{ HTTP_POST, "/api/auth/activate-account", site_activate_account, ROLE_PUBLIC, ROUTE_RAW_BODY },
-	{ HTTP_POST, "/api/auth/resend-activation", site_resend_activation, ROLE_PUBLIC, ROUTE_RAW_BODY },
-	{ HTTP_POST, "/api/auth/login", site_login, ROLE_PUBLIC, ROUTE_RAW_BODY },
+	/* accounts (account.c) */
+	{ HTTP_POST, "/api/auth/register", site_register, ROLE_PUBLIC, ROUTE_JSON },
+	{ HTTP_POST, "/api/auth/activate-account", site_activate_account, ROLE_PUBLIC, ROUTE_JSON },
+	{ HTTP_POST, "/api/auth/resend-activation", site_resend_activation, ROLE_PUBLIC, ROUTE_JSON },
+	{ HTTP_POST, "/api/auth/login", site_login, ROLE_PUBLIC, ROUTE_JSON },
 	{ HTTP_POST, "/api/auth/logout", site_logout, ROLE_PUBLIC, 0 },
 	{ HTTP_GET, "/api/auth/session", site_session, ROLE_CLIENT, 0 },
-	{ HTTP_POST, "/api/auth/forgot-password", site_forgot_password, ROLE_PUBLIC, ROUTE_RAW_BODY },
-	{ HTTP_POST, "/api/auth/reset-password", site_reset_password, ROLE_PUBLIC, ROUTE_RAW_BODY },
+	{ HTTP_POST, "/api/auth/forgot-password", site_forgot_password, ROLE_PUBLIC, ROUTE_JSON },
+	{ HTTP_POST, "/api/auth/reset-password", site_reset_password, ROLE_PUBLIC, ROUTE_JSON },
 	{ HTTP_GET, "/api/user/profile", site_profile_get, ROLE_CLIENT, 0 },
-	{ HTTP_PUT, "/api/user/profile", site_profile_put, ROLE_CLIENT, ROUTE_RAW_BODY },
-	{ HTTP_PUT, "/api/user/password", site_password_put, ROLE_CLIENT, ROUTE_RAW_BODY },
+	{ HTTP_PUT, "/api/user/profile", site_profile_put, ROLE_CLIENT, ROUTE_JSON },
+	{ HTTP_PUT, "/api/user/password", site_password_put, ROLE_CLIENT, ROUTE_JSON },
 	{ HTTP_DELETE, "/api/user/delete", site_account_delete, ROLE_CLIENT, 0 },
 
 	/* chat with the café (common/chat.c) */

@@ -139,13 +139,13 @@ static void test_helpers(void)
 	}
 
 	/* UTF-8 */
-	ok(account_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14), "valid UTF-8");
-	ok(!account_utf8_valid("\xc3\x28", 2), "a bad continuation byte");
-	ok(!account_utf8_valid("\xc0\xaf", 2), "an overlong encoding");
-	ok(!account_utf8_valid("\xed\xa0\x80", 3), "a surrogate");
-	ok(!account_utf8_valid("\xf4\x90\x80\x80", 4), "above U+10FFFF");
-	ok(!account_utf8_valid("ab\xe2\x82", 4), "a truncated sequence at the end");
-	ok(!account_utf8_valid("\xff", 1), "a byte that is never UTF-8");
+	ok(http_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14), "valid UTF-8");
+	ok(!http_utf8_valid("\xc3\x28", 2), "a bad continuation byte");
+	ok(!http_utf8_valid("\xc0\xaf", 2), "an overlong encoding");
+	ok(!http_utf8_valid("\xed\xa0\x80", 3), "a surrogate");
+	ok(!http_utf8_valid("\xf4\x90\x80\x80", 4), "above U+10FFFF");
+	ok(!http_utf8_valid("ab\xe2\x82", 4), "a truncated sequence at the end");
+	ok(!http_utf8_valid("\xff", 1), "a byte that is never UTF-8");
 
 	/* tokens */
 	{
@@ -223,7 +223,7 @@ static void test_helpers(void)
 		struct http_req *r = fake_req(&f, "site", "POST", "CONTENT_TYPE=application/json",
 					      NULL, NULL);
 		http_req_read_body(r, bad, sizeof bad - 1);
-		ok(!account_parse_body(r), "a body with invalid UTF-8 is refused");
+		ok(!http_req_parse_json(r), "a body with invalid UTF-8 is refused");
 		is_int(r->status, 400, "with 400");
 		ok(strstr(out_body(r), "\"field\":\"givenName\"") != NULL,
 		   "naming the field (%s)", out_body(r));
@@ -231,17 +231,17 @@ static void test_helpers(void)
 
 		r = fake_req(&f, "site", "POST", "CONTENT_TYPE=application/json", NULL, NULL);
 		http_req_read_body(r, "[1]", 3);
-		ok(!account_parse_body(r) && r->status == 400, "a JSON array is 400");
+		ok(!http_req_parse_json(r) && r->status == 400, "a JSON array is 400");
 		http_req_free(r);
 
 		r = fake_req(&f, "site", "POST", "CONTENT_TYPE=text/plain", NULL, NULL);
 		http_req_read_body(r, "{}", 2);
-		ok(!account_parse_body(r) && r->status == 415, "another content type is 415");
+		ok(!http_req_parse_json(r) && r->status == 415, "another content type is 415");
 		http_req_free(r);
 
 		r = fake_req(&f, "site", "POST", "CONTENT_TYPE=application/json", NULL, NULL);
 		http_req_read_body(r, "{\"a\":1}", 7);
-		ok(account_parse_body(r) && r->json, "a JSON object is parsed");
+		ok(http_req_parse_json(r) && r->json, "a JSON object is parsed");
 		http_req_free(r);
 	}
 
@@ -581,8 +581,8 @@ static void h_admin_login(struct http_req *r)
 }
 
 static const struct route routes[] = {
-	{ HTTP_POST, "/api/auth/login", h_login, ROLE_PUBLIC, ROUTE_RAW_BODY },
-	{ HTTP_POST, "/admin/login", h_admin_login, ROLE_PUBLIC, ROUTE_RAW_BODY },
+	{ HTTP_POST, "/api/auth/login", h_login, ROLE_PUBLIC, ROUTE_JSON },
+	{ HTTP_POST, "/admin/login", h_admin_login, ROLE_PUBLIC, ROUTE_JSON },
 	{ HTTP_POST, "/api/auth/logout", auth_logout, ROLE_PUBLIC, 0 },
 	{ HTTP_GET, "/api/auth/session", auth_session_get, ROLE_CLIENT, 0 },
 };
