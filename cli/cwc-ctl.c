@@ -10,6 +10,7 @@
  * Exit status: 0 done, 1 failed (the reason on stderr), 2 bad usage.
  */
 #include "account.h"
+#include "doc.h"
 #include "auth.h"
 #include "config.h"
 #include "log.h"
@@ -241,7 +242,7 @@ static int cmd_reset_password(store_t *st, int argc, char **argv)
 
 	if (argc != 2)
 		return cmd_usage();
-	if (!find_user(st, argv[1], &user, &rc) || !account_id(&user, &id))
+	if (!find_user(st, argv[1], &user, &rc) || !doc_oid(&user, "_id", &id))
 		goto done;
 	if (!read_password(pw, sizeof pw, &len)) {
 		rc = 1;
@@ -255,7 +256,7 @@ static int cmd_reset_password(store_t *st, int argc, char **argv)
 		rc = fail_store("end the sessions", &se);
 		goto done;
 	}
-	printf("password changed for %s; its sessions are ended\n", account_str(&user, "email"));
+	printf("password changed for %s; its sessions are ended\n", doc_str(&user, "email"));
 	rc = 0;
 done:
 	explicit_bzero(pw, sizeof pw);
@@ -278,7 +279,7 @@ static int cmd_set_role(store_t *st, int argc, char **argv)
 		fprintf(stderr, "cwc-ctl: unknown role \"%s\" (dev, admin, staff, client)\n", argv[2]);
 		return 2;
 	}
-	if (!find_user(st, argv[1], &user, &rc) || !account_id(&user, &id))
+	if (!find_user(st, argv[1], &user, &rc) || !doc_oid(&user, "_id", &id))
 		goto done;
 	rc = 1;
 	if (!account_role_id(st, argv[2], account_now_ms(), &role_id, &found, &se) || !found) {
@@ -292,7 +293,7 @@ static int cmd_set_role(store_t *st, int argc, char **argv)
 		rc = fail_store("set the role", &se);
 		goto done;
 	}
-	printf("%s is now %s\n", account_str(&user, "email"), argv[2]);
+	printf("%s is now %s\n", doc_str(&user, "email"), argv[2]);
 	rc = 0;
 done:
 	bson_destroy(&user);
@@ -323,7 +324,7 @@ static int cmd_show_user(store_t *st, int argc, char **argv)
 	json_object_object_add(o, "pendingActivation",
 			       json_object_new_boolean(account_is_pending(&user)));
 	json_object_object_add(o, "passwordScheme", json_object_new_string(
-		password_scheme_name(password_scheme(account_str(&user, "password")))));
+		password_scheme_name(password_scheme(doc_str(&user, "password")))));
 	json_object_object_add(o, "hasDashboardPin", json_object_new_boolean(
 		bson_iter_init_find(&it, &user, "dashboardPin")));
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |

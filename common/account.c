@@ -8,6 +8,7 @@
  * racing with the same token cannot both succeed.
  */
 #include "account.h"
+#include "doc.h"
 #include "auth.h"
 #include "config.h"
 #include "crypto.h"
@@ -402,7 +403,7 @@ static bool find_role(store_t *st, const char *slug, bson_oid_t *out,
 	bson_t doc = BSON_INITIALIZER;
 	bool ok = store_find_one(st, "roles", filter, NULL, &doc, found, err);
 
-	if (ok && *found && !account_id(&doc, out)) {
+	if (ok && *found && !doc_oid(&doc, "_id", out)) {
 		log_error("role %s has no ObjectId _id", slug);
 		*found = false;
 	}
@@ -434,7 +435,7 @@ bool account_user_role(store_t *st, const bson_t *user, int *role,
 		bson_t doc = BSON_INITIALIZER;
 		bool found = false;
 		bool ok = store_find_one(st, "roles", filter, NULL, &doc, &found, err);
-		const char *s = ok && found ? account_str(&doc, "slug") : NULL;
+		const char *s = ok && found ? doc_str(&doc, "slug") : NULL;
 
 		if (s)
 			snprintf(slug, sizeof slug, "%s", s);
@@ -450,7 +451,7 @@ bool account_user_role(store_t *st, const bson_t *user, int *role,
 	} else {
 		bson_oid_t id;
 		char hex[25] = "?";
-		if (account_id(user, &id))
+		if (doc_oid(user, "_id", &id))
 			bson_oid_to_string(&id, hex);
 		log_warn("user %s has no known role (\"%s\"): treated as client", hex, slug);
 	}
@@ -483,25 +484,6 @@ bool account_token_hash(const char *raw, size_t len, char hash[65])
 		if (!isdigit((unsigned char)raw[i]) && !(raw[i] >= 'a' && raw[i] <= 'f'))
 			return false;
 	crypto_sha256_hex(raw, len, hash);
-	return true;
-}
-
-const char *account_str(const bson_t *doc, const char *key)
-{
-	bson_iter_t it;
-
-	if (bson_iter_init_find(&it, doc, key) && BSON_ITER_HOLDS_UTF8(&it))
-		return bson_iter_utf8(&it, NULL);
-	return NULL;
-}
-
-bool account_id(const bson_t *doc, bson_oid_t *out)
-{
-	bson_iter_t it;
-
-	if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_OID(&it))
-		return false;
-	bson_oid_copy(bson_iter_oid(&it), out);
 	return true;
 }
 
@@ -549,7 +531,7 @@ bool account_find_by_id(store_t *st, const bson_oid_t *id, bson_t *out,
 
 static void add_str_or_null(json_object *o, const bson_t *doc, const char *key)
 {
-	const char *s = account_str(doc, key);
+	const char *s = doc_str(doc, key);
 
 	json_object_object_add(o, key, s ? json_object_new_string(s) : NULL);
 }
@@ -580,7 +562,7 @@ json_object *account_user_json(const bson_t *user, int role)
 	char hex[25] = "";
 	const char *slug = account_role_slug(role);
 
-	if (account_id(user, &id))
+	if (doc_oid(user, "_id", &id))
 		bson_oid_to_string(&id, hex);
 	json_object_object_add(o, "id", json_object_new_string(hex));
 	add_str_or_null(o, user, "email");
@@ -618,10 +600,10 @@ void account_link(char *out, size_t outlen, const char *path, const char *raw)
 /* The greeting name of a user, for mails. */
 static const char *greeting_name(const bson_t *user)
 {
-	const char *s = account_str(user, "givenName");
+	const char *s = doc_str(user, "givenName");
 
 	if (!s || !*s)
-		s = account_str(user, "username");
+		s = doc_str(user, "username");
 	return s ? s : "";
 }
 
@@ -749,7 +731,7 @@ bool account_activate(store_t *st, const char *raw_token, size_t token_len,
 		token_gone(err, "activation");
 		goto done;
 	}
-	if (password_scheme(account_str(&user, "password")) == PASSWORD_NONE) {
+	if (password_scheme(doc_str(&user, "password")) == PASSWORD_NONE) {
 		if (!password) {
 			account_fail(err, 422, "validation_failed", "password",
 				     "Choose a password to activate this account.");
@@ -784,7 +766,7 @@ bool account_activate(store_t *st, const char *raw_token, size_t token_len,
 		token_gone(err, "activation");
 		goto done;
 	}
-	if (user_id && !account_id(&after, user_id))
+	if (user_id && !doc_oid(&after, "_id", user_id))
 		memset(user_id, 0, sizeof *user_id);
 	ok = true;
 done:
@@ -814,7 +796,7 @@ bool account_resend_activation(store_t *st, const char *email, int64_t now,
 		account_store_fail(err, "resend-activation: find", &se);
 		goto done;
 	}
-	if (!found || !account_is_pending(&user) || !account_id(&user, &id)) {
+	if (!found || !account_is_pending(&user) || !doc_oid(&user, "_id", &id)) {
 		ok = true;   /* nothing to send, and the same answer */
 		goto done;
 	}
@@ -863,7 +845,7 @@ bool account_forgot_password(store_t *st, const char *email, int64_t now,
 		account_store_fail(err, "forgot-password: find", &se);
 		goto done;
 	}
-	if (!found || !account_id(&user, &id)) {
+	if (!found || !doc_oid(&user, "_id", &id)) {
 		ok = true;
 		goto done;
 	}
@@ -1017,7 +999,7 @@ bool account_reset_password(store_t *st, const char *raw_token, size_t token_len
 	{
 		/* the password is changed: a failed notice is logged, not fatal */
 		struct account_error merr;
-		const char *email = account_str(&user, "email");
+		const char *email = doc_str(&user, "email");
 		if (email)
 			send_mail(st, "password_changed", email, greeting_name(&user),
 				  NULL, &merr);
@@ -1042,13 +1024,13 @@ bool account_change_password(store_t *st, const bson_t *user,
 {
 	store_error_t se = { 0 };
 	bson_oid_t id;
-	const char *email = account_str(user, "email");
+	const char *email = doc_str(user, "email");
 
-	if (!account_id(user, &id))
+	if (!doc_oid(user, "_id", &id))
 		return account_fail(err, 500, "internal", NULL, "Internal error.");
 	if (!account_check_password(new_password, new_len, "newPassword", err))
 		return false;
-	if (!password_verify(current, current_len, account_str(user, "password"), NULL))
+	if (!password_verify(current, current_len, doc_str(user, "password"), NULL))
 		return account_fail(err, 401, "bad_credentials", "currentPassword",
 				    "The current password is wrong.");
 	if (!account_set_password(st, &id, new_password, new_len, now, err))
@@ -1207,8 +1189,8 @@ bool account_import_admin(store_t *st, const bson_t *admin, int64_t now,
 			  store_error_t *err)
 {
 	char email[ACCOUNT_EMAIL_MAX + 1], hex[25];
-	const char *raw_email = account_str(admin, "email");
-	const char *slug = account_str(admin, "role");
+	const char *raw_email = doc_str(admin, "email");
+	const char *slug = doc_str(admin, "role");
 	bson_oid_t id, role_id;
 	bson_t existing = BSON_INITIALIZER, doc = BSON_INITIALIZER;
 	bson_t *by_id = NULL, *by_email = NULL;
@@ -1217,7 +1199,7 @@ bool account_import_admin(store_t *st, const bson_t *admin, int64_t now,
 	store_error_t e = { 0 };
 
 	*outcome = ACCOUNT_IMPORT_INVALID;
-	if (!account_id(admin, &id)) {
+	if (!doc_oid(admin, "_id", &id)) {
 		log_warn("import-admins: a document without an ObjectId _id is skipped");
 		return true;
 	}
@@ -1258,10 +1240,10 @@ bool account_import_admin(store_t *st, const bson_t *admin, int64_t now,
 	}
 	BSON_APPEND_OID(&doc, "_id", &id);
 	BSON_APPEND_UTF8(&doc, "email", email);
-	if (password_scheme(account_str(admin, "password")) != PASSWORD_NONE)
-		BSON_APPEND_UTF8(&doc, "password", account_str(admin, "password"));
-	append_if(&doc, "dashboardPin", account_str(admin, "dashboardPin"));
-	append_if(&doc, "givenName", account_str(admin, "givenName"));
+	if (password_scheme(doc_str(admin, "password")) != PASSWORD_NONE)
+		BSON_APPEND_UTF8(&doc, "password", doc_str(admin, "password"));
+	append_if(&doc, "dashboardPin", doc_str(admin, "dashboardPin"));
+	append_if(&doc, "givenName", doc_str(admin, "givenName"));
 	BSON_APPEND_OID(&doc, "role", &role_id);
 	BSON_APPEND_BOOL(&doc, "newsletter", false);
 	BSON_APPEND_BOOL(&doc, "isTemporary", false);

@@ -152,10 +152,6 @@ bool account_find_by_email(store_t *st, const char *email, bson_t *out,
 bool account_find_by_id(store_t *st, const bson_oid_t *id, bson_t *out,
 			bool *found, store_error_t *err);
 
-/* A UTF-8 member of a document, or NULL (borrowed from `doc`). */
-const char *account_str(const bson_t *doc, const char *key);
-/* The ObjectId `_id` of a document; false when it has none. */
-bool account_id(const bson_t *doc, bson_oid_t *out);
 bool account_is_deleted(const bson_t *user);
 /* A pending activationToken and no emailVerifiedAt (SPEC §4). */
 bool account_is_pending(const bson_t *user);

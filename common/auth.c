@@ -8,6 +8,7 @@
  */
 #include "auth.h"
 #include "account.h"
+#include "doc.h"
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
@@ -299,12 +300,12 @@ void auth_login(struct http_req *req, int min_role)
 		account_send_error(req, &e);
 		goto done;
 	}
-	if (!found || !account_id(&user, &uid)) {
+	if (!found || !doc_oid(&user, "_id", &uid)) {
 		password_burn(password, password_len);
 		bad_credentials(req, email);
 		goto done;
 	}
-	if (!password_verify(password, password_len, account_str(&user, "password"), &rehash)) {
+	if (!password_verify(password, password_len, doc_str(&user, "password"), &rehash)) {
 		bad_credentials(req, email);
 		goto done;
 	}

@@ -6,6 +6,7 @@
  * shape the answer.
  */
 #include "account.h"
+#include "doc.h"
 #include "auth.h"
 #include "log.h"
 #include "route.h"
@@ -208,8 +209,8 @@ void site_reset_password(struct http_req *req)
 	}
 	/* the owner proved it: failed logins of the old password are forgiven */
 	if (account_find_by_id(st, &uid, &user, &found, &se) && found &&
-	    account_str(&user, "email"))
-		throttle_clear(THROTTLE_LOGIN, THROTTLE_ACCOUNT, account_str(&user, "email"));
+	    doc_str(&user, "email"))
+		throttle_clear(THROTTLE_LOGIN, THROTTLE_ACCOUNT, doc_str(&user, "email"));
 	bson_destroy(&user);
 	send_ok(req, 200, "Your password is changed: you can sign in.");
 }
@@ -284,7 +285,7 @@ void site_profile_put(struct http_req *req)
 void site_password_put(struct http_req *req)
 {
 	const struct auth_session *s = auth_session(req);
-	const char *email = account_str(&s->user, "email");
+	const char *email = doc_str(&s->user, "email");
 	struct account_error e;
 	const char *current, *next;
 	size_t current_len, next_len;

@@ -6,6 +6,7 @@
  * authenticate hook with forged, expired and orphaned cookies.
  */
 #include "account.h"
+#include "doc.h"
 #include "auth.h"
 #include "config.h"
 #include "crypto.h"
@@ -407,14 +408,14 @@ static void test_store(store_t *st)
 	ok(user_of(st, "ana@example.com", &user), "the account exists");
 	ok(account_is_pending(&user), "pending activation");
 	account_token_hash(raw, strlen(raw), th);
-	is_str(account_str(&user, "activationToken"), th, "the store keeps the token's hash");
+	is_str(doc_str(&user, "activationToken"), th, "the store keeps the token's hash");
 	{
 		char *j = bson_as_relaxed_extended_json(&user, NULL);
 		ok(j && !strstr(j, raw), "and never the raw token");
 		bson_free(j);
 	}
 	ok(account_user_role(st, &user, &role, &se) && role == ROLE_CLIENT, "role client");
-	ok(password_scheme(account_str(&user, "password")) == PASSWORD_ARGON2ID,
+	ok(password_scheme(doc_str(&user, "password")) == PASSWORD_ARGON2ID,
 	   "the password is stored as Argon2id");
 	ok(outbox_mentions(st, raw), "the activation mail carries the raw token");
 	ok(outbox_mentions(st, "/auth/activate-account?token="), "in the activation link");
@@ -432,7 +433,7 @@ static void test_store(store_t *st)
 	ok(account_activate(st, raw, strlen(raw), NULL, 0, now + 47 * HOUR, NULL, &e),
 	   "activation after 47 h works (%s)", e.message);
 	ok(user_of(st, "ana@example.com", &user) && !account_is_pending(&user) &&
-	   !account_str(&user, "activationToken"), "the account is active, the token gone");
+	   !doc_str(&user, "activationToken"), "the account is active, the token gone");
 	ok(!account_activate(st, raw, strlen(raw), NULL, 0, now + 47 * HOUR, NULL, &e) &&
 	   e.status == 410, "the same link twice: 410");
 	ok(account_resend_activation(st, "ana@example.com", now, raw2, &e) && raw2[0] == '\0',
@@ -460,7 +461,7 @@ static void test_store(store_t *st)
 	is_int(count(st, "sessions", BCON_NEW("userId", BCON_OID(&uid))), 0,
 	       "every session of the user ended");
 	ok(user_of(st, "ana@example.com", &user) &&
-	   password_verify("second-pass-2", 13, account_str(&user, "password"), NULL),
+	   password_verify("second-pass-2", 13, doc_str(&user, "password"), NULL),
 	   "the new password is in force");
 
 	/* password change keeps this session, ends the others */
@@ -522,10 +523,10 @@ static void test_store(store_t *st)
 		ok(user_of(st, "boss@example.com", &user), "under its lower-cased email");
 		{
 			bson_oid_t got;
-			ok(account_id(&user, &got) && bson_oid_equal(&got, &aid), "keeping its _id");
+			ok(doc_oid(&user, "_id", &got) && bson_oid_equal(&got, &aid), "keeping its _id");
 		}
-		is_str(account_str(&user, "password"), bcrypt_secret, "and its bcrypt hash");
-		ok(account_str(&user, "dashboardPin") != NULL, "and its dashboard PIN");
+		is_str(doc_str(&user, "password"), bcrypt_secret, "and its bcrypt hash");
+		ok(doc_str(&user, "dashboardPin") != NULL, "and its dashboard PIN");
 		ok(account_user_role(st, &user, &role, &se) && role == ROLE_ADMIN, "role admin, by slug");
 		ok(!account_is_pending(&user), "active");
 	
@@ -553,8 +554,8 @@ static void test_store(store_t *st)
 		bson_oid_to_string(&uid, hex);
 		snprintf(want, sizeof want, "deleted-%s@deleted.invalid", hex);
 		ok(found, "the document stays (bookings point at it)");
-		is_str(account_str(&doc, "email"), want, "with an anonymous email");
-		ok(!account_str(&doc, "password") && !account_str(&doc, "givenName"),
+		is_str(doc_str(&doc, "email"), want, "with an anonymous email");
+		ok(!doc_str(&doc, "password") && !doc_str(&doc, "givenName"),
 		   "no password, no name");
 		ok(account_is_deleted(&doc), "deletedAt set");
 		bson_destroy(&doc);
@@ -719,9 +720,9 @@ static void test_endpoints(store_t *st)
 	is_int(r.status, 200, "signs in with its bcrypt password");
 	ok(strstr(r.body, "\"role\":\"client\"") != NULL, "as client (no role: the lowest)");
 	ok(user_of(st, "old@example.com", &user) &&
-	   password_scheme(account_str(&user, "password")) == PASSWORD_ARGON2ID,
+	   password_scheme(doc_str(&user, "password")) == PASSWORD_ARGON2ID,
 	   "its hash is now Argon2id");
-	ok(password_verify("secret", 6, account_str(&user, "password"), NULL), "of the same password");
+	ok(password_verify("secret", 6, doc_str(&user, "password"), NULL), "of the same password");
 	ok(user_of(st, "old@example.com", &user) && bson_has_field(&user, "lastLoginAt"),
 	   "lastLoginAt is set");
 
