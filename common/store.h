@@ -80,7 +80,7 @@ typedef struct store_find_opts {
 
 /* Starts a query. `filter` may be NULL (all documents). `opts` may be NULL.
  * Returns NULL on error (bad filter, store down). Free with
- * store_cursor_destroy(). */
+ * store_cursor_destroy(), before store_close(). */
 store_cursor_t *store_find(store_t *st, const char *coll, const bson_t *filter,
 			   const store_find_opts_t *opts, store_error_t *err);
 
@@ -125,9 +125,11 @@ typedef struct store_fam_opts {
 	bool return_new;           /* the document after the update (default: before) */
 } store_fam_opts_t;
 
-/* Atomically finds one document and updates it. When one was found or
- * upserted, `out` receives the document before or after (per `return_new`)
- * and *found is true. `out` is initialised whenever this returns true. */
+/* Atomically finds one document and updates it. When one was found, `out`
+ * receives the document before or after (per `return_new`) and *found is
+ * true; when one was upserted, only with `return_new` (before an insert
+ * there was no document: *found is false, as MongoDB returns null). `out`
+ * is initialised whenever this returns true. */
 bool store_find_one_and_update(store_t *st, const char *coll,
 			       const bson_t *filter, const bson_t *update,
 			       const store_fam_opts_t *opts, bson_t *out,
