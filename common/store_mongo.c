@@ -388,7 +388,8 @@ static bool op_begin(struct mongo_store *ms, const char *coll, struct op *op,
 	op->ms = ms;
 	op->coll = NULL;
 	/* try_pop: a process that holds maxPoolSize cursors at once gets an
-	 * error, not a deadlock (the pool only grows on another thread's push). */
+	 * error; pop would wait for another thread to push a client back, and
+	 * a worker has no other thread. */
 	op->client = mongoc_client_pool_try_pop(ms->pool);
 	if (!op->client) {
 		store_error_set(err, STORE_ERR_INTERNAL,
