@@ -12,8 +12,7 @@
 # round trip uses a copy of the dump without its TTL indexes. That
 # difference is the test's, not the tool's.
 #
-# The independent dump reader (python3-bson) is the script after __DATA__
-# in t/backup-embedded.t.
+# The independent dump reader (python3-bson) is t/lib/dumpread.py.
 use strict;
 use warnings;
 use utf8;
@@ -38,15 +37,7 @@ die "$PYTHON with python3-bson is needed (make deps)\n"
 	unless system($PYTHON, '-c', 'import bson') == 0;
 
 my $tmp = tempdir('cwc-backup-mongo-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{CWC_KEEP_TMP});
-my $reader = "$tmp/dumpread.py";
-{
-	open my $in, '<:encoding(UTF-8)', "$FindBin::Bin/backup-embedded.t" or die $!;
-	my $src = do { local $/; <$in> };
-	$src =~ s/\A.*?^__DATA__\n//ms or die "no reader after __DATA__ in t/backup-embedded.t\n";
-	open my $out, '>:encoding(UTF-8)', $reader or die "$reader: $!";
-	print {$out} $src;
-	close $out;
-}
+my $reader = "$FindBin::Bin/lib/dumpread.py";
 
 sub py {
 	my (@args) = @_;
