@@ -130,7 +130,6 @@
         retry = 500;
         status('');
         catchUp();
-        if (lastId) ws.send(JSON.stringify({ type: 'resume', lastMessageId: lastId }));
       };
       ws.onmessage = function (ev) {
         var f;
@@ -147,6 +146,9 @@
             if (staff && !convList.querySelector('[data-id="' + f.conversationId + '"]')) loadConversations();
             showUnread();
           }
+        } else if (f.type === 'resync') {
+          catchUp();
+          if (staff) loadConversations();
         } else if (f.type === 'typing' && f.conversationId === current && f.userId !== me) {
           typingEl.textContent = (f.name || 'Quelqu’un') + ' écrit…';
           typingEl.hidden = !f.active;
