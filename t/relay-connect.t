@@ -13,6 +13,15 @@ use IO::Socket::INET;
 use JSON::PP;
 use Test::More;
 
+# CWC_RELAY_BIN=build/asan/bin/ws-relay: the sanitizer build (ws-relay/build-asan)
+if (my $bin = $ENV{CWC_RELAY_BIN}) {
+	no warnings 'redefine';
+	my $orig = \&CWC::Stack::command_of;
+	*CWC::Stack::command_of = sub {
+		return ($bin =~ m{^/} ? $bin : "$CWC::Stack::ROOT/$bin") if $_[1] =~ /^relay\d+$/;
+		goto &$orig;
+	};
+}
 my $s = CWC::Stack->start;
 my $url = 'ws://localhost:' . $s->site_port . '/ws';
 
@@ -67,4 +76,7 @@ $ws->send_text('{"type":"ping"}');
 ok $ws->recv_json(type => 'pong', timeout => 3), 'the first socket is unaffected';
 $ws->close;
 
+$s->stop;
+my $reports = join '', grep { /AddressSanitizer|LeakSanitizer|runtime error:/ } split /^/, $s->log_text('relay1');
+is $reports, '', 'no sanitizer report in the relay\'s log';
 done_testing;

@@ -27,7 +27,7 @@ if (my $bin = $ENV{CWC_RELAY_BIN}) {
 		goto &$orig;
 	};
 }
-my $s = CWC::Stack->start(env => { CWC_RELAY_PING_INTERVAL => 1, CWC_RELAY_IDLE_TIMEOUT => 3, LOG_LEVEL => "debug" });
+my $s = CWC::Stack->start(env => { CWC_RELAY_PING_INTERVAL => 1, CWC_RELAY_IDLE_TIMEOUT => 3 });
 {
 	my %env = $s->app_env;
 	local @ENV{ keys %env } = values %env;

@@ -44,6 +44,10 @@ struct relay relay;
 
 static uv_signal_t sig_int, sig_term, sig_hup;
 static uv_timer_t stop_timer, sweep_timer;
+/* No lws validity timers at all (zeros): lws 4.1 would otherwise apply
+ * its default (ping after 300 s) and re-sort a timer on every frame
+ * received. Pings and idle hang-ups are session_sweep()'s. */
+static const lws_retry_bo_t no_lws_validity = { .secs_since_valid_ping = 0 };
 static uint64_t stop_started;
 static bool stop_now;
 
@@ -217,6 +221,7 @@ int main(int argc, char **argv)
 		? NULL : host;
 	info.protocols = session_protocols;
 	info.server_string = "cwc-relay";
+	info.retry_and_idle_policy = &no_lws_validity;
 	info.max_http_header_data = RELAY_MAX_HEADERS;
 	info.pcontext = &relay.lws;
 	relay.lws = lws_create_context(&info);

@@ -9,10 +9,11 @@
  *
  * Outgoing: session_send() writes a frame at once when nothing waits before
  * it (session_write_now), otherwise queues it (shared messages, bounded);
- * each WRITEABLE writes what is queued until the kernel's buffer is full. Closing is asynchronous (session_close): what
- * is queued goes out, then our close frame (session_send_close), then we
- * wait for the client's; a timeout kills a socket that never becomes
- * writable again (a client that stopped reading) or never answers.
+ * each WRITEABLE writes what is queued until the kernel's buffer is full.
+ * Closing is asynchronous (session_close): what is queued goes out, then
+ * our close frame (session_send_close), then we wait for the client's; a
+ * deadline kills a socket that never becomes writable again (a client
+ * that stopped reading) or never answers.
  *
  * Idle sockets and closing ones: session_sweep(), every RELAY_SWEEP_MS,
  * pings a socket silent for relay.ping_ms, drops one silent for
@@ -221,12 +222,14 @@ static int session_receive(struct session *s, const char *in, size_t len)
 	return rc;
 }
 
-/* An empty WebSocket ping (lws writes the header in the headroom). */
+/* A WebSocket ping (lws writes the header in the headroom). Not empty:
+ * lws 4.1 does not report an empty pong (LWS_CALLBACK_RECEIVE_PONG). */
 static int session_write_ping(struct session *s)
 {
 	unsigned char frame[LWS_PRE + 1];
 
-	return lws_write(s->wsi, frame + LWS_PRE, 0, LWS_WRITE_PING);
+	frame[LWS_PRE] = 'p';
+	return lws_write(s->wsi, frame + LWS_PRE, 1, LWS_WRITE_PING);
 }
 
 static int session_write(struct session *s)
@@ -286,7 +289,7 @@ static bool session_write_now(struct session *s, struct outq_msg *m)
 
 bool session_send(struct session *s, struct outq_msg *m)
 {
-	if (!s->wsi || s->close_code || s->write_failed)
+	if (!s->wsi || s->close_code || s->write_failed || s->killed)
 		return false;
 	if (session_write_now(s, m))
 		return true;
@@ -316,12 +319,27 @@ static void session_ping(struct session *s)
 	lws_callback_on_writable(s->wsi);
 }
 
-/* Hangs up now, without a close frame. */
-static void session_kill(struct session *s)
+/*
+ * Hangs up now, without a close frame: the peer is gone or will not
+ * cooperate. shutdown() makes the socket readable at EOF, so lws closes
+ * it on the loop's next turn even if it can never be written again (lws'
+ * own LWS_TO_KILL_ASYNC waits for lws' next timer run, seconds later on a
+ * foreign loop); SO_LINGER 0 makes that close a reset, so nothing unsent
+ * lingers in the kernel for a peer that is not reading.
+ */
+static void session_kill(struct session *s, const char *why)
 {
+	struct linger now = { .l_onoff = 1, .l_linger = 0 };
+	int fd = lws_get_socket_fd(s->wsi);
+
 	if (s->killed)
 		return;
 	s->killed = true;
+	log_debug("socket %lu (%s): %s, dropped", s->id, s->peer, why);
+	if (fd >= 0) {
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+		shutdown(fd, SHUT_RDWR);
+	}
 	lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
@@ -333,17 +351,13 @@ void session_sweep(void)
 				   lws_dll2_get_head(&relay.sessions)) {
 		struct session *s = lws_container_of(d, struct session, list);
 
-		if (s->close_code) {
-			if (now >= s->close_deadline) {
-				log_debug("socket %lu (%s): not gone %d ms after "
-					  "closing, dropped", s->id, s->peer,
-					  RELAY_CLOSE_GRACE_MS);
-				session_kill(s);
-			}
+		if (s->write_failed) {
+			session_kill(s, "a write failed");
+		} else if (s->close_code) {
+			if (now >= s->close_deadline)
+				session_kill(s, "still there after its close");
 		} else if (now - s->alive_at >= relay.idle_ms) {
-			log_debug("socket %lu (%s): silent %llu s, dropped", s->id,
-				  s->peer, (unsigned long long)(now - s->alive_at) / 1000);
-			session_kill(s);
+			session_kill(s, "silent past the idle timeout");
 		} else if (now - s->alive_at >= relay.ping_ms && !s->pinged_at) {
 			session_ping(s);
 		}
