@@ -113,18 +113,24 @@ static bool redis_connect(void)
 redisReply *worker_redis(const char *fmt, ...)
 {
 	va_list ap;
-	redisReply *r;
+	redisReply *r = NULL;
 
-	if (!redis_connect())
-		return NULL;
-	va_start(ap, fmt);
-	r = redisvCommand(redis, fmt, ap);
-	va_end(ap);
-	if (!r) {
-		log_warn("redis: %s", redis->errstr);
-		redis_drop();
-		return NULL;
+	/* A connection that broke since the last command (Redis restarted)
+	 * fails on first use: reconnect and try once more, so the command is
+	 * not lost to a stale connection. */
+	for (int attempt = 0; attempt < 2 && !r; attempt++) {
+		if (!redis_connect())
+			return NULL;
+		va_start(ap, fmt);
+		r = redisvCommand(redis, fmt, ap);
+		va_end(ap);
+		if (!r) {
+			log_warn("redis: %s", redis->errstr);
+			redis_drop();
+		}
 	}
+	if (!r)
+		return NULL;
 	if (r->type == REDIS_REPLY_ERROR) {
 		log_warn("redis error: %s", r->str);
 		freeReplyObject(r);

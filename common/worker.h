@@ -18,9 +18,10 @@
  * non-NULL) when it cannot be opened right now. Owned here. */
 store_t *worker_store(store_error_t *err);
 
-/* Runs one Redis command; NULL when Redis is unreachable (the connection
- * is then dropped and retried next time) or answers an error. The caller
- * frees the reply with freeReplyObject(). */
+/* Runs one Redis command — once more on a fresh connection when the old
+ * one turns out broken; NULL when Redis is unreachable (retried on the
+ * next call) or answers an error. The caller frees the reply with
+ * freeReplyObject(). */
 redisReply *worker_redis(const char *fmt, ...);
 
 /* PUBLISH `message` on `channel`; false when Redis is unreachable. */
