@@ -12,6 +12,7 @@ use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use CWC::RelayTest;
 use CWC::Stack;
 use CWC::WS;
 use Digest::SHA qw(hmac_sha256);
@@ -21,56 +22,10 @@ use JSON::PP;
 use MIME::Base64 qw(encode_base64url);
 use Test::More;
 
-# ---- the stack and helpers (the same in every t/relay-*.t) ---------------
+# ---- the stack (helpers: t/lib/CWC/RelayTest.pm) ------------------------
 
-if (my $bin = $ENV{CWC_RELAY_BIN}) {
-	no warnings 'redefine';
-	my $orig = \&CWC::Stack::command_of;
-	*CWC::Stack::command_of = sub {
-		return ($bin =~ m{^/} ? $bin : "$CWC::Stack::ROOT/$bin") if $_[1] =~ /^relay\d+$/;
-		goto &$orig;
-	};
-}
 my $JWT = 'relay-test-jwt-secret-0123456789abcdef';
-my $s = CWC::Stack->start(relays => 2, env => { JWT_SECRET => $JWT });
-
-sub seed {
-	my %env = $s->app_env;
-	local @ENV{ keys %env } = values %env;
-	system("$CWC::Stack::ROOT/bin/cwc-ctl seed >/dev/null") == 0 or die "cwc-ctl seed failed";
-}
-
-sub base { ($_[0] // 'site') eq 'admin' ? $s->admin_url : $s->site_url }
-
-sub call {
-	my ($method, $path, %o) = @_;
-	my $host = $o{host} // 'site';
-	my %h = (Origin => base($host));
-	$h{Cookie} = "cwc_session=$o{cookie}" if $o{cookie};
-	return $s->request($method, $path, host => $host, headers => \%h,
-			   (exists $o{json} ? (json => $o{json}) : ()));
-}
-
-sub login {
-	my ($email, $password, $host) = @_;
-	my $r = call(POST => '/api/auth/login', host => $host,
-		     json => { email => $email, password => $password });
-	my $sc = $r->{headers}{'set-cookie'} // '';
-	($sc) = grep { /^cwc_session=/ } ref $sc ? @$sc : ($sc);
-	return $sc && $sc =~ /^cwc_session=([0-9a-f]{64})/ ? $1 : die "login $email: $r->{status}";
-}
-
-# A WebSocket: through Caddy on the site (or admin) host, or straight to
-# relay N with `relay => N`. Returns ($ws, $error, $status).
-sub ws {
-	my (%o) = @_;
-	my $port = $o{relay} ? $s->relay_port($o{relay})
-		: ($o{host} // 'site') eq 'admin' ? $s->admin_port : $s->site_port;
-	my $path = '/ws' . (defined $o{ticket} ? "?ticket=$o{ticket}" : '');
-	my %h = (Origin => exists $o{origin} ? $o{origin} : base($o{host}));
-	$h{Cookie} = "cwc_session=$o{cookie}" if $o{cookie};
-	return CWC::WS->connect("ws://localhost:$port$path", headers => \%h);
-}
+my $s = relay_stack(relays => 2, env => { JWT_SECRET => $JWT });
 
 # The whole answer (head and body) to an upgrade request sent straight to
 # relay N; the relay closes the connection after a refusal.
@@ -83,12 +38,6 @@ sub upgrade_raw {
 			 'Sec-WebSocket-Version: 13', @headers, '', '');
 	local $/;
 	return scalar(<$sock>) // '';
-}
-
-sub sanitizer_clean {
-	my $reports = join '', grep { /AddressSanitizer|LeakSanitizer|runtime error:/ }
-		map { split /^/, $s->log_text("relay$_") } 1 .. 2;
-	is $reports, '', 'no sanitizer report in the relays\' logs';
 }
 
 # ---- tests --------------------------------------------------------------

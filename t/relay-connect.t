@@ -14,15 +14,7 @@ use JSON::PP;
 use Test::More;
 
 # CWC_RELAY_BIN=build/asan/bin/ws-relay: the sanitizer build (ws-relay/build-asan)
-if (my $bin = $ENV{CWC_RELAY_BIN}) {
-	no warnings 'redefine';
-	my $orig = \&CWC::Stack::command_of;
-	*CWC::Stack::command_of = sub {
-		return ($bin =~ m{^/} ? $bin : "$CWC::Stack::ROOT/$bin") if $_[1] =~ /^relay\d+$/;
-		goto &$orig;
-	};
-}
-my $s = CWC::Stack->start;
+my $s = CWC::Stack->start(relay_bin => $ENV{CWC_RELAY_BIN});
 my $url = 'ws://localhost:' . $s->site_port . '/ws';
 
 {

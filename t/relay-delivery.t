@@ -14,6 +14,7 @@ use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use CWC::RelayTest;
 use CWC::Stack;
 use CWC::WS;
 use JSON::PP;
@@ -23,118 +24,9 @@ use Time::HiRes qw(sleep time);
 
 plan skip_all => 'bin/cwc-cron (the mailer) is not built' unless -x "$CWC::Stack::ROOT/bin/cwc-cron";
 
-# ---- the stack and helpers (the same in every t/relay-*.t) ---------------
+# ---- the stack (helpers: t/lib/CWC/RelayTest.pm) ------------------------
 
-if (my $bin = $ENV{CWC_RELAY_BIN}) {
-	no warnings 'redefine';
-	my $orig = \&CWC::Stack::command_of;
-	*CWC::Stack::command_of = sub {
-		return ($bin =~ m{^/} ? $bin : "$CWC::Stack::ROOT/$bin") if $_[1] =~ /^relay\d+$/;
-		goto &$orig;
-	};
-}
-my $s = CWC::Stack->start(relays => 2, env => { CWC_MAIL_TRANSPORT => 'file', CWC_MAIL_POLL_MS => 100 });
-
-sub seed {
-	my %env = $s->app_env;
-	local @ENV{ keys %env } = values %env;
-	system("$CWC::Stack::ROOT/bin/cwc-ctl seed >/dev/null") == 0 or die "cwc-ctl seed failed";
-}
-
-sub base { ($_[0] // 'site') eq 'admin' ? $s->admin_url : $s->site_url }
-
-sub call {
-	my ($method, $path, %o) = @_;
-	my $host = $o{host} // 'site';
-	my %h = (Origin => base($host));
-	$h{Cookie} = "cwc_session=$o{cookie}" if $o{cookie};
-	return $s->request($method, $path, host => $host, headers => \%h,
-			   (exists $o{json} ? (json => $o{json}) : ()));
-}
-
-sub login {
-	my ($email, $password, $host) = @_;
-	my $r = call(POST => '/api/auth/login', host => $host,
-		     json => { email => $email, password => $password });
-	my $sc = $r->{headers}{'set-cookie'} // '';
-	($sc) = grep { /^cwc_session=/ } ref $sc ? @$sc : ($sc);
-	return $sc && $sc =~ /^cwc_session=([0-9a-f]{64})/ ? $1 : die "login $email: $r->{status}";
-}
-
-# A customer account of our own: register, the activation mail, activate.
-sub register {
-	my ($email, $password, $name) = @_;
-	my $r = call(POST => '/api/auth/register',
-		     json => { email => $email, password => $password, givenName => $name });
-	die "register $email: $r->{status}" unless $r->{status} == 201;
-	my $deadline = time + 15;
-	while (time < $deadline) {
-		for my $f (glob($s->data_dir . '/mail/*.eml')) {
-			open my $fh, '<', $f or next;
-			my $m = decode_qp(do { local $/; <$fh> });
-			next unless $m =~ /^To:.*\Q$email\E/mi
-				&& $m =~ m{/auth/activate-account\?token=([0-9a-f]{64})};
-			$r = call(POST => '/api/auth/activate-account', json => { token => $1 });
-			return login($email, $password) if $r->{status} == 200;
-			die "activate $email: $r->{status}";
-		}
-		sleep 0.1;
-	}
-	die "no activation mail for $email";
-}
-
-sub user_id {
-	my ($cookie, $host) = @_;
-	return call(GET => '/api/auth/session', cookie => $cookie, host => $host)->{json}{user}{id};
-}
-
-# A WebSocket: through Caddy on the site (or admin) host, or straight to
-# relay N with `relay => N`. Returns ($ws, $error, $status).
-sub ws {
-	my (%o) = @_;
-	my $port = $o{relay} ? $s->relay_port($o{relay})
-		: ($o{host} // 'site') eq 'admin' ? $s->admin_port : $s->site_port;
-	my $path = '/ws' . (defined $o{ticket} ? "?ticket=$o{ticket}" : '');
-	my %h = (Origin => exists $o{origin} ? $o{origin} : base($o{host}));
-	$h{Cookie} = "cwc_session=$o{cookie}" if $o{cookie};
-	my @r = CWC::WS->connect("ws://localhost:$port$path", headers => \%h);
-	die "no socket: $r[1]" unless $r[0];
-	return $r[0];
-}
-
-# Every JSON frame that arrives within $secs.
-sub frames {
-	my ($ws, $secs) = @_;
-	my @got;
-	my $deadline = time + $secs;
-	while ((my $left = $deadline - time) > 0) {
-		my $f = $ws->recv(timeout => $left) or last;
-		last if $f->{eof} || exists $f->{close};
-		push @got, eval { decode_json($f->{data}) } // { raw => $f->{data} };
-	}
-	return @got;
-}
-
-# The first frame for which $match->($frame) is true, within $secs; the
-# frames skipped on the way are kept in $ws->{skipped}.
-sub wait_for {
-	my ($ws, $match, $secs) = @_;
-	my $deadline = time + ($secs // 5);
-	while ((my $left = $deadline - time) > 0) {
-		my $f = $ws->recv(timeout => $left) or return;
-		return if $f->{eof} || exists $f->{close};
-		my $j = eval { decode_json($f->{data}) } or next;
-		return $j if $match->($j);
-		push @{ $ws->{skipped} }, $j;
-	}
-	return;
-}
-
-sub sanitizer_clean {
-	my $reports = join '', grep { /AddressSanitizer|LeakSanitizer|runtime error:/ }
-		map { split /^/, $s->log_text("relay$_") } 1 .. 2;
-	is $reports, '', 'no sanitizer report in the relays\' logs';
-}
+my $s = relay_stack(relays => 2, env => { CWC_MAIL_TRANSPORT => 'file', CWC_MAIL_POLL_MS => 100 });
 
 # ---- accounts and conversations ------------------------------------------
 

@@ -19,15 +19,7 @@ use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 
-if (my $bin = $ENV{CWC_RELAY_BIN}) {
-	no warnings 'redefine';
-	my $orig = \&CWC::Stack::command_of;
-	*CWC::Stack::command_of = sub {
-		return ($bin =~ m{^/} ? $bin : "$CWC::Stack::ROOT/$bin") if $_[1] =~ /^relay\d+$/;
-		goto &$orig;
-	};
-}
-my $s = CWC::Stack->start(env => { CWC_RELAY_PING_INTERVAL => 1, CWC_RELAY_IDLE_TIMEOUT => 3 });
+my $s = CWC::Stack->start(relay_bin => $ENV{CWC_RELAY_BIN}, env => { CWC_RELAY_PING_INTERVAL => 1, CWC_RELAY_IDLE_TIMEOUT => 3 });
 {
 	my %env = $s->app_env;
 	local @ENV{ keys %env } = values %env;

@@ -54,6 +54,7 @@ sub start {
 		own_redis => !$o{redis_url},
 		env => $o{env} // {},
 		foreground => $o{foreground},
+		relay_bin => $o{relay_bin},   # another ws-relay build (sanitizers)
 	}, $class;
 	$self->{relay_ports} = $o{relay_ports} // [ map { free_port() } 1 .. $self->{relays} ];
 	$self->{relays} = @{ $self->{relay_ports} };
@@ -119,7 +120,10 @@ sub command_of {
 	return ("$ROOT/bin/admin") if $name eq 'admin';
 	return ('caddy', 'run', '--config', "$ROOT/etc/Caddyfile.local", '--adapter', 'caddyfile')
 		if $name eq 'caddy';
-	return ("$ROOT/bin/ws-relay") if $name =~ /^relay\d+$/;
+	if ($name =~ /^relay\d+$/) {
+		my $bin = $self->{relay_bin} // "$ROOT/bin/ws-relay";
+		return $bin =~ m{^/} ? $bin : "$ROOT/$bin";
+	}
 	return ("$ROOT/bin/cwc-cron", 'outbox', '--follow') if $name eq 'mailer';
 	die "unknown component $name";
 }
