@@ -15,6 +15,8 @@
  */
 #include "store.h"
 #include "store_backend.h"
+#include "tap.h"
+#include "testdoc.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -28,34 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- TAP ------------------------------------------------------------------------ */
-
-static int tap_n, tap_failed;
-
-static bool ok_(bool pass, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool ok_(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", pass ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!pass)
-		tap_failed++;
-	return pass;
-}
-
-/* The condition is evaluated before the message's arguments, which may
- * show what the condition produced. */
-#define ok(cond, ...) ({ bool ok_cond_ = (cond); ok_(ok_cond_, __VA_ARGS__); })
-
-static void skip(const char *why, const char *what)
-{
-	printf("ok %d # skip %s: %s\n", ++tap_n, what, why);
-}
+/* ---- TAP (tap.h) and the FerretDB skips ----------------------------------------- */
 
 static bool ferretdb;
 
@@ -65,20 +40,8 @@ static bool ferret_skip(const char *what, const char *difference)
 {
 	if (!ferretdb)
 		return false;
-	printf("ok %d # skip %s: FerretDB %s (docs/ferretdb.md)\n", ++tap_n, what, difference);
+	skip("%s: FerretDB %s (docs/ferretdb.md)", what, difference);
 	return true;
-}
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
 }
 
 /* ---- helpers --------------------------------------------------------------------- */
@@ -88,29 +51,6 @@ static const char *uri;
 static bool embedded;
 static char prefix[64];
 
-static bson_t **pool;
-static size_t npool;
-
-/* Extended JSON with single quotes; freed at exit. */
-static bson_t *J(const char *json)
-{
-	char *text = strdup(json), *p;
-	bson_error_t e;
-	bson_t *b;
-
-	for (p = text; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	b = bson_new_from_json((const uint8_t *) text, -1, &e);
-	if (!b) {
-		fprintf(stderr, "bad JSON in test: %s: %s\n", json, e.message);
-		exit(2);
-	}
-	free(text);
-	pool = realloc(pool, (npool + 1) * sizeof *pool);
-	pool[npool++] = b;
-	return b;
-}
 
 static bson_t *Jf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static bson_t *Jf(const char *fmt, ...)
@@ -1087,7 +1027,7 @@ static void test_indexed_queries_do_not_scan(void)
 	bool found;
 
 	if (!embedded) {
-		skip("the embedded store's counter of examined documents", "indexed query does not scan");
+		skip("indexed query does not scan: the embedded store's counter of examined documents");
 		return;
 	}
 	ok(store_create_index(st, c, &ik, &err) && store_create_index(st, c, &ig, &err) &&
@@ -1276,7 +1216,7 @@ static void test_first_open_race(void)
 	store_t *s;
 
 	if (!embedded) {
-		skip("opens embedded store files", "4 processes creating one new store at once");
+		skip("4 processes creating one new store at once: opens embedded store files");
 		return;
 	}
 	slash = strrchr(uri, '/');
@@ -1485,9 +1425,6 @@ int main(void)
 	store_close(st);
 	if (own_dir)
 		remove_dir(dir);
-	for (size_t i = 0; i < npool; i++)
-		bson_destroy(pool[i]);
-	free(pool);
-	printf("1..%d\n", tap_n);
-	return tap_failed ? 1 : 0;
+	testdoc_free();
+	return tap_done();
 }

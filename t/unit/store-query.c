@@ -7,6 +7,8 @@
  * Prints TAP.
  */
 #include "store_query.h"
+#include "tap.h"
+#include "testdoc.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -14,75 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- TAP ------------------------------------------------------------------ */
-
-static int tap_n, tap_failed;
-
-static bool ok_(bool pass, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool ok_(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", pass ? "" : "not ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!pass)
-		tap_failed++;
-	return pass;
-}
-
-/* The condition is evaluated before the message's arguments, which may
- * show what the condition produced. */
-#define ok(cond, ...) ({ bool ok_cond_ = (cond); ok_(ok_cond_, __VA_ARGS__); })
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 /* ---- documents from JSON, freed at exit ---------------------------------------- */
 
-static bson_t **pool;
-static size_t npool;
 
-static bson_t *J(const char *json)
-{
-	char *text = strdup(json);
-	bson_error_t e;
-	bson_t *b;
-	char *p;
-
-	for (p = text; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	b = bson_new_from_json((const uint8_t *) text, -1, &e);
-	if (!b) {
-		fprintf(stderr, "bad JSON in test: %s: %s\n", json, e.message);
-		exit(2);
-	}
-	free(text);
-	pool = realloc(pool, (npool + 1) * sizeof *pool);
-	pool[npool++] = b;
-	return b;
-}
-
-static void pool_free(void)
-{
-	size_t i;
-
-	for (i = 0; i < npool; i++)
-		bson_destroy(pool[i]);
-	free(pool);
-}
 
 static char *js(const bson_t *b)
 {
@@ -944,7 +881,6 @@ int main(void)
 	test_index_keys();
 	test_intervals();
 	test_check_fields();
-	pool_free();
-	printf("1..%d\n", tap_n);
-	return tap_failed ? 1 : 0;
+	testdoc_free();
+	return tap_done();
 }

@@ -2,32 +2,38 @@
  * tap.h — the Test Anything Protocol for the C unit tests (prove reads it).
  *
  *   ok(cond, "name %d", n);  is_int(got, want, "name"); is_str(got, want, "name");
+ *   skip("why %s", …);  diag("note %s", …);
  *   return tap_done();       (prints the plan, exit status = failures)
  */
 #ifndef CWC_TAP_H
 #define CWC_TAP_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 static int tap_n, tap_failed;
 
 static inline __attribute__((format(printf, 2, 3)))
-int ok(int cond, const char *fmt, ...)
+bool ok_(bool pass, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("%sok %d - ", cond ? "" : "not ", ++tap_n);
+	printf("%sok %d - ", pass ? "" : "not ", ++tap_n);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
-	if (!cond)
-		tap_failed++;
 	fflush(stdout);
-	return cond;
+	if (!pass)
+		tap_failed++;
+	return pass;
 }
+
+/* The condition is evaluated before the message's arguments, which may
+ * show what the condition produced. */
+#define ok(cond, ...) ({ bool ok_cond_ = (cond); ok_(ok_cond_, __VA_ARGS__); })
 
 #define is_int(got, want, ...) do {                                            \
 	long long g_ = (long long)(got), w_ = (long long)(want);               \
@@ -42,9 +48,28 @@ int ok(int cond, const char *fmt, ...)
 		       w_ ? w_ : "(null)");                                    \
 } while (0)
 
-static inline void skip(const char *why)
+static inline __attribute__((format(printf, 1, 2)))
+void skip(const char *fmt, ...)
 {
-	printf("ok %d # skip %s\n", ++tap_n, why);
+	va_list ap;
+
+	printf("ok %d # skip ", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+static inline __attribute__((format(printf, 1, 2)))
+void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
 }
 
 static inline int tap_done(void)
