@@ -475,22 +475,10 @@ static void sp_rollback(struct sl_store *st)
 
 /* ---- per-collection statements -------------------------------------------------- */
 
-static bool coll_stmt(struct sl_store *st, struct sl_coll *c, sqlite3_stmt **slot,
-		      const char *fmt, store_error_t *err)
-{
-	char sql[512];
-
-	if (*slot) {
-		sqlite3_reset(*slot);
-		sqlite3_clear_bindings(*slot);
-		return true;
-	}
-	snprintf(sql, sizeof sql, fmt, (long long) c->tid, (long long) c->tid);
-	return sl_prep(st, slot, sql, err);
-}
-
-static bool index_stmt(struct sl_store *st, struct sl_coll *c, struct sl_index *ix,
-		       sqlite3_stmt **slot, const char *fmt, store_error_t *err)
+/* The statement cached in *slot, reset for reuse; prepared from `fmt`
+ * (which takes two table numbers) the first time. */
+static bool cached_stmt(struct sl_store *st, sqlite3_stmt **slot, const char *fmt,
+			long long a, long long b, store_error_t *err)
 {
 	char sql[600];
 
@@ -499,8 +487,22 @@ static bool index_stmt(struct sl_store *st, struct sl_coll *c, struct sl_index *
 		sqlite3_clear_bindings(*slot);
 		return true;
 	}
-	snprintf(sql, sizeof sql, fmt, (long long) ix->iid, (long long) c->tid);
+	snprintf(sql, sizeof sql, fmt, a, b);
 	return sl_prep(st, slot, sql, err);
+}
+
+/* A statement on a collection's table (c%lld, its number given twice). */
+static bool coll_stmt(struct sl_store *st, struct sl_coll *c, sqlite3_stmt **slot,
+		      const char *fmt, store_error_t *err)
+{
+	return cached_stmt(st, slot, fmt, (long long) c->tid, (long long) c->tid, err);
+}
+
+/* A statement on an index's table (i%lld) and its collection's (c%lld). */
+static bool index_stmt(struct sl_store *st, struct sl_coll *c, struct sl_index *ix,
+		       sqlite3_stmt **slot, const char *fmt, store_error_t *err)
+{
+	return cached_stmt(st, slot, fmt, (long long) ix->iid, (long long) c->tid, err);
 }
 
 /* ---- documents and their index entries ---------------------------------------- */
