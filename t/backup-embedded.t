@@ -15,6 +15,7 @@ use warnings;
 use utf8;
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use CWC::Backup;
 use CWC::Stack;
 use File::Path qw(make_path remove_tree);
 use Encode ();
@@ -23,37 +24,7 @@ use JSON::PP;
 use Test::More;
 binmode $_, ':encoding(UTF-8)' for map { Test::More->builder->$_ } qw(output failure_output todo_output);
 
-my $ROOT = $CWC::Stack::ROOT;
-my $BACKUP = $ENV{CWC_BACKUP_BIN} // "$ROOT/bin/cwc-backup";   # e.g. an ASan build
-my $PYTHON = '/usr/bin/python3';   # Debian's python3-bson (PLATFORM.md)
-die "bin/cwc-backup is not built (make)\n" unless -x $BACKUP;
-die "$PYTHON with python3-bson is needed (make deps)\n"
-	unless system($PYTHON, '-c', 'import bson') == 0;
-
 my $tmp = tempdir('cwc-backup-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{CWC_KEEP_TMP});
-my $reader = "$FindBin::Bin/lib/dumpread.py";
-
-# The reader's answer to `cmd args` (JSON); dies when it fails.
-sub py {
-	my (@args) = @_;
-	my $cmd = join ' ', map { quotemeta } $PYTHON, $reader, @args;
-	my $out = `$cmd`;
-	die "dumpread.py @args failed\n" if $?;
-	return JSON::PP->new->utf8->decode($out);
-}
-
-# Runs cwc-backup with the environment `env` (undef values unset); returns
-# (exit code, stdout + stderr).
-sub backup {
-	my ($env, @args) = @_;
-	local %ENV = %ENV;
-	for my $k (keys %$env) {
-		if (defined $env->{$k}) { $ENV{$k} = $env->{$k} } else { delete $ENV{$k} }
-	}
-	my $cmd = join ' ', map { quotemeta } $BACKUP, @args;
-	my $out = `$cmd 2>&1 </dev/null`;
-	return ($? >> 8, Encode::decode('UTF-8', $out));
-}
 
 # The configuration of an embedded store in `dir` (no stack needed).
 sub embedded {
@@ -300,7 +271,7 @@ is $rc, 0, 'DUMP_DIR may also be the database folder' or diag $out;
 	{
 		local %ENV = (%ENV, %env_a);
 		my $cmd = join ' ', map { quotemeta } 'sh', '-c', 'trap "" XFSZ; ulimit -f 100; exec "$0" "$@"',
-			$BACKUP, 'dump', '--out', $dir;
+			backup_bin(), 'dump', '--out', $dir;
 		$out = `$cmd 2>&1 </dev/null`;
 		$rc = $? >> 8;
 	}

@@ -19,6 +19,7 @@ use utf8;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use CWC::MongoServer;
+use CWC::Backup;
 use CWC::Stack;
 use Encode ();
 use File::Temp qw(tempdir);
@@ -29,34 +30,7 @@ binmode $_, ':encoding(UTF-8)' for map { Test::More->builder->$_ } qw(output fai
 my $why = CWC::MongoServer->unavailable;
 plan skip_all => $why if $why;
 
-my $ROOT = $CWC::Stack::ROOT;
-my $BACKUP = $ENV{CWC_BACKUP_BIN} // "$ROOT/bin/cwc-backup";   # e.g. an ASan build
-my $PYTHON = '/usr/bin/python3';
-die "bin/cwc-backup is not built (make)\n" unless -x $BACKUP;
-die "$PYTHON with python3-bson is needed (make deps)\n"
-	unless system($PYTHON, '-c', 'import bson') == 0;
-
 my $tmp = tempdir('cwc-backup-mongo-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{CWC_KEEP_TMP});
-my $reader = "$FindBin::Bin/lib/dumpread.py";
-
-sub py {
-	my (@args) = @_;
-	my $cmd = join ' ', map { quotemeta } $PYTHON, $reader, @args;
-	my $out = `$cmd`;
-	die "dumpread.py @args failed\n" if $?;
-	return JSON::PP->new->utf8->decode($out);
-}
-
-sub backup {
-	my ($env, @args) = @_;
-	local %ENV = %ENV;
-	for my $k (keys %$env) {
-		if (defined $env->{$k}) { $ENV{$k} = $env->{$k} } else { delete $ENV{$k} }
-	}
-	my $cmd = join ' ', map { quotemeta } $BACKUP, @args;
-	my $out = `$cmd 2>&1 </dev/null`;
-	return ($? >> 8, Encode::decode('UTF-8', $out));
-}
 
 sub config {
 	my ($dir, $uri) = @_;
