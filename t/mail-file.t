@@ -11,6 +11,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use POSIX ();
+use CWC::Cron;
 use CWC::Stack;
 use Encode qw(decode);
 use File::Temp qw(tempdir);
@@ -42,20 +43,7 @@ my %env = (
 # Runs bin/cwc-cron with %env (+ %$extra); returns (exit status, stdout).
 sub cron {
 	my ($extra, @args) = @_;
-	my $pid = open(my $out, '-|') // die "fork: $!";
-	if ($pid == 0) {
-		my %e = (%env, %{ $extra // {} });
-		while (my ($k, $v) = each %e) {
-			if (defined $v) { $ENV{$k} = Encode::encode('UTF-8', $v) } else { delete $ENV{$k} }
-		}
-		open STDERR, '>>', $errlog or die;
-		chdir $ROOT;
-		exec("$ROOT/bin/cwc-cron", map { Encode::encode('UTF-8', $_) } @args) or POSIX::_exit(127);
-	}
-	local $/;
-	my $stdout = <$out> // '';
-	close $out;
-	return ($? >> 8, $stdout);
+	return run_cron({ %env, %{ $extra // {} } }, $errlog, @args);
 }
 
 sub outbox {

@@ -14,6 +14,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib", "$FindBin::Bin/fake";
 use Test::More;
 use POSIX ();
+use CWC::Cron;
 use CWC::Stack;
 use Encode ();
 use FakeService;
@@ -41,18 +42,9 @@ ok $s->pid('mailer'), 'the stack runs the mailer';
 
 sub cron {
 	my (@args) = @_;
-	my %env = $s->app_env;
-	my $pid = open(my $out, '-|') // die "fork: $!";
-	if ($pid == 0) {
-		@ENV{ keys %env } = values %env;     # bytes already
-		open STDERR, '>>', $s->dir . '/logs/cwc-cron.log' or die;
-		chdir $ROOT;
-		exec("$ROOT/bin/cwc-cron", map { Encode::encode('UTF-8', $_) } @args) or POSIX::_exit(127);
-	}
-	local $/;
-	my $stdout = <$out> // '';
-	close $out;
-	return ($? >> 8, $stdout);
+	my %env = $s->app_env;                 # bytes: run_cron encodes text
+	$_ = Encode::decode('UTF-8', $_) for values %env;
+	return run_cron(\%env, $s->dir . '/logs/cwc-cron.log', @args);
 }
 
 sub mail_to {
