@@ -22,15 +22,7 @@ my $s = CWC::Stack->start(env => { CWC_MAIL_TRANSPORT => 'file', CWC_MAIL_POLL_M
 
 # A request as the site's own pages make it: Origin on state changes, the
 # session cookie when given.
-sub call {
-	my ($method, $path, %o) = @_;
-	my $host = $o{host} // 'site';
-	my %h = %{ $o{headers} // {} };
-	$h{Origin} //= $host eq 'admin' ? $s->admin_url : $s->site_url if $method ne 'GET';
-	$h{Cookie} = "cwc_session=$o{cookie}" if defined $o{cookie};
-	return $s->request($method, $path, host => $host, headers => \%h,
-			   (exists $o{json} ? (json => $o{json}) : ()));
-}
+sub call { $s->call(@_) }
 
 sub set_cookie {
 	my ($r) = @_;

@@ -17,15 +17,7 @@ use Test::More;
 my $s = CWC::Stack->start;
 my $ROOT = $CWC::Stack::ROOT;
 
-sub call {
-	my ($method, $path, %o) = @_;
-	my $host = $o{host} // 'site';
-	my %h = %{ $o{headers} // {} };
-	$h{Origin} //= $host eq 'admin' ? $s->admin_url : $s->site_url if $method ne 'GET';
-	$h{Cookie} = "cwc_session=$o{cookie}" if defined $o{cookie};
-	return $s->request($method, $path, host => $host, headers => \%h,
-			   (exists $o{json} ? (json => $o{json}) : ()));
-}
+sub call { $s->call(@_) }
 
 sub session_of {
 	my ($r) = @_;

@@ -10,7 +10,6 @@ use utf8;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use POSIX ();
 use CWC::Cron;
 use CWC::Stack;
 use Encode qw(decode);

@@ -33,14 +33,7 @@ sub seed { $s->seed }
 
 sub base { ($_[0] // 'site') eq 'admin' ? $s->admin_url : $s->site_url }
 
-sub call {
-	my ($method, $path, %o) = @_;
-	my $host = $o{host} // 'site';
-	my %h = (Origin => base($host));
-	$h{Cookie} = "cwc_session=$o{cookie}" if $o{cookie};
-	return $s->request($method, $path, host => $host, headers => \%h,
-			   (exists $o{json} ? (json => $o{json}) : ()));
-}
+sub call { $s->call(@_) }
 
 sub login {
 	my ($email, $password, $host) = @_;

@@ -347,6 +347,18 @@ sub new_client {
 	return $self->login($email, $password);
 }
 
+# A request as the apps' own pages make it: an Origin on state changes and
+# the session cookie when `cookie` (the raw token) is given.
+sub call {
+	my ($self, $method, $path, %o) = @_;
+	my $host = $o{host} // 'site';
+	my %h = %{ $o{headers} // {} };
+	$h{Origin} //= $host eq 'admin' ? $self->admin_url : $self->site_url if $method ne 'GET';
+	$h{Cookie} = "cwc_session=$o{cookie}" if defined $o{cookie};
+	return $self->request($method, $path, host => $host, headers => \%h,
+			      (exists $o{json} ? (json => $o{json}) : ()));
+}
+
 sub get { my $s = shift; $s->request('GET', @_) }
 sub post { my $s = shift; $s->request('POST', @_) }
 
