@@ -27,12 +27,12 @@
  *
  * Exit status: 0 done, 1 failed (the reason on stderr), 2 bad usage.
  */
-#include "buf.h"
-#include "config.h"
-#include "log.h"
-#include "store.h"
-#include "store_query.h"
-#include "worker.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "store/store.h"
+#include "store/query.h"
+#include "conn/conn.h"
 
 #include <bson/bson.h>
 #include <mongoc/mongoc.h>
@@ -796,7 +796,7 @@ static int run_dump(const char *out_dir, long keep)
 	struct tm tm;
 	int rc = 1;
 
-	if (!(st = worker_store(&se)))
+	if (!(st = conn_store(&se)))
 		fail("cannot open the store: %s", se.message);
 	if (!st || !dump_db_name(db, sizeof db) || !mkdir_parents(out_dir, 0700)) {
 		fail("dump failed: no dump was written");
@@ -1721,7 +1721,7 @@ static int run_restore(const char *dump_dir, bool drop)
 	}
 	printf("checked %s: %zu collections, %llu documents\n", p.dbdir, colls,
 	       (unsigned long long) docs);
-	if (!(st = worker_store(&se))) {
+	if (!(st = conn_store(&se))) {
 		fail("cannot open the store: %s", se.message);
 		goto refused;
 	}
@@ -1892,7 +1892,7 @@ int main(int argc, char **argv)
 	else
 		rc = run_list(out);
 	free(out);
-	worker_close();
+	conn_close();
 	cfg_free();
 	return rc;
 }

@@ -12,14 +12,14 @@
  * or SIGINT stop it after the mail in progress; SIGHUP reloads the
  * configuration and the transport).
  */
-#include "config.h"
-#include "log.h"
-#include "mail.h"
-#include "mail_templates.h"
-#include "mail_transport.h"
-#include "outbox.h"
-#include "store.h"
-#include "worker.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "mail/mail.h"
+#include "mail/templates.h"
+#include "mail/transport.h"
+#include "mail/outbox.h"
+#include "store/store.h"
+#include "conn/conn.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -156,7 +156,7 @@ static void reload(mail_transport_t **t, struct outbox_opts *o, long *poll)
 		mail_transport_close(*t);
 		*t = nt;
 	}
-	worker_close();   /* the store is opened again, maybe elsewhere */
+	conn_close();   /* the store is opened again, maybe elsewhere */
 	log_info("configuration reloaded");
 }
 
@@ -188,7 +188,7 @@ static int job_outbox(int argc, char **argv)
 		return 1;
 
 	if (!follow) {
-		store_t *st = worker_store(&e);
+		store_t *st = conn_store(&e);
 		if (!st) {
 			rc = 1;
 		} else {
@@ -216,7 +216,7 @@ static int job_outbox(int argc, char **argv)
 			reload(&t, &o, &poll);
 			indexed = false;
 		}
-		store_t *st = worker_store(&e);
+		store_t *st = conn_store(&e);
 		if (st && !indexed) {
 			indexed = outbox_ensure_indexes(st, &e);
 			if (!indexed)
@@ -225,7 +225,7 @@ static int job_outbox(int argc, char **argv)
 		if (!st || !outbox_run(st, t, &o, &stop_requested, &pass, &e)) {
 			if (st)
 				log_error("outbox: %s", e.message);
-			worker_close();    /* opened again on the next round */
+			conn_close();    /* opened again on the next round */
 			pause_ms(retry_ms);
 			retry_ms = retry_ms < 30000 ? retry_ms * 2 : 30000;
 			continue;
@@ -277,7 +277,7 @@ static int job_outbox_list(int argc, char **argv)
 		BSON_APPEND_INT32(&proj, "text", 0);
 		fo.projection = &proj;
 	}
-	store_t *st = worker_store(&e);
+	store_t *st = conn_store(&e);
 	cur = st ? store_find(st, OUTBOX_COLLECTION, &filter, &fo, &e) : NULL;
 	if (!cur) {
 		rc = 1;
@@ -308,7 +308,7 @@ static int job_outbox_retry(int argc, char **argv)
 
 	if (argc > 2)
 		return job_usage(argv[0]);
-	store_t *st = worker_store(&e);
+	store_t *st = conn_store(&e);
 	if (!st)
 		return 1;
 	if (!outbox_requeue_failed(st, argc == 2 ? argv[1] : NULL, &n, &e)) {
@@ -353,7 +353,7 @@ static int job_mail_test(int argc, char **argv)
 		snprintf(note, sizeof note, "cwc-cron mail-test sur %s", host);
 		vars[n++] = (struct mail_var){ "note", note };
 	}
-	store_t *st = worker_store(&e);
+	store_t *st = conn_store(&e);
 	if (!st)
 		return 1;
 	if (!mail_enqueue(st, template_name, argv[1], vars, n, &e)) {
@@ -395,7 +395,7 @@ int main(int argc, char **argv)
 	}
 	log_init(job->service, cfg->log_level);
 	rc = job->run(argc - 1, argv + 1);
-	worker_close();
+	conn_close();
 	cfg_free();
 	return rc;
 }

@@ -9,15 +9,15 @@
  *
  * Exit status: 0 done, 1 failed (the reason on stderr), 2 bad usage.
  */
-#include "account.h"
-#include "doc.h"
-#include "auth.h"
-#include "config.h"
-#include "log.h"
-#include "password.h"
-#include "route.h"
-#include "store.h"
-#include "worker.h"
+#include "account/account.h"
+#include "core/doc.h"
+#include "account/auth.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "account/password.h"
+#include "web/route.h"
+#include "store/store.h"
+#include "conn/conn.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -526,14 +526,14 @@ int main(int argc, char **argv)
 	log_init("cwc-ctl", cfg->log_level);
 	/* the unique indexes (users.email, roles.slug) are what make account
 	 * creation safe: ensure them, as the apps do at start-up */
-	if (!(st = worker_store(&se)) || !store_ensure_indexes(st, &se)) {
+	if (!(st = conn_store(&se)) || !store_ensure_indexes(st, &se)) {
 		fprintf(stderr, "cwc-ctl: cannot use the store: %s\n", se.message);
-		worker_close();
+		conn_close();
 		cfg_free();
 		return 1;
 	}
 	rc = current_cmd->run(st, argc - 1, argv + 1);
-	worker_close();
+	conn_close();
 	cfg_free();
 	return rc;
 }

@@ -22,10 +22,10 @@ for my $v (@vars) {
 	like $example, qr/\b\Q$v\E\b/, "$v is documented in etc/cwc.env.example";
 }
 
-open $fh, '<', "$root/common/config.c" or die;
+open $fh, '<', "$root/common/core/config.c" or die;
 my $config = do { local $/; <$fh> };
 for my $v (@vars) {
-	like $config, qr/"\Q$v\E"/, "$v is read by common/config.c";
+	like $config, qr/"\Q$v\E"/, "$v is read by common/core/config.c";
 }
 
 done_testing;

@@ -7,7 +7,7 @@
 # Refusals do not take the relays out of Caddy's rotation.
 #
 # CWC_RELAY_BIN=build/asan/bin/ws-relay runs the sanitizer build
-# (ws-relay/build-asan); any report in the relays' logs fails the test.
+# (build/asan/bin/ws-relay, built by make); any report in the relays' logs fails the test.
 use strict;
 use warnings;
 use FindBin;

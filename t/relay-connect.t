@@ -13,7 +13,7 @@ use IO::Socket::INET;
 use JSON::PP;
 use Test::More;
 
-# CWC_RELAY_BIN=build/asan/bin/ws-relay: the sanitizer build (ws-relay/build-asan)
+# CWC_RELAY_BIN=build/asan/bin/ws-relay: the sanitizer build (build/asan/bin/ws-relay, built by make)
 my $s = CWC::Stack->start(relay_bin => $ENV{CWC_RELAY_BIN});
 my $url = 'ws://localhost:' . $s->site_port . '/ws';
 

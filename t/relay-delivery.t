@@ -9,7 +9,7 @@
 # staff on the other still talk (events go through Redis).
 #
 # CWC_RELAY_BIN=build/asan/bin/ws-relay runs the sanitizer build
-# (ws-relay/build-asan); any report in the relays' logs fails the test.
+# (build/asan/bin/ws-relay, built by make); any report in the relays' logs fails the test.
 use strict;
 use warnings;
 use FindBin;

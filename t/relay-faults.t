@@ -12,7 +12,7 @@
 # other sockets carry on, the relay keeps its pid.
 #
 # CWC_RELAY_BIN=build/asan/bin/ws-relay runs the sanitizer build
-# (ws-relay/build-asan); any report in the relays' logs fails the test.
+# (build/asan/bin/ws-relay, built by make); any report in the relays' logs fails the test.
 use strict;
 use warnings;
 use FindBin;
@@ -174,7 +174,7 @@ $m = wait_for($a, sub { $_[0]{type} eq 'read' });
 ok $m && $m->{userId} eq 'probe', 'live delivery works again (an event published now arrives)';
 {
 	# an app worker holding a connection to the old Redis reconnects and
-	# publishes (common/worker.c retries once on a broken connection)
+	# publishes (common/conn/conn.c retries once on a broken connection)
 	my @live = map { staff_says() } 1 .. 2;
 	my @got;
 	for (1 .. 2) {

@@ -6,7 +6,7 @@
 # (Short intervals here: ping after 1 s of silence, hang up after 3 s.)
 #
 # CWC_RELAY_BIN=build/asan/bin/ws-relay runs the sanitizer build
-# (ws-relay/build-asan); any report in the relay's log fails the test.
+# (build/asan/bin/ws-relay, built by make); any report in the relay's log fails the test.
 use strict;
 use warnings;
 use FindBin;

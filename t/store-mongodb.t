@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# The MongoDB backend (common/store_mongo.c) passes the store conformance
+# The MongoDB backend (common/store/mongo.c) passes the store conformance
 # suite (t/unit/store-conformance.c, built under ASan by `make unit`) that
 # the embedded store passes: against the MongoDB-compatible test server
 # (FerretDB, t/mongo-server/) in every run, and against a real MongoDB

@@ -1,9 +1,9 @@
 /*
  * main.c — bin/ws-relay: WebSocket relay of chat events (SPEC §1, §6).
  *
- * Start-up: configuration (common/config.h), JSON logs as "relay", then a
+ * Start-up: configuration (common/core/config.h), JSON logs as "relay", then a
  * libuv loop of our own that libwebsockets joins as a foreign loop and the
- * Redis connections share. The store (worker.h) is opened on first use,
+ * Redis connections share. The store (common/conn/conn.h) is opened on first use,
  * by the first authenticated upgrade. Listens on CWC_RELAY_LISTEN (host:port, IPv4;
  * an empty host, "*" or 0.0.0.0 means every interface). A bad setting
  * stops start-up with a message; an unreachable Redis does not (the
@@ -30,12 +30,12 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "config.h"
-#include "log.h"
+#include "core/config.h"
+#include "core/log.h"
 #include "relay.h"
 #include "relay_redis.h"
 #include "relay_session.h"
-#include "worker.h"
+#include "conn/conn.h"
 
 #define RELAY_MAX_FDS 65536
 #define RELAY_MAX_HEADERS 8192   /* bytes of request headers (cookies…) */
@@ -250,7 +250,7 @@ int main(int argc, char **argv)
 		log_warn("event loop closed with handles still open");
 	if (!rc)
 		log_info("stopped");
-	worker_close();
+	conn_close();
 	cfg_free();
 	return rc;
 }

@@ -10,14 +10,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "account.h"
-#include "doc.h"
-#include "auth.h"
-#include "config.h"
-#include "log.h"
+#include "account/account.h"
+#include "core/doc.h"
+#include "account/auth.h"
+#include "core/config.h"
+#include "core/log.h"
 #include "relay_store.h"
-#include "route.h"
-#include "ticket.h"
+#include "web/route.h"
+#include "chat/ticket.h"
 
 #define COOKIE_HEADER_MAX 8192
 

@@ -25,7 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "store.h"
+#include "store/store.h"
 
 struct relay_identity {
 	bson_oid_t user_oid;
@@ -47,7 +47,7 @@ bool relay_auth_upgrade(struct lws *wsi, struct relay_identity *who,
 			struct relay_refusal *why);
 
 /* The signed-in user of a raw session token (the cookie's value, `len`
- * bytes), like auth_authenticate() (common/auth.c; this could move there
+ * bytes), like auth_authenticate() (common/account/auth.c; this could move there
  * as a public function). True when the store answered, with *found
  * telling whether the token is a live session of a live user; false with
  * `err` filled on a store error. */

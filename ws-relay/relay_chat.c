@@ -2,7 +2,7 @@
  * relay_chat.c — typing and resume. See relay_chat.h.
  *
  * The JSON of a message is the API's (doc_to_json() plus `senderInfo`
- * {id, name}), as common/chat.c publishes it, so a client handles a
+ * {id, name}), as common/chat/chat.c publishes it, so a client handles a
  * resumed message and a live one the same way.
  */
 #include "relay_chat.h"
@@ -10,14 +10,14 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "account.h"
-#include "chat.h"
-#include "doc.h"
-#include "log.h"
+#include "account/account.h"
+#include "chat/chat.h"
+#include "core/doc.h"
+#include "core/log.h"
 #include "relay_redis.h"
 #include "relay_session.h"
 #include "relay_store.h"
-#include "route.h"
+#include "web/route.h"
 
 #define RESUME_CONVERSATIONS_MAX 100   /* a customer's conversations scanned */
 #define SENDER_CACHE 16

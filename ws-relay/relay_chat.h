@@ -1,6 +1,6 @@
 /*
  * relay_chat.h — the chat operations a socket asks of the relay, with the
- * same access rule as the HTTP API (chat_can_access(), common/chat.h).
+ * same access rule as the HTTP API (chat_can_access(), common/chat/chat.h).
  *
  * typing  the user may access the conversation → a `typing` event is
  *         PUBLISHed for every relay:

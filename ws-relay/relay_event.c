@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "relay.h"
 #include "relay_session.h"
 #include "relay_users.h"

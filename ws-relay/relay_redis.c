@@ -19,7 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "relay.h"
 #include "relay_event.h"
 #include "relay_redis_uv.h"

@@ -30,11 +30,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "relay_auth.h"
 #include "relay_frame.h"
 #include "relay_users.h"
-#include "route.h"
+#include "web/route.h"
 
 /* lws' own write type for a close frame (private in lws 4.1, where
  * lws_close_reason() uses it; lws-write.h leaves the gap for it). */

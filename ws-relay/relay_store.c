@@ -6,8 +6,8 @@
 
 #include <uv.h>
 
-#include "log.h"
-#include "worker.h"
+#include "core/log.h"
+#include "conn/conn.h"
 
 static uint64_t paused_until;   /* uv_hrtime() in ms; 0: not paused */
 
@@ -32,7 +32,7 @@ store_t *relay_store_begin(uint64_t *started)
 	*started = now_ms();
 	if (paused_until && *started < paused_until)
 		return NULL;
-	st = worker_store(&err);
+	st = conn_store(&err);
 	if (!st)
 		pause_store("open", err.message);
 	return st;

@@ -23,12 +23,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "store.h"
+#include "store/store.h"
 
 #define RELAY_STORE_PAUSE_MS 5000
 #define RELAY_STORE_SLOW_MS  100
 
-/* The process's store (worker.h), or NULL while it is unavailable or
+/* The process's store (common/conn/conn.h), or NULL while it is unavailable or
  * paused after a failure. `started` receives a start time for
  * relay_store_done(). */
 store_t *relay_store_begin(uint64_t *started);

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "relay.h"
 #include "relay_redis.h"
 #include "relay_session.h"

@@ -16,8 +16,8 @@
  * the collection). CWC_BENCH_SAMPLES sets the queries per measure
  * (default 2000). The collection is dropped at the end.
  */
-#include "store.h"
-#include "store_backend.h"   /* store_uri_redact() */
+#include "store/store.h"
+#include "store/backend.h"   /* store_uri_redact() */
 
 #include <dirent.h>
 #include <inttypes.h>

@@ -3,10 +3,10 @@
  * logout and session endpoints, admitting staff, admin and dev only
  * (a client's correct password is answered 403 `forbidden`).
  */
-#include "account.h"
+#include "account/account.h"
 #include "admin.h"
-#include "auth.h"
-#include "route.h"
+#include "account/auth.h"
+#include "web/route.h"
 
 void admin_login(struct http_req *req)
 {

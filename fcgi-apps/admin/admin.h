@@ -4,7 +4,7 @@
 #ifndef CWC_ADMIN_H
 #define CWC_ADMIN_H
 
-#include "http.h"
+#include "web/http.h"
 
 /* account.c — sign-in for staff and above (SPEC §4) */
 void admin_login(struct http_req *req);

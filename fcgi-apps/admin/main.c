@@ -5,12 +5,12 @@
  * This file is the route table; handlers live in one file per concept.
  */
 #include "admin.h"
-#include "auth.h"
-#include "chat.h"
-#include "chat_page.h"
-#include "health.h"
-#include "page.h"
-#include "server.h"
+#include "account/auth.h"
+#include "chat/chat.h"
+#include "chat/page.h"
+#include "web/health.h"
+#include "web/page.h"
+#include "web/server.h"
 
 static const struct route admin_routes[] = {
 	{ HTTP_GET, "/api/health", health_get, ROLE_PUBLIC, 0 },

@@ -5,14 +5,14 @@
  * common/auth.c; these handlers read the request, apply the throttles and
  * shape the answer.
  */
-#include "account.h"
-#include "doc.h"
-#include "auth.h"
-#include "log.h"
-#include "route.h"
+#include "account/account.h"
+#include "core/doc.h"
+#include "account/auth.h"
+#include "core/log.h"
+#include "web/route.h"
 #include "site.h"
-#include "throttle.h"
-#include "worker.h"
+#include "web/throttle.h"
+#include "conn/conn.h"
 
 #include <string.h>
 
@@ -21,7 +21,7 @@
 static store_t *store_or_fail(struct http_req *req)
 {
 	store_error_t se = { 0 };
-	store_t *st = worker_store(&se);
+	store_t *st = conn_store(&se);
 	struct account_error e;
 
 	if (!st) {

@@ -2,7 +2,7 @@
  * home.c — the home page (the full page of SPEC §8 comes with the site
  * pages issue).
  */
-#include "page.h"
+#include "web/page.h"
 #include "site.h"
 
 void site_home(struct http_req *req)

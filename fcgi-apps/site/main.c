@@ -5,12 +5,12 @@
  * This file is the route table: every path the site answers, its methods,
  * its minimum role and its handler. Handlers live in one file per concept.
  */
-#include "auth.h"
-#include "chat.h"
-#include "chat_page.h"
-#include "health.h"
-#include "page.h"
-#include "server.h"
+#include "account/auth.h"
+#include "chat/chat.h"
+#include "chat/page.h"
+#include "web/health.h"
+#include "web/page.h"
+#include "web/server.h"
 #include "site.h"
 
 static const struct route site_routes[] = {

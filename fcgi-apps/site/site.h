@@ -4,7 +4,7 @@
 #ifndef CWC_SITE_H
 #define CWC_SITE_H
 
-#include "http.h"
+#include "web/http.h"
 
 void site_home(struct http_req *req);
 

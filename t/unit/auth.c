@@ -5,17 +5,17 @@
  * session revocation, anonymisation, the legacy admin import and the
  * authenticate hook with forged, expired and orphaned cookies.
  */
-#include "account.h"
-#include "doc.h"
-#include "auth.h"
-#include "config.h"
-#include "crypto.h"
-#include "log.h"
-#include "route.h"
-#include "store.h"
+#include "account/account.h"
+#include "core/doc.h"
+#include "account/auth.h"
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/log.h"
+#include "web/route.h"
+#include "store/store.h"
 #include "tap.h"
-#include "throttle.h"
-#include "worker.h"
+#include "web/throttle.h"
+#include "conn/conn.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -757,7 +757,7 @@ int main(void)
 
 	test_helpers();
 
-	st = worker_store(&se);
+	st = conn_store(&se);
 	if (ok(st != NULL && store_ensure_indexes(st, &se),
 	       "the embedded store opens, with its indexes (%s)", se.message))
 		test_store(st);
@@ -765,7 +765,7 @@ int main(void)
 		test_endpoints(st);
 
 	auth_release();
-	worker_close();
+	conn_close();
 	cfg_free();
 	{
 		char cmd[300];

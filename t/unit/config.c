@@ -2,7 +2,7 @@
  * Configuration: env file parsing, environment precedence, production
  * secrets, generated development secrets, CORS defaults.
  */
-#include "config.h"
+#include "core/config.h"
 #include "tap.h"
 
 #include <stdlib.h>

@@ -2,11 +2,11 @@
  * Request parsing, routing and the error shape, driven through
  * server_handle() with FastCGI params as Caddy sends them.
  */
-#include "config.h"
-#include "http.h"
-#include "log.h"
-#include "route.h"
-#include "server.h"
+#include "core/config.h"
+#include "web/http.h"
+#include "core/log.h"
+#include "web/route.h"
+#include "web/server.h"
 #include "tap.h"
 
 #include <stdlib.h>

@@ -4,13 +4,13 @@
  * retry backoff, and mail_enqueue()'s outbox document on the embedded
  * store. Run under AddressSanitizer.
  */
-#include "config.h"
-#include "log.h"
-#include "mail.h"
-#include "mail_templates.h"
-#include "mail_transport.h"
-#include "outbox.h"
-#include "store.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "mail/mail.h"
+#include "mail/templates.h"
+#include "mail/transport.h"
+#include "mail/outbox.h"
+#include "store/store.h"
 #include "tap.h"
 
 #include <fcntl.h>

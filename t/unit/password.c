@@ -3,8 +3,8 @@
  * bcrypt hashes still verify, anything else never does, and which hashes
  * a login must upgrade.
  */
-#include "log.h"
-#include "password.h"
+#include "core/log.h"
+#include "account/password.h"
 #include "tap.h"
 
 #include <argon2.h>

@@ -13,8 +13,8 @@
  * MongoDB (docs/ferretdb.md) are then skipped with the reason, never
  * counted as passed.
  */
-#include "store.h"
-#include "store_backend.h"
+#include "store/store.h"
+#include "store/backend.h"
 #include "tap.h"
 #include "testdoc.h"
 

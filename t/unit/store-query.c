@@ -6,7 +6,7 @@
  * Documents are written in MongoDB extended JSON with single quotes (J()).
  * Prints TAP.
  */
-#include "store_query.h"
+#include "store/query.h"
 #include "tap.h"
 #include "testdoc.h"
 

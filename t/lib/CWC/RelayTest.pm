@@ -1,6 +1,6 @@
 package CWC::RelayTest;
 # What every t/relay-*.t needs: the stack (with the relay binary of
-# CWC_RELAY_BIN when set, e.g. the sanitizer build of ws-relay/build-asan),
+# CWC_RELAY_BIN when set, e.g. the sanitizer build build/asan/bin/ws-relay),
 # accounts by raw session token, sockets through Caddy or straight to a
 # relay, and frame readers.
 #

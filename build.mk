@@ -1,0 +1,122 @@
+# The build, read by `make` (Makefile) only after the Debian packages are
+# installed: the pkg-config flags below are computed when this file is read.
+# Run it directly (make -f build.mk) only on a machine that has them.
+
+CC      ?= cc
+PKGS    := fcgi libmongoc-1.0 libbson-1.0 json-c libcurl openssl libargon2 \
+	   libxcrypt sqlite3 zlib
+RELAY_PKGS := libwebsockets libuv
+
+# hiredis is included as <hiredis/…>: its own include dir would shadow
+# headers named read.h, sds.h or alloc.h.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(RELAY_PKGS))
+ifneq ($(.SHELLSTATUS),0)
+$(error pkg-config cannot find $(PKGS) $(RELAY_PKGS): run `make deps` (or plain `make`))
+endif
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS)) -lhiredis -lm
+RELAY_LIBS := $(shell pkg-config --libs $(RELAY_PKGS))
+
+# -Wformat-truncation stays on: a truncated snprintf is a bug unless the
+# code checks the result (and where it matters it must: see the callers).
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP -D_GNU_SOURCE -Icommon -Ibuild/gen $(PKG_CFLAGS)
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+COMMON_SRC := $(sort $(wildcard common/*/*.c))
+SITE_SRC   := $(sort $(wildcard fcgi-apps/site/*.c))
+ADMIN_SRC  := $(sort $(wildcard fcgi-apps/admin/*.c))
+RELAY_SRC  := $(sort $(wildcard ws-relay/*.c))
+CLI_SRC    := $(sort $(wildcard cli/*.c))
+UNIT_SRC   := $(sort $(wildcard t/unit/*.c))
+BENCH_SRC  := $(sort $(wildcard bench/*/*.c))
+
+COMMON_OBJ := $(COMMON_SRC:%.c=build/obj/%.o)
+COMMON_SAN := $(COMMON_SRC:%.c=build/asan/%.o)
+
+PROGRAMS   := bin/site bin/admin bin/ws-relay $(CLI_SRC:cli/%.c=bin/%)
+# The same apps with ASan + UBSan: what the black-box tests run.
+SAN_PROGRAMS := build/asan/bin/site build/asan/bin/admin build/asan/bin/ws-relay
+UNIT_TESTS := $(UNIT_SRC:t/unit/%.c=build/asan/t/%.t)
+BENCH_BINS := $(BENCH_SRC:bench/%.c=build/bench/%)
+
+PUBLIC_SRC := $(wildcard fcgi-apps/site/public/*)
+
+.PHONY: all programs unit bench-bins mongo-server
+all: programs $(SAN_PROGRAMS)
+# What production runs (docker/Dockerfile builds only this).
+programs: $(PROGRAMS) build/gen/assets.h
+
+# Static assets, fingerprinted into build/public (served by Caddy); pages
+# link them through the macros of build/gen/assets.h.
+build/gen/assets.h: $(PUBLIC_SRC) etc/fingerprint
+	@echo "  ASSETS  $@"
+	$(Q)rm -rf build/public
+	$(Q)sh etc/fingerprint fcgi-apps/site/public build/public $@
+
+# Every object may include assets.h; the real header dependencies come from
+# the compiler (-MMD -MP, the .d files included at the end).
+$(COMMON_OBJ) $(COMMON_SAN): build/gen/assets.h
+
+# Objects are kept (no intermediate deletion); V=1 shows the commands.
+.SECONDARY:
+Q := $(if $(V),,@)
+
+build/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC asan $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -DCWC_TEST_BUILD -c -o $@ $<
+
+# Thin archives: members keep their paths, so web/page.o and chat/page.o
+# do not replace each other.
+build/libcommon.a: $(COMMON_OBJ)
+	@rm -f $@
+	$(Q)ar rcsT $@ $^
+
+build/libcommon-asan.a: $(COMMON_SAN)
+	@rm -f $@
+	$(Q)ar rcsT $@ $^
+
+define app
+bin/$(1): $(2:%.c=build/obj/%.o) build/libcommon.a
+	@mkdir -p $$(dir $$@)
+	@echo "  LD      $$@"
+	$$(Q)$$(CC) $$(CFLAGS) -o $$@ $$^ $(3) $$(PKG_LIBS)
+
+build/asan/bin/$(1): $(2:%.c=build/asan/%.o) build/libcommon-asan.a
+	@mkdir -p $$(dir $$@)
+	@echo "  LD asan $$@"
+	$$(Q)$$(CC) $$(CFLAGS) -O1 $$(SAN) -o $$@ $$^ $(3) $$(PKG_LIBS)
+endef
+$(eval $(call app,site,$(SITE_SRC)))
+$(eval $(call app,admin,$(ADMIN_SRC)))
+$(eval $(call app,ws-relay,$(RELAY_SRC),$(RELAY_LIBS)))
+
+bin/%: build/obj/cli/%.o build/libcommon.a
+	@mkdir -p bin
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/asan/t/%.t: build/asan/t/unit/%.o build/libcommon-asan.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -o $@ $^ $(PKG_LIBS)
+
+build/bench/%: build/obj/bench/%.o build/libcommon.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+unit: $(UNIT_TESTS)
+bench-bins: $(BENCH_BINS)
+
+# The MongoDB-compatible test server (FerretDB, Go); skipped without go.
+mongo-server:
+	@sh t/mongo-server/build.sh t/bin/mongo-server || true
+
+-include $(shell find build -name '*.d' 2>/dev/null)

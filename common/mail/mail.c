@@ -1,0 +1,87 @@
+/*
+ * mail.c — mail_enqueue(): render a template and queue it. See mail.h.
+ *
+ * Nothing is sent here: the request that causes a mail only writes one
+ * `outbox` document (fast, and it survives a provider outage); the sender
+ * (outbox.c, run by `bin/cwc-cron outbox`) delivers it. docs/mail.md
+ * describes the document.
+ */
+#include "mail/mail.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "mail/templates.h"
+#include "mail/transport.h"
+#include "mail/outbox.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static void set_err(store_error_t *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_err(store_error_t *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+}
+
+bool mail_enqueue(store_t *st, const char *template_name, const char *to,
+		  const struct mail_var *vars, size_t nvars, store_error_t *err)
+{
+	struct mail_rendered r;
+	struct timespec ts;
+	bson_t doc = BSON_INITIALIZER;
+	bson_value_t id;
+	char msg[256];
+	int64_t now;
+	bool ok;
+
+	if (!st) {
+		set_err(err, STORE_ERR_UNAVAILABLE, "mail_enqueue: no store");
+		return false;
+	}
+	if (!mail_address_valid(to)) {
+		set_err(err, STORE_ERR_BAD_VALUE, "mail_enqueue(%s): unusable "
+			"recipient address", template_name ? template_name : "?");
+		return false;
+	}
+	if (!mail_render_template(template_name, vars, nvars, &r, msg, sizeof msg)) {
+		set_err(err, STORE_ERR_BAD_VALUE, "mail_enqueue: %s", msg);
+		return false;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+
+	BSON_APPEND_UTF8(&doc, "to", to);
+	BSON_APPEND_UTF8(&doc, "from", cfg->email_from);
+	BSON_APPEND_UTF8(&doc, "subject", r.subject);
+	BSON_APPEND_UTF8(&doc, "html", r.html);
+	BSON_APPEND_UTF8(&doc, "text", r.text);
+	BSON_APPEND_UTF8(&doc, "template", template_name);
+	BSON_APPEND_UTF8(&doc, "status", "pending");
+	BSON_APPEND_INT32(&doc, "attempts", 0);
+	BSON_APPEND_DATE_TIME(&doc, "nextAttemptAt", now);
+	BSON_APPEND_DATE_TIME(&doc, "createdAt", now);
+	BSON_APPEND_DATE_TIME(&doc, "updatedAt", now);
+	ok = store_insert_one(st, OUTBOX_COLLECTION, &doc, &id, err);
+	if (ok) {
+		char hex[25] = "?";
+		if (id.value_type == BSON_TYPE_OID)
+			bson_oid_to_string(&id.value.v_oid, hex);
+		log_info("mail %s (%s) queued", hex, template_name);
+		bson_value_destroy(&id);
+	} else {
+		log_error("mail (%s) could not be queued: %s", template_name,
+			  err ? err->message : "store error");
+	}
+	bson_destroy(&doc);
+	mail_rendered_free(&r);
+	return ok;
+}

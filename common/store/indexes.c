@@ -1,0 +1,167 @@
+/*
+ * indexes.c — the indexes of every collection, declared in one table.
+ *
+ * store_ensure_indexes() creates them on either backend at start-up. It is
+ * idempotent and gentle with databases the original system filled: an
+ * index that already exists with the same keys (under any name, e.g. the
+ * one mongoose gave it) is kept as it is, provided it agrees on
+ * uniqueness; a different TTL on an existing index is kept too (the
+ * database's setting wins). A uniqueness mismatch is an error, because the
+ * code relies on the unique ones. See docs/store.md for the choices.
+ */
+#include "store/store.h"
+#include "store/backend.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define NO_TTL (-1)
+
+static const struct store_index_decl {
+	const char *coll;
+	const char *keys;          /* JSON, in key order */
+	bool unique;
+	int64_t ttl;               /* expireAfterSeconds, NO_TTL */
+} store_index_decls[] = {
+	/* §3 accounts */
+	{ "roles", "{\"slug\": 1}", true, NO_TTL },
+	{ "users", "{\"email\": 1}", true, NO_TTL },
+	{ "sessions", "{\"sessionToken\": 1}", true, NO_TTL },
+	{ "sessions", "{\"userId\": 1}", false, NO_TTL },
+	{ "sessions", "{\"expires\": 1}", false, 0 },
+	{ "passwordresettokens", "{\"token\": 1}", true, NO_TTL },
+	/* kept a day after expiry so the app can say "expired", not "unknown" */
+	{ "passwordresettokens", "{\"expiresAt\": 1}", false, 86400 },
+	/* §6 messaging */
+	{ "conversations", "{\"participants.user\": 1}", false, NO_TTL },
+	{ "conversations", "{\"lastMessageAt\": -1}", false, NO_TTL },
+	{ "messages", "{\"conversation\": 1, \"createdAt\": -1}", false, NO_TTL },
+	/* §7 bookings */
+	{ "spaceconfigurations", "{\"spaceType\": 1}", true, NO_TTL },
+	{ "spaceconfigurations", "{\"slug\": 1}", true, NO_TTL },
+	{ "additionalservices", "{\"slug\": 1}", true, NO_TTL },
+	{ "bookings", "{\"confirmationNumber\": 1}", true, NO_TTL },
+	{ "bookings", "{\"user\": 1, \"date\": 1}", false, NO_TTL },
+	{ "bookings", "{\"spaceType\": 1, \"date\": 1, \"status\": 1}", false, NO_TTL },
+	{ "bookings", "{\"date\": 1}", false, NO_TTL },
+	/* unique in the original, but sparse there: most bookings have none,
+	 * and a unique index admits one missing value only (docs/store.md) */
+	{ "bookings", "{\"stripePaymentIntentId\": 1}", false, NO_TTL },
+	{ "payments", "{\"booking\": 1}", false, NO_TTL },
+	{ "stripeevents", "{\"eventId\": 1}", true, NO_TTL },
+	/* §8 content */
+	{ "articles", "{\"slug\": 1}", true, NO_TTL },
+	{ "articles", "{\"status\": 1, \"publishedAt\": -1}", false, NO_TTL },
+	{ "articles", "{\"category\": 1, \"status\": 1}", false, NO_TTL },
+	{ "categories", "{\"slug\": 1}", true, NO_TTL },
+	{ "articlelikes", "{\"user\": 1, \"article\": 1}", true, NO_TTL },
+	{ "events", "{\"slug\": 1}", true, NO_TTL },
+	{ "eventregistrations", "{\"eventId\": 1, \"email\": 1}", true, NO_TTL },
+	{ "newsletters", "{\"email\": 1}", true, NO_TTL },
+	/* §5 mail, §9 back office */
+	{ "outbox", "{\"status\": 1, \"nextAttemptAt\": 1}", false, NO_TTL },
+	{ "auditlog", "{\"at\": -1}", false, NO_TTL },
+};
+
+/* The index with the same key pattern as `keys` in `list` (listIndexes
+ * form: same fields in the same order, same directions), copied into
+ * `found` (initialised when this returns true). */
+static bool find_same_keys(const bson_t *list, const bson_t *keys, bson_t *found)
+{
+	bson_iter_t it;
+
+	if (!bson_iter_init(&it, list))
+		return false;
+	while (bson_iter_next(&it)) {
+		bson_iter_t spec;
+		const uint8_t *d;
+		uint32_t l;
+		bson_t have;
+
+		if (!BSON_ITER_HOLDS_DOCUMENT(&it) || !bson_iter_recurse(&it, &spec) ||
+		    !bson_iter_find(&spec, "key") || !BSON_ITER_HOLDS_DOCUMENT(&spec))
+			continue;
+		bson_iter_document(&spec, &l, &d);
+		if (!bson_init_static(&have, d, l) || bson_count_keys(&have) != bson_count_keys(keys))
+			continue;
+		{
+			bson_iter_t a, b;
+			bool same = bson_iter_init(&a, &have) && bson_iter_init(&b, keys);
+			while (same && bson_iter_next(&a) && bson_iter_next(&b))
+				same = strcmp(bson_iter_key(&a), bson_iter_key(&b)) == 0 &&
+				       (bson_iter_as_int64(&a) > 0) == (bson_iter_as_int64(&b) > 0);
+			if (!same)
+				continue;
+		}
+		bson_iter_document(&it, &l, &d);
+		bson_init_static(&have, d, l);
+		bson_copy_to(&have, found);
+		return true;
+	}
+	return false;
+}
+
+static bool ensure_one(store_t *st, const struct store_index_decl *decl, store_error_t *err)
+{
+	bson_error_t jerr;
+	bson_t *keys = bson_new_from_json((const uint8_t *) decl->keys, -1, &jerr);
+	bson_t list, existing;
+	store_error_t lerr;
+	store_index_t ix = { .keys = keys, .unique = decl->unique,
+			     .expire_after_seconds = decl->ttl };
+	bool ok = false, have_list;
+
+	if (!keys) {
+		store_error_set(err, STORE_ERR_INTERNAL, "store_indexes: bad keys %s: %s",
+				decl->keys, jerr.message);
+		return false;
+	}
+	have_list = store_list_indexes(st, decl->coll, &list, &lerr);
+	if (!have_list && lerr.code != STORE_ERR_NOT_FOUND) {
+		*err = lerr;
+		goto done;
+	}
+	if (have_list && find_same_keys(&list, keys, &existing)) {
+		bson_iter_t it;
+		bool unique = bson_iter_init_find(&it, &existing, "unique") && bson_iter_as_bool(&it);
+		bson_destroy(&existing);
+		if (unique != decl->unique) {
+			store_error_set(err, STORE_ERR_BAD_VALUE,
+					"collection %s has an index on %s %s unique, the "
+					"application needs it %s unique: fix the database "
+					"(drop that index) before starting", decl->coll,
+					decl->keys, unique ? "that is" : "that is not",
+					decl->unique ? "" : "not");
+			goto done;
+		}
+		ok = true;   /* same keys and uniqueness: keep it as it is */
+		goto done;
+	}
+	ok = store_create_index(st, decl->coll, &ix, err);
+done:
+	if (have_list)
+		bson_destroy(&list);
+	bson_destroy(keys);
+	return ok;
+}
+
+bool store_ensure_indexes(store_t *st, store_error_t *err)
+{
+	store_error_t local;
+	size_t i;
+
+	if (!err)
+		err = &local;
+	for (i = 0; i < sizeof store_index_decls / sizeof store_index_decls[0]; i++) {
+		if (!ensure_one(st, &store_index_decls[i], err)) {
+			char msg[sizeof err->message];
+			snprintf(msg, sizeof msg, "%s", err->message);
+			store_error_set(err, err->code, "ensure indexes of %s: %.460s",
+					store_index_decls[i].coll, msg);
+			return false;
+		}
+	}
+	err->code = STORE_OK;
+	err->message[0] = '\0';
+	return true;
+}

@@ -1,0 +1,130 @@
+/*
+ * http.h — one HTTP request and its response, as a FastCGI worker sees it.
+ *
+ * The request is parsed from the FastCGI parameters that Caddy sends
+ * (REQUEST_METHOD, REQUEST_URI, HTTP_*), its body read up to
+ * cfg->max_body. The response is built in memory and written once, so a
+ * handler can change its mind (an error after a partial page) until the
+ * end. Every response carries X-Request-Id, and every error is the JSON of
+ * SPEC §11: {"error":{"code":"…","message":"…"}}.
+ *
+ * Memory: everything hanging off a struct http_req is owned by it and freed
+ * by http_req_free(); strings returned by the getters live until then.
+ */
+#ifndef CWC_HTTP_H
+#define CWC_HTTP_H
+
+#include "core/buf.h"
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct FCGX_Request;
+
+enum http_method {
+	HTTP_GET = 1 << 0,
+	HTTP_HEAD = 1 << 1,
+	HTTP_POST = 1 << 2,
+	HTTP_PUT = 1 << 3,
+	HTTP_PATCH = 1 << 4,
+	HTTP_DELETE = 1 << 5,
+	HTTP_OPTIONS = 1 << 6,
+};
+
+struct http_kv {
+	char *key, *value;
+};
+
+struct http_req {
+	/* request */
+	unsigned method;             /* one enum http_method bit; 0 = unknown */
+	const char *method_name;     /* as sent */
+	char *path;                  /* percent-decoded, never contains NUL */
+	char *raw_path;              /* as sent, without the query */
+	const char *query;           /* raw query string ("" when none) */
+	char request_id[40];
+	char **env;                  /* FastCGI params, "KEY=VALUE" */
+	char *body;                  /* NUL-terminated; NULL when none */
+	size_t body_len;
+	json_object *json;           /* the parsed body, for JSON routes */
+	struct http_kv *queryv, *cookiev, *paramv, *formv;
+	size_t queryn, cookien, paramn, formn;
+	bool form_parsed;
+	double started_ms;
+	const char *service;         /* "site" | "admin", set by the dispatcher */
+
+	/* set by the authentication layer, for handlers */
+	void *session;               /* the signed-in user, or NULL */
+	int role;                    /* enum role of route.h */
+
+	/* response */
+	int status;
+	struct buf headers;     /* "Name: value\r\n"… */
+	struct buf out;         /* the whole response, once finished */
+	bool finished;
+	struct FCGX_Request *fcgx;   /* NULL in unit tests */
+};
+
+/* Parses the request from FastCGI params `env`. Returns false when the
+ * request is malformed; the response (400) is then already finished.
+ * Does not read the body. */
+bool http_req_init(struct http_req *req, char **env);
+
+/* Reads the body from the FastCGI stream (or takes `body` of `len` bytes
+ * when not NULL, for tests). False when it is too large (413 finished). */
+bool http_req_read_body(struct http_req *req, const char *body, size_t len);
+
+/* Parses the body as a JSON object into req->json. On failure finishes a
+ * 400 `bad_json` — with the byte position for a syntax error, with the
+ * member in `error.field` for invalid UTF-8 — and returns false. */
+bool http_req_parse_json(struct http_req *req);
+
+void http_req_free(struct http_req *req);
+
+/* A FastCGI param ("HTTP_ORIGIN", "CONTENT_TYPE"…) or NULL. */
+const char *http_env(const struct http_req *req, const char *name);
+/* A request header by its HTTP name ("Origin", "Content-Type"), or NULL. */
+const char *http_header(const struct http_req *req, const char *name);
+/* A decoded query parameter, cookie, path parameter or form field, or NULL. */
+const char *http_query(struct http_req *req, const char *key);
+const char *http_cookie(struct http_req *req, const char *name);
+const char *http_param(const struct http_req *req, const char *name);
+const char *http_form(struct http_req *req, const char *key);
+/* The client's address as Caddy saw it. */
+const char *http_client_ip(const struct http_req *req);
+bool http_is_api(const struct http_req *req);
+
+/* Percent-decodes `in` (`plus_is_space` for forms) into a new string.
+ * NULL when malformed (bad escape, or an encoded NUL). Caller frees. */
+char *http_percent_decode(const char *in, size_t len, bool plus_is_space);
+
+/* Adds a response header. Values with CR or LF are refused (false). */
+bool http_add_header(struct http_req *req, const char *name, const char *value);
+bool http_add_headerf(struct http_req *req, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Finishes the response with a body. */
+void http_send(struct http_req *req, int status, const char *content_type,
+	       const char *body, size_t len);
+/* Finishes with `obj` as JSON; takes ownership of `obj` (may be NULL: 204). */
+void http_send_json(struct http_req *req, int status, json_object *obj);
+/* Finishes with the error JSON of SPEC §11. */
+void http_error(struct http_req *req, int status, const char *code,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same with `field` (may be NULL): the input member at fault. */
+void http_error_field(struct http_req *req, int status, const char *code,
+		      const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Whether `s` (`len` bytes) is well-formed UTF-8 (no overlongs, no
+ * surrogates, nothing above U+10FFFF). */
+bool http_utf8_valid(const char *s, size_t len);
+void http_redirect(struct http_req *req, int status, const char *location);
+
+/* Writes the finished response to FastCGI (no-op in tests). */
+void http_flush(struct http_req *req);
+
+const char *http_status_text(int status);
+const char *http_method_name(unsigned method);
+
+#endif

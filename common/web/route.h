@@ -1,0 +1,68 @@
+/*
+ * route.h — the declarative route table of an app, and its dispatcher.
+ *
+ * An app is a table of routes: methods, a path pattern with `:name`
+ * parameters ("/api/bookings/:id"), the handler, the minimum role, and
+ * flags. route_dispatch() does everything common to every request before
+ * and after the handler: request id, body limit, JSON parsing, CORS and
+ * preflight, 404 / 405 (with Allow), the role check (through the app's
+ * authenticate hook), the error shape, the access log.
+ */
+#ifndef CWC_ROUTE_H
+#define CWC_ROUTE_H
+
+#include "web/http.h"
+
+/* Roles by level (SPEC §3: told apart by slug in the store; this is the
+ * order dev > admin > staff > client). ROLE_PUBLIC: no session needed. */
+enum role {
+	ROLE_PUBLIC = 0,
+	ROLE_CLIENT = 1,
+	ROLE_STAFF = 2,
+	ROLE_ADMIN = 3,
+	ROLE_DEV = 4,
+};
+
+enum route_flags {
+	ROUTE_JSON = 1 << 0,        /* the body must be a JSON object (parsed into req->json) */
+	ROUTE_RAW_BODY = 1 << 1,    /* read the body, do not parse it (webhooks, forms) */
+	ROUTE_PUBLIC_CORS = 1 << 2, /* Access-Control-Allow-Origin: * (read-only public API) */
+	ROUTE_PAGE = 1 << 3,        /* an HTML page: signed out → redirect to the login page */
+};
+
+typedef void (*route_handler)(struct http_req *req);
+
+struct route {
+	unsigned methods;           /* enum http_method bits */
+	const char *pattern;
+	route_handler handler;
+	int min_role;               /* enum role */
+	unsigned flags;
+};
+
+struct app {
+	const char *service;        /* "site" | "admin" */
+	const struct route *routes;
+	size_t nroutes;
+	/* Finds the session of the request (cookie…), sets req->session and
+	 * req->role. NULL: nobody is ever signed in (routes above
+	 * ROLE_PUBLIC answer 401). */
+	void (*authenticate)(struct http_req *req);
+	/* Renders a non-API 404 (an HTML page); NULL: the JSON error. */
+	void (*not_found)(struct http_req *req);
+	/* Where ROUTE_PAGE routes send a signed-out visitor ("/auth/login");
+	 * the page's path is appended as ?next=. */
+	const char *login_path;
+	/* Per-worker start and end (after fork / before exit). */
+	bool (*worker_start)(void);
+	void (*worker_stop)(void);
+};
+
+/* Serves one request whose params are parsed already (http_req_init ok). */
+void route_dispatch(const struct app *app, struct http_req *req);
+
+/* Matches `path` against `pattern`; on success fills req's path params.
+ * Exposed for unit tests. */
+bool route_match(const char *pattern, const char *raw_path, struct http_req *req);
+
+#endif
