@@ -27,7 +27,9 @@ COMMON_SRC := $(sort $(wildcard common/*/*.c))
 SITE_SRC   := $(sort $(wildcard fcgi-apps/site/*.c))
 ADMIN_SRC  := $(sort $(wildcard fcgi-apps/admin/*.c))
 RELAY_SRC  := $(sort $(wildcard ws-relay/*.c))
-CLI_SRC    := $(sort $(wildcard cli/*.c))
+CLI_SRC    := $(sort $(wildcard cli/cwc-*.c))
+CLI_LIB_SRC := cli/cli.c
+BACKUP_SRC := $(sort $(wildcard cli/backup/*.c))
 UNIT_SRC   := $(sort $(wildcard t/unit/*.c))
 BENCH_SRC  := $(sort $(wildcard bench/*/*.c))
 
@@ -97,7 +99,8 @@ $(eval $(call app,site,$(SITE_SRC)))
 $(eval $(call app,admin,$(ADMIN_SRC)))
 $(eval $(call app,ws-relay,$(RELAY_SRC),$(RELAY_LIBS)))
 
-bin/%: build/obj/cli/%.o build/libcommon.a
+bin/cwc-backup: $(BACKUP_SRC:%.c=build/obj/%.o)
+bin/%: build/obj/cli/%.o $(CLI_LIB_SRC:%.c=build/obj/%.o) build/libcommon.a
 	@mkdir -p bin
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)

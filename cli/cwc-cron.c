@@ -12,6 +12,7 @@
  * or SIGINT stop it after the mail in progress; SIGHUP reloads the
  * configuration and the transport).
  */
+#include "cli.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "mail/mail.h"
@@ -29,20 +30,12 @@
 #include <time.h>
 #include <unistd.h>
 
-struct job {
-	const char *name;
-	const char *args;       /* synopsis of the arguments, for usage */
-	const char *help;
-	const char *service;    /* the "service" of its log lines */
-	int (*run)(int argc, char **argv);   /* argv[0] is the job's name */
-};
-
 static int job_outbox(int argc, char **argv);
 static int job_outbox_list(int argc, char **argv);
 static int job_outbox_retry(int argc, char **argv);
 static int job_mail_test(int argc, char **argv);
 
-static const struct job jobs[] = {
+static const struct cli_command jobs[] = {
 	{ "outbox", "[--follow]",
 	  "send the mails that are due; --follow: keep running (the mailer)",
 	  "mailer", job_outbox },
@@ -58,22 +51,6 @@ static const struct job jobs[] = {
 	/* SPEC §7 jobs to come: expire-holds, place-holds, reminders,
 	 * attendance, daily-report; §10: backup (bin/cwc-backup). */
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: cwc-cron JOB [ARGS]\n\njobs:\n");
-	for (size_t i = 0; i < sizeof jobs / sizeof *jobs; i++)
-		fprintf(f, "  %-13s %s\n  %-13s   %s\n", jobs[i].name, jobs[i].args,
-			"", jobs[i].help);
-}
-
-static int job_usage(const char *name)
-{
-	for (size_t i = 0; i < sizeof jobs / sizeof *jobs; i++)
-		if (strcmp(jobs[i].name, name) == 0)
-			fprintf(stderr, "usage: cwc-cron %s %s\n", name, jobs[i].args);
-	return 2;
-}
 
 /* ---- outbox ------------------------------------------------------------- */
 
@@ -174,7 +151,7 @@ static int job_outbox(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--follow") == 0)
 		follow = true;
 	else if (argc != 1)
-		return job_usage(argv[0]);
+		return cli_usage();
 	if (!outbox_opts_load(&o, err, sizeof err)) {
 		log_error("%s", err);
 		return 1;
@@ -268,7 +245,7 @@ static int job_outbox_list(int argc, char **argv)
 			bson_destroy(&filter);
 			bson_destroy(&sort);
 			bson_destroy(&proj);
-			return job_usage(argv[0]);
+			return cli_usage();
 		}
 	}
 	BSON_APPEND_INT32(&sort, "createdAt", 1);
@@ -307,7 +284,7 @@ static int job_outbox_retry(int argc, char **argv)
 	int64_t n;
 
 	if (argc > 2)
-		return job_usage(argv[0]);
+		return cli_usage();
 	store_t *st = conn_store(&e);
 	if (!st)
 		return 1;
@@ -336,7 +313,7 @@ static int job_mail_test(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 2 || argc > 3 + (int)(sizeof vars / sizeof *vars) - 1)
-		return job_usage(argv[0]);
+		return cli_usage();
 	if (argc >= 3)
 		template_name = argv[2];
 	for (int i = 3; i < argc; i++) {
@@ -366,36 +343,13 @@ static int job_mail_test(int argc, char **argv)
 
 /* ---- main ------------------------------------------------------------------ */
 
+static const struct cli tool = {
+	.program = "cwc-cron",
+	.commands = jobs,
+	.n_commands = CLI_COUNT(jobs),
+};
+
 int main(int argc, char **argv)
 {
-	const struct job *job = NULL;
-	char err[512];
-	int rc;
-
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof jobs / sizeof *jobs; i++)
-		if (strcmp(jobs[i].name, argv[1]) == 0)
-			job = &jobs[i];
-	if (!job) {
-		fprintf(stderr, "cwc-cron: unknown job \"%s\"\n", argv[1]);
-		usage(stderr);
-		return 2;
-	}
-	if (!cfg_load(err, sizeof err)) {
-		fprintf(stderr, "cwc-cron: %s\n", err);
-		return 1;
-	}
-	log_init(job->service, cfg->log_level);
-	rc = job->run(argc - 1, argv + 1);
-	conn_close();
-	cfg_free();
-	return rc;
+	return cli_main(&tool, argc, argv);
 }

@@ -12,6 +12,7 @@
 #include "account/account.h"
 #include "core/doc.h"
 #include "account/auth.h"
+#include "cli.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "account/password.h"
@@ -26,70 +27,43 @@
 #include <termios.h>
 #include <unistd.h>
 
-struct command {
-	const char *name;
-	const char *args;
-	const char *help;
-	int (*run)(store_t *st, int argc, char **argv);   /* argv[0]: the command */
-};
+static int cmd_create_admin(int argc, char **argv);
+static int cmd_reset_password(int argc, char **argv);
+static int cmd_set_role(int argc, char **argv);
+static int cmd_show_user(int argc, char **argv);
+static int cmd_import_admins(int argc, char **argv);
+static int cmd_seed(int argc, char **argv);
+static int cmd_ensure_indexes(int argc, char **argv);
 
-static int cmd_create_admin(store_t *st, int argc, char **argv);
-static int cmd_reset_password(store_t *st, int argc, char **argv);
-static int cmd_set_role(store_t *st, int argc, char **argv);
-static int cmd_show_user(store_t *st, int argc, char **argv);
-static int cmd_import_admins(store_t *st, int argc, char **argv);
-static int cmd_seed(store_t *st, int argc, char **argv);
-static int cmd_ensure_indexes(store_t *st, int argc, char **argv);
-
-static const struct command commands[] = {
+static const struct cli_command commands[] = {
 	{ "create-admin", "EMAIL [--role SLUG] [--name GIVEN_NAME]",
 	  "create an active back-office account (role admin unless --role)",
-	  cmd_create_admin },
+	  NULL, cmd_create_admin },
 	{ "reset-password", "EMAIL",
 	  "set a new password and end every session of the account",
-	  cmd_reset_password },
+	  NULL, cmd_reset_password },
 	{ "set-role", "EMAIL ROLE", "give the account a role: dev, admin, staff, client",
-	  cmd_set_role },
+	  NULL, cmd_set_role },
 	{ "show-user", "EMAIL",
 	  "print the account as JSON (role, state, password scheme; no secrets)",
-	  cmd_show_user },
+	  NULL, cmd_show_user },
 	{ "import-admins", "[--file FILE]",
 	  "move the legacy `admins` collection (or a mongoexport JSON-lines FILE of it) into users",
-	  cmd_import_admins },
+	  NULL, cmd_import_admins },
 	{ "seed", "", "create the system roles and the demo accounts (idempotent)",
-	  cmd_seed },
+	  NULL, cmd_seed },
 	{ "ensure-indexes", "", "create the store's declared indexes (idempotent)",
-	  cmd_ensure_indexes },
+	  NULL, cmd_ensure_indexes },
 };
-
-static const struct command *current_cmd;
-
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: cwc-ctl COMMAND [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		fprintf(f, "  %s %s\n      %s\n", commands[i].name, commands[i].args,
-			commands[i].help);
-	fprintf(f, "\nPasswords are read from stdin when it is not a terminal, "
-		"else prompted for.\n");
-}
-
-static int cmd_usage(void)
-{
-	fprintf(stderr, "usage: cwc-ctl %s %s\n", current_cmd->name, current_cmd->args);
-	return 2;
-}
 
 static int fail_account(const char *what, const struct account_error *e)
 {
-	fprintf(stderr, "cwc-ctl: %s: %s\n", what, e->message);
-	return 1;
+	return cli_fail("%s: %s", what, e->message);
 }
 
 static int fail_store(const char *what, const store_error_t *se)
 {
-	fprintf(stderr, "cwc-ctl: %s: %s\n", what, se->message);
-	return 1;
+	return cli_fail("%s: %s", what, se->message);
 }
 
 /* ---- password input -------------------------------------------------- */
@@ -190,8 +164,9 @@ static bool find_user(store_t *st, const char *email_in, bson_t *user, int *rc)
 	return true;
 }
 
-static int cmd_create_admin(store_t *st, int argc, char **argv)
+static int cmd_create_admin(int argc, char **argv)
 {
+	store_t *st = conn_store(NULL);
 	const char *email = NULL, *slug = "admin", *name = NULL;
 	char pw[PASSWORD_MAX_BYTES + 2];
 	size_t len;
@@ -208,10 +183,10 @@ static int cmd_create_admin(store_t *st, int argc, char **argv)
 		else if (argv[i][0] != '-' && !email)
 			email = argv[i];
 		else
-			return cmd_usage();
+			return cli_usage();
 	}
 	if (!email)
-		return cmd_usage();
+		return cli_usage();
 	if (account_role_from_slug(slug) == ROLE_PUBLIC) {
 		fprintf(stderr, "cwc-ctl: unknown role \"%s\" (dev, admin, staff, client)\n", slug);
 		return 2;
@@ -230,8 +205,9 @@ done:
 	return rc;
 }
 
-static int cmd_reset_password(store_t *st, int argc, char **argv)
+static int cmd_reset_password(int argc, char **argv)
 {
+	store_t *st = conn_store(NULL);
 	bson_t user = BSON_INITIALIZER;
 	char pw[PASSWORD_MAX_BYTES + 2];
 	size_t len;
@@ -241,7 +217,7 @@ static int cmd_reset_password(store_t *st, int argc, char **argv)
 	int rc = 1;
 
 	if (argc != 2)
-		return cmd_usage();
+		return cli_usage();
 	if (!find_user(st, argv[1], &user, &rc) || !doc_oid(&user, "_id", &id))
 		goto done;
 	if (!read_password(pw, sizeof pw, &len)) {
@@ -264,8 +240,9 @@ done:
 	return rc;
 }
 
-static int cmd_set_role(store_t *st, int argc, char **argv)
+static int cmd_set_role(int argc, char **argv)
 {
+	store_t *st = conn_store(NULL);
 	bson_t user = BSON_INITIALIZER;
 	store_error_t se = { 0 };
 	bson_oid_t id, role_id;
@@ -274,7 +251,7 @@ static int cmd_set_role(store_t *st, int argc, char **argv)
 	int rc = 1;
 
 	if (argc != 3)
-		return cmd_usage();
+		return cli_usage();
 	if (account_role_from_slug(argv[2]) == ROLE_PUBLIC) {
 		fprintf(stderr, "cwc-ctl: unknown role \"%s\" (dev, admin, staff, client)\n", argv[2]);
 		return 2;
@@ -304,8 +281,9 @@ done:
 	return rc;
 }
 
-static int cmd_show_user(store_t *st, int argc, char **argv)
+static int cmd_show_user(int argc, char **argv)
 {
+	store_t *st = conn_store(NULL);
 	bson_t user = BSON_INITIALIZER;
 	store_error_t se = { 0 };
 	json_object *o;
@@ -313,7 +291,7 @@ static int cmd_show_user(store_t *st, int argc, char **argv)
 	int role, rc = 1;
 
 	if (argc != 2)
-		return cmd_usage();
+		return cli_usage();
 	if (!find_user(st, argv[1], &user, &rc))
 		goto done;
 	if (!account_user_role(st, &user, &role, &se)) {
@@ -428,8 +406,9 @@ static bool import_collection(store_t *st, struct import_tally *t)
 	return ok;
 }
 
-static int cmd_import_admins(store_t *st, int argc, char **argv)
+static int cmd_import_admins(int argc, char **argv)
 {
+	store_t *st = conn_store(NULL);
 	struct import_tally t = { 0 };
 	bool ok;
 
@@ -438,14 +417,15 @@ static int cmd_import_admins(store_t *st, int argc, char **argv)
 	else if (argc == 1)
 		ok = import_collection(st, &t);
 	else
-		return cmd_usage();
+		return cli_usage();
 	printf("imported %d, already there %d, skipped (invalid) %d\n",
 	       t.imported, t.existing, t.invalid);
 	return ok ? 0 : 1;
 }
 
-static int cmd_seed(store_t *st, int argc, char **argv)
+static int cmd_seed(int argc, char **argv)
 {
+	store_t *st = conn_store(NULL);
 	static const struct {
 		const char *slug, *env_email, *env_password, *email, *password, *name;
 	} demo[] = {
@@ -460,7 +440,7 @@ static int cmd_seed(store_t *st, int argc, char **argv)
 	int rc = 0;
 
 	if (argc != 1)
-		return cmd_usage();
+		return cli_usage();
 	if (cfg->production) {
 		fprintf(stderr, "cwc-ctl: seed creates demo accounts with known passwords: "
 			"not in production (use create-admin)\n");
@@ -484,56 +464,43 @@ static int cmd_seed(store_t *st, int argc, char **argv)
 	return rc;
 }
 
-static int cmd_ensure_indexes(store_t *st, int argc, char **argv)
+static int cmd_ensure_indexes(int argc, char **argv)
 {
+	store_t *st = conn_store(NULL);
 	store_error_t se = { 0 };
 
 	if (argc != 1)
-		return cmd_usage();
+		return cli_usage();
 	if (!store_ensure_indexes(st, &se))
 		return fail_store("ensure-indexes", &se);
 	printf("indexes ensured (%s store)\n", store_backend_name(st));
 	return 0;
 }
 
+/* The unique indexes (users.email, roles.slug) are what make account
+ * creation safe: ensure them, as the apps do at start-up. Every command
+ * then finds the store open (conn_store()). */
+static bool open_store(const struct cli_command *cmd)
+{
+	store_error_t se = { 0 };
+	store_t *st = conn_store(&se);
+
+	if (!st || !store_ensure_indexes(st, &se)) {
+		cli_fail("cannot use the store: %s", se.message);
+		return false;
+	}
+	return true;
+}
+
+static const struct cli tool = {
+	.program = "cwc-ctl",
+	.commands = commands,
+	.n_commands = CLI_COUNT(commands),
+	.footer = "Passwords are read from stdin when it is not a terminal, else prompted for.",
+	.setup = open_store,
+};
+
 int main(int argc, char **argv)
 {
-	char err[512];
-	store_error_t se = { 0 };
-	store_t *st;
-	int rc;
-
-	if (argc < 2) {
-		usage(stderr);
-		return 2;
-	}
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		usage(stdout);
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		if (strcmp(commands[i].name, argv[1]) == 0)
-			current_cmd = &commands[i];
-	if (!current_cmd) {
-		fprintf(stderr, "cwc-ctl: unknown command \"%s\"\n", argv[1]);
-		usage(stderr);
-		return 2;
-	}
-	if (!cfg_load(err, sizeof err)) {
-		fprintf(stderr, "cwc-ctl: %s\n", err);
-		return 1;
-	}
-	log_init("cwc-ctl", cfg->log_level);
-	/* the unique indexes (users.email, roles.slug) are what make account
-	 * creation safe: ensure them, as the apps do at start-up */
-	if (!(st = conn_store(&se)) || !store_ensure_indexes(st, &se)) {
-		fprintf(stderr, "cwc-ctl: cannot use the store: %s\n", se.message);
-		conn_close();
-		cfg_free();
-		return 1;
-	}
-	rc = current_cmd->run(st, argc - 1, argv + 1);
-	conn_close();
-	cfg_free();
-	return rc;
+	return cli_main(&tool, argc, argv);
 }

@@ -49,9 +49,7 @@
 
 #include <stdarg.h>
 
-#define STORE_MAX_DOC_SIZE   (16 * 1024 * 1024)  /* MongoDB's BSONObjMaxUserSize */
 #define STORE_MAX_DEPTH      100                 /* MongoDB's nesting limit */
-#define STORE_MAX_COLL_NAME  200
 #define STORE_MAX_INDEX_KEYS 32
 
 struct store_ops {

@@ -171,7 +171,7 @@ const char *store_backend_name(const store_t *st)
 		}                                                                  \
 	} while (0)
 
-static bool check_coll(const char *coll, store_error_t *err)
+bool store_coll_name_ok(const char *coll, store_error_t *err)
 {
 	size_t len;
 
@@ -322,7 +322,7 @@ bool store_insert_many(store_t *st, const char *coll, const bson_t *const *docs,
 	if (n_inserted)
 		*n_inserted = 0;
 	CHECK_STORE(st, err);
-	if (!check_coll(coll, err))
+	if (!store_coll_name_ok(coll, err))
 		return false;
 	if (n == 0)
 		return true;
@@ -367,7 +367,7 @@ bool store_insert_one(store_t *st, const char *coll, const bson_t *doc,
 		err = &local;
 	error_clear(err);
 	CHECK_STORE(st, err);
-	if (!check_coll(coll, err) || !prepare_doc(doc, &prepared, err))
+	if (!store_coll_name_ok(coll, err) || !prepare_doc(doc, &prepared, err))
 		return false;
 	ok = st->ops->insert_many(st, coll, &prepared, 1, &done, err);
 	if (ok && id_out) {
@@ -407,7 +407,7 @@ store_cursor_t *store_find(store_t *st, const char *coll, const bson_t *filter,
 		store_error_set(err, STORE_ERR_BAD_VALUE, "store_find: no store");
 		return NULL;
 	}
-	if (!check_coll(coll, err) || !check_filter(filter, err) ||
+	if (!store_coll_name_ok(coll, err) || !check_filter(filter, err) ||
 	    !normalize_find_opts(opts, &o, err))
 		return NULL;
 	return st->ops->find(st, coll, filter, &o, err);
@@ -491,7 +491,7 @@ static bool update_common(store_t *st, const char *coll, const bson_t *filter,
 	if (res)
 		memset(res, 0, sizeof *res);
 	CHECK_STORE(st, err);
-	if (!check_coll(coll, err) || !check_filter(filter, err) || !check_update(update, err))
+	if (!store_coll_name_ok(coll, err) || !check_filter(filter, err) || !check_update(update, err))
 		return false;
 	if (!st->ops->update(st, coll, filter, update, many, upsert, &r, err)) {
 		if (r.upserted)
@@ -536,7 +536,7 @@ bool store_find_one_and_update(store_t *st, const char *coll, const bson_t *filt
 	memset(&o, 0, sizeof o);
 	if (opts)
 		o = *opts;
-	if (!check_coll(coll, err) || !check_filter(filter, err) ||
+	if (!store_coll_name_ok(coll, err) || !check_filter(filter, err) ||
 	    !check_update(update, err) || !check_sort_projection(o.sort, o.projection, err))
 		return false;
 	if (!st->ops->find_one_and_update(st, coll, filter, update, &o, out, &f, err))
@@ -558,7 +558,7 @@ static bool delete_common(store_t *st, const char *coll, const bson_t *filter, b
 	if (deleted)
 		*deleted = 0;
 	CHECK_STORE(st, err);
-	if (!check_coll(coll, err) || !check_filter(filter, err))
+	if (!store_coll_name_ok(coll, err) || !check_filter(filter, err))
 		return false;
 	if (!st->ops->delete(st, coll, filter, many, &d, err))
 		return false;
@@ -591,7 +591,7 @@ bool store_count(store_t *st, const char *coll, const bson_t *filter, int64_t *c
 	if (count)
 		*count = 0;
 	CHECK_STORE(st, err);
-	if (!check_coll(coll, err) || !check_filter(filter, err))
+	if (!store_coll_name_ok(coll, err) || !check_filter(filter, err))
 		return false;
 	if (!st->ops->count(st, coll, filter, &c, err))
 		return false;
@@ -666,7 +666,7 @@ bool store_create_index(store_t *st, const char *coll, const store_index_t *inde
 		err = &local;
 	error_clear(err);
 	CHECK_STORE(st, err);
-	if (!check_coll(coll, err))
+	if (!store_coll_name_ok(coll, err))
 		return false;
 	if (!index) {
 		store_error_set(err, STORE_ERR_BAD_VALUE, "store_create_index: no index");
@@ -723,7 +723,7 @@ bool store_list_indexes(store_t *st, const char *coll, bson_t *out, store_error_
 		err = &local;
 	error_clear(err);
 	CHECK_STORE(st, err);
-	if (!check_coll(coll, err))
+	if (!store_coll_name_ok(coll, err))
 		return false;
 	return st->ops->list_indexes(st, coll, out, err);
 }
@@ -760,7 +760,7 @@ bool store_drop(store_t *st, const char *coll, store_error_t *err)
 		err = &local;
 	error_clear(err);
 	CHECK_STORE(st, err);
-	if (!check_coll(coll, err))
+	if (!store_coll_name_ok(coll, err))
 		return false;
 	return st->ops->drop(st, coll, err);
 }

@@ -167,6 +167,16 @@ bool store_list_collections(store_t *st, char ***names, size_t *n,
 			    store_error_t *err);
 void store_free_names(char **names, size_t n);
 
+/* The limits every backend enforces (a restore checks a dump against them
+ * before it writes anything). */
+#define STORE_MAX_DOC_SIZE   (16 * 1024 * 1024)  /* MongoDB's BSONObjMaxUserSize */
+#define STORE_MAX_COLL_NAME  200
+
+/* Whether `coll` is a name the store accepts (not empty, at most
+ * STORE_MAX_COLL_NAME bytes, no '$', no leading or trailing '.', not
+ * "system.*"); false fills `err` (may be NULL) with STORE_ERR_BAD_VALUE. */
+bool store_coll_name_ok(const char *coll, store_error_t *err);
+
 /* Drops a collection and its indexes; dropping a missing one succeeds. */
 bool store_drop(store_t *st, const char *coll, store_error_t *err);
 
