@@ -16,7 +16,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "relay_store.h"
-#include "web/route.h"
+#include "account/role.h"
 #include "chat/ticket.h"
 
 #define COOKIE_HEADER_MAX 8192

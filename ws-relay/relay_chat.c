@@ -17,7 +17,7 @@
 #include "relay_redis.h"
 #include "relay_session.h"
 #include "relay_store.h"
-#include "web/route.h"
+#include "account/role.h"
 
 #define RESUME_CONVERSATIONS_MAX 100   /* a customer's conversations scanned */
 #define SENDER_CACHE 16

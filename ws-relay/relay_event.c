@@ -2,6 +2,7 @@
  * relay_event.c — parsing published events and the delivery rule.
  * See relay_event.h and docs/relay.md ("Redis channel").
  */
+#include "account/role.h"
 #include "relay_event.h"
 
 #include <stdint.h>

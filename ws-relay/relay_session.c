@@ -21,6 +21,7 @@
  * RELAY_CLOSE_GRACE_MS after we decided to close it. (Not lws' validity
  * timers nor lws_set_timeout(): see main.c for why.)
  */
+#include "account/role.h"
 #include "relay_session.h"
 
 #include <errno.h>
@@ -34,7 +35,6 @@
 #include "relay_auth.h"
 #include "relay_frame.h"
 #include "relay_users.h"
-#include "web/route.h"
 
 /* lws' own write type for a close frame (private in lws 4.1, where
  * lws_close_reason() uses it; lws-write.h leaves the gap for it). */

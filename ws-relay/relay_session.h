@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "account/role.h"
 #include "relay.h"
 #include "relay_http.h"
 #include "relay_outq.h"

@@ -6,6 +6,7 @@
  * hash: ids are ObjectIds (their low bytes are a counter and random), so
  * chains stay short for any number of users a relay can hold.
  */
+#include "account/role.h"
 #include "relay_users.h"
 
 #include <json-c/json.h>

@@ -18,6 +18,7 @@
 #ifndef CWC_ACCOUNT_H
 #define CWC_ACCOUNT_H
 
+#include "account/role.h"
 #include "web/http.h"
 #include "account/password.h"
 #include "store/store.h"

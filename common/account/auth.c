@@ -85,8 +85,7 @@ bool auth_origin_ok(struct http_req *req)
 	}
 	if (!origin)   /* not a browser's cross-site request, unless it has our cookie */
 		return http_cookie(req, AUTH_COOKIE) == NULL;
-	own_url = req->service && strcmp(req->service, "admin") == 0 ? cfg->admin_url
-								     : cfg->site_url;
+	own_url = req->app ? req->app->base_url() : NULL;
 	if (own_url && auth_origin_of(own_url, own, sizeof own) && strcmp(origin, own) == 0)
 		return true;
 	return cfg_origin_allowed(origin);

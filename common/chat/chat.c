@@ -37,7 +37,7 @@ static bool ctx_init(struct chat_ctx *c, struct http_req *req)
 
 	c->req = req;
 	c->me = auth_session(req);
-	c->staff_view = strcmp(req->service, "admin") == 0;
+	c->staff_view = req->app->staff;
 	c->now = account_now_ms();
 	c->st = conn_store(&err);
 	if (!c->me) {
@@ -1024,7 +1024,7 @@ void chat_ticket(struct http_req *req)
 	if (cfg->ws_url && *cfg->ws_url) {
 		snprintf(url, sizeof url, "%s?ticket=%s", cfg->ws_url, ticket);
 	} else {
-		const char *base = strcmp(req->service, "admin") == 0 ? cfg->admin_url : cfg->site_url;
+		const char *base = req->app->base_url();
 		bool tls = strncmp(base, "https://", 8) == 0;
 		snprintf(url, sizeof url, "%s%s/ws?ticket=%s", tls ? "wss://" : "ws://",
 			 strstr(base, "://") ? strstr(base, "://") + 3 : base, ticket);

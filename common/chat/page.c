@@ -4,6 +4,7 @@
  * shells; public/chat.js does the rest with the HTTP API of chat.h and
  * the relay (history, send, live updates, typing, unread badge).
  */
+#include "web/route.h"
 #include "account/auth.h"
 #include "chat/page.h"
 #include "core/doc.h"
@@ -16,7 +17,7 @@
 void chat_page(struct http_req *req)
 {
 	const struct auth_session *me = auth_session(req);
-	bool staff = strcmp(req->service, "admin") == 0;
+	bool staff = req->app->staff;
 	struct buf b = { 0 };
 	const char *name = me ? doc_str(&me->user, "givenName") : NULL;
 
@@ -52,7 +53,7 @@ void login_page(struct http_req *req)
 {
 	struct buf b = { 0 };
 	const char *next = http_query(req, "next");
-	bool staff = strcmp(req->service, "admin") == 0;
+	bool staff = req->app->staff;
 
 	/* only local paths, so the page cannot be used to redirect away */
 	if (!next || next[0] != '/' || next[1] == '/' || strchr(next, '\\'))

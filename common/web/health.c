@@ -1,6 +1,7 @@
 /*
  * health.c — see health.h.
  */
+#include "web/route.h"
 #include "web/health.h"
 #include "conn/conn.h"
 
@@ -36,7 +37,7 @@ void health_get(struct http_req *req)
 	json_object_object_add(o, "status", json_object_new_string(
 		store_ok && redis_ok ? "healthy" : "unhealthy"));
 	json_object_object_add(o, "timestamp", json_object_new_string(ts));
-	json_object_object_add(o, "service", json_object_new_string(req->service));
+	json_object_object_add(o, "service", json_object_new_string(req->app->service));
 	if (!store_ok || !redis_ok)
 		json_object_object_add(o, "error", json_object_new_string(
 			!store_ok && !redis_ok ? "store and redis unreachable"

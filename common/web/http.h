@@ -21,6 +21,8 @@
 #include <stddef.h>
 
 struct FCGX_Request;
+struct app;           /* web/route.h */
+struct auth_session;  /* account/auth.h: set by the app's authenticate hook */
 
 enum http_method {
 	HTTP_GET = 1 << 0,
@@ -52,11 +54,11 @@ struct http_req {
 	size_t queryn, cookien, paramn, formn;
 	bool form_parsed;
 	double started_ms;
-	const char *service;         /* "site" | "admin", set by the dispatcher */
+	const struct app *app;       /* the app serving it (route.h), set by the dispatcher */
 
 	/* set by the authentication layer, for handlers */
-	void *session;               /* the signed-in user, or NULL */
-	int role;                    /* enum role of route.h */
+	const struct auth_session *session;  /* the signed-in user (account/auth.h), or NULL */
+	int role;                    /* enum role of account/role.h */
 
 	/* response */
 	int status;

@@ -126,7 +126,7 @@ void route_dispatch(const struct app *app, struct http_req *req)
 	bool api = http_is_api(req);
 	bool origin_ok = api && cfg_origin_allowed(origin);
 
-	req->service = app->service;
+	req->app = app;
 
 	for (size_t i = 0; i < app->nroutes; i++) {
 		const struct route *r = &app->routes[i];
@@ -176,7 +176,7 @@ void route_dispatch(const struct app *app, struct http_req *req)
 		app->authenticate(req);
 	if (req->finished)
 		return;
-	if (found->min_role > ROLE_PUBLIC) {
+	if (found->min_role > 0) {	/* 0: anyone */
 		bool page = (found->flags & ROUTE_PAGE) && app->login_path;
 		if (!req->session && page) {
 			char *next = page_url_encode(req->raw_path);

@@ -13,16 +13,6 @@
 
 #include "web/http.h"
 
-/* Roles by level (SPEC §3: told apart by slug in the store; this is the
- * order dev > admin > staff > client). ROLE_PUBLIC: no session needed. */
-enum role {
-	ROLE_PUBLIC = 0,
-	ROLE_CLIENT = 1,
-	ROLE_STAFF = 2,
-	ROLE_ADMIN = 3,
-	ROLE_DEV = 4,
-};
-
 enum route_flags {
 	ROUTE_JSON = 1 << 0,        /* the body must be a JSON object (parsed into req->json) */
 	ROUTE_RAW_BODY = 1 << 1,    /* read the body, do not parse it (webhooks, forms) */
@@ -36,7 +26,7 @@ struct route {
 	unsigned methods;           /* enum http_method bits */
 	const char *pattern;
 	route_handler handler;
-	int min_role;               /* enum role */
+	int min_role;               /* enum role of account/role.h; 0: anyone */
 	unsigned flags;
 };
 
@@ -46,13 +36,20 @@ struct app {
 	size_t nroutes;
 	/* Finds the session of the request (cookie…), sets req->session and
 	 * req->role. NULL: nobody is ever signed in (routes above
-	 * ROLE_PUBLIC answer 401). */
+	 * min_role 0 answer 401). */
 	void (*authenticate)(struct http_req *req);
 	/* Renders a non-API 404 (an HTML page); NULL: the JSON error. */
 	void (*not_found)(struct http_req *req);
 	/* Where ROUTE_PAGE routes send a signed-out visitor ("/auth/login");
 	 * the page's path is appended as ?next=. */
 	const char *login_path;
+	/* The back office: shared pages and APIs (chat) show the staff's view. */
+	bool staff;
+	/* The app's public base URL (NEXTAUTH_URL, ADMIN_URL…) and listen
+	 * address, read from the configuration at each call (a reload
+	 * replaces it). */
+	const char *(*base_url)(void);
+	const char *(*listen_addr)(void);
 	/* Per-worker start and end (after fork / before exit). */
 	bool (*worker_start)(void);
 	void (*worker_stop)(void);

@@ -494,8 +494,7 @@ int server_main(const struct app *app, int argc, char **argv)
 		return 1;
 	}
 	/* a copy: a reload (SIGHUP) replaces the configuration's memory */
-	m.listen_addr = strdup(listen_opt ? listen_opt
-		: strcmp(app->service, "admin") == 0 ? cfg->admin_listen : cfg->site_listen);
+	m.listen_addr = strdup(listen_opt ? listen_opt : app->listen_addr());
 	m.workers_opt = workers_opt;
 	m.workers_wanted = workers_opt > 0 ? workers_opt : cfg->workers;
 	m.listen_fd = open_listener(m.listen_addr);

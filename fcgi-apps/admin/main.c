@@ -4,10 +4,12 @@
  *
  * This file is the route table; handlers live in one file per concept.
  */
+#include "account/role.h"
 #include "admin.h"
 #include "account/auth.h"
 #include "chat/chat.h"
 #include "chat/page.h"
+#include "core/config.h"
 #include "web/health.h"
 #include "web/page.h"
 #include "web/server.h"
@@ -34,6 +36,16 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/messages", chat_page, ROLE_STAFF, ROUTE_PAGE },
 };
 
+static const char *base_url(void)
+{
+	return cfg->admin_url;
+}
+
+static const char *listen_addr(void)
+{
+	return cfg->admin_listen;
+}
+
 static const struct app admin_app = {
 	.service = "admin",
 	.routes = admin_routes,
@@ -41,6 +53,9 @@ static const struct app admin_app = {
 	.authenticate = auth_authenticate,
 	.not_found = page_not_found,
 	.login_path = "/login",
+	.staff = true,
+	.base_url = base_url,
+	.listen_addr = listen_addr,
 };
 
 int main(int argc, char **argv)

@@ -5,9 +5,11 @@
  * This file is the route table: every path the site answers, its methods,
  * its minimum role and its handler. Handlers live in one file per concept.
  */
+#include "account/role.h"
 #include "account/auth.h"
 #include "chat/chat.h"
 #include "chat/page.h"
+#include "core/config.h"
 #include "web/health.h"
 #include "web/page.h"
 #include "web/server.h"
@@ -44,6 +46,16 @@ static const struct route site_routes[] = {
 	{ HTTP_GET, "/dashboard/messages", chat_page, ROLE_CLIENT, ROUTE_PAGE },
 };
 
+static const char *base_url(void)
+{
+	return cfg->site_url;
+}
+
+static const char *listen_addr(void)
+{
+	return cfg->site_listen;
+}
+
 static const struct app site_app = {
 	.service = "site",
 	.routes = site_routes,
@@ -51,6 +63,8 @@ static const struct app site_app = {
 	.authenticate = auth_authenticate,
 	.not_found = page_not_found,
 	.login_path = "/auth/login",
+	.base_url = base_url,
+	.listen_addr = listen_addr,
 };
 
 int main(int argc, char **argv)

@@ -40,6 +40,20 @@ static void fake_env(struct fake *f, const char *kv)
 }
 
 /* method, then up to 4 "KEY=VALUE" params (NULL ends). */
+static const char *site_url(void)
+{
+	return cfg->site_url;
+}
+
+static const char *admin_url(void)
+{
+	return cfg->admin_url;
+}
+
+/* The two apps as the Origin check sees them. */
+static const struct app site_app = { .service = "site", .base_url = site_url };
+static const struct app admin_app = { .service = "admin", .staff = true, .base_url = admin_url };
+
 static struct http_req *fake_req(struct fake *f, const char *service,
 				 const char *method, const char *a,
 				 const char *b, const char *c)
@@ -57,7 +71,7 @@ static struct http_req *fake_req(struct fake *f, const char *service,
 	if (c)
 		fake_env(f, c);
 	http_req_init(&f->req, f->env);
-	f->req.service = service;
+	f->req.app = strcmp(service, "admin") == 0 ? &admin_app : &site_app;
 	return &f->req;
 }
 
@@ -590,6 +604,7 @@ static const struct route routes[] = {
 
 static const struct app app = {
 	.service = "site",
+	.base_url = site_url,
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof *routes,
 	.authenticate = auth_authenticate,
