@@ -56,7 +56,7 @@ static const struct cli_command commands[] = {
 	  NULL, cmd_ensure_indexes },
 };
 
-static int fail_account(const char *what, const struct account_error *e)
+static int fail_account(const char *what, const struct err *e)
 {
 	return cli_fail("%s: %s", what, e->message);
 }
@@ -108,7 +108,7 @@ static bool prompt(FILE *tty, const char *label, char *out, size_t outlen, size_
 /* The new password: a line of stdin, or typed twice at the terminal. */
 static bool read_password(char *out, size_t outlen, size_t *len)
 {
-	struct account_error e;
+	struct err e;
 	char again[PASSWORD_MAX_BYTES + 2];
 	size_t again_len;
 	bool ok;
@@ -170,7 +170,7 @@ static int cmd_create_admin(int argc, char **argv)
 	const char *email = NULL, *slug = "admin", *name = NULL;
 	char pw[PASSWORD_MAX_BYTES + 2];
 	size_t len;
-	struct account_error e;
+	struct err e;
 	bson_oid_t id;
 	char hex[25];
 	int rc = 1;
@@ -211,7 +211,7 @@ static int cmd_reset_password(int argc, char **argv)
 	bson_t user = BSON_INITIALIZER;
 	char pw[PASSWORD_MAX_BYTES + 2];
 	size_t len;
-	struct account_error e;
+	struct err e;
 	store_error_t se = { 0 };
 	bson_oid_t id;
 	int rc = 1;
@@ -452,7 +452,7 @@ static int cmd_seed(int argc, char **argv)
 	for (size_t i = 0; i < sizeof demo / sizeof *demo; i++) {
 		const char *email = cfg_get(demo[i].env_email, demo[i].email);
 		const char *pw = cfg_get(demo[i].env_password, demo[i].password);
-		struct account_error e;
+		struct err e;
 		if (account_create_active(st, email, pw, strlen(pw), demo[i].slug,
 					  demo[i].name, account_now_ms(), NULL, &e))
 			printf("created %s (%s)\n", email, demo[i].slug);

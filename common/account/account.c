@@ -27,37 +27,6 @@
 
 /* ---- errors -------------------------------------------------------- */
 
-bool account_fail(struct account_error *e, int status, const char *code,
-		  const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->status = status;
-	e->code = code;
-	snprintf(e->field, sizeof e->field, "%s", field ? field : "");
-	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof e->message, fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-bool account_store_fail(struct account_error *e, const char *what,
-			const store_error_t *se)
-{
-	log_error("%s: store error %d: %s", what, se ? se->code : 0,
-		  se ? se->message : "");
-	if (se && se->code == STORE_ERR_UNAVAILABLE)
-		return account_fail(e, 503, "unavailable", NULL,
-				    "The service is temporarily unavailable. Please try again.");
-	return account_fail(e, 500, "internal", NULL, "Internal error.");
-}
-
-void account_send_error(struct http_req *req, const struct account_error *e)
-{
-	http_error_field(req, e->status ? e->status : 500, e->code ? e->code : "internal",
-			 e->field[0] ? e->field : NULL, "%s", e->message);
-}
-
 /* ---- UTF-8 and the body -------------------------------------------- */
 
 
@@ -78,7 +47,7 @@ static size_t utf8_chars(const char *s, size_t len)
 
 bool account_read_string(json_object *body, const char *key, bool required,
 			 size_t max_bytes, const char **out, size_t *len,
-			 struct account_error *err)
+			 struct err *err)
 {
 	json_object *v = NULL;
 
@@ -86,15 +55,15 @@ bool account_read_string(json_object *body, const char *key, bool required,
 	*len = 0;
 	if (!body || !json_object_object_get_ex(body, key, &v) || !v) {
 		if (required)
-			return account_fail(err, 400, "invalid_request", key,
+			return err_set(err, 400, "invalid_request", key,
 					    "%s is required.", key);
 		return true;
 	}
 	if (!json_object_is_type(v, json_type_string))
-		return account_fail(err, 400, "invalid_request", key,
+		return err_set(err, 400, "invalid_request", key,
 				    "%s must be a string.", key);
 	if ((size_t)json_object_get_string_len(v) > max_bytes)
-		return account_fail(err, 422, "validation_failed", key,
+		return err_set(err, 422, "validation_failed", key,
 				    "%s is too long (at most %zu bytes).", key, max_bytes);
 	*out = json_object_get_string(v);
 	*len = (size_t)json_object_get_string_len(v);
@@ -128,7 +97,7 @@ static bool has_control(const char *s, size_t len)
 static bool read_text(json_object *body, const char *key, unsigned bit,
 		      unsigned required, size_t max_chars, char *out,
 		      size_t outlen, struct account_input *in,
-		      struct account_error *err)
+		      struct err *err)
 {
 	json_object *v = NULL;
 	const char *s;
@@ -136,7 +105,7 @@ static bool read_text(json_object *body, const char *key, unsigned bit,
 
 	if (!json_object_object_get_ex(body, key, &v)) {
 		if (required & bit)
-			return account_fail(err, 400, "invalid_request", key,
+			return err_set(err, 400, "invalid_request", key,
 					    "%s is required.", key);
 		return true;
 	}
@@ -144,24 +113,24 @@ static bool read_text(json_object *body, const char *key, unsigned bit,
 	out[0] = '\0';
 	if (!v) {
 		if (required & bit)
-			return account_fail(err, 400, "invalid_request", key,
+			return err_set(err, 400, "invalid_request", key,
 					    "%s is required.", key);
 		return true;
 	}
 	if (!json_object_is_type(v, json_type_string))
-		return account_fail(err, 400, "invalid_request", key,
+		return err_set(err, 400, "invalid_request", key,
 				    "%s must be a string.", key);
 	s = json_object_get_string(v);
 	len = (size_t)json_object_get_string_len(v);
 	trim(&s, &len);
 	if (utf8_chars(s, len) > max_chars || len >= outlen)
-		return account_fail(err, 422, "validation_failed", key,
+		return err_set(err, 422, "validation_failed", key,
 				    "%s is too long (at most %zu characters).", key, max_chars);
 	if (has_control(s, len))
-		return account_fail(err, 422, "validation_failed", key,
+		return err_set(err, 422, "validation_failed", key,
 				    "%s must not contain control characters.", key);
 	if (len == 0 && (required & bit))
-		return account_fail(err, 422, "validation_failed", key,
+		return err_set(err, 422, "validation_failed", key,
 				    "%s must not be empty.", key);
 	memcpy(out, s, len);
 	out[len] = '\0';
@@ -246,24 +215,24 @@ bool account_email_normalise(const char *in, size_t len, char *out, size_t outle
 }
 
 bool account_check_password(const char *pw, size_t len, const char *field,
-			    struct account_error *err)
+			    struct err *err)
 {
 	if (len > PASSWORD_MAX_BYTES)
-		return account_fail(err, 422, "validation_failed", field,
+		return err_set(err, 422, "validation_failed", field,
 				    "%s is too long (at most %d bytes).", field,
 				    PASSWORD_MAX_BYTES);
 	if (memchr(pw, '\0', len))
-		return account_fail(err, 422, "validation_failed", field,
+		return err_set(err, 422, "validation_failed", field,
 				    "%s must not contain NUL characters.", field);
 	if (utf8_chars(pw, len) < ACCOUNT_PASSWORD_MIN)
-		return account_fail(err, 422, "validation_failed", field,
+		return err_set(err, 422, "validation_failed", field,
 				    "%s must be at least %d characters long.", field,
 				    ACCOUNT_PASSWORD_MIN);
 	return true;
 }
 
 bool account_read_input(json_object *body, unsigned wanted, unsigned required,
-			struct account_input *in, struct account_error *err)
+			struct account_input *in, struct err *err)
 {
 	const char *s;
 	size_t len;
@@ -277,7 +246,7 @@ bool account_read_input(json_object *body, unsigned wanted, unsigned required,
 		if (s) {
 			in->present |= AF_EMAIL;
 			if (!account_email_normalise(s, len, in->email, sizeof in->email))
-				return account_fail(err, 422, "validation_failed", "email",
+				return err_set(err, 422, "validation_failed", "email",
 						    "email is not a valid email address.");
 		}
 	}
@@ -307,7 +276,7 @@ bool account_read_input(json_object *body, unsigned wanted, unsigned required,
 			       in->phone, sizeof in->phone, in, err))
 			return false;
 		if (!phone_ok(in->phone))
-			return account_fail(err, 422, "validation_failed", "phone",
+			return err_set(err, 422, "validation_failed", "phone",
 					    "phone may hold digits, spaces and + - . ( ) / only.");
 	}
 	if ((wanted & AF_COMPANY) &&
@@ -319,11 +288,11 @@ bool account_read_input(json_object *body, unsigned wanted, unsigned required,
 		if (json_object_object_get_ex(body, "newsletter", &v)) {
 			in->present |= AF_NEWSLETTER;
 			if (v && !json_object_is_type(v, json_type_boolean))
-				return account_fail(err, 400, "invalid_request", "newsletter",
+				return err_set(err, 400, "invalid_request", "newsletter",
 						    "newsletter must be true or false.");
 			in->newsletter = v && json_object_get_boolean(v);
 		} else if (required & AF_NEWSLETTER) {
-			return account_fail(err, 400, "invalid_request", "newsletter",
+			return err_set(err, 400, "invalid_request", "newsletter",
 					    "newsletter is required.");
 		}
 	}
@@ -611,17 +580,17 @@ static const char *greeting_name(const bson_t *user)
 /* account_link() for a mail; a link that does not fit fails the request
  * rather than mailing a cut one. */
 static bool mail_link(char *out, size_t outlen, const char *path,
-		      const char *raw, struct account_error *err)
+		      const char *raw, struct err *err)
 {
 	if (account_link(out, outlen, path, raw))
 		return true;
-	return account_fail(err, 500, "internal_error", NULL,
+	return err_set(err, 500, "internal_error", NULL,
 			    "The link of the mail does not fit (NEXTAUTH_URL too long).");
 }
 
 static bool send_mail(store_t *st, const char *template_name, const char *to,
 		      const char *given_name, const char *link,
-		      struct account_error *err)
+		      struct err *err)
 {
 	struct mail_var vars[] = {
 		{ "givenName", given_name ? given_name : "" },
@@ -631,7 +600,7 @@ static bool send_mail(store_t *st, const char *template_name, const char *to,
 
 	if (mail_enqueue(st, template_name, to, vars, link ? 2 : 1, &se))
 		return true;
-	return account_store_fail(err, template_name, &se);
+	return store_fail(err, template_name, &se);
 }
 
 /* ---- operations ---------------------------------------------------- */
@@ -645,7 +614,7 @@ static void append_if(bson_t *doc, const char *key, const char *value)
 bool account_register(store_t *st, const struct account_input *in,
 		      int64_t now, bson_oid_t *user_id,
 		      char raw_token[ACCOUNT_TOKEN_HEX + 1],
-		      struct account_error *err)
+		      struct err *err)
 {
 	store_error_t se = { 0 };
 	bson_oid_t role_id, id;
@@ -655,14 +624,14 @@ bool account_register(store_t *st, const struct account_input *in,
 	bson_t doc = BSON_INITIALIZER;
 
 	if (!account_role_id(st, "client", now, &role_id, &found, &se))
-		return account_store_fail(err, "register: client role", &se);
+		return store_fail(err, "register: client role", &se);
 	if (!found) {
 		log_error("register: no client role");
-		return account_fail(err, 500, "internal", NULL, "Internal error.");
+		return err_set(err, 500, "internal", NULL, "Internal error.");
 	}
 	if (!password_hash(in->password, in->password_len, hash, sizeof hash) ||
 	    !account_new_token(raw, thash))
-		return account_fail(err, 500, "internal", NULL, "Internal error.");
+		return err_set(err, 500, "internal", NULL, "Internal error.");
 
 	bson_oid_init(&id, NULL);
 	BSON_APPEND_OID(&doc, "_id", &id);
@@ -682,10 +651,10 @@ bool account_register(store_t *st, const struct account_input *in,
 
 	if (!store_insert_one(st, "users", &doc, NULL, &se)) {
 		if (se.code == STORE_ERR_DUPLICATE_KEY)
-			account_fail(err, 409, "email_taken", "email",
+			err_set(err, 409, "email_taken", "email",
 				     "An account already exists with this email address.");
 		else
-			account_store_fail(err, "register: insert", &se);
+			store_fail(err, "register: insert", &se);
 		goto done;
 	}
 	if (!mail_link(link, sizeof link, "/auth/activate-account", raw, err) ||
@@ -710,20 +679,20 @@ done:
 	return ok;
 }
 
-static bool token_gone(struct account_error *err, const char *what)
+static bool token_gone(struct err *err, const char *what)
 {
 	if (strcmp(what, "activation") == 0)
-		return account_fail(err, 410, "token_expired", "token",
+		return err_set(err, 410, "token_expired", "token",
 				    "This activation link has expired or was already used. "
 				    "Ask for a new one (resend the activation email).");
-	return account_fail(err, 410, "token_expired", "token",
+	return err_set(err, 410, "token_expired", "token",
 			    "This link has expired or was already used. "
 			    "Ask for a new one (forgot password).");
 }
 
 bool account_activate(store_t *st, const char *raw_token, size_t token_len,
 		      const char *password, size_t password_len, int64_t now,
-		      bson_oid_t *user_id, struct account_error *err)
+		      bson_oid_t *user_id, struct err *err)
 {
 	store_error_t se = { 0 };
 	char thash[65], hash[PASSWORD_HASH_MAX] = "";
@@ -736,7 +705,7 @@ bool account_activate(store_t *st, const char *raw_token, size_t token_len,
 	filter = BCON_NEW("activationToken", BCON_UTF8(thash),
 			  "activationTokenExpires", "{", "$gt", BCON_DATE_TIME(now), "}");
 	if (!store_find_one(st, "users", filter, NULL, &user, &found, &se)) {
-		account_store_fail(err, "activate: find", &se);
+		store_fail(err, "activate: find", &se);
 		goto done;
 	}
 	if (!found || account_is_deleted(&user)) {
@@ -745,14 +714,14 @@ bool account_activate(store_t *st, const char *raw_token, size_t token_len,
 	}
 	if (password_scheme(doc_str(&user, "password")) == PASSWORD_NONE) {
 		if (!password) {
-			account_fail(err, 422, "validation_failed", "password",
+			err_set(err, 422, "validation_failed", "password",
 				     "Choose a password to activate this account.");
 			goto done;
 		}
 		if (!account_check_password(password, password_len, "password", err))
 			goto done;
 		if (!password_hash(password, password_len, hash, sizeof hash)) {
-			account_fail(err, 500, "internal", NULL, "Internal error.");
+			err_set(err, 500, "internal", NULL, "Internal error.");
 			goto done;
 		}
 	}
@@ -771,7 +740,7 @@ bool account_activate(store_t *st, const char *raw_token, size_t token_len,
 	found = false;
 	if (!store_find_one_and_update(st, "users", filter, update, NULL, &after,
 				       &found, &se)) {
-		account_store_fail(err, "activate: update", &se);
+		store_fail(err, "activate: update", &se);
 		goto done;
 	}
 	if (!found) {   /* used by a concurrent request */
@@ -793,7 +762,7 @@ done:
 
 bool account_resend_activation(store_t *st, const char *email, int64_t now,
 			       char raw_token[ACCOUNT_TOKEN_HEX + 1],
-			       struct account_error *err)
+			       struct err *err)
 {
 	store_error_t se = { 0 };
 	bson_t user = BSON_INITIALIZER;
@@ -805,7 +774,7 @@ bool account_resend_activation(store_t *st, const char *email, int64_t now,
 	if (raw_token)
 		raw_token[0] = '\0';
 	if (!account_find_by_email(st, email, &user, &found, &se)) {
-		account_store_fail(err, "resend-activation: find", &se);
+		store_fail(err, "resend-activation: find", &se);
 		goto done;
 	}
 	if (!found || !account_is_pending(&user) || !doc_oid(&user, "_id", &id)) {
@@ -813,7 +782,7 @@ bool account_resend_activation(store_t *st, const char *email, int64_t now,
 		goto done;
 	}
 	if (!account_new_token(raw, thash)) {
-		account_fail(err, 500, "internal", NULL, "Internal error.");
+		err_set(err, 500, "internal", NULL, "Internal error.");
 		goto done;
 	}
 	filter = BCON_NEW("_id", BCON_OID(&id));
@@ -821,7 +790,7 @@ bool account_resend_activation(store_t *st, const char *email, int64_t now,
 			  "activationTokenExpires", BCON_DATE_TIME(now + ACCOUNT_ACTIVATION_TTL_MS),
 			  "updatedAt", BCON_DATE_TIME(now), "}");
 	if (!store_update_one(st, "users", filter, update, false, NULL, &se)) {
-		account_store_fail(err, "resend-activation: update", &se);
+		store_fail(err, "resend-activation: update", &se);
 		goto done;
 	}
 	if (!mail_link(link, sizeof link, "/auth/activate-account", raw, err) ||
@@ -842,7 +811,7 @@ done:
 
 bool account_forgot_password(store_t *st, const char *email, int64_t now,
 			     char raw_token[ACCOUNT_TOKEN_HEX + 1],
-			     struct account_error *err)
+			     struct err *err)
 {
 	store_error_t se = { 0 };
 	bson_t user = BSON_INITIALIZER;
@@ -854,7 +823,7 @@ bool account_forgot_password(store_t *st, const char *email, int64_t now,
 	if (raw_token)
 		raw_token[0] = '\0';
 	if (!account_find_by_email(st, email, &user, &found, &se)) {
-		account_store_fail(err, "forgot-password: find", &se);
+		store_fail(err, "forgot-password: find", &se);
 		goto done;
 	}
 	if (!found || !doc_oid(&user, "_id", &id)) {
@@ -862,20 +831,20 @@ bool account_forgot_password(store_t *st, const char *email, int64_t now,
 		goto done;
 	}
 	if (!account_new_token(raw, thash)) {
-		account_fail(err, 500, "internal", NULL, "Internal error.");
+		err_set(err, 500, "internal", NULL, "Internal error.");
 		goto done;
 	}
 	/* only the newest link works */
 	old = BCON_NEW("userId", BCON_OID(&id), "used", BCON_BOOL(false));
 	if (!store_delete_many(st, "passwordresettokens", old, NULL, &se)) {
-		account_store_fail(err, "forgot-password: old tokens", &se);
+		store_fail(err, "forgot-password: old tokens", &se);
 		goto done;
 	}
 	doc = BCON_NEW("token", BCON_UTF8(thash), "userId", BCON_OID(&id),
 		       "expiresAt", BCON_DATE_TIME(now + ACCOUNT_RESET_TTL_MS),
 		       "used", BCON_BOOL(false), "createdAt", BCON_DATE_TIME(now));
 	if (!store_insert_one(st, "passwordresettokens", doc, NULL, &se)) {
-		account_store_fail(err, "forgot-password: insert", &se);
+		store_fail(err, "forgot-password: insert", &se);
 		goto done;
 	}
 	if (!mail_link(link, sizeof link, "/auth/reset-password", raw, err) ||
@@ -920,7 +889,7 @@ static bool store_password(store_t *st, const bson_oid_t *user_id,
 
 bool account_set_password(store_t *st, const bson_oid_t *user_id,
 			  const char *password, size_t len, int64_t now,
-			  struct account_error *err)
+			  struct err *err)
 {
 	char hash[PASSWORD_HASH_MAX];
 	store_error_t se = { 0 };
@@ -928,9 +897,9 @@ bool account_set_password(store_t *st, const bson_oid_t *user_id,
 	if (!account_check_password(password, len, "password", err))
 		return false;
 	if (!password_hash(password, len, hash, sizeof hash))
-		return account_fail(err, 500, "internal", NULL, "Internal error.");
+		return err_set(err, 500, "internal", NULL, "Internal error.");
 	if (!store_password(st, user_id, hash, now, false, &se))
-		return account_store_fail(err, "set password", &se);
+		return store_fail(err, "set password", &se);
 	return true;
 }
 
@@ -959,7 +928,7 @@ bool account_rehash(store_t *st, const bson_oid_t *user_id,
 bool account_reset_password(store_t *st, const char *raw_token, size_t token_len,
 			    const char *password, size_t password_len,
 			    int64_t now, bson_oid_t *user_id,
-			    struct account_error *err)
+			    struct err *err)
 {
 	store_error_t se = { 0 };
 	char thash[65], hash[PASSWORD_HASH_MAX];
@@ -974,7 +943,7 @@ bool account_reset_password(store_t *st, const char *raw_token, size_t token_len
 	if (!account_check_password(password, password_len, "password", err))
 		return false;
 	if (!password_hash(password, password_len, hash, sizeof hash))
-		return account_fail(err, 500, "internal", NULL, "Internal error.");
+		return err_set(err, 500, "internal", NULL, "Internal error.");
 
 	filter = BCON_NEW("token", BCON_UTF8(thash), "used", BCON_BOOL(false),
 			  "expiresAt", "{", "$gt", BCON_DATE_TIME(now), "}");
@@ -982,7 +951,7 @@ bool account_reset_password(store_t *st, const char *raw_token, size_t token_len
 			  "usedAt", BCON_DATE_TIME(now), "}");
 	if (!store_find_one_and_update(st, "passwordresettokens", filter, update,
 				       NULL, &tok, &found, &se)) {
-		account_store_fail(err, "reset-password: token", &se);
+		store_fail(err, "reset-password: token", &se);
 		goto done;
 	}
 	if (!found || !bson_iter_init_find(&it, &tok, "userId") ||
@@ -993,7 +962,7 @@ bool account_reset_password(store_t *st, const char *raw_token, size_t token_len
 	bson_oid_copy(bson_iter_oid(&it), &uid);
 	found = false;
 	if (!account_find_by_id(st, &uid, &user, &found, &se)) {
-		account_store_fail(err, "reset-password: user", &se);
+		store_fail(err, "reset-password: user", &se);
 		goto done;
 	}
 	if (!found) {
@@ -1001,16 +970,16 @@ bool account_reset_password(store_t *st, const char *raw_token, size_t token_len
 		goto done;
 	}
 	if (!store_password(st, &uid, hash, now, account_is_pending(&user), &se)) {
-		account_store_fail(err, "reset-password: update", &se);
+		store_fail(err, "reset-password: update", &se);
 		goto done;
 	}
 	if (!auth_sessions_end(st, &uid, NULL, &se)) {
-		account_store_fail(err, "reset-password: sessions", &se);
+		store_fail(err, "reset-password: sessions", &se);
 		goto done;
 	}
 	{
 		/* the password is changed: a failed notice is logged, not fatal */
-		struct account_error merr;
+		struct err merr;
 		const char *email = doc_str(&user, "email");
 		if (email)
 			send_mail(st, "password_changed", email, greeting_name(&user),
@@ -1032,25 +1001,25 @@ bool account_change_password(store_t *st, const bson_t *user,
 			     const char *current, size_t current_len,
 			     const char *new_password, size_t new_len,
 			     const char *keep_session, int64_t now,
-			     struct account_error *err)
+			     struct err *err)
 {
 	store_error_t se = { 0 };
 	bson_oid_t id;
 	const char *email = doc_str(user, "email");
 
 	if (!doc_oid(user, "_id", &id))
-		return account_fail(err, 500, "internal", NULL, "Internal error.");
+		return err_set(err, 500, "internal", NULL, "Internal error.");
 	if (!account_check_password(new_password, new_len, "newPassword", err))
 		return false;
 	if (!password_verify(current, current_len, doc_str(user, "password"), NULL))
-		return account_fail(err, 401, "bad_credentials", "currentPassword",
+		return err_set(err, 401, "bad_credentials", "currentPassword",
 				    "The current password is wrong.");
 	if (!account_set_password(st, &id, new_password, new_len, now, err))
 		return false;
 	if (!auth_sessions_end(st, &id, keep_session, &se))
-		return account_store_fail(err, "change password: sessions", &se);
+		return store_fail(err, "change password: sessions", &se);
 	if (email) {
-		struct account_error merr;
+		struct err merr;
 		send_mail(st, "password_changed", email, greeting_name(user), NULL, &merr);
 	}
 	return true;
@@ -1058,7 +1027,7 @@ bool account_change_password(store_t *st, const bson_t *user,
 
 bool account_update_profile(store_t *st, const bson_oid_t *user_id,
 			    const struct account_input *in, int64_t now,
-			    struct account_error *err)
+			    struct err *err)
 {
 	static const struct {
 		unsigned bit;
@@ -1104,12 +1073,12 @@ bool account_update_profile(store_t *st, const bson_oid_t *user_id,
 	bson_destroy(&update);
 	bson_destroy(filter);
 	if (!ok)
-		return account_store_fail(err, "update profile", &se);
+		return store_fail(err, "update profile", &se);
 	return true;
 }
 
 bool account_delete(store_t *st, const bson_oid_t *user_id, int64_t now,
-		    struct account_error *err)
+		    struct err *err)
 {
 	store_error_t se = { 0 };
 	char hex[25], email[64];
@@ -1131,12 +1100,12 @@ bool account_delete(store_t *st, const bson_oid_t *user_id, int64_t now,
 			  "activationToken", BCON_UTF8(""),
 			  "activationTokenExpires", BCON_UTF8(""), "}");
 	if (!store_update_one(st, "users", filter, update, false, NULL, &se)) {
-		account_store_fail(err, "delete account", &se);
+		store_fail(err, "delete account", &se);
 		goto done;
 	}
 	if (!auth_sessions_end(st, user_id, NULL, &se) ||
 	    !store_delete_many(st, "passwordresettokens", by_user, NULL, &se)) {
-		account_store_fail(err, "delete account: sessions", &se);
+		store_fail(err, "delete account: sessions", &se);
 		goto done;
 	}
 	ok = true;
@@ -1150,7 +1119,7 @@ done:
 bool account_create_active(store_t *st, const char *email, const char *password,
 			   size_t password_len, const char *slug,
 			   const char *given_name, int64_t now, bson_oid_t *id,
-			   struct account_error *err)
+			   struct err *err)
 {
 	store_error_t se = { 0 };
 	char norm[ACCOUNT_EMAIL_MAX + 1], hash[PASSWORD_HASH_MAX];
@@ -1159,19 +1128,19 @@ bool account_create_active(store_t *st, const char *email, const char *password,
 	bson_t doc = BSON_INITIALIZER;
 
 	if (!account_email_normalise(email, strlen(email), norm, sizeof norm))
-		return account_fail(err, 422, "validation_failed", "email",
+		return err_set(err, 422, "validation_failed", "email",
 				    "email is not a valid email address.");
 	if (account_role_from_slug(slug) == ROLE_PUBLIC)
-		return account_fail(err, 422, "validation_failed", "role",
+		return err_set(err, 422, "validation_failed", "role",
 				    "unknown role \"%.32s\" (dev, admin, staff, client).", slug);
 	if (!account_check_password(password, password_len, "password", err))
 		return false;
 	if (!account_role_id(st, slug, now, &role_id, &found, &se))
-		return account_store_fail(err, "create account: role", &se);
+		return store_fail(err, "create account: role", &se);
 	if (!found)
-		return account_fail(err, 500, "internal", NULL, "role %s missing", slug);
+		return err_set(err, 500, "internal", NULL, "role %s missing", slug);
 	if (!password_hash(password, password_len, hash, sizeof hash))
-		return account_fail(err, 500, "internal", NULL, "Internal error.");
+		return err_set(err, 500, "internal", NULL, "Internal error.");
 	bson_oid_init(&new_id, NULL);
 	BSON_APPEND_OID(&doc, "_id", &new_id);
 	BSON_APPEND_UTF8(&doc, "email", norm);
@@ -1187,10 +1156,10 @@ bool account_create_active(store_t *st, const char *email, const char *password,
 	ok = store_insert_one(st, "users", &doc, NULL, &se);
 	bson_destroy(&doc);
 	if (!ok && se.code == STORE_ERR_DUPLICATE_KEY)
-		return account_fail(err, 409, "email_taken", "email",
+		return err_set(err, 409, "email_taken", "email",
 				    "An account already exists with this email address.");
 	if (!ok)
-		return account_store_fail(err, "create account", &se);
+		return store_fail(err, "create account", &se);
 	if (id)
 		bson_oid_copy(&new_id, id);
 	return true;

@@ -7,7 +7,7 @@
  *
  * Every operation takes `now` (milliseconds since the epoch, see
  * account_now_ms) so that a test can move the clock; handlers pass the
- * real time. Operations report failures in a struct account_error whose
+ * real time. Operations report failures in a struct err whose
  * status/code/message are meant for the client (never an internal detail:
  * store errors are logged here and reported as 500 `internal` or 503
  * `unavailable`).
@@ -19,7 +19,7 @@
 #define CWC_ACCOUNT_H
 
 #include "account/role.h"
-#include "web/http.h"
+#include "core/err.h"
 #include "account/password.h"
 #include "store/store.h"
 
@@ -39,26 +39,6 @@
 #define ACCOUNT_GIVEN_NAME_MAX 100
 #define ACCOUNT_PHONE_MAX 30
 #define ACCOUNT_COMPANY_MAX 150
-
-struct account_error {
-	int status;            /* HTTP status for the client */
-	const char *code;      /* invalid_request, validation_failed, email_taken,
-				* token_expired, bad_credentials, internal… */
-	char field[32];        /* the offending input field, or "" */
-	char message[256];     /* for the client */
-};
-
-/* Fills `e` and returns false (so `return account_fail(…)` reads well). */
-bool account_fail(struct account_error *e, int status, const char *code,
-		  const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-/* Logs `se` and fills `e` with a 503 `unavailable` (store unreachable) or
- * 500 `internal`; returns false. `what` says what was being done. */
-bool account_store_fail(struct account_error *e, const char *what,
-			const store_error_t *se);
-
-/* Finishes the response with {"error":{code,message[,field]}}. */
-void account_send_error(struct http_req *req, const struct account_error *e);
 
 /* ---- input --------------------------------------------------------- */
 
@@ -93,7 +73,7 @@ struct account_input {
  * `invalid_request`; present but not acceptable → 422
  * `validation_failed`; both with err->field set to the JSON name. */
 bool account_read_input(json_object *body, unsigned wanted, unsigned required,
-			struct account_input *in, struct account_error *err);
+			struct account_input *in, struct err *err);
 
 /* Wipes the password copy in `in`. */
 void account_input_clear(struct account_input *in);
@@ -102,7 +82,7 @@ void account_input_clear(struct account_input *in);
  * not `required`. Wrong type → 400, more than `max_bytes` → 422. */
 bool account_read_string(json_object *body, const char *key, bool required,
 			 size_t max_bytes, const char **out, size_t *len,
-			 struct account_error *err);
+			 struct err *err);
 
 /* Trims and lower-cases `in` into `out` (size ≥ ACCOUNT_EMAIL_MAX + 1) and
  * checks its syntax (local@domain.tld, ASCII, ≤ 254 bytes). */
@@ -112,7 +92,7 @@ bool account_email_normalise(const char *in, size_t len, char *out,
 /* Checks a new password: ≥ ACCOUNT_PASSWORD_MIN characters, ≤
  * PASSWORD_MAX_BYTES bytes, no NUL. `field` names it in the error. */
 bool account_check_password(const char *pw, size_t len, const char *field,
-			    struct account_error *err);
+			    struct err *err);
 
 /* ---- roles --------------------------------------------------------- */
 
@@ -176,7 +156,7 @@ bool account_link(char *out, size_t outlen, const char *path, const char *raw);
 bool account_register(store_t *st, const struct account_input *in,
 		      int64_t now, bson_oid_t *user_id,
 		      char raw_token[ACCOUNT_TOKEN_HEX + 1],
-		      struct account_error *err);
+		      struct err *err);
 
 /* Uses an activation token: sets emailVerifiedAt and clears the token
  * (atomically: a token works once). `password` (may be NULL) is required
@@ -184,20 +164,20 @@ bool account_register(store_t *st, const struct account_input *in,
  * expired token → 410 `token_expired`. */
 bool account_activate(store_t *st, const char *raw_token, size_t token_len,
 		      const char *password, size_t password_len, int64_t now,
-		      bson_oid_t *user_id, struct account_error *err);
+		      bson_oid_t *user_id, struct err *err);
 
 /* A new activation token and mail for a pending account with this
  * (normalised) email; does nothing for any other address. */
 bool account_resend_activation(store_t *st, const char *email, int64_t now,
 			       char raw_token[ACCOUNT_TOKEN_HEX + 1],
-			       struct account_error *err);
+			       struct err *err);
 
 /* A reset token (1 h) and the "password_reset" mail for the non-deleted
  * account with this email; nothing for an unknown one. `raw_token` (may
  * be NULL) receives the token, or "" when nothing was sent. */
 bool account_forgot_password(store_t *st, const char *email, int64_t now,
 			     char raw_token[ACCOUNT_TOKEN_HEX + 1],
-			     struct account_error *err);
+			     struct err *err);
 
 /* Uses a reset token once (marked used atomically): new Argon2id
  * password, passwordChangedAt, every session of the user ended, the
@@ -206,12 +186,12 @@ bool account_forgot_password(store_t *st, const char *email, int64_t now,
 bool account_reset_password(store_t *st, const char *raw_token, size_t token_len,
 			    const char *password, size_t password_len,
 			    int64_t now, bson_oid_t *user_id,
-			    struct account_error *err);
+			    struct err *err);
 
 /* Stores a new Argon2id hash of `password` and passwordChangedAt. */
 bool account_set_password(store_t *st, const bson_oid_t *user_id,
 			  const char *password, size_t len, int64_t now,
-			  struct account_error *err);
+			  struct err *err);
 
 /* Replaces the hash of a password that just verified (login of a bcrypt
  * account): no length rule, passwordChangedAt untouched. */
@@ -225,20 +205,20 @@ bool account_change_password(store_t *st, const bson_t *user,
 			     const char *current, size_t current_len,
 			     const char *new_password, size_t new_len,
 			     const char *keep_session, int64_t now,
-			     struct account_error *err);
+			     struct err *err);
 
 /* $set / $unset of the profile fields present in `in` (username,
  * givenName, phone, companyName, newsletter). */
 bool account_update_profile(store_t *st, const bson_oid_t *user_id,
 			    const struct account_input *in, int64_t now,
-			    struct account_error *err);
+			    struct err *err);
 
 /* Anonymises the account: email → deleted-<id>@deleted.invalid, names,
  * phone, company, password and pending tokens removed, deletedAt set;
  * its sessions and reset tokens are deleted. Bookings and messages keep
  * pointing at the (now anonymous) _id. */
 bool account_delete(store_t *st, const bson_oid_t *user_id, int64_t now,
-		    struct account_error *err);
+		    struct err *err);
 
 /* Creates an active account (emailVerifiedAt = now) with role `slug`:
  * what cwc-ctl create-admin and seed do. 409 `email_taken` when the email
@@ -246,7 +226,7 @@ bool account_delete(store_t *st, const bson_oid_t *user_id, int64_t now,
 bool account_create_active(store_t *st, const char *email, const char *password,
 			   size_t password_len, const char *slug,
 			   const char *given_name, int64_t now, bson_oid_t *id,
-			   struct account_error *err);
+			   struct err *err);
 
 enum account_import_outcome {
 	ACCOUNT_IMPORTED,

@@ -259,7 +259,7 @@ static void bad_credentials(struct http_req *req, const char *email)
 
 void auth_login(struct http_req *req, int min_role)
 {
-	struct account_error e;
+	struct err e;
 	store_error_t se = { 0 };
 	const char *email_in, *password;
 	size_t email_len, password_len;
@@ -275,13 +275,13 @@ void auth_login(struct http_req *req, int min_role)
 				 &email_in, &email_len, &e) ||
 	    !account_read_string(req->json, "password", true, PASSWORD_MAX_BYTES,
 				 &password, &password_len, &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	if (!account_email_normalise(email_in, email_len, email, sizeof email)) {
-		account_fail(&e, 422, "validation_failed", "email",
+		err_set(&e, 422, "validation_failed", "email",
 			     "email is not a valid email address.");
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	if (!throttle_check(THROTTLE_LOGIN, THROTTLE_IP, http_client_ip(req), &retry) ||
@@ -290,13 +290,13 @@ void auth_login(struct http_req *req, int min_role)
 		return;
 	}
 	if (!(st = conn_store(&se))) {
-		account_store_fail(&e, "login", &se);
-		account_send_error(req, &e);
+		store_fail(&e, "login", &se);
+		http_send_err(req, &e);
 		return;
 	}
 	if (!account_find_by_email(st, email, &user, &found, &se)) {
-		account_store_fail(&e, "login: find", &se);
-		account_send_error(req, &e);
+		store_fail(&e, "login: find", &se);
+		http_send_err(req, &e);
 		goto done;
 	}
 	if (!found || !doc_oid(&user, "_id", &uid)) {
@@ -315,8 +315,8 @@ void auth_login(struct http_req *req, int min_role)
 		goto done;
 	}
 	if (!account_user_role(st, &user, &role, &se)) {
-		account_store_fail(&e, "login: role", &se);
-		account_send_error(req, &e);
+		store_fail(&e, "login: role", &se);
+		http_send_err(req, &e);
 		goto done;
 	}
 	if (role < min_role) {
@@ -338,8 +338,8 @@ void auth_login(struct http_req *req, int min_role)
 	}
 	if (!auth_session_create(st, &uid, http_client_ip(req),
 				 http_header(req, "User-Agent"), account_now_ms(), raw, &se)) {
-		account_store_fail(&e, "login: session", &se);
-		account_send_error(req, &e);
+		store_fail(&e, "login: session", &se);
+		http_send_err(req, &e);
 		goto done;
 	}
 	{
@@ -373,9 +373,9 @@ void auth_logout(struct http_req *req)
 			  store_delete_one(st, "sessions", f, NULL, &se);
 		bson_destroy(f);
 		if (!ok) {
-			struct account_error e;
-			account_store_fail(&e, "logout", &se);
-			account_send_error(req, &e);
+			struct err e;
+			store_fail(&e, "logout", &se);
+			http_send_err(req, &e);
 			return;
 		}
 	}

@@ -9,6 +9,7 @@
 #include "chat/chat.h"
 #include "account/account.h"
 #include "account/auth.h"
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/doc.h"
 #include "core/log.h"
@@ -51,13 +52,14 @@ static bool ctx_init(struct chat_ctx *c, struct http_req *req)
 	return true;
 }
 
-static void store_failed(struct http_req *req, const char *what, const store_error_t *e)
+static void store_failed(struct http_req *req, const char *what, const store_error_t *se)
 {
-	log_error("chat: %s: %s", what, e->message);
-	if (e->code == STORE_ERR_UNAVAILABLE)
-		http_error(req, 503, "unavailable", "The service is temporarily unavailable.");
-	else
-		http_error(req, 500, "internal", "Internal error (request %s).", req->request_id);
+	struct err e;
+	char where[96];
+
+	(void)buf_fmt(where, sizeof where, "chat: %s", what);
+	store_fail(&e, where, se);
+	http_send_err(req, &e);
 }
 
 static bool is_participant(const bson_t *conv, const bson_oid_t *user, int *index)

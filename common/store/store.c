@@ -13,6 +13,7 @@
 #include "store/store.h"
 #include "store/backend.h"
 #include "store/query.h"
+#include "core/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -774,4 +775,14 @@ bool store_expire_ttl(store_t *st, store_error_t *err)
 	error_clear(err);
 	CHECK_STORE(st, err);
 	return st->ops->expire_ttl(st, err);
+}
+
+bool store_fail(struct err *e, const char *what, const store_error_t *se)
+{
+	log_error("%s: store error %d: %s", what, se ? se->code : 0,
+		  se ? se->message : "");
+	if (se && se->code == STORE_ERR_UNAVAILABLE)
+		return err_set(e, 503, "unavailable", NULL,
+			       "The service is temporarily unavailable. Please try again.");
+	return err_set(e, 500, "internal", NULL, "Internal error.");
 }

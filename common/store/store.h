@@ -22,6 +22,8 @@
 #ifndef CWC_STORE_H
 #define CWC_STORE_H
 
+#include "core/err.h"
+
 #include <bson/bson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -166,6 +168,12 @@ bool store_list_indexes(store_t *st, const char *coll, bson_t *out,
 bool store_list_collections(store_t *st, char ***names, size_t *n,
 			    store_error_t *err);
 void store_free_names(char **names, size_t n);
+
+/* The one mapping from a store failure to what a client is told: logs
+ * `what` and `se`, fills `e` with 503 "unavailable" when the store cannot
+ * be reached, else 500 "internal" (no detail: that is in the log).
+ * Returns false. */
+bool store_fail(struct err *e, const char *what, const store_error_t *se);
 
 /* The limits every backend enforces (a restore checks a dump against them
  * before it writes anything). */

@@ -592,6 +592,12 @@ void http_error_field(struct http_req *req, int status, const char *code,
 	va_end(ap);
 }
 
+void http_send_err(struct http_req *req, const struct err *e)
+{
+	http_error_field(req, e->status ? e->status : 500, e->code ? e->code : "internal",
+			 e->field[0] ? e->field : NULL, "%s", e->message);
+}
+
 void http_redirect(struct http_req *req, int status, const char *location)
 {
 	if (!http_add_header(req, "Location", location)) {

@@ -15,6 +15,7 @@
 #define CWC_HTTP_H
 
 #include "core/buf.h"
+#include "core/err.h"
 
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -105,6 +106,9 @@ char *http_percent_decode(const char *in, size_t len, bool plus_is_space);
 bool http_add_header(struct http_req *req, const char *name, const char *value);
 bool http_add_headerf(struct http_req *req, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Finishes the response with the error `e` (core/err.h). */
+void http_send_err(struct http_req *req, const struct err *e);
 
 /* Finishes the response with a body. */
 void http_send(struct http_req *req, int status, const char *content_type,

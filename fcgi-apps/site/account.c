@@ -22,11 +22,11 @@ static store_t *store_or_fail(struct http_req *req)
 {
 	store_error_t se = { 0 };
 	store_t *st = conn_store(&se);
-	struct account_error e;
+	struct err e;
 
 	if (!st) {
-		account_store_fail(&e, req->method_name, &se);
-		account_send_error(req, &e);
+		store_fail(&e, req->method_name, &se);
+		http_send_err(req, &e);
 	}
 	return st;
 }
@@ -55,7 +55,7 @@ static bool honeypot_filled(json_object *body)
 void site_register(struct http_req *req)
 {
 	struct account_input in;
-	struct account_error e;
+	struct err e;
 	bson_oid_t id;
 	char hex[25];
 	long retry = 0;
@@ -66,7 +66,7 @@ void site_register(struct http_req *req)
 				AF_EMAIL | AF_PASSWORD | AF_USERNAME | AF_GIVEN_NAME |
 				AF_PHONE | AF_COMPANY | AF_NEWSLETTER,
 				AF_EMAIL | AF_PASSWORD | AF_GIVEN_NAME, &in, &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		goto done;
 	}
 	if (honeypot_filled(req->json)) {
@@ -82,7 +82,7 @@ void site_register(struct http_req *req)
 	if (!(st = store_or_fail(req)))
 		goto done;
 	if (!account_register(st, &in, account_now_ms(), &id, NULL, &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		goto done;
 	}
 created:
@@ -99,7 +99,7 @@ done:
 
 void site_activate_account(struct http_req *req)
 {
-	struct account_error e;
+	struct err e;
 	const char *token, *password;
 	size_t token_len, password_len;
 	store_t *st;
@@ -108,14 +108,14 @@ void site_activate_account(struct http_req *req)
 				 &token_len, &e) ||
 	    !account_read_string(req->json, "password", false, PASSWORD_MAX_BYTES,
 				 &password, &password_len, &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	if (!(st = store_or_fail(req)))
 		return;
 	if (!account_activate(st, token, token_len, password, password_len,
 			      account_now_ms(), NULL, &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	send_ok(req, 200, "Your account is activated: you can sign in.");
@@ -124,11 +124,11 @@ void site_activate_account(struct http_req *req)
 /* Reads and normalises `email`; on error the response is finished. */
 static bool read_email(struct http_req *req, char email[ACCOUNT_EMAIL_MAX + 1])
 {
-	struct account_error e;
+	struct err e;
 	struct account_input in;
 
 	if (!account_read_input(req->json, AF_EMAIL, AF_EMAIL, &in, &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return false;
 	}
 	memcpy(email, in.email, sizeof in.email);
@@ -151,14 +151,14 @@ static bool take_both(struct http_req *req, enum throttle_action action,
 void site_resend_activation(struct http_req *req)
 {
 	char email[ACCOUNT_EMAIL_MAX + 1];
-	struct account_error e;
+	struct err e;
 	store_t *st;
 
 	if (!read_email(req, email) ||
 	    !take_both(req, THROTTLE_RESEND, email) || !(st = store_or_fail(req)))
 		return;
 	if (!account_resend_activation(st, email, account_now_ms(), NULL, &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	send_ok(req, 200, "If an account at this address awaits activation, "
@@ -168,14 +168,14 @@ void site_resend_activation(struct http_req *req)
 void site_forgot_password(struct http_req *req)
 {
 	char email[ACCOUNT_EMAIL_MAX + 1];
-	struct account_error e;
+	struct err e;
 	store_t *st;
 
 	if (!read_email(req, email) ||
 	    !take_both(req, THROTTLE_FORGOT, email) || !(st = store_or_fail(req)))
 		return;
 	if (!account_forgot_password(st, email, account_now_ms(), NULL, &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	send_ok(req, 200, "If an account exists at this address, "
@@ -184,7 +184,7 @@ void site_forgot_password(struct http_req *req)
 
 void site_reset_password(struct http_req *req)
 {
-	struct account_error e;
+	struct err e;
 	store_error_t se = { 0 };
 	const char *token, *password;
 	size_t token_len, password_len;
@@ -197,14 +197,14 @@ void site_reset_password(struct http_req *req)
 				 &token_len, &e) ||
 	    !account_read_string(req->json, "password", true, PASSWORD_MAX_BYTES,
 				 &password, &password_len, &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	if (!(st = store_or_fail(req)))
 		return;
 	if (!account_reset_password(st, token, token_len, password, password_len,
 				    account_now_ms(), &uid, &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	/* the owner proved it: failed logins of the old password are forgiven */
@@ -249,7 +249,7 @@ void site_profile_put(struct http_req *req)
 {
 	const struct auth_session *s = auth_session(req);
 	struct account_input in;
-	struct account_error e;
+	struct err e;
 	store_error_t se = { 0 };
 	bson_t user = BSON_INITIALIZER;
 	bool found = false;
@@ -258,24 +258,24 @@ void site_profile_put(struct http_req *req)
 	if (!account_read_input(req->json,
 				AF_USERNAME | AF_GIVEN_NAME | AF_PHONE | AF_COMPANY |
 				AF_NEWSLETTER, 0, &in, &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	if ((in.present & AF_GIVEN_NAME) && !in.given_name[0]) {
-		account_fail(&e, 422, "validation_failed", "givenName",
+		err_set(&e, 422, "validation_failed", "givenName",
 			     "givenName must not be empty.");
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	if (!(st = store_or_fail(req)))
 		return;
 	if (!account_update_profile(st, &s->user_id, &in, account_now_ms(), &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	if (!account_find_by_id(st, &s->user_id, &user, &found, &se) || !found) {
-		account_store_fail(&e, "profile: reread", &se);
-		account_send_error(req, &e);
+		store_fail(&e, "profile: reread", &se);
+		http_send_err(req, &e);
 	} else {
 		send_profile(req, &user, s->role);
 	}
@@ -286,7 +286,7 @@ void site_password_put(struct http_req *req)
 {
 	const struct auth_session *s = auth_session(req);
 	const char *email = doc_str(&s->user, "email");
-	struct account_error e;
+	struct err e;
 	const char *current, *next;
 	size_t current_len, next_len;
 	long retry = 0;
@@ -296,7 +296,7 @@ void site_password_put(struct http_req *req)
 				 &current, &current_len, &e) ||
 	    !account_read_string(req->json, "newPassword", true, PASSWORD_MAX_BYTES,
 				 &next, &next_len, &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	/* guessing the current password is guessing a login */
@@ -310,7 +310,7 @@ void site_password_put(struct http_req *req)
 				     s->token_hash, account_now_ms(), &e)) {
 		if (e.status == 401 && email)
 			throttle_hit(THROTTLE_LOGIN, THROTTLE_ACCOUNT, email);
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	send_ok(req, 200, "Your password is changed; your other sessions are ended.");
@@ -319,13 +319,13 @@ void site_password_put(struct http_req *req)
 void site_account_delete(struct http_req *req)
 {
 	const struct auth_session *s = auth_session(req);
-	struct account_error e;
+	struct err e;
 	store_t *st;
 
 	if (!(st = store_or_fail(req)))
 		return;
 	if (!account_delete(st, &s->user_id, account_now_ms(), &e)) {
-		account_send_error(req, &e);
+		http_send_err(req, &e);
 		return;
 	}
 	log_info("account %s deleted (anonymised) by its owner", s->user_id_hex);

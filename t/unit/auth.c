@@ -105,7 +105,7 @@ static int input_status(const char *json, unsigned wanted, unsigned required,
 {
 	json_object *o = parse(json);
 	struct account_input in;
-	struct account_error e = { 0 };
+	struct err e = { 0 };
 	int status = 0;
 
 	if (!account_read_input(o, wanted, required, &in, &e))
@@ -119,7 +119,7 @@ static int input_status(const char *json, unsigned wanted, unsigned required,
 static void test_helpers(void)
 {
 	char field[64], hash[65], origin[128];
-	struct account_error e;
+	struct err e;
 	struct throttle_limit l;
 	const unsigned all = AF_EMAIL | AF_PASSWORD | AF_USERNAME | AF_GIVEN_NAME |
 			     AF_PHONE | AF_COMPANY | AF_NEWSLETTER;
@@ -400,7 +400,7 @@ static int authenticate(const char *method, const char *cookie, const char *orig
 static void test_store(store_t *st)
 {
 	struct account_input in;
-	struct account_error e = { 0 };
+	struct err e = { 0 };
 	char raw[ACCOUNT_TOKEN_HEX + 1], raw2[ACCOUNT_TOKEN_HEX + 1], th[65];
 	char sess1[65], sess2[65], cookie[128], h1[65];
 	int64_t now = account_now_ms();
@@ -659,7 +659,7 @@ static struct resp call(const char *method, const char *uri, const char *body,
 
 static void test_endpoints(store_t *st)
 {
-	struct account_error e = { 0 };
+	struct err e = { 0 };
 	struct account_input in;
 	store_error_t se = { 0 };
 	struct resp r, r2;
