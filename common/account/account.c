@@ -15,7 +15,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "mail/mail.h"
-#include "web/route.h"
+#include "account/role.h"
 
 #include <ctype.h>
 #include <stdarg.h>
