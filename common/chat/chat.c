@@ -267,8 +267,16 @@ static json_object *conversation_json(struct chat_ctx *c, struct user_cache *uc,
 	return o;
 }
 
+/*
+ * A row holds its document by pointer (bson_copy), never a bson_t by
+ * value: the rows are realloc'd and qsort'ed, and a bson_t must not be
+ * moved. One larger than its inline buffer (120 bytes; any conversation
+ * is) keeps pointers into itself (impl->buf = &impl->alloc), so a moved
+ * copy reads through the old place: freed memory or another row's
+ * document, and the worker crashed once a list had a dozen rows.
+ */
 struct conv_row {
-	bson_t doc;
+	bson_t *doc;
 	int64_t unread;
 	int64_t last_at;
 };
@@ -291,7 +299,7 @@ void chat_conversations_list(struct http_req *req)
 	store_error_t err = { 0 };
 	const bson_t *doc;
 	struct conv_row *rows = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	bool only_unread = http_query(req, "unread") && strcmp(http_query(req, "unread"), "1") == 0;
 	struct user_cache uc = { .n = 0 };
 
@@ -325,10 +333,15 @@ void chat_conversations_list(struct http_req *req)
 		int64_t unread = unread_for(&c, doc);
 		if (only_unread && unread == 0)
 			continue;
-		rows = realloc(rows, (n + 1) * sizeof *rows);
-		if (!rows)
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			rows = realloc(rows, cap * sizeof *rows);
+			if (!rows)
+				abort();
+		}
+		rows[n].doc = bson_copy(doc);
+		if (!rows[n].doc)
 			abort();
-		bson_copy_to(doc, &rows[n].doc);
 		rows[n].unread = unread;
 		rows[n].last_at = doc_date(doc, "lastMessageAt", doc_date(doc, "createdAt", 0));
 		n++;
@@ -336,7 +349,7 @@ void chat_conversations_list(struct http_req *req)
 	if (store_cursor_error(cur, &err)) {
 		store_cursor_destroy(cur);
 		for (size_t i = 0; i < n; i++)
-			bson_destroy(&rows[i].doc);
+			bson_destroy(rows[i].doc);
 		free(rows);
 		store_failed(req, "list conversations", &err);
 		return;
@@ -348,9 +361,9 @@ void chat_conversations_list(struct http_req *req)
 	json_object *list = json_object_new_array();
 	int64_t total_unread = 0;
 	for (size_t i = 0; i < n; i++) {
-		json_object_array_add(list, conversation_json(&c, &uc, &rows[i].doc, rows[i].unread));
+		json_object_array_add(list, conversation_json(&c, &uc, rows[i].doc, rows[i].unread));
 		total_unread += rows[i].unread;
-		bson_destroy(&rows[i].doc);
+		bson_destroy(rows[i].doc);
 	}
 	free(rows);
 	cache_free(&uc);
