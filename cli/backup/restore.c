@@ -633,7 +633,9 @@ struct batch {
 	struct buf bytes;        /* the documents, one after the other */
 	size_t *offsets;
 	const bson_t **ptrs;
-	bson_t *docs;
+	bson_t *docs;            /* BATCH_DOCS, initialised in place by batch_flush
+				  * and never realloc'd, sorted or copied: an
+				  * initialised bson_t points into itself */
 	size_t n;
 };
 
