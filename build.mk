@@ -37,8 +37,9 @@ COMMON_OBJ := $(COMMON_SRC:%.c=build/obj/%.o)
 COMMON_SAN := $(COMMON_SRC:%.c=build/asan/%.o)
 
 PROGRAMS   := bin/site bin/admin bin/ws-relay $(CLI_SRC:cli/%.c=bin/%)
-# The same apps with ASan + UBSan: what the black-box tests run.
-SAN_PROGRAMS := build/asan/bin/site build/asan/bin/admin build/asan/bin/ws-relay
+# The same programs with ASan + UBSan: what the black-box tests run.
+SAN_PROGRAMS := build/asan/bin/site build/asan/bin/admin build/asan/bin/ws-relay \
+	$(CLI_SRC:cli/%.c=build/asan/bin/%)
 UNIT_TESTS := $(UNIT_SRC:t/unit/%.c=build/asan/t/%.t)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=build/bench/%)
 
@@ -104,6 +105,11 @@ bin/%: build/obj/cli/%.o $(CLI_LIB_SRC:%.c=build/obj/%.o) build/libcommon.a
 	@mkdir -p bin
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/asan/bin/%: build/asan/cli/%.o build/libcommon-asan.a
+	@mkdir -p $(dir $@)
+	@echo "  LD asan $@"
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -o $@ $^ $(PKG_LIBS)
 
 build/asan/t/%.t: build/asan/t/unit/%.o build/libcommon-asan.a
 	@mkdir -p $(dir $@)

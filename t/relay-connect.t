@@ -19,7 +19,7 @@ my $url = 'ws://localhost:' . $s->site_port . '/ws';
 {
 	my %env = $s->app_env;
 	local @ENV{ keys %env } = values %env;
-	system("$CWC::Stack::ROOT/bin/cwc-ctl seed >/dev/null") == 0 or die "cwc-ctl seed failed";
+	system(CWC::Stack::program("cwc-ctl") . " seed >/dev/null") == 0 or die "cwc-ctl seed failed";
 }
 my $login = $s->post('/api/auth/login', headers => { Origin => $s->site_url },
 		     json => { email => 'client@coworkingcafe.local', password => 'cafe-client-2026' });

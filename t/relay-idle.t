@@ -20,7 +20,7 @@ my $s = CWC::Stack->start(env => { CWC_RELAY_PING_INTERVAL => 1, CWC_RELAY_IDLE_
 {
 	my %env = $s->app_env;
 	local @ENV{ keys %env } = values %env;
-	system("$CWC::Stack::ROOT/bin/cwc-ctl seed >/dev/null") == 0 or die "cwc-ctl seed failed";
+	system(CWC::Stack::program("cwc-ctl") . " seed >/dev/null") == 0 or die "cwc-ctl seed failed";
 }
 my $login = $s->post('/api/auth/login', headers => { Origin => $s->site_url },
 		     json => { email => 'client@coworkingcafe.local', password => 'cafe-client-2026' });

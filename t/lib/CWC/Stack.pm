@@ -10,7 +10,7 @@ package CWC::Stack;
 # Every process's stderr goes to DIR/logs/NAME.log; everything started is
 # stopped when the object goes away (or the test dies).
 #
-# Tests run the apps and the relay built with ASan + UBSan
+# Tests run the apps, the relay and the tools built with ASan + UBSan
 # (build/asan/bin/, built by `make`); CWC_TEST_BUILD=release runs the
 # optimised ones of bin/ instead (benchmarks, debugging). In a test (when
 # Test::More is loaded), every stack is stopped when testing is done and
@@ -40,9 +40,10 @@ our $ROOT = abs_path(dirname(__FILE__) . '/../../..');
 our $BUILD = $ENV{CWC_TEST_BUILD} || 'asan';
 die "CWC_TEST_BUILD must be 'asan' or 'release', not '$BUILD'\n" unless $BUILD =~ /^(asan|release)$/;
 
-# The path of an app (site, admin, ws-relay) of the build given (the
-# tests' build by default); dies when it is not built.
-sub app_bin {
+# The path of a program (site, admin, ws-relay, cwc-ctl, cwc-cron,
+# cwc-backup) of the build given (the tests' build by default); dies when
+# it is not built.
+sub program {
 	my ($name, $build) = @_;
 	my $bin = ($build // $BUILD) eq 'asan' ? "$ROOT/build/asan/bin/$name" : "$ROOT/bin/$name";
 	die "$bin is not built (make)\n" unless -x $bin;
@@ -108,7 +109,7 @@ sub components {
 	my ($self) = @_;
 	return ($self->{own_redis} ? ('redis') : ()), 'site', 'admin',
 		(map { "relay$_" } 1 .. $self->{relays}),
-		(-x "$ROOT/bin/cwc-cron" ? ('mailer') : ()), 'caddy';
+		'mailer', 'caddy';
 }
 
 sub dir { $_[0]{dir} }
@@ -155,11 +156,11 @@ sub command_of {
 	my ($self, $name) = @_;
 	return ('redis-server', '--port', $self->{redis_port}, '--bind', '127.0.0.1',
 		'--save', '', '--appendonly', 'no', '--dir', $self->{dir}) if $name eq 'redis';
-	return app_bin($name, $self->{build}) if $name eq 'site' || $name eq 'admin';
+	return program($name, $self->{build}) if $name eq 'site' || $name eq 'admin';
 	return ('caddy', 'run', '--config', "$ROOT/etc/Caddyfile.local", '--adapter', 'caddyfile')
 		if $name eq 'caddy';
-	return app_bin('ws-relay', $self->{build}) if $name =~ /^relay\d+$/;
-	return ("$ROOT/bin/cwc-cron", 'outbox', '--follow') if $name eq 'mailer';
+	return program('ws-relay', $self->{build}) if $name =~ /^relay\d+$/;
+	return (program('cwc-cron', $self->{build}), 'outbox', '--follow') if $name eq 'mailer';
 	die "unknown component $name";
 }
 
@@ -311,14 +312,15 @@ sub request {
 	return $r;
 }
 
-# Runs bin/cwc-ctl with the stack's configuration; returns (exit code,
-# output). `stdin` feeds it (passwords).
+# Runs cwc-ctl with the stack's configuration; returns (exit code,
+# output). `stdin` feeds it (passwords). The output is also appended to
+# DIR/logs/cwc-ctl.log (read at the end like the other logs).
 sub ctl {
 	my ($self, @args) = @_;
 	my $stdin = ref $args[-1] eq 'HASH' ? pop(@args)->{stdin} : undef;
 	my %env = $self->app_env;
 	local @ENV{ keys %env } = values %env;
-	my $cmd = join ' ', map { quotemeta } "$ROOT/bin/cwc-ctl", @args;
+	my $cmd = join ' ', map { quotemeta } program('cwc-ctl', $self->{build}), @args;
 	my $out;
 	if (defined $stdin) {
 		require File::Temp;
@@ -330,7 +332,11 @@ sub ctl {
 	} else {
 		$out = `$cmd < /dev/null 2>&1`;
 	}
-	return ($? >> 8, $out);
+	my $rc = $? >> 8;
+	if (open my $log, '>>', "$self->{dir}/logs/cwc-ctl.log") {
+		print $log "\$ cwc-ctl @args (exit $rc)\n$out";
+	}
+	return ($rc, $out);
 }
 
 # The demo accounts of `cwc-ctl seed` (admin, staff, client), once.
@@ -451,7 +457,11 @@ sub _watch_logs {
 	my ($self) = @_;
 	push @STACKS, $self;
 	Scalar::Util::weaken($STACKS[-1]);
-	# Only in a test: `make run` (t/run-stack) prints no TAP.
+	_hook();
+}
+
+# Only in a test: `make run` (t/run-stack) prints no TAP.
+sub _hook {
 	return if $HOOKED++ || !$INC{'Test2/API.pm'};
 	Test2::API::test2_add_callback_testing_done(\&_report);
 }
@@ -463,25 +473,37 @@ sub _scan_logs {
 	my ($self) = @_;
 	return if $$ != $self->{owner};
 	my @found = map { $_->[1] } grep { !$self->_expected(@$_) } @{ $self->{deaths} // [] };
-	for my $file (sort glob "$self->{dir}/logs/*") {
-		my ($component) = $file =~ m{([^/]+?)(?:\.log)?$};
-		open my $fh, '<', $file or next;
-		my ($in_report, @lines) = (0);
-		while (my $line = <$fh>) {
-			chomp $line;
-			if ($in_report) {
-				push @lines, "  $line" if $in_report++ < 40;
-				$in_report = 0 if $line =~ /^SUMMARY: /;
-			} elsif ($line =~ $SANITIZER) {
-				push @lines, "  $line";
-				$in_report = 1 if $line =~ /ERROR: |runtime error: /;
-			} elsif ($line =~ $CRASH && !$self->_expected($component, $line)) {
-				push @lines, "  $line";
-			}
-		}
-		push @found, "$component.log:", @lines if @lines;
-	}
+	push @found, _scan_file($_, $self) for sort glob "$self->{dir}/logs/*";
 	$FINDINGS{ $self->{dir} } = \@found;
+}
+
+sub _scan_file {
+	my ($file, $stack) = @_;
+	my ($component) = $file =~ m{([^/]+?)(?:\.log)?$};
+	open my $fh, '<', $file or return;
+	my ($in_report, @lines) = (0);
+	while (my $line = <$fh>) {
+		chomp $line;
+		if ($in_report) {
+			push @lines, "  $line" if $in_report++ < 40;
+			$in_report = 0 if $line =~ /^SUMMARY: /;
+		} elsif ($line =~ $SANITIZER) {
+			push @lines, "  $line";
+			$in_report = 1 if $line =~ /ERROR: |runtime error: /;
+		} elsif ($line =~ $CRASH && !($stack && $stack->_expected($component, $line))) {
+			push @lines, "  $line";
+		}
+	}
+	return @lines ? ("$file:", @lines) : ();
+}
+
+# The stderr of a program a test runs itself (outside a stack): checked at
+# the end like the stacks' logs.
+my @OTHER_LOGS;
+sub watch_log {
+	my ($file) = @_;
+	push @OTHER_LOGS, $file;
+	_hook();
 }
 
 # When testing is done: stops the stacks still running, then one test
@@ -489,11 +511,11 @@ sub _scan_logs {
 sub _report {
 	my (undef, $hub) = @_;
 	$_ && $_->stop for @STACKS;
-	return if ($hub->plan // '') eq 'SKIP' || !%FINDINGS;
-	my @found = map { @$_ } @FINDINGS{ sort keys %FINDINGS };
+	return if ($hub->plan // '') eq 'SKIP' || (!%FINDINGS && !@OTHER_LOGS);
+	my @found = ((map { @$_ } @FINDINGS{ sort keys %FINDINGS }), map { _scan_file($_) } @OTHER_LOGS);
 	require Test::Builder;
 	my $tb = Test::Builder->new;
-	$tb->ok(!@found, 'no sanitizer report, no crashed worker in the stack\'s logs')
+	$tb->ok(!@found, 'no sanitizer report, no crashed worker in the logs')
 		or $tb->diag(join "\n", @found);
 }
 
