@@ -24,8 +24,11 @@ BUILD := $(MAKE) --no-print-directory -f build.mk
 all: deps
 	+@$(BUILD) all
 
+# Go builds the MongoDB test server (t/mongo-server); CWC_SKIP_MONGODB=1
+# skips it and the MongoDB tests.
 deps:
 	@sh etc/install-deps $(DEBIAN_PACKAGES)
+	@[ "$${CWC_SKIP_MONGODB:-}" = 1 ] || sh etc/install-go
 
 run: deps
 	+@$(BUILD) all
