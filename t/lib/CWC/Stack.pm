@@ -21,6 +21,7 @@ package CWC::Stack;
 #   $s->expect_crash('site', qr/worker \d+ crashed \(signal 9\b/);
 use strict;
 use warnings;
+use Config;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Path qw(make_path remove_tree);
@@ -256,8 +257,9 @@ sub stop_component {
 	# A death on a signal we did not send is a crash.
 	my $got = WIFSIGNALED($?) ? WTERMSIG($?) : 0;
 	if ($got && ($gone || ($stopped && $got != _signum($sig)))) {
-		push @{ $self->{deaths} }, [ $name, "$name died on signal $got ("
-			. (POSIX::strsignal($got) // '?') . ')' . ($gone ? ' before it was stopped' : '') ];
+		my $what = (split ' ', $Config{sig_name})[$got] // '?';
+		push @{ $self->{deaths} }, [ $name, "$name died on signal $got (SIG$what)"
+			. ($gone ? ' before it was stopped' : '') ];
 	}
 	return $stopped;
 }
