@@ -106,7 +106,8 @@ bin/%: build/obj/cli/%.o $(CLI_LIB_SRC:%.c=build/obj/%.o) build/libcommon.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-build/asan/bin/%: build/asan/cli/%.o build/libcommon-asan.a
+build/asan/bin/cwc-backup: $(BACKUP_SRC:%.c=build/asan/%.o)
+build/asan/bin/%: build/asan/cli/%.o $(CLI_LIB_SRC:%.c=build/asan/%.o) build/libcommon-asan.a
 	@mkdir -p $(dir $@)
 	@echo "  LD asan $@"
 	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -o $@ $^ $(PKG_LIBS)
