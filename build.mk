@@ -125,7 +125,7 @@ build/bench/%: build/obj/bench/%.o build/libcommon.a
 unit: $(UNIT_TESTS)
 bench-bins: $(BENCH_BINS)
 
-# The MongoDB-compatible test server (FerretDB, Go: `make deps` installs
+# The MongoDB-compatible test server (FerretDB, Go: `make test` installs
 # Go, etc/install-go). Without Go the build fails, unless CWC_SKIP_MONGODB=1
 # says to skip the MongoDB tests (README); a failing build always fails.
 mongo-server:

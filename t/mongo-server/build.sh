@@ -9,7 +9,7 @@
 # The Go used: $GO, else `go` on PATH, else $CWC_GO_ROOT/bin/go
 # (/usr/local/go/bin/go by default) — the
 # first that is at least go.mod's version (Debian 12's golang-go, 1.19,
-# is not: FerretDB needs the standard library of 1.22+). `make deps`
+# is not: FerretDB needs the standard library of 1.22+). `make test`
 # installs one when there is none (etc/install-go).
 #
 # Exit status: 0 built or up to date, 3 no usable Go (says why on
@@ -57,7 +57,7 @@ for go in ${GO:-} go "${CWC_GO_ROOT:-/usr/local/go}/bin/go"; do
 	fi
 done
 if [ -z "$GO_FOUND" ]; then
-	echo "no Go >= $want found (tried:${tried:- none}); make deps installs one (etc/install-go)" >&2
+	echo "no Go >= $want found (tried:${tried:- none}); make test installs one (etc/install-go)" >&2
 	exit 3
 fi
 if [ -z "$out" ]; then

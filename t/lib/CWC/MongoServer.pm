@@ -38,7 +38,7 @@ sub unavailable {
 	my ($class) = @_;
 	return undef if $class->_build;
 	return $build_error if ($ENV{CWC_SKIP_MONGODB} // '') eq '1';
-	die "$build_error; `make deps` installs Go (etc/install-go), "
+	die "$build_error; `make test` installs Go (etc/install-go), "
 		. "or set CWC_SKIP_MONGODB=1 to skip the MongoDB tests\n";
 }
 
