@@ -2,7 +2,7 @@
 #
 #   make          install Debian packages if missing, build every program into bin/
 #   make run      the same, then run the whole stack (embedded store, demo data)
-#   make test     the same with the test tools, then run every test (prove)
+#   make test     the same with the test tools (and Go), then run every test (prove)
 #   make bench    the benchmarks of bench/ (not tests)
 #   make fuzz     the fuzz targets, for longer than make test runs them
 #   make stop     stop a stack started by `make run` in the background
@@ -20,12 +20,17 @@ DEBIAN_PACKAGES := build-essential pkg-config libfcgi-dev caddy redis-server \
 
 BUILD := $(MAKE) --no-print-directory -f build.mk
 
-.PHONY: all deps run stop test unit bench clean
+.PHONY: all deps go run stop test unit bench clean
 all: deps
 	+@$(BUILD) all
 
 deps:
 	@sh etc/install-deps $(DEBIAN_PACKAGES)
+
+# Go builds the MongoDB test server (t/mongo-server) for the tests and
+# benchmarks; CWC_SKIP_MONGODB=1 skips it and the MongoDB tests.
+go: deps
+	@[ "$${CWC_SKIP_MONGODB:-}" = 1 ] || sh etc/install-go
 
 run: deps
 	+@$(BUILD) all
@@ -34,14 +39,14 @@ run: deps
 stop:
 	@perl t/run-stack --stop
 
-test: deps
+test: go
 	+@$(BUILD) all unit mongo-server
 	prove -r --timer t/ build/asan/t/
 
 unit: deps
 	+@$(BUILD) unit
 
-bench: deps
+bench: go
 	+@$(BUILD) all bench-bins mongo-server
 	@for b in bench/*/run; do echo "== $$b"; $$b || exit 1; done
 

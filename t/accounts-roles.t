@@ -56,7 +56,7 @@ sub ctl {
 		open STDIN, '<', "$d/ctl-in";
 		open STDOUT, '>', "$d/ctl-out";
 		open STDERR, '>', "$d/ctl-err";
-		exec "$ROOT/bin/cwc-ctl", @args or POSIX::_exit(127);
+		exec CWC::Stack::program("cwc-ctl"), @args or POSIX::_exit(127);
 	}
 	waitpid $pid, 0;
 	return ($? >> 8, slurp("$d/ctl-out"), slurp("$d/ctl-err"));

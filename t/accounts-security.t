@@ -170,7 +170,6 @@ $r = call(POST => '/api/auth/activate-account', json => { token => 12 });
 is $r->{status}, 400, 'activate with a number as token: 400';
 $r = call(POST => '/api/auth/activate-account', json => { token => 'z' x 64 });
 is $r->{status}, 410, 'activate with a token that cannot be ours: 410';
-unlike $s->log_text('site'), qr/AddressSanitizer|segfault/i, 'no crash in the logs';
 
 # ---- password guessing -------------------------------------------------------------------
 

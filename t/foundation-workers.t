@@ -26,6 +26,7 @@ sub wait_for(&$) {
 # --- SIGKILL a worker: replaced, crash logged.
 my @before = $s->children('site');
 is scalar @before, 2, 'two site workers';
+$s->expect_crash('site', qr/worker $before[0] crashed \(signal 9\b/);
 kill 'KILL', $before[0];
 ok wait_for(sub { my @k = $s->children('site'); @k == 2 && !grep { $_ == $before[0] } @k }, 10),
 	'a killed worker is replaced';

@@ -4,9 +4,6 @@
 # has stopped answering is dropped after CWC_RELAY_IDLE_TIMEOUT; one told
 # to close that never answers the close frame is dropped after 5 s.
 # (Short intervals here: ping after 1 s of silence, hang up after 3 s.)
-#
-# CWC_RELAY_BIN=build/asan/bin/ws-relay runs the sanitizer build
-# (build/asan/bin/ws-relay, built by make); any report in the relay's log fails the test.
 use strict;
 use warnings;
 use FindBin;
@@ -19,11 +16,11 @@ use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 
-my $s = CWC::Stack->start(relay_bin => $ENV{CWC_RELAY_BIN}, env => { CWC_RELAY_PING_INTERVAL => 1, CWC_RELAY_IDLE_TIMEOUT => 3 });
+my $s = CWC::Stack->start(env => { CWC_RELAY_PING_INTERVAL => 1, CWC_RELAY_IDLE_TIMEOUT => 3 });
 {
 	my %env = $s->app_env;
 	local @ENV{ keys %env } = values %env;
-	system("$CWC::Stack::ROOT/bin/cwc-ctl seed >/dev/null") == 0 or die "cwc-ctl seed failed";
+	system(CWC::Stack::program("cwc-ctl") . " seed >/dev/null") == 0 or die "cwc-ctl seed failed";
 }
 my $login = $s->post('/api/auth/login', headers => { Origin => $s->site_url },
 		     json => { email => 'client@coworkingcafe.local', password => 'cafe-client-2026' });
@@ -92,6 +89,4 @@ my $h = HTTP::Tiny->new->get('http://127.0.0.1:' . $s->relay_port(1) . '/health'
 like $h->{content}, qr/"connections":0/, 'the relay counts no socket left';
 
 $s->stop;
-my $reports = join '', grep { /AddressSanitizer|LeakSanitizer|runtime error:/ } split /^/, $s->log_text('relay1');
-is $reports, '', 'no sanitizer report in the relay\'s log';
 done_testing;

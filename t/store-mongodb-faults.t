@@ -134,9 +134,13 @@ undef $s;
 # --- a URI that cannot be used stops the site at start-up --------------------
 my $dir = tempdir('cwc-mongo-start-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
-# Runs bin/site with MONGODB_URI = `uri`; returns (exit status, stderr, secs).
+# Runs the site with MONGODB_URI = `uri`; returns (exit status, stderr,
+# secs). Its stderr is checked for sanitizer reports at the end (CWC::Stack).
+my $runs = 0;
 sub site_with_uri {
 	my ($uri) = @_;
+	my $err_log = "$dir/err" . ++$runs . '.log';
+	CWC::Stack::watch_log($err_log);
 	my %env = (
 		CWC_ENV_FILE => '/dev/null',
 		CWC_DATA_DIR => "$dir/var",
@@ -145,6 +149,7 @@ sub site_with_uri {
 		LOG_LEVEL => 'info',
 		CWC_SITE_LISTEN => "$dir/site.sock",
 		MONGODB_URI => $uri,
+		%CWC::Stack::SANITIZER_ENV,
 	);
 	my $t0 = time;
 	my $pid = fork // die "fork: $!";
@@ -152,8 +157,8 @@ sub site_with_uri {
 		@ENV{ keys %env } = values %env;
 		open STDIN, '<', '/dev/null';
 		open STDOUT, '>', "$dir/out.log";
-		open STDERR, '>', "$dir/err.log";
-		exec "$CWC::Stack::ROOT/bin/site" or POSIX::_exit(127);
+		open STDERR, '>', $err_log;
+		exec CWC::Stack::program('site') or POSIX::_exit(127);
 	}
 	my $status;
 	while (time - $t0 < 30) {
@@ -167,7 +172,7 @@ sub site_with_uri {
 	}
 	my $took = time - $t0;
 	local $/;
-	open my $fh, '<', "$dir/err.log";
+	open my $fh, '<', $err_log;
 	my $err = <$fh> // '';
 	open $fh, '<', "$dir/out.log";
 	$err .= <$fh> // '';

@@ -1158,14 +1158,19 @@ static int child_incs(int rounds)
 	return failures ? 1 : 0;
 }
 
-static int child_claims(int me)
+/* Once `start` closes, claims jobs until none is left, writing the number
+ * of each job it got to `out` (an int each). */
+static int child_claims(int me, int start, int out)
 {
 	store_error_t err;
 	store_t *mine = store_open(uri, &err);
-	int failures = 0;
+	int failures = 0, claims = 0;
+	char c;
 
 	if (!mine)
 		return 100;
+	while (read(start, &c, 1) > 0)
+		;
 	for (;;) {
 		bson_t *f = bson_new(), *u = bson_new(), set, got;
 		bool found = false;
@@ -1175,17 +1180,22 @@ static int child_claims(int me)
 		BSON_APPEND_UTF8(&set, "state", "taken");
 		BSON_APPEND_INT32(&set, "by", me);
 		bson_append_document_end(u, &set);
-		if (!store_find_one_and_update(mine, C("jobs"), f, u, &o, &got, &found, &err))
+		if (!store_find_one_and_update(mine, C("jobs"), f, u, &o, &got, &found, &err)) {
 			failures++;
-		else
+		} else {
+			int job = found ? (int) get_int(&got, "job") : -1;
+			if (found && write(out, &job, sizeof job) != (ssize_t) sizeof job)
+				failures++;
 			reset(&got);
+		}
 		bson_destroy(f);
 		bson_destroy(u);
-		if (!found)
+		/* a store that hands out the same job forever must not hang the test */
+		if (!found || ++claims > 1000)
 			break;
 	}
 	store_close(mine);
-	return failures ? 1 : 0;
+	return failures || claims > 1000 ? 1 : 0;
 }
 
 /* Embedded: a process opening a new store file that others open too. */
@@ -1246,6 +1256,63 @@ static void test_first_open_race(void)
 	}
 }
 
+/* 4 processes claim the 200 jobs of C("jobs") with find_one_and_update;
+ * each tells which jobs it got: no job may be claimed twice or never. */
+static void test_claims(void)
+{
+	pid_t kids[4];
+	int start[2], pipes[4][2], claimed_by[200], per_kid[4] = { 0 };
+	int i, job, status, bad = 0, claims = 0, twice = 0, never = 0, bogus = 0, owner_ok = 0;
+
+	fflush(stdout);
+	for (i = 0; i < 200; i++)
+		claimed_by[i] = -1;
+	if (pipe(start) < 0)
+		abort();
+	for (i = 0; i < 4; i++) {
+		if (pipe(pipes[i]) < 0)
+			abort();
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			close(start[1]);
+			close(pipes[i][0]);
+			_exit(child_claims(i, start[0], pipes[i][1]));
+		}
+		close(pipes[i][1]);
+	}
+	/* all at once: each child waits for this end to close */
+	close(start[0]);
+	close(start[1]);
+	for (i = 0; i < 4; i++) {
+		/* read before reaping: a child blocked on a full pipe never exits */
+		while (read(pipes[i][0], &job, sizeof job) == (ssize_t) sizeof job) {
+			claims++;
+			per_kid[i]++;
+			if (job < 0 || job >= 200)
+				bogus++;
+			else if (claimed_by[job] >= 0)
+				twice++;
+			else
+				claimed_by[job] = i;
+		}
+		close(pipes[i][0]);
+	}
+	for (i = 0; i < 4; i++)
+		if (waitpid(kids[i], &status, 0) != kids[i] || !WIFEXITED(status) || WEXITSTATUS(status))
+			bad++;
+	for (i = 0; i < 200; i++)
+		never += claimed_by[i] < 0;
+	ok(bad == 0, "4 processes claiming 200 jobs with find_one_and_update all succeed");
+	ok(claims == 200 && twice == 0 && never == 0 && bogus == 0,
+	   "every job is claimed by exactly one process (%d claims: %d twice, %d never, "
+	   "%d unknown; %d/%d/%d/%d per process)", claims, twice, never, bogus,
+	   per_kid[0], per_kid[1], per_kid[2], per_kid[3]);
+	for (i = 0; i < 4; i++)
+		owner_ok += count(C("jobs"), Jf("{'state': 'taken', 'by': %d}", i)) == per_kid[i];
+	ok(owner_ok == 4 && count(C("jobs"), J("{'state': 'new'}")) == 0,
+	   "every job is stored as taken by the process that claimed it");
+}
+
 static void test_concurrency(void)
 {
 	pid_t kids[4];
@@ -1276,19 +1343,7 @@ static void test_concurrency(void)
 	for (i = 0; i < 200; i++)
 		docs[i] = Jf("{'job': %d, 'state': 'new'}", i);
 	store_insert_many(st, C("jobs"), docs, 200, &n, &err);
-	fflush(stdout);
-	bad = 0;
-	for (i = 0; i < 4; i++) {
-		kids[i] = fork();
-		if (kids[i] == 0)
-			_exit(child_claims(i));
-	}
-	for (i = 0; i < 4; i++)
-		if (waitpid(kids[i], &status, 0) != kids[i] || !WIFEXITED(status) || WEXITSTATUS(status))
-			bad++;
-	ok(bad == 0 && count(C("jobs"), J("{'state': 'taken'}")) == 200 &&
-	   count(C("jobs"), J("{'by': {'$exists': true}}")) == 200,
-	   "4 processes claiming 200 jobs with find_one_and_update: each claimed once");
+	test_claims();
 }
 
 static void test_ensure_indexes(void)

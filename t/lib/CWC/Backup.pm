@@ -1,6 +1,6 @@
 package CWC::Backup;
-# What t/backup-*.t share: running bin/cwc-backup (CWC_BACKUP_BIN for
-# another build, e.g. with sanitizers) and reading dumps with the
+# What t/backup-*.t share: running cwc-backup (the tests' build, see
+# CWC::Stack::program; CWC_BACKUP_BIN for another) and reading dumps with the
 # independent reader t/lib/dumpread.py (Debian's python3-bson).
 #
 #   my ($rc, $out) = backup({ CWC_DATA_DIR => $dir, MONGODB_URI => undef }, 'dump');
@@ -39,7 +39,7 @@ sub py {
 # (exit code, stdout + stderr).
 sub backup {
 	my ($env, @args) = @_;
-	local %ENV = %ENV;
+	local %ENV = (%ENV, %CWC::Stack::SANITIZER_ENV);
 	for my $k (keys %$env) {
 		if (defined $env->{$k}) { $ENV{$k} = $env->{$k} } else { delete $ENV{$k} }
 	}

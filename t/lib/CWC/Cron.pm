@@ -1,7 +1,9 @@
 package CWC::Cron;
-# Runs bin/cwc-cron for the mail tests: `run_cron(\%env, $errlog, @args)`
-# sets %env (undef values unset, text encoded as UTF-8), appends its stderr
-# to $errlog, and returns (exit status, stdout).
+# Runs cwc-cron (the tests' build: CWC::Stack::program) for the mail
+# tests: `run_cron(\%env, $errlog, @args)` sets %env (undef values unset,
+# text encoded as UTF-8), appends its stderr to $errlog, and returns (exit
+# status, stdout). $errlog is read for sanitizer reports at the end of the
+# test (CWC::Stack::watch_log).
 use strict;
 use warnings;
 use CWC::Stack;
@@ -14,14 +16,17 @@ our @EXPORT = qw(run_cron);
 sub run_cron {
 	my ($env, $errlog, @args) = @_;
 	my $root = $CWC::Stack::ROOT;
+	my $bin = CWC::Stack::program('cwc-cron');
+	CWC::Stack::watch_log($errlog);
 	my $pid = open(my $out, '-|') // die "fork: $!";
 	if ($pid == 0) {
+		@ENV{ keys %CWC::Stack::SANITIZER_ENV } = values %CWC::Stack::SANITIZER_ENV;
 		while (my ($k, $v) = each %$env) {
 			if (defined $v) { $ENV{$k} = Encode::encode('UTF-8', $v) } else { delete $ENV{$k} }
 		}
 		open STDERR, '>>', $errlog or die;
 		chdir $root;
-		exec("$root/bin/cwc-cron", map { Encode::encode('UTF-8', $_) } @args) or POSIX::_exit(127);
+		exec($bin, map { Encode::encode('UTF-8', $_) } @args) or POSIX::_exit(127);
 	}
 	local $/;
 	my $stdout = <$out> // '';

@@ -9,8 +9,19 @@ package CWC::Stack;
 #
 # Every process's stderr goes to DIR/logs/NAME.log; everything started is
 # stopped when the object goes away (or the test dies).
+#
+# Tests run the apps, the relay and the tools built with ASan + UBSan
+# (build/asan/bin/, built by `make`); CWC_TEST_BUILD=release runs the
+# optimised ones of bin/ instead (benchmarks, debugging). In a test (when
+# Test::More is loaded), every stack is stopped when testing is done and
+# its logs are read: a sanitizer report, a crashed worker or a component
+# that died on a signal fails the test file once (one `ok` at the end, the
+# offending lines in diag). A test that kills a worker on purpose says so:
+#
+#   $s->expect_crash('site', qr/worker \d+ crashed \(signal 9\b/);
 use strict;
 use warnings;
+use Config;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Path qw(make_path remove_tree);
@@ -21,9 +32,35 @@ use Encode ();
 use JSON::PP;
 use MIME::QuotedPrint ();
 use POSIX qw(:sys_wait_h);
+use Scalar::Util ();
 use Time::HiRes qw(sleep time);
 
 our $ROOT = abs_path(dirname(__FILE__) . '/../../..');
+
+# The build the tests run: 'asan' (default) or 'release'.
+our $BUILD = $ENV{CWC_TEST_BUILD} || 'asan';
+die "CWC_TEST_BUILD must be 'asan' or 'release', not '$BUILD'\n" unless $BUILD =~ /^(asan|release)$/;
+
+# The path of a program (site, admin, ws-relay, cwc-ctl, cwc-cron,
+# cwc-backup) of the build given (the tests' build by default); dies when
+# it is not built.
+sub program {
+	my ($name, $build) = @_;
+	my $bin = ($build // $BUILD) eq 'asan' ? "$ROOT/build/asan/bin/$name" : "$ROOT/bin/$name";
+	die "$bin is not built (make)\n" unless -x $bin;
+	return $bin;
+}
+
+# The sanitizers' settings: stop at the first error (abort, so the master
+# logs a crashed worker), reports with stack traces on stderr (the
+# component's log), leaks checked when a process exits cleanly (workers
+# leave with _exit, so leaks show in masters, the relay and tools).
+our %SANITIZER_ENV = (
+	ASAN_OPTIONS => 'abort_on_error=1:halt_on_error=1:detect_leaks=1:'
+		. 'disable_coredump=1:strip_path_prefix=' . "$ROOT/",
+	UBSAN_OPTIONS => 'print_stacktrace=1:halt_on_error=1:abort_on_error=1',
+	LSAN_OPTIONS => 'print_suppressions=0',
+);
 
 sub free_port {
 	my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0,
@@ -54,13 +91,16 @@ sub start {
 		own_redis => !$o{redis_url},
 		env => $o{env} // {},
 		foreground => $o{foreground},
-		relay_bin => $o{relay_bin},   # another ws-relay build (sanitizers)
+		build => $o{build} // $BUILD,
+		expected => [],
+		owner => $$,
 	}, $class;
 	$self->{relay_ports} = $o{relay_ports} // [ map { free_port() } 1 .. $self->{relays} ];
 	$self->{relays} = @{ $self->{relay_ports} };
 	$self->{data_dir} = $o{data_dir} // "$dir/var";
 	$self->{redis_url} = $o{redis_url} // "redis://127.0.0.1:$self->{redis_port}/0";
 	make_path("$dir/logs", $self->{data_dir});
+	_watch_logs($self) unless $self->{foreground};
 	$self->start_component($_) for $self->components;
 	$self->wait_healthy;
 	return $self;
@@ -70,7 +110,7 @@ sub components {
 	my ($self) = @_;
 	return ($self->{own_redis} ? ('redis') : ()), 'site', 'admin',
 		(map { "relay$_" } 1 .. $self->{relays}),
-		(-x "$ROOT/bin/cwc-cron" ? ('mailer') : ()), 'caddy';
+		'mailer', 'caddy';
 }
 
 sub dir { $_[0]{dir} }
@@ -108,6 +148,7 @@ sub app_env {
 		CWC_PUBLIC_DIR => "$ROOT/build/public",
 		XDG_DATA_HOME => "$self->{dir}/caddy-data",
 		XDG_CONFIG_HOME => "$self->{dir}/caddy-config",
+		($self->{build} eq 'asan' ? %SANITIZER_ENV : ()),
 		%{ $self->{env} },
 	);
 }
@@ -116,15 +157,11 @@ sub command_of {
 	my ($self, $name) = @_;
 	return ('redis-server', '--port', $self->{redis_port}, '--bind', '127.0.0.1',
 		'--save', '', '--appendonly', 'no', '--dir', $self->{dir}) if $name eq 'redis';
-	return ("$ROOT/bin/site") if $name eq 'site';
-	return ("$ROOT/bin/admin") if $name eq 'admin';
+	return program($name, $self->{build}) if $name eq 'site' || $name eq 'admin';
 	return ('caddy', 'run', '--config', "$ROOT/etc/Caddyfile.local", '--adapter', 'caddyfile')
 		if $name eq 'caddy';
-	if ($name =~ /^relay\d+$/) {
-		my $bin = $self->{relay_bin} // "$ROOT/bin/ws-relay";
-		return $bin =~ m{^/} ? $bin : "$ROOT/$bin";
-	}
-	return ("$ROOT/bin/cwc-cron", 'outbox', '--follow') if $name eq 'mailer';
+	return program('ws-relay', $self->{build}) if $name =~ /^relay\d+$/;
+	return (program('cwc-cron', $self->{build}), 'outbox', '--follow') if $name eq 'mailer';
 	die "unknown component $name";
 }
 
@@ -202,15 +239,36 @@ sub children {
 sub stop_component {
 	my ($self, $name, $sig) = @_;
 	my $pid = delete $self->{procs}{$name} or return;
-	kill $sig // 'TERM', $pid;
-	my $deadline = time + 15;
-	while (time < $deadline) {
-		return 1 if waitpid($pid, WNOHANG) == $pid;
-		sleep 0.05;
+	$sig //= 'TERM';
+	my ($gone, $stopped) = (waitpid($pid, WNOHANG) == $pid, 1);
+	unless ($gone) {
+		kill $sig, $pid;
+		my $deadline = time + 15;
+		until (waitpid($pid, WNOHANG) == $pid) {
+			if (time > $deadline) {
+				kill 'KILL', $pid;
+				waitpid($pid, 0);
+				$stopped = 0;
+				last;
+			}
+			sleep 0.05;
+		}
 	}
-	kill 'KILL', $pid;
-	waitpid($pid, 0);
-	return 0;
+	# A death on a signal we did not send is a crash.
+	my $got = WIFSIGNALED($?) ? WTERMSIG($?) : 0;
+	if ($got && ($gone || ($stopped && $got != _signum($sig)))) {
+		my $what = (split ' ', $Config{sig_name})[$got] // '?';
+		push @{ $self->{deaths} }, [ $name, "$name died on signal $got (SIG$what)"
+			. ($gone ? ' before it was stopped' : '') ];
+	}
+	return $stopped;
+}
+
+sub _signum {
+	my ($sig) = @_;
+	return $sig if $sig =~ /^\d+$/;
+	no strict 'refs';
+	return &{"POSIX::SIG$sig"}();
 }
 
 sub log_tail {
@@ -256,14 +314,15 @@ sub request {
 	return $r;
 }
 
-# Runs bin/cwc-ctl with the stack's configuration; returns (exit code,
-# output). `stdin` feeds it (passwords).
+# Runs cwc-ctl with the stack's configuration; returns (exit code,
+# output). `stdin` feeds it (passwords). The output is also appended to
+# DIR/logs/cwc-ctl.log (read at the end like the other logs).
 sub ctl {
 	my ($self, @args) = @_;
 	my $stdin = ref $args[-1] eq 'HASH' ? pop(@args)->{stdin} : undef;
 	my %env = $self->app_env;
 	local @ENV{ keys %env } = values %env;
-	my $cmd = join ' ', map { quotemeta } "$ROOT/bin/cwc-ctl", @args;
+	my $cmd = join ' ', map { quotemeta } program('cwc-ctl', $self->{build}), @args;
 	my $out;
 	if (defined $stdin) {
 		require File::Temp;
@@ -275,7 +334,11 @@ sub ctl {
 	} else {
 		$out = `$cmd < /dev/null 2>&1`;
 	}
-	return ($? >> 8, $out);
+	my $rc = $? >> 8;
+	if (open my $log, '>>', "$self->{dir}/logs/cwc-ctl.log") {
+		print $log "\$ cwc-ctl @args (exit $rc)\n$out";
+	}
+	return ($rc, $out);
 }
 
 # The demo accounts of `cwc-ctl seed` (admin, staff, client), once.
@@ -368,12 +431,100 @@ sub stop {
 	for my $name (reverse $self->components) {
 		$self->stop_component($name);
 	}
+	$self->_scan_logs unless $self->{foreground};
+}
+
+# ---- the sanitizer and crash check at the end of a test ------------------
+
+my $SANITIZER = qr/\b(?:Address|Leak|UndefinedBehavior|Thread|Memory)Sanitizer\b|:\d+: runtime error: /;
+my $CRASH = qr/\bworker \d+ crashed \(signal \d+/;
+my @STACKS;      # this process's stacks (weak references)
+my %FINDINGS;    # stack dir => the offending lines of its logs
+my $HOOKED;
+
+# Declares that `component` logs a crash on purpose (a test killing a
+# worker): its lines (or its own death on a signal) matching `re` are not
+# failures. Sanitizer reports are never excused.
+sub expect_crash {
+	my ($self, $component, $re) = @_;
+	push @{ $self->{expected} }, [ $component, $re ];
+}
+
+sub _expected {
+	my ($self, $component, $line) = @_;
+	return grep { $_->[0] eq $component && $line =~ $_->[1] } @{ $self->{expected} };
+}
+
+sub _watch_logs {
+	my ($self) = @_;
+	push @STACKS, $self;
+	Scalar::Util::weaken($STACKS[-1]);
+	_hook();
+}
+
+# Only in a test: `make run` (t/run-stack) prints no TAP.
+sub _hook {
+	return if $HOOKED++ || !$INC{'Test2/API.pm'};
+	Test2::API::test2_add_callback_testing_done(\&_report);
+}
+
+# Every log of DIR/logs: sanitizer reports (with the lines that follow, up
+# to the report's SUMMARY), crash lines not expected, and the deaths on a
+# signal seen by stop_component.
+sub _scan_logs {
+	my ($self) = @_;
+	return if $$ != $self->{owner};
+	my @found = map { $_->[1] } grep { !$self->_expected(@$_) } @{ $self->{deaths} // [] };
+	push @found, _scan_file($_, $self) for sort glob "$self->{dir}/logs/*";
+	$FINDINGS{ $self->{dir} } = \@found;
+}
+
+sub _scan_file {
+	my ($file, $stack) = @_;
+	my ($component) = $file =~ m{([^/]+?)(?:\.log)?$};
+	open my $fh, '<', $file or return;
+	my ($in_report, @lines) = (0);
+	while (my $line = <$fh>) {
+		chomp $line;
+		if ($in_report) {
+			push @lines, "  $line" if $in_report++ < 40;
+			$in_report = 0 if $line =~ /^SUMMARY: /;
+		} elsif ($line =~ $SANITIZER) {
+			push @lines, "  $line";
+			$in_report = 1 if $line =~ /ERROR: |runtime error: /;
+		} elsif ($line =~ $CRASH && !($stack && $stack->_expected($component, $line))) {
+			push @lines, "  $line";
+		}
+	}
+	return @lines ? ("$file:", @lines) : ();
+}
+
+# The stderr of a program a test runs itself (outside a stack): checked at
+# the end like the stacks' logs.
+my @OTHER_LOGS;
+sub watch_log {
+	my ($file) = @_;
+	push @OTHER_LOGS, $file;
+	_hook();
+}
+
+# When testing is done: stops the stacks still running, then one test
+# over the logs of every stack this test file started.
+sub _report {
+	my (undef, $hub) = @_;
+	$_ && $_->stop for @STACKS;
+	return if ($hub->plan // '') eq 'SKIP' || (!%FINDINGS && !@OTHER_LOGS);
+	my @found = ((map { @$_ } @FINDINGS{ sort keys %FINDINGS }), map { _scan_file($_) } @OTHER_LOGS);
+	require Test::Builder;
+	my $tb = Test::Builder->new;
+	$tb->ok(!@found, 'no sanitizer report, no crashed worker in the logs')
+		or $tb->diag(join "\n", @found);
 }
 
 sub DESTROY {
 	my ($self) = @_;
 	local ($?, $!, $@);
-	$self->stop if $self->{procs} && %{ $self->{procs} };
+	$self->stop if $$ == ($self->{owner} // $$);
 }
 
 1;
