@@ -22,6 +22,8 @@
  * own validity timers: lws 4.1 keeps those in one sorted list that every
  * pong re-enters from the head, O(sockets) each, which at 10,000 sockets
  * cost the relay ~2 s of CPU per ping round (bench/relay).
+ * CWC_RELAY_MAX_USER_SOCKETS (default RELAY_MAX_USER_SOCKETS, 20): open
+ * sockets one user may have on this relay; more upgrades are refused.
  */
 #include <errno.h>
 #include <signal.h>
@@ -34,6 +36,7 @@
 #include "core/log.h"
 #include "relay.h"
 #include "relay_redis.h"
+#include "relay_revoke.h"
 #include "relay_session.h"
 #include "conn/conn.h"
 
@@ -99,6 +102,21 @@ static bool relay_idle_policy(char *err, size_t errlen)
 	return true;
 }
 
+static bool relay_socket_cap(char *err, size_t errlen)
+{
+	const char *v = cfg_get("CWC_RELAY_MAX_USER_SOCKETS", "");
+	char *end;
+	long n = *v ? strtol(v, &end, 10) : RELAY_MAX_USER_SOCKETS;
+
+	if (*v && (*end || n < 1 || n > RELAY_MAX_FDS)) {
+		snprintf(err, errlen, "CWC_RELAY_MAX_USER_SOCKETS (\"%s\") must be "
+			 "a number of sockets from 1 to %d", v, RELAY_MAX_FDS);
+		return false;
+	}
+	relay.max_user_sockets = (unsigned)n;
+	return true;
+}
+
 /* Each socket is a file descriptor: take what the hard limit allows (lws
  * sizes its tables from the soft limit, so before creating the context). */
 static void relay_raise_fd_limit(void)
@@ -119,6 +137,7 @@ static void relay_close_all(void)
 {
 	uv_close((uv_handle_t *)&stop_timer, NULL);
 	uv_close((uv_handle_t *)&sweep_timer, NULL);
+	relay_revoke_close();
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_hup, NULL);
@@ -188,6 +207,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!relay_idle_policy(err, sizeof err) ||
+	    !relay_socket_cap(err, sizeof err) ||
 	    !relay_redis_init(cfg->redis_url, err, sizeof err)) {
 		log_error("%s", err);
 		return 1;
@@ -205,6 +225,7 @@ int main(int argc, char **argv)
 	uv_signal_start(&sig_hup, relay_on_signal, SIGHUP);
 	uv_timer_init(&loop, &stop_timer);
 	uv_timer_init(&loop, &sweep_timer);
+	relay_revoke_init(&loop);
 
 	lws_set_log_level(LLL_ERR | LLL_WARN |
 			  (log_enabled(LL_DEBUG) ? LLL_NOTICE : 0), relay_lws_log);

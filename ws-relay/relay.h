@@ -10,7 +10,9 @@
  * index of relay_users.c; each socket (relay_session.c) has a bounded
  * outgoing queue (relay_outq.c). Client frames are handled by
  * relay_frame.c, with the store reads they need in relay_chat.c (through
- * relay_store.c); GET /health by relay_http.c.
+ * relay_store.c); GET /health by relay_http.c. A socket lives as long as
+ * the session it was opened with: relay_revoke.c closes it when that
+ * session ends.
  *
  * `relay` is the per-process singleton built by main.c.
  */
@@ -39,12 +41,16 @@
 #define RELAY_SHUTDOWN_GRACE_MS 2000         /* sockets get this long to say goodbye */
 #define RELAY_RESUME_MAX       200           /* messages sent for one resume */
 
-/* Close codes we send (RFC 6455 §7.4). */
+#define RELAY_MAX_USER_SOCKETS 20            /* per user, default (CWC_RELAY_MAX_USER_SOCKETS) */
+
+/* Close codes we send (RFC 6455 §7.4; 4000–4999 are the application's). */
 #define RELAY_CLOSE_GOING_AWAY     1001
+#define RELAY_CLOSE_PROTOCOL       1002
 #define RELAY_CLOSE_UNSUPPORTED    1003
 #define RELAY_CLOSE_POLICY         1008
 #define RELAY_CLOSE_TOO_BIG        1009
 #define RELAY_CLOSE_TRY_AGAIN      1013
+#define RELAY_CLOSE_SESSION_ENDED  4001  /* sign in again; do not retry as is */
 
 struct relay {
 	uv_loop_t *loop;
@@ -56,6 +62,7 @@ struct relay {
 	unsigned long event_seq;       /* relay_event.c: numbers each delivery round */
 	uint64_t ping_ms;              /* silence before a ping (CWC_RELAY_PING_INTERVAL) */
 	uint64_t idle_ms;              /* silence before hanging up (CWC_RELAY_IDLE_TIMEOUT) */
+	unsigned max_user_sockets;     /* open sockets per user (CWC_RELAY_MAX_USER_SOCKETS) */
 };
 
 extern struct relay relay;

@@ -2,7 +2,9 @@
  * relay_auth.c — authenticating an upgrade. See relay_auth.h.
  *
  * The store is read synchronously (relay_store.h says why that is fine):
- * three indexed lookups for a cookie, one for a ticket.
+ * three indexed lookups for a cookie; for a ticket, the user and role,
+ * then the user's live sessions (userId index) to find the one that
+ * issued it.
  */
 #include "relay_auth.h"
 
@@ -86,11 +88,47 @@ bool relay_auth_session_user(store_t *st, const char *raw, size_t len,
 	    BSON_ITER_HOLDS_OID(&it)) {
 		bson_oid_copy(bson_iter_oid(&it), &uid);
 		bson_destroy(&sess);
-		return relay_auth_load_user(st, &uid, who, found, err);
+		ok = relay_auth_load_user(st, &uid, who, found, err);
+		if (ok && *found)
+			memcpy(who->session_token, hash, sizeof who->session_token);
+		return ok;
 	}
 	*found = false;
 	bson_destroy(&sess);
 	return true;
+}
+
+bool relay_auth_ticket_session(store_t *st, const bson_oid_t *id,
+			       const char *ref, char session_token[65],
+			       bool *found, store_error_t *err)
+{
+	bson_t *filter = BCON_NEW("userId", BCON_OID(id),
+				  "expires", "{", "$gt", BCON_DATE_TIME(account_now_ms()), "}");
+	bson_t *fields = BCON_NEW("sessionToken", BCON_INT32(1));
+	store_find_opts_t opts = { .projection = fields };
+	store_cursor_t *cur = store_find(st, "sessions", filter, &opts, err);
+	char candidate[TICKET_REF_LEN + 1];
+	const bson_t *doc;
+	const char *token;
+	bool ok = cur != NULL;
+
+	*found = false;
+	while (ok && !*found && store_cursor_next(cur, &doc)) {
+		token = doc_str(doc, "sessionToken");
+		if (!token || strlen(token) != 64)
+			continue;
+		ticket_session_ref(token, candidate);
+		if (strcmp(candidate, ref) == 0) {
+			memcpy(session_token, token, 65);
+			*found = true;
+		}
+	}
+	if (ok && !*found && store_cursor_error(cur, err))
+		ok = false;
+	store_cursor_destroy(cur);
+	bson_destroy(filter);
+	bson_destroy(fields);
+	return ok;
 }
 
 bool relay_auth_origin_allowed(const char *origin)
@@ -144,7 +182,7 @@ static bool refuse_unavailable(struct relay_refusal *why)
 bool relay_auth_upgrade(struct lws *wsi, struct relay_identity *who,
 			struct relay_refusal *why)
 {
-	char origin[512], ticket[TICKET_MAX + 16], hex[25];
+	char origin[512], ticket[TICKET_MAX + 16], hex[25], ref[TICKET_REF_LEN + 1];
 	char cookies[COOKIE_HEADER_MAX];
 	const char *raw = NULL, *arg;
 	size_t raw_len = 0;
@@ -187,7 +225,7 @@ bool relay_auth_upgrade(struct lws *wsi, struct relay_identity *who,
 				      "The session has ended: sign in again.");
 	}
 	/* a ticket: signed by the apps, 60 s of validity */
-	if (!ticket_verify(cfg->jwt_secret, arg, (int64_t)time(NULL), hex, &role) ||
+	if (!ticket_verify(cfg->jwt_secret, arg, (int64_t)time(NULL), hex, &role, ref) ||
 	    !bson_oid_is_valid(hex, strlen(hex))) {
 		log_info("refused a WebSocket upgrade: forged or expired ticket");
 		return refuse(why, 401, "unauthorized",
@@ -202,5 +240,16 @@ bool relay_auth_upgrade(struct lws *wsi, struct relay_identity *who,
 		return refuse_unavailable(why);
 	if (!found)
 		return refuse(why, 401, "unauthorized", "This account no longer exists.");
+	if (!(st = relay_store_begin(&started)))
+		return refuse_unavailable(why);
+	ok = relay_auth_ticket_session(st, &uid, ref, who->session_token, &found, &err);
+	relay_store_done(started, "upgrade: ticket session", ok ? NULL : &err);
+	if (!ok)
+		return refuse_unavailable(why);
+	if (!found) {
+		log_info("refused a WebSocket upgrade: the ticket's session has ended");
+		return refuse(why, 401, "unauthorized",
+			      "The session that issued this ticket has ended: sign in again.");
+	}
 	return true;
 }

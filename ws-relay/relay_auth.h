@@ -8,7 +8,11 @@
  *     does for the apps; or
  *   - `?ticket=` from GET /api/messages/ticket (ticket_verify() with
  *     JWT_SECRET): a forged, malformed or expired ticket is refused; the
- *     user it names must still exist, and their current role is used.
+ *     user it names must still exist, and their current role is used; the
+ *     session that issued it must still be live (one of the user's
+ *     unexpired sessions has the ticket's session ref).
+ * Either way the socket is bound to that session (its sessionToken), so
+ * that relay_revoke.c can close it when the session ends.
  * The cookie wins when both are there and the cookie is valid. When the
  * request has an Origin header it must be the site's (NEXTAUTH_URL), the
  * admin's (CWC_ADMIN_URL) or one of CORS_ORIGINS: a page elsewhere cannot
@@ -32,6 +36,7 @@ struct relay_identity {
 	char user_id[25];       /* 24 hex digits */
 	int role;               /* enum role of route.h */
 	char name[128];         /* givenName, else username, else "" */
+	char session_token[65]; /* sessionToken of the session behind it */
 };
 
 /* Why an upgrade was refused: status and a JSON error of SPEC §11. */
@@ -54,6 +59,13 @@ bool relay_auth_upgrade(struct lws *wsi, struct relay_identity *who,
 bool relay_auth_session_user(store_t *st, const char *raw, size_t len,
 			     struct relay_identity *who, bool *found,
 			     store_error_t *err);
+
+/* Whether user `id` has a live (unexpired) session whose ticket ref
+ * (ticket_session_ref()) is `ref`; when so, its sessionToken goes to
+ * `session_token`. False with `err` filled on a store error. */
+bool relay_auth_ticket_session(store_t *st, const bson_oid_t *id,
+			       const char *ref, char session_token[65],
+			       bool *found, store_error_t *err);
 
 /* The non-deleted user `id` with their role and name, as above. */
 bool relay_auth_load_user(store_t *st, const bson_oid_t *id,

@@ -11,20 +11,22 @@
 
 #include "core/log.h"
 #include "relay.h"
+#include "relay_revoke.h"
 #include "relay_session.h"
 #include "relay_users.h"
 
-/* The event types a client may receive from Redis. */
-static const char *const deliverable_types[] = {
-	"message", "read", "typing", "presence",
+/* The event types a client may receive from Redis, and one for the relay
+ * itself: "revoke" (relay_revoke.h). */
+static const char *const known_types[] = {
+	"message", "read", "typing", "presence", "revoke",
 };
 
 #define JSON_MAX_DEPTH 16
 
-static bool type_is_deliverable(const char *type)
+static bool type_is_known(const char *type)
 {
-	for (size_t i = 0; i < sizeof deliverable_types / sizeof *deliverable_types; i++)
-		if (strcmp(type, deliverable_types[i]) == 0)
+	for (size_t i = 0; i < sizeof known_types / sizeof *known_types; i++)
+		if (strcmp(type, known_types[i]) == 0)
 			return true;
 	return false;
 }
@@ -74,7 +76,7 @@ bool relay_event_parse(struct relay_event *ev, const char *payload,
 	}
 	if (!json_object_object_get_ex(ev->root, "type", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
-	    !type_is_deliverable(json_object_get_string(v))) {
+	    !type_is_known(json_object_get_string(v))) {
 		snprintf(err, errlen, "event has no known \"type\"");
 		goto fail;
 	}
@@ -84,6 +86,14 @@ bool relay_event_parse(struct relay_event *ev, const char *payload,
 	if (json_object_object_get_ex(ev->root, "userId", &v) &&
 	    json_object_is_type(v, json_type_string))
 		ev->user_id = json_object_get_string(v);
+	if (strcmp(ev->type, "revoke") == 0) {
+		ev->revoke = true;
+		if (!ev->user_id) {
+			snprintf(err, errlen, "revoke event without \"userId\"");
+			goto fail;
+		}
+		return true;   /* for the relay: no routing, no frame */
+	}
 	if (json_object_object_get_ex(ev->root, "conversationId", &v)) {
 		if (!json_object_is_type(v, json_type_string)) {
 			snprintf(err, errlen, "\"conversationId\" is not a string");
@@ -181,6 +191,11 @@ void relay_event_broadcast(const char *payload, size_t len)
 
 	if (!relay_event_parse(&ev, payload, len, err, sizeof err)) {
 		log_warn("dropped an event from %s: %s", RELAY_CHANNEL, err);
+		return;
+	}
+	if (ev.revoke) {
+		relay_revoke_user(ev.user_id);
+		relay_event_free(&ev);
 		return;
 	}
 	seq = ++relay.event_seq;

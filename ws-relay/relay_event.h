@@ -9,6 +9,9 @@
  * The routing fields (`participants`, `audience`) are removed from what the
  * clients receive; everything else is passed through unchanged.
  *
+ * One more type is for the relays, not the clients: {"type":"revoke",
+ * "userId":…} (some of that user's sessions ended: relay_revoke.h).
+ *
  * Who receives it is decided by relay_should_deliver(), the one rule:
  * a socket whose user is in `participants`, or a staff socket when
  * `audience` is "staff" — except that the author of a typing or presence
@@ -33,7 +36,9 @@ struct relay_event {
 	bool no_echo;                 /* typing/presence: not back to user_id */
 	json_object *participants;    /* array of user-id strings, or NULL */
 	bool audience_staff;          /* "audience":"staff" */
-	struct outq_msg *frame;       /* the frame clients receive (one ref) */
+	bool revoke;                  /* "revoke": for the relay, not delivered */
+	struct outq_msg *frame;       /* the frame clients receive (one ref);
+					 NULL for revoke */
 };
 
 /* Parses exactly `len` bytes of JSON (blanks may follow the value; nesting
@@ -50,8 +55,9 @@ void relay_event_free(struct relay_event *ev);
 
 /* Parses one event published on RELAY_CHANNEL and queues it to every open
  * socket relay_should_deliver() accepts (looked for among the sockets of
- * the participants, and the staff sockets for "audience":"staff"). A bad
- * event is logged and dropped. */
+ * the participants, and the staff sockets for "audience":"staff"); a
+ * revoke event goes to relay_revoke_user(). A bad event is logged and
+ * dropped. */
 void relay_event_broadcast(const char *payload, size_t len);
 
 /* Queues {"type":"resync"} to every open socket: events may have been

@@ -156,7 +156,7 @@ void relay_http_refuse(struct lws *wsi, int status, const char *code,
 	p += snprintf((char *)p, 64, "HTTP/1.1 %d %s\r\nserver: cwc-relay\r\n",
 		      status, status == 401 ? "Unauthorized" : status == 403
 		      ? "Forbidden" : status == 404 ? "Not Found"
-		      : "Service Unavailable");
+		      : status == 429 ? "Too Many Requests" : "Service Unavailable");
 	if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
 					 (const unsigned char *)"application/json",
 					 16, &p, end) ||

@@ -23,6 +23,7 @@
 #include "relay.h"
 #include "relay_event.h"
 #include "relay_redis_uv.h"
+#include "relay_revoke.h"
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS   2000
@@ -212,9 +213,13 @@ static void redis_link_up(struct redis_link *l)
 	l->outage = false;
 	l->ever_up = true;
 	/* whatever was published while we were not subscribed is lost to
-	 * this relay's sockets: they catch up over resume / HTTP */
-	if (l->subscriber && relay.sessions.count)
+	 * this relay's sockets: sessions may have ended meanwhile (checked
+	 * first, so that their sockets close before being told to resync),
+	 * and the others catch up over resume / HTTP */
+	if (l->subscriber && relay.sessions.count) {
+		relay_revoke_check_all();
 		relay_event_resync();
+	}
 }
 
 /* Every reply on the subscription: the confirmation, then messages.

@@ -40,15 +40,17 @@
  * lws_close_reason() uses it; lws-write.h leaves the gap for it). */
 #define SESSION_WRITE_CLOSE ((enum lws_write_protocol)4)
 
-/* True when a WebSocket upgrade may proceed: the path is /ws and the
+/* True when a WebSocket upgrade may proceed: the path is /ws, the
  * request authenticated (relay_auth.h), which fills in who the socket
- * belongs to. Otherwise the refusal is written (an HTTP status, not a
- * silently closed connection, which a proxy would count as a failed
- * upstream). Every upgrade gets an access-log line. */
+ * belongs to, and that user has fewer than relay.max_user_sockets open
+ * here. Otherwise the refusal is written (an HTTP status, not a silently
+ * closed connection, which a proxy would count as a failed upstream).
+ * Every upgrade gets an access-log line. */
 static bool session_accept(struct session *s, struct lws *wsi)
 {
 	struct relay_refusal why = { 503, "unavailable", "The relay is stopping." };
 	struct relay_identity who;
+	struct relay_user *u;
 	uint64_t started = uv_hrtime();
 	char uri[128] = "";
 	bool ok = false;
@@ -63,7 +65,16 @@ static bool session_accept(struct session *s, struct lws *wsi)
 	}
 	if (!relay_auth_upgrade(wsi, &who, &why))
 		goto done;
+	u = relay_users_find(who.user_id);
+	if (u && u->sessions.count >= relay.max_user_sockets) {
+		log_info("refused a WebSocket upgrade: user %s already has %u "
+			 "sockets open here", who.user_id, u->sessions.count);
+		why = (struct relay_refusal){ 429, "too_many_sockets",
+			"Too many connections open for this account: close some tabs." };
+		goto done;
+	}
 	memcpy(s->user_id, who.user_id, sizeof s->user_id);
+	memcpy(s->session_token, who.session_token, sizeof s->session_token);
 	bson_oid_copy(&who.user_oid, &s->user_oid);
 	s->role_level = who.role;
 	s->role = who.role >= ROLE_STAFF ? SESSION_ROLE_STAFF : SESSION_ROLE_CLIENT;

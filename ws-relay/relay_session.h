@@ -44,6 +44,7 @@ struct session {
 	int role_level;                  /* enum role of route.h */
 	enum session_role role;          /* what delivery needs of it */
 	char name[128];                  /* givenName (or username), for typing */
+	char session_token[65];          /* the session it lives and dies with */
 
 	struct relay_user *user;         /* relay_users.c: this user's sockets here */
 	lws_dll2_t user_node;            /* in user->sessions */

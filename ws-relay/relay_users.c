@@ -106,6 +106,7 @@ void relay_users_remove(struct session *s)
 		return;
 	if (!relay.shutting_down)
 		publish_presence(s, false);
+	lws_dll2_remove(&u->check_node);   /* no longer worth checking */
 	for (p = bucket_of(u->id); *p; p = &(*p)->next)
 		if (*p == u) {
 			*p = u->next;

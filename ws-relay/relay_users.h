@@ -21,6 +21,7 @@ struct session;
 struct relay_user {
 	char id[25];
 	lws_dll2_owner_t sessions;     /* struct session.user_node */
+	lws_dll2_t check_node;         /* relay_revoke.c: sessions to check */
 	struct relay_user *next;       /* hash chain */
 };
 

@@ -8,6 +8,7 @@
  */
 #include "account/auth.h"
 #include "account/account.h"
+#include "core/buf.h"
 #include "core/doc.h"
 #include "core/config.h"
 #include "core/crypto.h"
@@ -132,6 +133,34 @@ bool auth_session_create(store_t *st, const bson_oid_t *user_id,
 	return ok;
 }
 
+/*
+ * Every way a session ends comes here — logout, a new login in the same
+ * browser, auth_sessions_end() (password change or reset, account
+ * deletion, cwc-ctl): the sessions `filter` selects, all of user
+ * `user_id`, are deleted, then the relays are told with a "revoke" event
+ * on their channel (docs/relay.md): each checks the sessions of that
+ * user's sockets and closes those whose session is gone. An event lost
+ * because Redis is down is only logged: a relay checks every socket's
+ * session again when its subscription comes back.
+ */
+static bool sessions_delete(store_t *st, const bson_oid_t *user_id,
+			    const bson_t *filter, store_error_t *err)
+{
+	char hex[25], event[64];
+	int64_t deleted = 0;
+
+	if (!store_delete_many(st, "sessions", filter, &deleted, err))
+		return false;
+	if (deleted == 0)
+		return true;
+	bson_oid_to_string(user_id, hex);
+	(void)buf_fmt(event, sizeof event, "{\"type\":\"revoke\",\"userId\":\"%s\"}", hex);
+	if (!conn_publish(AUTH_EVENTS_CHANNEL, event))
+		log_warn("sessions of user %s ended, but the relays could not be told "
+			 "(redis unavailable)", hex);
+	return true;
+}
+
 bool auth_sessions_end(store_t *st, const bson_oid_t *user_id,
 		       const char *except_hash, store_error_t *err)
 {
@@ -139,7 +168,7 @@ bool auth_sessions_end(store_t *st, const bson_oid_t *user_id,
 		? BCON_NEW("userId", BCON_OID(user_id),
 			   "sessionToken", "{", "$ne", BCON_UTF8(except_hash), "}")
 		: BCON_NEW("userId", BCON_OID(user_id));
-	bool ok = store_delete_many(st, "sessions", filter, NULL, err);
+	bool ok = sessions_delete(st, user_id, filter, err);
 
 	bson_destroy(filter);
 	return ok;
@@ -331,7 +360,7 @@ void auth_login(struct http_req *req, int min_role)
 		const struct auth_session *old = auth_session(req);
 		if (old) {
 			bson_t *f = BCON_NEW("sessionToken", BCON_UTF8(old->token_hash));
-			if (!store_delete_one(st, "sessions", f, NULL, &se))
+			if (!sessions_delete(st, &old->user_id, f, &se))
 				log_error("login: cannot end the previous session: %s", se.message);
 			bson_destroy(f);
 		}
@@ -370,7 +399,7 @@ void auth_logout(struct http_req *req)
 	if (s) {
 		bson_t *f = BCON_NEW("sessionToken", BCON_UTF8(s->token_hash));
 		bool ok = (st = conn_store(&se)) &&
-			  store_delete_one(st, "sessions", f, NULL, &se);
+			  sessions_delete(st, &s->user_id, f, &se);
 		bson_destroy(f);
 		if (!ok) {
 			struct err e;

@@ -1042,7 +1042,8 @@ void chat_ticket(struct http_req *req)
 		http_error(req, 401, "unauthorized", "Please sign in.");
 		return;
 	}
-	if (!ticket_issue(cfg->jwt_secret, me->user_id_hex, me->role, exp, ticket, sizeof ticket)) {
+	if (!ticket_issue(cfg->jwt_secret, me->user_id_hex, me->role, me->token_hash, exp,
+			  ticket, sizeof ticket)) {
 		http_error(req, 500, "internal", "Internal error (request %s).", req->request_id);
 		return;
 	}

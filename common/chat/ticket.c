@@ -2,6 +2,7 @@
  * ticket.c — see ticket.h.
  */
 #include "chat/ticket.h"
+#include "core/buf.h"
 #include "core/crypto.h"
 
 #include <stdio.h>
@@ -49,26 +50,47 @@ static void sign(const char *secret, const char *payload64, char mac64[48])
 	crypto_base64url(mac, sizeof mac, mac64);
 }
 
-bool ticket_issue(const char *secret, const char *user_id_hex, int role,
-		  int64_t expires, char *out, size_t outlen)
+static bool is_hex(const char *s, size_t n)
 {
-	char payload[64], p64[96], mac64[48];
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return s[n] == '\0';
+}
 
-	if (strlen(user_id_hex) != 24)
+void ticket_session_ref(const char *session_token, char ref[TICKET_REF_LEN + 1])
+{
+	char full[65];
+
+	crypto_sha256_hex(session_token, strlen(session_token), full);
+	memcpy(ref, full, TICKET_REF_LEN);
+	ref[TICKET_REF_LEN] = '\0';
+}
+
+bool ticket_issue(const char *secret, const char *user_id_hex, int role,
+		  const char *session_token, int64_t expires, char *out,
+		  size_t outlen)
+{
+	char payload[128], p64[192], mac64[48], ref[TICKET_REF_LEN + 1];
+
+	if (!is_hex(user_id_hex, 24) || !is_hex(session_token, 64))
 		return false;
-	snprintf(payload, sizeof payload, "%s.%d.%lld", user_id_hex, role,
-		 (long long)expires);
+	ticket_session_ref(session_token, ref);
+	if (!buf_fmt(payload, sizeof payload, "%s.%d.%lld.%s", user_id_hex, role,
+		     (long long)expires, ref))
+		return false;
 	crypto_base64url(payload, strlen(payload), p64);
 	sign(secret, p64, mac64);
-	return (size_t)snprintf(out, outlen, "%s.%s", p64, mac64) < outlen;
+	return buf_fmt(out, outlen, "%s.%s", p64, mac64);
 }
 
 bool ticket_verify(const char *secret, const char *ticket, int64_t now,
-		   char user_id_hex[25], int *role)
+		   char user_id_hex[25], int *role,
+		   char session_ref[TICKET_REF_LEN + 1])
 {
 	const char *dot = strchr(ticket, '.');
-	char p64[96], mac64[48], payload[72];
-	unsigned char raw[72];
+	char p64[192], mac64[48], payload[136];
+	unsigned char raw[136];
 	long long exp;
 	int r, n, end = 0;
 
@@ -84,8 +106,10 @@ bool ticket_verify(const char *secret, const char *ticket, int64_t now,
 		return false;
 	memcpy(payload, raw, (size_t)n);
 	payload[n] = '\0';
-	if (sscanf(payload, "%24[0-9a-f].%d.%lld%n", user_id_hex, &r, &exp, &end) != 3 ||
-	    end != n || strlen(user_id_hex) != 24)
+	if (sscanf(payload, "%24[0-9a-f].%d.%lld.%32[0-9a-f]%n", user_id_hex, &r,
+		   &exp, session_ref, &end) != 4 ||
+	    end != n || strlen(user_id_hex) != 24 ||
+	    strlen(session_ref) != TICKET_REF_LEN)
 		return false;
 	if (exp < now)
 		return false;
