@@ -13,7 +13,7 @@ use lib "$FindBin::Bin/lib";
 use CWC::RelayTest;
 use CWC::Stack;
 use CWC::WS;
-use Digest::SHA qw(hmac_sha256);
+use Digest::SHA qw(hmac_sha256 sha256_hex);
 use HTTP::Tiny;
 use IO::Socket::INET;
 use JSON::PP;
@@ -59,15 +59,20 @@ is $status, 401, 'a session cookie that is no session: 401';
 (undef, undef, $status) = ws(cookie => 'not-a-token');
 is $status, 401, 'a malformed session cookie: 401';
 
-# tickets: "<base64url(userhex.role.exp)>.<base64url(HMAC-SHA256(JWT_SECRET, first part))>"
+# tickets: "<base64url(userhex.role.exp.ref)>.<base64url(HMAC-SHA256(JWT_SECRET, first part))>",
+# ref = the first 32 hex digits of SHA-256(sessionToken), sessionToken = SHA-256(cookie)
 my $r = call(GET => '/api/messages/ticket', cookie => $client);
 is $r->{status}, 200, 'GET /api/messages/ticket: 200';
 my $ticket = $r->{json}{ticket};
 like $ticket // '', qr/^[\w-]+\.[\w-]+$/, 'a ticket';
-my ($uid) = MIME::Base64::decode_base64url((split /\./, $ticket)[0]) =~ /^([0-9a-f]{24})\./;
+our $ref;
+my $uid;
+($uid, $ref) = MIME::Base64::decode_base64url((split /\./, $ticket)[0])
+	=~ /^([0-9a-f]{24})\.\d+\.\d+\.([0-9a-f]{32})$/;
+is $ref, substr(sha256_hex(sha256_hex($client)), 0, 32), 'bound to the session that asked for it';
 sub make_ticket {
 	my ($user, $role, $exp, $secret) = @_;
-	my $p = encode_base64url("$user.$role.$exp");
+	my $p = encode_base64url("$user.$role.$exp.$ref");
 	return "$p." . encode_base64url(hmac_sha256($p, $secret // $JWT));
 }
 
@@ -85,6 +90,14 @@ ok $ws, 'the same ticket, unexpired: accepted (so expiry is what refused it)';
 $ws->close if $ws;
 (undef, undef, $status) = ws(ticket => make_ticket('0123456789abcdef01234567', 1, time + 60));
 is $status, 401, 'a well-signed ticket for a user who does not exist: 401';
+{
+	my $p = encode_base64url("$uid.1." . (time + 60));
+	(undef, undef, $status) = ws(ticket => "$p." . encode_base64url(hmac_sha256($p, $JWT)));
+	is $status, 401, 'a well-signed ticket bound to no session (the old format): 401';
+	local $ref = 'f' x 32;
+	(undef, undef, $status) = ws(ticket => make_ticket($uid, 1, time + 60));
+	is $status, 401, 'a well-signed ticket bound to a session that is not the user\'s: 401';
+}
 
 ($ws, $err) = ws(ticket => $ticket);
 ok $ws, 'a ticket from GET /api/messages/ticket opens a socket' or diag $err;

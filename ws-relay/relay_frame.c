@@ -4,8 +4,14 @@
  */
 #include "relay_frame.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <json-c/json.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/buf.h"
 
 #include "relay_chat.h"
 #include "relay_event.h"
@@ -114,14 +120,136 @@ static const struct frame_route {
 	{ "resume", frame_resume },
 };
 
+/* The value of the 4 hex digits at `p`, or -1. */
+static long frame_hex4(const char *p, const char *end)
+{
+	long v = 0;
+
+	if (end - p < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		int c = (unsigned char)p[i];
+
+		v = v * 16 + (c >= '0' && c <= '9' ? c - '0'
+			      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+			      : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1000);
+	}
+	return v < 0 ? -1 : v;
+}
+
+/* The string starting at the quote *p: what is wrong with it, or NULL;
+ * *p is moved past its closing quote. */
+static const char *frame_string_flaw(const char **p, const char *end)
+{
+	const char *q = *p + 1;
+	long cp, low;
+
+	while (q < end && *q != '"') {
+		if ((unsigned char)*q < 0x20)
+			return "a control character in a string";
+		if (*q != '\\') {
+			q++;
+			continue;
+		}
+		if (end - q < 2)
+			break;
+		if (q[1] != 'u') {
+			q += 2;
+			continue;
+		}
+		cp = frame_hex4(q + 2, end);
+		q += 6;
+		if (cp == 0)
+			return "a NUL (\\u0000) in a string";
+		if (cp >= 0xdc00 && cp <= 0xdfff)
+			return "a lone surrogate in a string";
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			low = end - q >= 6 && q[0] == '\\' && q[1] == 'u'
+				? frame_hex4(q + 2, end) : -1;
+			if (low < 0xdc00 || low > 0xdfff)
+				return "a lone surrogate in a string";
+			q += 6;
+		}
+	}
+	if (q >= end)
+		return "an unterminated string";
+	*p = q + 1;
+	return NULL;
+}
+
+/* The number starting at *p: what is wrong with it, or NULL; *p is moved
+ * past it. Integers must fit in 64 bits, other numbers in a double. */
+static const char *frame_number_flaw(const char **p, const char *end)
+{
+	const char *q = *p;
+	bool integer = true;
+	char num[64], *stop;
+	double d;
+
+	while (q < end && strchr("+-0123456789.eE", *q)) {
+		if (*q == '.' || *q == 'e' || *q == 'E')
+			integer = false;
+		q++;
+	}
+	if ((size_t)(q - *p) >= sizeof num)
+		return "a number over 63 characters";
+	memcpy(num, *p, (size_t)(q - *p));
+	num[q - *p] = '\0';
+	*p = q;
+	errno = 0;
+	if (integer) {
+		(void)strtoll(num, &stop, 10);
+		return errno == ERANGE ? "an integer beyond 64 bits" : NULL;
+	}
+	d = strtod(num, &stop);
+	return errno == ERANGE || !isfinite(d) ? "a number out of range" : NULL;
+}
+
+/*
+ * What json-c 0.16 accepts but a frame must not hold: it turns a lone
+ * surrogate into U+FFFD and keeps a \u0000 that C strings then cut short,
+ * reads 1e99999 as infinity, takes NaN and Infinity, and clamps integers
+ * beyond 64 bits. NULL when `text` (already parsed by json-c, so only
+ * strings, numbers and words are left to look at) is clean, else what is
+ * wrong with it.
+ */
+static const char *frame_text_flaw(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *why = NULL, *word;
+
+	while (!why && p < end) {
+		if (*p == '"') {
+			why = frame_string_flaw(&p, end);
+		} else if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			why = frame_number_flaw(&p, end);
+		} else if (isalpha((unsigned char)*p)) {
+			for (word = p; p < end && isalpha((unsigned char)*p); p++)
+				;
+			if (!((p - word == 4 && !memcmp(word, "true", 4)) ||
+			      (p - word == 5 && !memcmp(word, "false", 5)) ||
+			      (p - word == 4 && !memcmp(word, "null", 4))))
+				why = "NaN and Infinity are not JSON numbers";
+		} else {
+			p++;
+		}
+	}
+	return why;
+}
+
 int frame_handle(struct session *s, const char *text, size_t len)
 {
 	json_object *frame = relay_json_parse(text, len);
-	const char *type;
+	const char *type, *flaw;
+	char message[96];
 	int rc = 0;
 
 	if (!frame || !json_object_is_type(frame, json_type_object)) {
 		frame_send_error(s, "bad_frame", "a frame is a JSON object");
+		goto done;
+	}
+	if ((flaw = frame_text_flaw(text, len))) {
+		(void)buf_fmt(message, sizeof message, "refused: %s", flaw);
+		frame_send_error(s, "bad_frame", message);
 		goto done;
 	}
 	type = frame_string(frame, "type");

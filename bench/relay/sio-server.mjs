@@ -31,7 +31,7 @@ function verifyTicket(ticket) {
   const mac = Buffer.from(createHmac('sha256', secret).update(p64).digest('base64url'));
   const given = Buffer.from(ticket.slice(dot + 1));
   if (mac.length !== given.length || !timingSafeEqual(mac, given)) return null;
-  const m = /^([0-9a-f]{24})\.(\d+)\.(\d+)$/.exec(Buffer.from(p64, 'base64url').toString());
+  const m = /^([0-9a-f]{24})\.(\d+)\.(\d+)\.[0-9a-f]{32}$/.exec(Buffer.from(p64, 'base64url').toString());
   if (!m || Number(m[3]) < Date.now() / 1000) return null;
   return { userId: m[1], role: Number(m[2]) };
 }
