@@ -35,6 +35,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "relay.h"
+#include "relay_mask.h"
 #include "relay_redis.h"
 #include "relay_revoke.h"
 #include "relay_session.h"
@@ -272,6 +273,7 @@ int main(int argc, char **argv)
 	if (!rc)
 		log_info("stopped");
 	conn_close();
+	relay_mask_free();
 	cfg_free();
 	return rc;
 }

@@ -7,6 +7,10 @@
  * limit, goes to frame_handle(). Binary messages are refused with 1003,
  * oversized ones with 1009, invalid UTF-8 by lws itself with 1007.
  *
+ * An unmasked frame (relay_mask.h, which libwebsockets 4.1 lets through)
+ * closes the socket with 1002, checked when a frame or pong comes in and
+ * by the sweep (an unmasked ping reaches no callback of ours).
+ *
  * Outgoing: session_send() writes a frame at once when nothing waits before
  * it (session_write_now), otherwise queues it (shared messages, bounded);
  * each WRITEABLE writes what is queued until the kernel's buffer is full.
@@ -106,6 +110,8 @@ static void session_open(struct session *s, struct lws *wsi)
 		log_debug("TCP_NODELAY: %s", strerror(errno));
 	s->wsi = wsi;
 	s->id = ++relay.next_session_id;
+	s->fd = lws_get_socket_fd(wsi);
+	relay_mask_watch(s->fd, &s->mask);
 	lws_get_peer_simple(wsi, s->peer, sizeof s->peer);
 	s->tokens = RELAY_RATE_BURST;
 	s->tokens_at = uv_now(relay.loop);
@@ -147,6 +153,7 @@ static void session_release(struct session *s)
 	if (!s || !s->wsi)
 		return;
 	lws_dll2_remove(&s->list);
+	relay_mask_forget(s->fd);
 	relay_users_remove(s);
 	outq_clear(&s->out);
 	free(s->rx);
@@ -154,6 +161,19 @@ static void session_release(struct session *s)
 	s->rx_len = 0;
 	log_debug("socket %lu closed (%u open)", s->id, relay.sessions.count);
 	s->wsi = NULL;
+}
+
+/* RFC 6455 §5.1: a client that sent an unmasked frame (relay_mask.h) is
+ * closed with 1002 before anything more of it is served. True then. */
+static bool session_unmasked(struct session *s)
+{
+	if (!s->mask.unmasked)
+		return false;
+	if (!s->close_code) {
+		log_info("socket %lu (%s): unmasked frame, closing", s->id, s->peer);
+		session_close(s, RELAY_CLOSE_PROTOCOL, "unmasked frame");
+	}
+	return true;
 }
 
 /* Token bucket: RELAY_RATE_PER_SEC frames a second, bursts of
@@ -199,7 +219,7 @@ static int session_receive(struct session *s, const char *in, size_t len)
 	char *grown;
 	int rc;
 
-	if (s->close_code)
+	if (s->close_code || session_unmasked(s))
 		return 0;  /* closing: what the client still says is ignored */
 	if (lws_frame_is_binary(s->wsi)) {
 		log_info("socket %lu (%s): binary frame, closing", s->id, s->peer);
@@ -364,7 +384,7 @@ void session_sweep(void)
 
 		if (s->write_failed) {
 			session_kill(s, "a write failed");
-		} else if (s->close_code) {
+		} else if (session_unmasked(s) || s->close_code) {
 			if (now >= s->close_deadline)
 				session_kill(s, "still there after its close");
 		} else if (now - s->alive_at >= relay.idle_ms) {
@@ -419,6 +439,7 @@ static int session_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		return session_receive(s, in, len);
 	case LWS_CALLBACK_RECEIVE_PONG:
 		session_alive(s);
+		session_unmasked(s);
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return session_write(s);

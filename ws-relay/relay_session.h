@@ -18,6 +18,7 @@
 #include "account/role.h"
 #include "relay.h"
 #include "relay_http.h"
+#include "relay_mask.h"
 #include "relay_outq.h"
 
 /* Who is behind a socket, as far as delivery cares. */
@@ -62,6 +63,9 @@ struct session {
 	uint64_t alive_at;               /* uv_now() of the last frame or pong received */
 	uint64_t pinged_at;              /* uv_now() of our ping since then, or 0 */
 	bool ping_due;                   /* a ping waits for the next WRITEABLE */
+
+	int fd;                          /* the socket's, for relay_mask.c */
+	struct relay_mask mask;          /* frames read: an unmasked one? */
 
 	char *rx;                        /* fragments of the message coming in */
 	size_t rx_len;
