@@ -1,12 +1,14 @@
 /*
  * relay_store.h — the store, from the relay's event loop.
  *
- * The relay reads the store synchronously, on its one thread, in three
+ * The relay reads the store synchronously, on its one thread, in four
  * places only: authenticating an upgrade (session, user, role: three
- * indexed lookups), a `typing` frame (the conversation, by _id) and a
- * `resume` frame (one message by _id, the customer's conversations, then
- * at most RELAY_RESUME_MAX messages through the (conversation, createdAt)
- * index). On the embedded store each is a local read in WAL mode, which
+ * indexed lookups; a ticket: user, role, the user's sessions), a `typing`
+ * frame (the conversation, by _id), a `resume` frame (one message by _id,
+ * the customer's conversations, then at most RELAY_RESUME_MAX messages
+ * through the (conversation, createdAt) index), and checking a user's
+ * sockets' sessions after a revoke event or a resubscription
+ * (relay_revoke.c, one indexed query per user). On the embedded store each is a local read in WAL mode, which
  * never waits for writers; on MongoDB a round trip. That is acceptable
  * because those frames are rare next to deliveries (which never touch the
  * store) and rate-limited per socket.
