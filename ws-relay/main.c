@@ -260,7 +260,7 @@ int main(int argc, char **argv)
 		uv_timer_start(&sweep_timer, relay_on_sweep, RELAY_SWEEP_MS,
 			       RELAY_SWEEP_MS);
 		log_info("listening on %s: WebSocket /ws, health /health; events "
-			 "from redis channel %s", cfg->relay_listen, RELAY_CHANNEL);
+			 "from redis channel %s", cfg->relay_listen, CONN_EVENTS_CHANNEL);
 		rc = 0;
 	}
 	if (rc)

@@ -19,6 +19,8 @@
 #ifndef CWC_RELAY_H
 #define CWC_RELAY_H
 
+#include "conn/conn.h"
+
 #include <libwebsockets.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,7 +28,6 @@
 #include <uv.h>
 
 /* The one Redis channel the apps publish events on. */
-#define RELAY_CHANNEL "cwc:events"
 
 /* Limits (docs/relay.md, "Limits"). */
 #define RELAY_MAX_FRAME        (16 * 1024)   /* one client message, all fragments */

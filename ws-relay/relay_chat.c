@@ -1,9 +1,10 @@
 /*
  * relay_chat.c — typing and resume. See relay_chat.h.
  *
- * The JSON of a message is the API's (doc_to_json() plus `senderInfo`
- * {id, name}), as common/chat/chat.c publishes it, so a client handles a
- * resumed message and a live one the same way.
+ * A resumed message is the API's JSON (doc_to_json() plus `senderInfo`
+ * from chat_user_cached(), the function common/chat/api.c uses), and a
+ * typing event is addressed by chat_event_address() like the apps'
+ * events, so clients handle every event the same way.
  */
 #include "relay_chat.h"
 
@@ -20,7 +21,6 @@
 #include "account/role.h"
 
 #define RESUME_CONVERSATIONS_MAX 100   /* a customer's conversations scanned */
-#define SENDER_CACHE 16
 
 static const int json_flags = JSON_C_TO_STRING_PLAIN |
 	JSON_C_TO_STRING_NOSLASHESCAPE;
@@ -28,25 +28,6 @@ static const int json_flags = JSON_C_TO_STRING_PLAIN |
 static bool is_staff(const struct session *s)
 {
 	return s->role_level >= ROLE_STAFF;
-}
-
-/* The ids of the conversation's participants, as a JSON array. */
-static json_object *participant_ids(const bson_t *conv)
-{
-	json_object *a = json_object_new_array();
-	bson_iter_t it, arr, p;
-	char hex[25];
-
-	if (!bson_iter_init_find(&it, conv, "participants") ||
-	    !BSON_ITER_HOLDS_ARRAY(&it) || !bson_iter_recurse(&it, &arr))
-		return a;
-	while (bson_iter_next(&arr))
-		if (BSON_ITER_HOLDS_DOCUMENT(&arr) && bson_iter_recurse(&arr, &p) &&
-		    bson_iter_find(&p, "user") && BSON_ITER_HOLDS_OID(&p)) {
-			bson_oid_to_string(bson_iter_oid(&p), hex);
-			json_object_array_add(a, json_object_new_string(hex));
-		}
-	return a;
 }
 
 /* The conversation `id` into `out` (initialised when this returns OK) if
@@ -82,7 +63,7 @@ enum relay_chat_result relay_chat_typing(struct session *s,
 	store_t *st;
 	bson_t conv;
 	json_object *ev;
-	const char *type, *text;
+	const char *text;
 
 	if (!doc_parse_oid(conversation_id, &id))
 		return RELAY_CHAT_NOT_FOUND;
@@ -94,17 +75,12 @@ enum relay_chat_result relay_chat_typing(struct session *s,
 	if (rc != RELAY_CHAT_OK)
 		return rc;
 
-	type = doc_str(&conv, "type");
 	ev = json_object_new_object();
 	json_object_object_add(ev, "type", json_object_new_string("typing"));
-	json_object_object_add(ev, "conversationId",
-			       json_object_new_string(conversation_id));
 	json_object_object_add(ev, "userId", json_object_new_string(s->user_id));
 	json_object_object_add(ev, "name", json_object_new_string(s->name));
 	json_object_object_add(ev, "active", json_object_new_boolean(active));
-	json_object_object_add(ev, "participants", participant_ids(&conv));
-	json_object_object_add(ev, "audience", type && strcmp(type, "direct") == 0
-			       ? json_object_new_string("staff") : NULL);
+	chat_event_address(ev, &conv);
 	bson_destroy(&conv);
 	text = json_object_to_json_string_ext(ev, json_flags);
 	rc = relay_redis_publish(text, strlen(text)) ? RELAY_CHAT_OK
@@ -114,57 +90,6 @@ enum relay_chat_result relay_chat_typing(struct session *s,
 }
 
 /* ---- resume --------------------------------------------------------- */
-
-/* {id, name} of senders, memoised over one resume (as chat.c's). */
-struct sender_cache {
-	bson_oid_t ids[SENDER_CACHE];
-	json_object *briefs[SENDER_CACHE];
-	int n;
-};
-
-static json_object *sender_brief(store_t *st, struct sender_cache *sc,
-				 const bson_oid_t *id)
-{
-	json_object *o;
-	store_error_t err = { 0 };
-	bson_t user;
-	bool found = false;
-	const char *name;
-	char hex[25];
-
-	for (int i = 0; i < sc->n; i++)
-		if (bson_oid_equal(&sc->ids[i], id))
-			return json_object_get(sc->briefs[i]);
-	o = json_object_new_object();
-	bson_oid_to_string(id, hex);
-	json_object_object_add(o, "id", json_object_new_string(hex));
-	if (account_find_by_id(st, id, &user, &found, &err)) {
-		if (found) {
-			name = doc_str(&user, "givenName");
-			if (!name || !*name)
-				name = doc_str(&user, "username");
-			json_object_object_add(o, "name", json_object_new_string(
-						       name && *name ? name : "Client"));
-		}
-		bson_destroy(&user);
-	}
-	if (!found) {
-		json_object_object_add(o, "name", json_object_new_string("Compte supprimé"));
-		json_object_object_add(o, "deleted", json_object_new_boolean(true));
-	}
-	if (sc->n < SENDER_CACHE) {
-		bson_oid_copy(id, &sc->ids[sc->n]);
-		sc->briefs[sc->n++] = json_object_get(o);
-	}
-	return o;
-}
-
-static void sender_cache_free(struct sender_cache *sc)
-{
-	for (int i = 0; i < sc->n; i++)
-		json_object_put(sc->briefs[i]);
-	sc->n = 0;
-}
 
 /* The conversations a resume reads, as the members of a BSON array `in`:
  * the one the message is in, and for a customer (without an explicit
@@ -222,7 +147,7 @@ static void resume_send(struct session *s, store_t *st, store_cursor_t *cur,
 			bool *more)
 {
 	size_t max_bytes = (RELAY_OUTQ_MAX_BYTES - s->out.bytes) / 2, bytes = 0;
-	struct sender_cache sc = { .n = 0 };
+	struct chat_user_cache sc = { .n = 0 };
 	const bson_t *doc;
 
 	while (store_cursor_next(cur, &doc)) {
@@ -241,7 +166,7 @@ static void resume_send(struct session *s, store_t *st, store_cursor_t *cur,
 		msg = doc_to_json(doc);
 		if (doc_oid(doc, "sender", &sender))
 			json_object_object_add(msg, "senderInfo",
-					       sender_brief(st, &sc, &sender));
+					       chat_user_cached(st, &sc, &sender));
 		frame = json_object_new_object();
 		json_object_object_add(frame, "type", json_object_new_string("message"));
 		json_object_object_add(frame, "message", msg);
@@ -270,7 +195,7 @@ static void resume_send(struct session *s, store_t *st, store_cursor_t *cur,
 		if (doc_oid(doc, "_id", &id))
 			bson_oid_to_string(&id, last_hex);
 	}
-	sender_cache_free(&sc);
+	chat_user_cache_free(&sc);
 }
 
 enum relay_chat_result relay_chat_resume(struct session *s,

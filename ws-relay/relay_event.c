@@ -190,7 +190,7 @@ void relay_event_broadcast(const char *payload, size_t len)
 	size_t n;
 
 	if (!relay_event_parse(&ev, payload, len, err, sizeof err)) {
-		log_warn("dropped an event from %s: %s", RELAY_CHANNEL, err);
+		log_warn("dropped an event from %s: %s", CONN_EVENTS_CHANNEL, err);
 		return;
 	}
 	if (ev.revoke) {

@@ -1,7 +1,7 @@
 /*
  * relay_event.h — the events the apps publish, and who receives them.
  *
- * An event is a JSON object published on RELAY_CHANNEL (docs/relay.md):
+ * An event is a JSON object published on CONN_EVENTS_CHANNEL (docs/relay.md):
  *   {"type":"message"|"read"|"typing"|"presence",
  *    "conversationId":"…",
  *    "participants":["userId",…]   or   "audience":"staff",
@@ -53,7 +53,7 @@ bool relay_event_parse(struct relay_event *ev, const char *payload,
 		       size_t len, char *err, size_t errlen);
 void relay_event_free(struct relay_event *ev);
 
-/* Parses one event published on RELAY_CHANNEL and queues it to every open
+/* Parses one event published on CONN_EVENTS_CHANNEL and queues it to every open
  * socket relay_should_deliver() accepts (looked for among the sockets of
  * the participants, and the staff sockets for "audience":"staff"); a
  * revoke event goes to relay_revoke_user(). A bad event is logged and

@@ -204,10 +204,10 @@ static void redis_link_up(struct redis_link *l)
 		log_info("redis %s:%d back for the %s after %.1f s%s", rs.host,
 			 rs.port, l->name,
 			 (double)(uv_now(rs.loop) - l->outage_start) / 1000.0,
-			 l->subscriber ? "; subscribed to " RELAY_CHANNEL : "");
+			 l->subscriber ? "; subscribed to " CONN_EVENTS_CHANNEL : "");
 	else if (l->subscriber)
 		log_info("redis %s:%d subscribed to %s", rs.host, rs.port,
-			 RELAY_CHANNEL);
+			 CONN_EVENTS_CHANNEL);
 	else
 		log_debug("redis %s:%d publisher ready", rs.host, rs.port);
 	l->outage = false;
@@ -302,7 +302,7 @@ static void redis_connect(struct redis_link *l)
 		redisAsyncCommand(ac, redis_on_auth, NULL, "AUTH %s", rs.password);
 	if (l->subscriber)
 		redisAsyncCommand(ac, redis_on_channel, NULL, "SUBSCRIBE %s",
-				  RELAY_CHANNEL);
+				  CONN_EVENTS_CHANNEL);
 	else
 		redisAsyncCommand(ac, redis_on_pong, NULL, "PING");
 	l->ac = ac;
@@ -363,6 +363,6 @@ bool relay_redis_publish(const char *payload, size_t len)
 	if (!rs.pub.up || !rs.pub.ac)
 		return false;
 	return redisAsyncCommand(rs.pub.ac, redis_on_published, NULL,
-				 "PUBLISH %s %b", RELAY_CHANNEL, payload,
+				 "PUBLISH %s %b", CONN_EVENTS_CHANNEL, payload,
 				 len) == REDIS_OK;
 }

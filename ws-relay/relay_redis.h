@@ -1,7 +1,7 @@
 /*
  * relay_redis.h — the relay's two Redis connections (hiredis async, libuv).
  *
- * The subscriber SUBSCRIBEs to RELAY_CHANNEL and hands each published
+ * The subscriber SUBSCRIBEs to CONN_EVENTS_CHANNEL and hands each published
  * payload to relay_event_broadcast(). The publisher, a second connection
  * (a subscribed one can only (un)subscribe), PUBLISHes what the relay
  * itself emits: typing and presence events, which every relay — this one
@@ -37,7 +37,7 @@ void relay_redis_stop(void);
 /* True while subscribed (the health endpoint's "redis":"up"). */
 bool relay_redis_is_up(void);
 
-/* PUBLISHes `len` bytes on RELAY_CHANNEL through the publisher. False
+/* PUBLISHes `len` bytes on CONN_EVENTS_CHANNEL through the publisher. False
  * (nothing sent) while the publisher is not connected: what the relay
  * publishes is ephemeral (typing, presence) and is not kept for later. */
 bool relay_redis_publish(const char *payload, size_t len);

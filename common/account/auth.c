@@ -155,7 +155,7 @@ static bool sessions_delete(store_t *st, const bson_oid_t *user_id,
 		return true;
 	bson_oid_to_string(user_id, hex);
 	(void)buf_fmt(event, sizeof event, "{\"type\":\"revoke\",\"userId\":\"%s\"}", hex);
-	if (!conn_publish(AUTH_EVENTS_CHANNEL, event))
+	if (!conn_publish(CONN_EVENTS_CHANNEL, event))
 		log_warn("sessions of user %s ended, but the relays could not be told "
 			 "(redis unavailable)", hex);
 	return true;

@@ -31,7 +31,6 @@
 
 #define AUTH_COOKIE "cwc_session"
 /* Where ending a session is announced to the relays (docs/relay.md). */
-#define AUTH_EVENTS_CHANNEL "cwc:events"
 #define AUTH_SESSION_TTL_S (30 * 24 * 3600)
 
 struct auth_session {
@@ -70,7 +69,7 @@ bool auth_session_create(store_t *st, const bson_oid_t *user_id,
 /* Ends every session of `user_id` but the one whose sessionToken is
  * `except_hash` (NULL: all). Like every way a session ends (logout, a
  * login replacing a session), it publishes {"type":"revoke","userId":…}
- * on AUTH_EVENTS_CHANNEL: the relays close the sockets of the ended
+ * on CONN_EVENTS_CHANNEL: the relays close the sockets of the ended
  * sessions. */
 bool auth_sessions_end(store_t *st, const bson_oid_t *user_id,
 		       const char *except_hash, store_error_t *err);

@@ -1,7 +1,8 @@
 /*
- * chat.h — conversations and messages (SPEC §3, §6): the HTTP API that
- * the site (customers) and admin (staff) both serve, and the events it
- * publishes on Redis for the relays.
+ * chat.h — conversations and messages (SPEC §3, §6): who may read what,
+ * and the events published on Redis for the relays. The HTTP API that the
+ * site (customers) and admin (staff) both serve is api.h; the relay links
+ * this module too, so the events' JSON is written once.
  *
  * Who sees what: a customer sees the conversations they take part in (in
  * practice their one direct conversation with the café); staff, on the
@@ -10,7 +11,7 @@
  * cannot be probed. A staff member who replies to or reads a direct
  * conversation joins its participants.
  *
- * Events: one JSON object per PUBLISH on CHAT_CHANNEL:
+ * Events: one JSON object per PUBLISH on CONN_EVENTS_CHANNEL:
  *   {"type":"message"|"read", "conversationId":…, "participants":[ids],
  *    "audience":"staff"|null, "message":{…} | "userId":…,"readAt":…}
  * A relay delivers an event to a socket whose user is in `participants`,
@@ -19,34 +20,47 @@
 #ifndef CWC_CHAT_H
 #define CWC_CHAT_H
 
-#include "web/http.h"
+#include "account/role.h"
+#include "store/store.h"
 
 #include <bson/bson.h>
+#include <json-c/json.h>
 #include <stdbool.h>
 
-#define CHAT_CHANNEL "cwc:events"
-#define CHAT_CONTENT_MAX 5000      /* characters, after trimming */
-#define CHAT_PAGE_DEFAULT 50
-#define CHAT_PAGE_MAX 100
-
-/* GET /api/conversations — with unreadCount for the caller; admin:
- * unread first, then by lastMessageAt; `unread=1` keeps unread ones. */
-void chat_conversations_list(struct http_req *req);
-/* POST /api/conversations — site: the caller's conversation with the café
- * (created once); admin: {type:"group", name, participants:[staff ids]}. */
-void chat_conversations_create(struct http_req *req);
-/* GET /api/conversations/:id/messages?before=&after=&limit= — newest first. */
-void chat_messages_list(struct http_req *req);
-/* POST /api/conversations/:id/messages {content, replyTo?} → 201. */
-void chat_messages_send(struct http_req *req);
-/* POST /api/conversations/:id/read → 200. */
-void chat_mark_read(struct http_req *req);
-/* GET /api/messages/ticket → {ticket, expiresAt, url} for the relay. */
-void chat_ticket(struct http_req *req);
 
 /* Whether `user` with `role` may read `conversation`; `staff_view` is true
  * on the admin app (and for the relay's staff sockets). */
 bool chat_can_access(const bson_t *conversation, const bson_oid_t *user,
 		     int role, bool staff_view);
+
+/* Whether `user` is among the participants of `conv` (its position in
+ * *index when non-NULL). */
+bool chat_is_participant(const bson_t *conv, const bson_oid_t *user, int *index);
+
+/* {id, name} of a user as messages and conversations show them
+ * ("Compte supprimé", deleted: true, for an account that is gone). New
+ * object. */
+json_object *chat_user_brief(store_t *st, const bson_oid_t *id);
+
+/* chat_user_brief() memoised over one response (the first
+ * CHAT_USER_CACHE users). Start with `= { .n = 0 }`, end with
+ * chat_user_cache_free(). Returns a new reference. */
+#define CHAT_USER_CACHE 64
+struct chat_user_cache {
+	bson_oid_t ids[CHAT_USER_CACHE];
+	json_object *briefs[CHAT_USER_CACHE];
+	int n;
+};
+json_object *chat_user_cached(store_t *st, struct chat_user_cache *uc, const bson_oid_t *id);
+void chat_user_cache_free(struct chat_user_cache *uc);
+
+/* Adds what every event about `conv` carries: conversationId,
+ * participants (ids) and audience ("staff" for a customer conversation,
+ * else null). */
+void chat_event_address(json_object *event, const bson_t *conv);
+
+/* Addresses `event` (taking its reference) and PUBLISHes it on
+ * CONN_EVENTS_CHANNEL; false when Redis could not take it. */
+bool chat_publish(const bson_t *conv, json_object *event);
 
 #endif

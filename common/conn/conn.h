@@ -14,6 +14,10 @@
 #include <hiredis/hiredis.h>
 #include <stdbool.h>
 
+/* The Redis channel of every event for the relays (chat messages, reads,
+ * typing, session revocations): the apps PUBLISH, every relay SUBSCRIBEs. */
+#define CONN_EVENTS_CHANNEL "cwc:events"
+
 /* The process's store, or NULL (the reason logged, and in `err` when
  * non-NULL) when it cannot be opened right now. Owned here. */
 store_t *conn_store(store_error_t *err);

@@ -7,7 +7,7 @@
 #include "account/role.h"
 #include "admin.h"
 #include "account/auth.h"
-#include "chat/chat.h"
+#include "chat/api.h"
 #include "chat/page.h"
 #include "core/config.h"
 #include "web/health.h"
