@@ -3,11 +3,12 @@
  *
  * The first half builds an RFC 5322 message (used by SMTP and the file
  * transport; Resend takes JSON and builds its own). The second half is
- * the three transports. Verdicts follow one rule: MAIL_REJECTED only when
- * sending the same mail again cannot succeed (the provider said the mail
- * itself is invalid); anything that an operator or time can fix — the
- * network, a rate limit, a provider outage, a wrong key or a wrong URL —
- * is MAIL_RETRY, so fixing the configuration rescues the queue.
+ * the three transports. Verdicts follow one rule: MAIL_REJECTED when
+ * sending the same mail again cannot succeed by itself (the provider said
+ * the mail is invalid, or refused our API key); anything that time can
+ * fix — the network, a rate limit, a provider outage — is MAIL_RETRY.
+ * SMTP keeps retrying a refused login (servers also answer 535 for a
+ * temporary lock-out).
  */
 #include "mail/transport.h"
 #include "core/buf.h"
@@ -757,20 +758,25 @@ static void resend_send(mail_transport_t *t, const struct mail_message *m,
 
 	char name[64], msg[300];
 	resend_error_text(r.body.data, name, sizeof name, msg, sizeof msg);
-	/* permanent: the mail itself is refused (400, 409 with another
-	 * payload, 413, 422, 451 …); everything an operator or time can fix
-	 * (401/403 key, 404/405 URL, 409 in flight, 429, 5xx) is retried */
-	bool retry = status == 401 || status == 403 || status == 404 ||
-		     status == 405 || status == 408 || status == 429 ||
-		     status >= 500 ||
+	/* retried: what time fixes (404/405 a URL being deployed, 408, 409
+	 * in flight, 429, 5xx). Failed at once: the mail itself refused (400,
+	 * 409 with another payload, 413, 422, 451 …) and the key refused
+	 * (401, 403): every attempt until someone changes RESEND_API_KEY
+	 * would be refused the same way, so retrying only hammers the API;
+	 * `cwc-cron outbox-retry` sends the failed mails once it is fixed. */
+	bool key_refused = status == 401 || status == 403;
+	bool retry = status == 404 || status == 405 || status == 408 ||
+		     status == 429 || status >= 500 ||
 		     (status == 409 && strcmp(name, "concurrent_idempotent_requests") == 0) ||
 		     status < 400;
-	result_set(res, retry ? MAIL_RETRY : MAIL_REJECTED, "resend: HTTP %ld%s%s%s%s",
-		   status, name[0] ? " " : "", name, msg[0] ? ": " : "", msg);
+	result_set(res, retry ? MAIL_RETRY : MAIL_REJECTED, "resend: HTTP %ld%s%s%s%s%s",
+		   status, name[0] ? " " : "", name, msg[0] ? ": " : "", msg,
+		   key_refused ? " (check RESEND_API_KEY, then cwc-cron outbox-retry)" : "");
 	res->retry_after = r.retry_after;
-	if (status == 401 || status == 403)
-		log_error("resend refused the API key (HTTP %ld %s): check RESEND_API_KEY",
-			  status, name);
+	if (key_refused)
+		log_error("resend refused the API key (HTTP %ld%s%s): check RESEND_API_KEY; "
+			  "the mail is failed, `cwc-cron outbox-retry` sends it again",
+			  status, name[0] ? " " : "", name);
 done:
 	free(r.body.data);
 }
