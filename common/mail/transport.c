@@ -329,7 +329,8 @@ struct mail_transport {
 	char *dir;             /* file */
 	char *url;             /* resend: …/emails; smtp: the URL with credentials */
 	char *auth_header;     /* resend: "Authorization: Bearer …" */
-	bool require_tls;      /* smtp:// with a password to a remote host */
+	bool require_tls;      /* STARTTLS or nothing (see smtp_url_parse, CWC_SMTP_TLS) */
+	char *ca_file;         /* smtp: CWC_SMTP_CA_FILE, trusted instead of the system's CAs */
 	CURL *curl;
 };
 
@@ -429,6 +430,30 @@ static bool smtp_url_parse(const char *url, char **target, bool *require_tls,
 	return true;
 }
 
+/* CWC_SMTP_TLS=auto (the URL decides, see smtp_url_parse) | required
+ * (STARTTLS or no mail, even to loopback); CWC_SMTP_CA_FILE: a PEM file of
+ * the CAs that sign the server's certificate (a private relay). */
+static bool smtp_tls_options(mail_transport_t *t, char *errbuf, size_t errlen)
+{
+	const char *tls = cfg_get("CWC_SMTP_TLS", "auto");
+	const char *ca = cfg_get("CWC_SMTP_CA_FILE", "");
+
+	if (strcmp(tls, "required") == 0) {
+		t->require_tls = true;
+	} else if (*tls && strcmp(tls, "auto") != 0) {
+		snprintf(errbuf, errlen, "CWC_SMTP_TLS=%.32s: expected auto or required", tls);
+		return false;
+	}
+	if (*ca) {
+		if (access(ca, R_OK) != 0) {
+			snprintf(errbuf, errlen, "CWC_SMTP_CA_FILE=%.200s: %s", ca, strerror(errno));
+			return false;
+		}
+		t->ca_file = xstrdup(ca);
+	}
+	return true;
+}
+
 mail_transport_t *mail_transport_open(char *errbuf, size_t errlen)
 {
 	const char *forced = cfg_get("CWC_MAIL_TRANSPORT", "");
@@ -509,6 +534,10 @@ mail_transport_t *mail_transport_open(char *errbuf, size_t errlen)
 			return NULL;
 		}
 		t->url = xstrdup(cfg->smtp_url);
+		if (!smtp_tls_options(t, errbuf, errlen)) {
+			mail_transport_close(t);
+			return NULL;
+		}
 		break;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
@@ -538,6 +567,7 @@ void mail_transport_close(mail_transport_t *t)
 	}
 	free(t->target);
 	free(t->dir);
+	free(t->ca_file);
 	free_secret(t->url);
 	free_secret(t->auth_header);
 	free(t);
@@ -826,6 +856,8 @@ static void smtp_send(mail_transport_t *t, const struct mail_message *m,
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(c, CURLOPT_USE_SSL, t->require_tls ? (long)CURLUSESSL_ALL
 							   : (long)CURLUSESSL_TRY);
+	if (t->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
@@ -842,6 +874,15 @@ static void smtp_send(mail_transport_t *t, const struct mail_message *m,
 		snprintf(date_ms, sizeof date_ms, "%lld", (long long)m->date_ms);
 		snprintf(res->provider_id, sizeof res->provider_id, "<%s.%s@%s>",
 			 m->id, date_ms, strrchr(addr, '@') + 1);
+		return;
+	}
+	if (rc == CURLE_USE_SSL_FAILED) {
+		/* nothing was sent: neither the password nor the mail */
+		result_set(res, MAIL_RETRY, "smtp: TLS is required and the server "
+			   "offers no STARTTLS; not sending in clear (%s)",
+			   errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		log_error("smtp %s offers no STARTTLS and TLS is required: no mail "
+			  "is sent until it does (or SMTP_URL uses smtps://)", t->target);
 		return;
 	}
 	/* 5xx is a permanent refusal of this mail, except the authentication
