@@ -109,7 +109,9 @@ static bool redis_count(const char *script, const char *key, long window,
  * Open addressing over a fixed array: a key lives in one of PROBE slots
  * from its hash. The hash is an HMAC under a random per-process secret, so
  * nobody can aim keys at one neighbourhood to evict a victim's counter.
- * A full neighbourhood gives up the counter whose window ends first. */
+ * A full neighbourhood gives up its lowest counter (then the one whose
+ * window ends first): a flood of one-off keys evicts other one-off keys,
+ * not the counter of an account that is being guessed. */
 
 enum { PROBE = 8 };
 
@@ -152,6 +154,22 @@ static int slot_rank(const struct local_slot *s, time_t now)
 	return !s->hash ? 0 : s->ends <= now ? 1 : 2;
 }
 
+/* Whether `a` is a better slot to take than `b`: free, else expired, else
+ * the lower count, else the window that ends first. */
+static bool slot_better_victim(const struct local_slot *a,
+			       const struct local_slot *b, time_t now)
+{
+	int ra = slot_rank(a, now), rb = slot_rank(b, now);
+
+	if (ra != rb)
+		return ra < rb;
+	if (ra < 2)
+		return false;
+	if (a->count != b->count)
+		return a->count < b->count;
+	return a->ends < b->ends;
+}
+
 /* The slot holding `key`'s live counter, or NULL; with `claim`, a slot for
  * a new counter (empty, expired, or evicted) otherwise. */
 static struct local_slot *local_slot(const char *key, time_t now, bool claim)
@@ -164,10 +182,7 @@ static struct local_slot *local_slot(const char *key, time_t now, bool claim)
 		struct local_slot *s = &local[(start + i) % THROTTLE_LOCAL_SLOTS];
 		if (s->hash == h && s->ends > now)
 			return s;
-		/* the best slot to take: free, else expired, else ending first */
-		if (!victim || slot_rank(s, now) < slot_rank(victim, now) ||
-		    (slot_rank(s, now) == 2 && slot_rank(victim, now) == 2 &&
-		     s->ends < victim->ends))
+		if (!victim || slot_better_victim(s, victim, now))
 			victim = s;
 	}
 	if (!claim)
