@@ -17,7 +17,7 @@
  *
  * When Redis is unreachable the same limits are kept by a fallback in each
  * process: a fixed table of THROTTLE_LOCAL_SLOTS counters (keys hashed
- * with a per-process secret, the counter nearest its end evicted when a
+ * with a per-process secret, the lowest counter evicted when a
  * neighbourhood is full), so memory stays bounded whatever an attacker
  * sends. A site with N worker processes then allows at most N × the limit
  * during an outage. The warning is logged once per outage and per
