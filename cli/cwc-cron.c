@@ -13,6 +13,7 @@
  * configuration and the transport).
  */
 #include "cli.h"
+#include "account/account.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "mail/mail.h"
@@ -85,9 +86,10 @@ static void pause_ms(long ms)
 
 static void log_stats(const struct outbox_stats *s, const char *when)
 {
-	if (s->sent || s->retried || s->failed)
-		log_info("outbox %s: %d sent, %d to retry, %d failed", when,
-			 s->sent, s->retried, s->failed);
+	if (s->sent || s->retried || s->failed || s->dropped)
+		log_info("outbox %s: %d sent, %d to retry, %d failed, %d requests "
+			 "with nothing to send", when, s->sent, s->retried, s->failed,
+			 s->dropped);
 }
 
 /* CWC_MAIL_POLL_MS, 50 ms to 1 min; 1 s otherwise. */
@@ -111,6 +113,16 @@ static mail_transport_t *open_transport(void)
 	return t;
 }
 
+/* Mail requests (forgot password, resend activation) are turned into mails
+ * here, where the accounts are known: see account_mail_resolve(). */
+static int resolve_account_mail(store_t *st, const char *template_name,
+				const char *to, struct mail_rendered *out,
+				char *errbuf, size_t errlen)
+{
+	return account_mail_resolve(st, template_name, to, account_now_ms(), out,
+				    NULL, errbuf, errlen);
+}
+
 /* SIGHUP: the configuration again, then a transport built from it. */
 static void reload(mail_transport_t **t, struct outbox_opts *o, long *poll)
 {
@@ -123,10 +135,12 @@ static void reload(mail_transport_t **t, struct outbox_opts *o, long *poll)
 		return;
 	}
 	log_init("mailer", cfg->log_level);
-	if (outbox_opts_load(&no, err, sizeof err))
+	if (outbox_opts_load(&no, err, sizeof err)) {
+		no.resolve = resolve_account_mail;
 		*o = no;
-	else
+	} else {
 		log_error("reload: %s (keeping the previous value)", err);
+	}
 	*poll = poll_ms();
 	mail_transport_t *nt = open_transport();
 	if (nt) {
@@ -156,6 +170,7 @@ static int job_outbox(int argc, char **argv)
 		log_error("%s", err);
 		return 1;
 	}
+	o.resolve = resolve_account_mail;
 	poll = poll_ms();
 	if (o.lock_seconds <= 20)
 		log_warn("CWC_MAIL_LOCK_SECONDS=%d is not longer than a delivery may "
@@ -211,6 +226,7 @@ static int job_outbox(int argc, char **argv)
 		total.sent += pass.sent;
 		total.retried += pass.retried;
 		total.failed += pass.failed;
+		total.dropped += pass.dropped;
 		pause_ms(poll);
 	}
 	log_info("mailer stopping: %d sent, %d to retry, %d failed since start",

@@ -2,7 +2,7 @@
 # What an attacker tries against the account API, through Caddy: forged
 # session cookies, cross-origin state changes (CSRF), malformed input,
 # password guessing and mail bombing (throttled with 429 + Retry-After,
-# recovering once the window passes; failing open while Redis is down).
+# recovering once the window passes).
 # The limits are shortened for the test with CWC_THROTTLE_*.
 use strict;
 use warnings;
@@ -220,13 +220,6 @@ wait_window($r);
 is call(POST => '/api/auth/register', json => { %ok, email => 'flood5@example.com' })->{status}, 201,
 	'and it goes through once the window has passed';
 
-# ---- Redis down: fail open ---------------------------------------------------------------------
-
-$s->stop_component('redis');
-my @codes = map { login($STAFF, "wrong-$_")->{status} } 1 .. 5;
-is_deeply \@codes, [ (401) x 5 ], 'with Redis down, failed logins are answered 401, not 429';
-is login($STAFF, $PW{$STAFF})->{status}, 200, 'and a good one signs in (fail open)';
-like $s->log_text('site'), qr/throttle: redis unavailable/, 'with a warning in the log';
-$s->start_component('redis');
+# Redis down: t/accounts-throttle-outage.t.
 
 done_testing;

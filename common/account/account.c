@@ -760,107 +760,131 @@ done:
 	return ok;
 }
 
-bool account_resend_activation(store_t *st, const char *email, int64_t now,
-			       char raw_token[ACCOUNT_TOKEN_HEX + 1],
-			       struct err *err)
+bool account_request_mail(store_t *st, const char *template_name,
+			  const char *email, struct err *err)
 {
 	store_error_t se = { 0 };
-	bson_t user = BSON_INITIALIZER;
-	bson_t *filter = NULL, *update = NULL;
-	char raw[ACCOUNT_TOKEN_HEX + 1], thash[65], link[1024];
-	bool found = false, ok = false;
-	bson_oid_t id;
 
-	if (raw_token)
-		raw_token[0] = '\0';
-	if (!account_find_by_email(st, email, &user, &found, &se)) {
-		store_fail(err, "resend-activation: find", &se);
-		goto done;
+	if (mail_enqueue_request(st, template_name, email, &se))
+		return true;
+	return store_fail(err, template_name, &se);
+}
+
+/* A new activation token for the pending account `user`: 1 with the link
+ * in `link`, -1 on a store error. */
+static int renew_activation(store_t *st, const bson_oid_t *id, int64_t now,
+			    char raw[ACCOUNT_TOKEN_HEX + 1], char *link, size_t linklen,
+			    char *errbuf, size_t errlen)
+{
+	store_error_t se = { 0 };
+	char thash[65];
+	bson_t *filter, *update;
+	bool ok;
+
+	if (!account_new_token(raw, thash) ||
+	    !account_link(link, linklen, "/auth/activate-account", raw)) {
+		snprintf(errbuf, errlen, "activation: no token or the link does not fit");
+		return -1;
 	}
-	if (!found || !account_is_pending(&user) || !doc_oid(&user, "_id", &id)) {
-		ok = true;   /* nothing to send, and the same answer */
-		goto done;
-	}
-	if (!account_new_token(raw, thash)) {
-		err_set(err, 500, "internal", NULL, "Internal error.");
-		goto done;
-	}
-	filter = BCON_NEW("_id", BCON_OID(&id));
+	filter = BCON_NEW("_id", BCON_OID(id));
 	update = BCON_NEW("$set", "{", "activationToken", BCON_UTF8(thash),
 			  "activationTokenExpires", BCON_DATE_TIME(now + ACCOUNT_ACTIVATION_TTL_MS),
 			  "updatedAt", BCON_DATE_TIME(now), "}");
-	if (!store_update_one(st, "users", filter, update, false, NULL, &se)) {
-		store_fail(err, "resend-activation: update", &se);
-		goto done;
+	ok = store_update_one(st, "users", filter, update, false, NULL, &se);
+	bson_destroy(filter);
+	bson_destroy(update);
+	if (!ok) {
+		snprintf(errbuf, errlen, "activation: update: %s", se.message);
+		return -1;
 	}
-	if (!mail_link(link, sizeof link, "/auth/activate-account", raw, err) ||
-	    !send_mail(st, "activation", email, greeting_name(&user), link, err))
-		goto done;
-	if (raw_token)
-		memcpy(raw_token, raw, sizeof raw);
-	ok = true;
-done:
-	explicit_bzero(raw, sizeof raw);
-	bson_destroy(&user);
-	if (filter)
-		bson_destroy(filter);
-	if (update)
-		bson_destroy(update);
-	return ok;
+	return 1;
 }
 
-bool account_forgot_password(store_t *st, const char *email, int64_t now,
-			     char raw_token[ACCOUNT_TOKEN_HEX + 1],
-			     struct err *err)
+/* A reset token (1 h) for the user `id`, the earlier unused ones deleted
+ * (only the newest link works): 1 with the link, -1 on a store error. */
+static int new_reset_token(store_t *st, const bson_oid_t *id, int64_t now,
+			   char raw[ACCOUNT_TOKEN_HEX + 1], char *link, size_t linklen,
+			   char *errbuf, size_t errlen)
+{
+	store_error_t se = { 0 };
+	char thash[65];
+	bson_t *old, *doc;
+	bool ok;
+
+	if (!account_new_token(raw, thash) ||
+	    !account_link(link, linklen, "/auth/reset-password", raw)) {
+		snprintf(errbuf, errlen, "password reset: no token or the link does not fit");
+		return -1;
+	}
+	old = BCON_NEW("userId", BCON_OID(id), "used", BCON_BOOL(false));
+	ok = store_delete_many(st, "passwordresettokens", old, NULL, &se);
+	bson_destroy(old);
+	if (!ok) {
+		snprintf(errbuf, errlen, "password reset: old tokens: %s", se.message);
+		return -1;
+	}
+	doc = BCON_NEW("token", BCON_UTF8(thash), "userId", BCON_OID(id),
+		       "expiresAt", BCON_DATE_TIME(now + ACCOUNT_RESET_TTL_MS),
+		       "used", BCON_BOOL(false), "createdAt", BCON_DATE_TIME(now));
+	ok = store_insert_one(st, "passwordresettokens", doc, NULL, &se);
+	bson_destroy(doc);
+	if (!ok) {
+		snprintf(errbuf, errlen, "password reset: insert: %s", se.message);
+		return -1;
+	}
+	return 1;
+}
+
+int account_mail_resolve(store_t *st, const char *template_name, const char *to,
+			 int64_t now, struct mail_rendered *out,
+			 char raw_token[ACCOUNT_TOKEN_HEX + 1],
+			 char *errbuf, size_t errlen)
 {
 	store_error_t se = { 0 };
 	bson_t user = BSON_INITIALIZER;
-	bson_t *old = NULL, *doc = NULL;
-	char raw[ACCOUNT_TOKEN_HEX + 1], thash[65], link[1024];
-	bool found = false, ok = false;
+	char raw[ACCOUNT_TOKEN_HEX + 1], link[1024];
+	bool found = false, reset;
 	bson_oid_t id;
+	int rc = -1;
 
 	if (raw_token)
 		raw_token[0] = '\0';
-	if (!account_find_by_email(st, email, &user, &found, &se)) {
-		store_fail(err, "forgot-password: find", &se);
+	reset = template_name && strcmp(template_name, "password_reset") == 0;
+	if (!reset && (!template_name || strcmp(template_name, "activation") != 0)) {
+		snprintf(errbuf, errlen, "no account mail is called \"%.40s\"",
+			 template_name ? template_name : "");
+		return -1;
+	}
+	if (!account_find_by_email(st, to, &user, &found, &se)) {
+		snprintf(errbuf, errlen, "%s: find: %s", template_name, se.message);
 		goto done;
 	}
-	if (!found || !doc_oid(&user, "_id", &id)) {
-		ok = true;
+	/* a reset for any account; a new activation link for a pending one */
+	if (!found || !doc_oid(&user, "_id", &id) || account_is_deleted(&user) ||
+	    (!reset && !account_is_pending(&user))) {
+		rc = 0;
 		goto done;
 	}
-	if (!account_new_token(raw, thash)) {
-		err_set(err, 500, "internal", NULL, "Internal error.");
+	rc = reset ? new_reset_token(st, &id, now, raw, link, sizeof link, errbuf, errlen)
+		   : renew_activation(st, &id, now, raw, link, sizeof link, errbuf, errlen);
+	if (rc < 0)
 		goto done;
+	{
+		const struct mail_var vars[] = {
+			{ "givenName", greeting_name(&user) },
+			{ "link", link },
+		};
+		if (!mail_render_template(template_name, vars, 2, out, errbuf, errlen)) {
+			rc = -1;
+			goto done;
+		}
 	}
-	/* only the newest link works */
-	old = BCON_NEW("userId", BCON_OID(&id), "used", BCON_BOOL(false));
-	if (!store_delete_many(st, "passwordresettokens", old, NULL, &se)) {
-		store_fail(err, "forgot-password: old tokens", &se);
-		goto done;
-	}
-	doc = BCON_NEW("token", BCON_UTF8(thash), "userId", BCON_OID(&id),
-		       "expiresAt", BCON_DATE_TIME(now + ACCOUNT_RESET_TTL_MS),
-		       "used", BCON_BOOL(false), "createdAt", BCON_DATE_TIME(now));
-	if (!store_insert_one(st, "passwordresettokens", doc, NULL, &se)) {
-		store_fail(err, "forgot-password: insert", &se);
-		goto done;
-	}
-	if (!mail_link(link, sizeof link, "/auth/reset-password", raw, err) ||
-	    !send_mail(st, "password_reset", email, greeting_name(&user), link, err))
-		goto done;
 	if (raw_token)
 		memcpy(raw_token, raw, sizeof raw);
-	ok = true;
 done:
 	explicit_bzero(raw, sizeof raw);
 	bson_destroy(&user);
-	if (old)
-		bson_destroy(old);
-	if (doc)
-		bson_destroy(doc);
-	return ok;
+	return rc;
 }
 
 /* `activate`: the change proves the address (a reset link): a pending

@@ -21,6 +21,7 @@
 #include "account/role.h"
 #include "core/err.h"
 #include "account/password.h"
+#include "mail/templates.h"
 #include "store/store.h"
 
 #include <bson/bson.h>
@@ -166,18 +167,25 @@ bool account_activate(store_t *st, const char *raw_token, size_t token_len,
 		      const char *password, size_t password_len, int64_t now,
 		      bson_oid_t *user_id, struct err *err);
 
-/* A new activation token and mail for a pending account with this
- * (normalised) email; does nothing for any other address. */
-bool account_resend_activation(store_t *st, const char *email, int64_t now,
-			       char raw_token[ACCOUNT_TOKEN_HEX + 1],
-			       struct err *err);
+/* Forgot password and resend activation: queues a mail request
+ * (mail_enqueue_request) of `template_name` ("password_reset" or
+ * "activation") for the (normalised) `email`, whoever it belongs to — the
+ * same single insert for a known and an unknown address, so the request's
+ * timing tells nothing. The sender resolves it with account_mail_resolve(). */
+bool account_request_mail(store_t *st, const char *template_name,
+			  const char *email, struct err *err);
 
-/* A reset token (1 h) and the "password_reset" mail for the non-deleted
- * account with this email; nothing for an unknown one. `raw_token` (may
- * be NULL) receives the token, or "" when nothing was sent. */
-bool account_forgot_password(store_t *st, const char *email, int64_t now,
-			     char raw_token[ACCOUNT_TOKEN_HEX + 1],
-			     struct err *err);
+/* The outbox's resolver (outbox_resolver_fn, plus `now` and `raw_token`):
+ * "password_reset" makes a reset token (1 h, the earlier unused ones
+ * deleted) for the non-deleted account at `to`; "activation" a new
+ * activation token (48 h) for a pending one. 1 with the mail rendered in
+ * `out` (free with mail_rendered_free) and the raw token in `raw_token`
+ * (may be NULL); 0 when there is nothing to send (no such account, or not
+ * pending); -1 on a store error or an unknown template (`errbuf`). */
+int account_mail_resolve(store_t *st, const char *template_name, const char *to,
+			 int64_t now, struct mail_rendered *out,
+			 char raw_token[ACCOUNT_TOKEN_HEX + 1],
+			 char *errbuf, size_t errlen);
 
 /* Uses a reset token once (marked used atomically): new Argon2id
  * password, passwordChangedAt, every session of the user ended, the

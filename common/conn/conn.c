@@ -13,6 +13,7 @@
 
 static store_t *store;
 static redisContext *redis;
+static bool redis_unreachable;   /* logged once per outage, not per command */
 
 store_t *conn_store(store_error_t *err)
 {
@@ -81,11 +82,17 @@ static bool redis_connect(void)
 	}
 	redis = redisConnectWithTimeout(host, port, tv);
 	if (!redis || redis->err) {
-		log_warn("redis %s:%d unreachable: %s", host, port,
-			 redis ? redis->errstr : "out of memory");
+		if (!redis_unreachable)
+			log_warn("redis %s:%d unreachable: %s (retried at each use; "
+				 "logged again once it is back)", host, port,
+				 redis ? redis->errstr : "out of memory");
+		redis_unreachable = true;
 		redis_drop();
 		return false;
 	}
+	if (redis_unreachable)
+		log_info("redis %s:%d reachable again", host, port);
+	redis_unreachable = false;
 	redisSetTimeout(redis, tv);
 	if (password[0]) {
 		r = redisCommand(redis, "AUTH %s", password);

@@ -32,38 +32,28 @@ static void set_err(store_error_t *err, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
-bool mail_enqueue(store_t *st, const char *template_name, const char *to,
-		  const struct mail_var *vars, size_t nvars, store_error_t *err)
+/* Inserts the outbox document; `r` NULL for a request (see mail.h). */
+static bool insert(store_t *st, const char *template_name, const char *to,
+		   const struct mail_rendered *r, store_error_t *err)
 {
-	struct mail_rendered r;
 	struct timespec ts;
 	bson_t doc = BSON_INITIALIZER;
 	bson_value_t id;
-	char msg[256];
 	int64_t now;
 	bool ok;
 
-	if (!st) {
-		set_err(err, STORE_ERR_UNAVAILABLE, "mail_enqueue: no store");
-		return false;
-	}
-	if (!mail_address_valid(to)) {
-		set_err(err, STORE_ERR_BAD_VALUE, "mail_enqueue(%s): unusable "
-			"recipient address", template_name ? template_name : "?");
-		return false;
-	}
-	if (!mail_render_template(template_name, vars, nvars, &r, msg, sizeof msg)) {
-		set_err(err, STORE_ERR_BAD_VALUE, "mail_enqueue: %s", msg);
-		return false;
-	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 
 	BSON_APPEND_UTF8(&doc, "to", to);
 	BSON_APPEND_UTF8(&doc, "from", cfg->email_from);
-	BSON_APPEND_UTF8(&doc, "subject", r.subject);
-	BSON_APPEND_UTF8(&doc, "html", r.html);
-	BSON_APPEND_UTF8(&doc, "text", r.text);
+	if (r) {
+		BSON_APPEND_UTF8(&doc, "subject", r->subject);
+		BSON_APPEND_UTF8(&doc, "html", r->html);
+		BSON_APPEND_UTF8(&doc, "text", r->text);
+	} else {
+		BSON_APPEND_BOOL(&doc, "request", true);
+	}
 	BSON_APPEND_UTF8(&doc, "template", template_name);
 	BSON_APPEND_UTF8(&doc, "status", "pending");
 	BSON_APPEND_INT32(&doc, "attempts", 0);
@@ -75,13 +65,59 @@ bool mail_enqueue(store_t *st, const char *template_name, const char *to,
 		char hex[25] = "?";
 		if (id.value_type == BSON_TYPE_OID)
 			bson_oid_to_string(&id.value.v_oid, hex);
-		log_info("mail %s (%s) queued", hex, template_name);
+		log_info("mail %s (%s) queued%s", hex, template_name,
+			 r ? "" : " as a request");
 		bson_value_destroy(&id);
 	} else {
 		log_error("mail (%s) could not be queued: %s", template_name,
 			  err ? err->message : "store error");
 	}
 	bson_destroy(&doc);
+	return ok;
+}
+
+static bool can_queue(store_t *st, const char *template_name, const char *to,
+		      store_error_t *err)
+{
+	if (!st) {
+		set_err(err, STORE_ERR_UNAVAILABLE, "mail_enqueue: no store");
+		return false;
+	}
+	if (!mail_address_valid(to)) {
+		set_err(err, STORE_ERR_BAD_VALUE, "mail_enqueue(%s): unusable "
+			"recipient address", template_name ? template_name : "?");
+		return false;
+	}
+	return true;
+}
+
+bool mail_enqueue(store_t *st, const char *template_name, const char *to,
+		  const struct mail_var *vars, size_t nvars, store_error_t *err)
+{
+	struct mail_rendered r;
+	char msg[256];
+	bool ok;
+
+	if (!can_queue(st, template_name, to, err))
+		return false;
+	if (!mail_render_template(template_name, vars, nvars, &r, msg, sizeof msg)) {
+		set_err(err, STORE_ERR_BAD_VALUE, "mail_enqueue: %s", msg);
+		return false;
+	}
+	ok = insert(st, template_name, to, &r, err);
 	mail_rendered_free(&r);
 	return ok;
+}
+
+bool mail_enqueue_request(store_t *st, const char *template_name, const char *to,
+			  store_error_t *err)
+{
+	if (!can_queue(st, template_name, to, err))
+		return false;
+	if (!template_name || !mail_template_find(template_name)) {
+		set_err(err, STORE_ERR_BAD_VALUE, "mail_enqueue_request: no template "
+			"\"%.40s\"", template_name ? template_name : "");
+		return false;
+	}
+	return insert(st, template_name, to, NULL, err);
 }

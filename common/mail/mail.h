@@ -27,4 +27,14 @@ struct mail_var {
 bool mail_enqueue(store_t *st, const char *template_name, const char *to,
 		  const struct mail_var *vars, size_t nvars, store_error_t *err);
 
+/* A mail whose content, and whether it is sent at all, depends on the
+ * account behind `to` (a password reset, a new activation link): queues a
+ * request {to, template, request: true} without a body; the sender asks
+ * its resolver (struct outbox_opts) for the mail, or learns that there is
+ * nothing to send and deletes the request. The caller's work is the same
+ * single insert whoever `to` is, so neither its answer nor its timing says
+ * whether an account exists. Errors as mail_enqueue(). */
+bool mail_enqueue_request(store_t *st, const char *template_name, const char *to,
+			  store_error_t *err);
+
 #endif

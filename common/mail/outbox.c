@@ -49,6 +49,7 @@ static bool opt_int(const char *key, int def, int min, int max, int *out,
 
 bool outbox_opts_load(struct outbox_opts *o, char *errbuf, size_t errlen)
 {
+	o->resolve = NULL;
 	return opt_int("CWC_MAIL_BACKOFF_SECONDS", 30, 1, OUTBOX_BACKOFF_CAP_SECONDS,
 		       &o->backoff_seconds, errbuf, errlen) &&
 	       opt_int("CWC_MAIL_MAX_ATTEMPTS", 8, 1, 100, &o->max_attempts,
@@ -260,6 +261,56 @@ static struct mail_header *doc_headers(const bson_t *doc, size_t *n)
 	return h;
 }
 
+/* A request resolved: its mail is written into the document (if the claim
+ * is still ours), so a retry sends the same mail and the same link. */
+static bool store_resolved(store_t *st, const bson_value_t *id, const char *token,
+			   const struct mail_rendered *r, bool *lost,
+			   store_error_t *err)
+{
+	bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set, unset;
+	store_update_result_t ur = { 0 };
+	bool ok;
+
+	BSON_APPEND_VALUE(&filter, "_id", id);
+	BSON_APPEND_UTF8(&filter, "claimToken", token);
+	BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+	BSON_APPEND_UTF8(&set, "subject", r->subject);
+	BSON_APPEND_UTF8(&set, "html", r->html);
+	BSON_APPEND_UTF8(&set, "text", r->text);
+	BSON_APPEND_DATE_TIME(&set, "updatedAt", now_ms());
+	bson_append_document_end(&update, &set);
+	BSON_APPEND_DOCUMENT_BEGIN(&update, "$unset", &unset);
+	BSON_APPEND_UTF8(&unset, "request", "");
+	bson_append_document_end(&update, &unset);
+	ok = store_update_one(st, OUTBOX_COLLECTION, &filter, &update, false, &ur, err);
+	*lost = ok && ur.matched == 0;
+	bson_destroy(&filter);
+	bson_destroy(&update);
+	return ok;
+}
+
+/* A request with nothing to send: gone (if the claim is still ours). */
+static bool drop_request(store_t *st, const bson_value_t *id, const char *token,
+			 store_error_t *err)
+{
+	bson_t filter = BSON_INITIALIZER;
+	bool ok;
+
+	BSON_APPEND_VALUE(&filter, "_id", id);
+	BSON_APPEND_UTF8(&filter, "claimToken", token);
+	ok = store_delete_one(st, OUTBOX_COLLECTION, &filter, NULL, err);
+	bson_destroy(&filter);
+	return ok;
+}
+
+static bool doc_is_request(const bson_t *doc)
+{
+	bson_iter_t it;
+
+	return bson_iter_init_find(&it, doc, "request") && BSON_ITER_HOLDS_BOOL(&it) &&
+	       bson_iter_bool(&it);
+}
+
 int outbox_deliver_one(store_t *st, mail_transport_t *t,
 		       const struct outbox_opts *o, struct outbox_stats *stats,
 		       store_error_t *err)
@@ -268,10 +319,11 @@ int outbox_deliver_one(store_t *st, mail_transport_t *t,
 	bson_t doc;
 	bson_iter_t it;
 	bson_value_t idv;
-	bool found = false, lost = false;
+	bool found = false, lost = false, unresolved = false;
 	struct mail_result res = { 0 };
 	struct mail_message m = { 0 };
 	struct mail_header *headers = NULL;
+	struct mail_rendered rendered = { 0 };
 	const char *status, *template_name;
 	int64_t attempts, next = 0;
 	int rc = -1;
@@ -311,7 +363,43 @@ int outbox_deliver_one(store_t *st, mail_transport_t *t,
 	if (!template_name)
 		template_name = "-";
 
-	if (attempts > o->max_attempts) {
+	if (attempts <= o->max_attempts && doc_is_request(&doc) && m.to) {
+		int r = o->resolve ? o->resolve(st, template_name, m.to, &rendered,
+						 res.error, sizeof res.error)
+				   : -1;
+		if (!o->resolve)
+			snprintf(res.error, sizeof res.error, "this sender cannot "
+				 "resolve mail requests");
+		if (r == 0) {
+			if (!drop_request(st, &idv, token, err))
+				goto done;
+			stats->dropped++;
+			log_info("mail %s (%s) to %s: nothing to send, request dropped",
+				 id, template_name, masked);
+			rc = 1;
+			goto done;
+		}
+		if (r > 0) {
+			if (!store_resolved(st, &idv, token, &rendered, &lost, err))
+				goto done;
+			if (lost) {
+				rc = 1;
+				log_warn("mail %s (%s): the claim expired while resolving; "
+					 "left to the sender that took it over", id,
+					 template_name);
+				goto done;
+			}
+			m.subject = rendered.subject;
+			m.html = rendered.html;
+			m.text = rendered.text;
+		} else {
+			unresolved = true;   /* retried like a failed delivery */
+			res.outcome = MAIL_RETRY;
+		}
+	}
+	if (unresolved) {
+		/* res says why */
+	} else if (attempts > o->max_attempts) {
 		/* only a mail whose deliveries were cut short (the sender died
 		 * holding it) gets here: pending mails never exceed the limit */
 		snprintf(res.error, sizeof res.error, "gave up: %lld deliveries "
@@ -363,6 +451,7 @@ int outbox_deliver_one(store_t *st, mail_transport_t *t,
 			  attempts > 1 ? "s" : "", res.error);
 	}
 done:
+	mail_rendered_free(&rendered);
 	free(headers);
 	bson_value_destroy(&idv);
 	bson_destroy(&doc);

@@ -19,6 +19,7 @@
 #ifndef CWC_OUTBOX_H
 #define CWC_OUTBOX_H
 
+#include "mail/templates.h"
 #include "mail/transport.h"
 #include "store/store.h"
 
@@ -29,17 +30,28 @@
 #define OUTBOX_COLLECTION "outbox"
 #define OUTBOX_BACKOFF_CAP_SECONDS 3600
 
+/* Turns a mail request (mail_enqueue_request) into a mail: 1 with `out`
+ * rendered (the outbox frees it with mail_rendered_free), 0 when there is
+ * nothing to send (no such account: the request is deleted), -1 on a
+ * temporary error (`errbuf`; the request is retried like a failed
+ * delivery). Set by the program: the domain modules know the accounts,
+ * the outbox does not. */
+typedef int (*outbox_resolver_fn)(store_t *st, const char *template_name,
+				  const char *to, struct mail_rendered *out,
+				  char *errbuf, size_t errlen);
+
 struct outbox_opts {
 	int backoff_seconds;
 	int max_attempts;
 	int lock_seconds;
+	outbox_resolver_fn resolve;   /* NULL: requests wait for a sender that has one */
 };
 
 struct outbox_stats {
-	int sent, retried, failed;
+	int sent, retried, failed, dropped;   /* dropped: requests with nothing to send */
 };
 
-/* Reads the tunables above. False with `errbuf` naming the variable when
+/* Reads the tunables above (`resolve` left NULL). False with `errbuf` naming the variable when
  * one is not a number in its range. */
 bool outbox_opts_load(struct outbox_opts *o, char *errbuf, size_t errlen);
 

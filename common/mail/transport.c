@@ -3,11 +3,12 @@
  *
  * The first half builds an RFC 5322 message (used by SMTP and the file
  * transport; Resend takes JSON and builds its own). The second half is
- * the three transports. Verdicts follow one rule: MAIL_REJECTED only when
- * sending the same mail again cannot succeed (the provider said the mail
- * itself is invalid); anything that an operator or time can fix — the
- * network, a rate limit, a provider outage, a wrong key or a wrong URL —
- * is MAIL_RETRY, so fixing the configuration rescues the queue.
+ * the three transports. Verdicts follow one rule: MAIL_REJECTED when
+ * sending the same mail again cannot succeed by itself (the provider said
+ * the mail is invalid, or refused our API key); anything that time can
+ * fix — the network, a rate limit, a provider outage — is MAIL_RETRY.
+ * SMTP keeps retrying a refused login (servers also answer 535 for a
+ * temporary lock-out).
  */
 #include "mail/transport.h"
 #include "core/buf.h"
@@ -328,7 +329,8 @@ struct mail_transport {
 	char *dir;             /* file */
 	char *url;             /* resend: …/emails; smtp: the URL with credentials */
 	char *auth_header;     /* resend: "Authorization: Bearer …" */
-	bool require_tls;      /* smtp:// with a password to a remote host */
+	bool require_tls;      /* STARTTLS or nothing (see smtp_url_parse, CWC_SMTP_TLS) */
+	char *ca_file;         /* smtp: CWC_SMTP_CA_FILE, trusted instead of the system's CAs */
 	CURL *curl;
 };
 
@@ -428,6 +430,30 @@ static bool smtp_url_parse(const char *url, char **target, bool *require_tls,
 	return true;
 }
 
+/* CWC_SMTP_TLS=auto (the URL decides, see smtp_url_parse) | required
+ * (STARTTLS or no mail, even to loopback); CWC_SMTP_CA_FILE: a PEM file of
+ * the CAs that sign the server's certificate (a private relay). */
+static bool smtp_tls_options(mail_transport_t *t, char *errbuf, size_t errlen)
+{
+	const char *tls = cfg_get("CWC_SMTP_TLS", "auto");
+	const char *ca = cfg_get("CWC_SMTP_CA_FILE", "");
+
+	if (strcmp(tls, "required") == 0) {
+		t->require_tls = true;
+	} else if (*tls && strcmp(tls, "auto") != 0) {
+		snprintf(errbuf, errlen, "CWC_SMTP_TLS=%.32s: expected auto or required", tls);
+		return false;
+	}
+	if (*ca) {
+		if (access(ca, R_OK) != 0) {
+			snprintf(errbuf, errlen, "CWC_SMTP_CA_FILE=%.200s: %s", ca, strerror(errno));
+			return false;
+		}
+		t->ca_file = xstrdup(ca);
+	}
+	return true;
+}
+
 mail_transport_t *mail_transport_open(char *errbuf, size_t errlen)
 {
 	const char *forced = cfg_get("CWC_MAIL_TRANSPORT", "");
@@ -508,6 +534,10 @@ mail_transport_t *mail_transport_open(char *errbuf, size_t errlen)
 			return NULL;
 		}
 		t->url = xstrdup(cfg->smtp_url);
+		if (!smtp_tls_options(t, errbuf, errlen)) {
+			mail_transport_close(t);
+			return NULL;
+		}
 		break;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
@@ -537,6 +567,7 @@ void mail_transport_close(mail_transport_t *t)
 	}
 	free(t->target);
 	free(t->dir);
+	free(t->ca_file);
 	free_secret(t->url);
 	free_secret(t->auth_header);
 	free(t);
@@ -757,20 +788,25 @@ static void resend_send(mail_transport_t *t, const struct mail_message *m,
 
 	char name[64], msg[300];
 	resend_error_text(r.body.data, name, sizeof name, msg, sizeof msg);
-	/* permanent: the mail itself is refused (400, 409 with another
-	 * payload, 413, 422, 451 …); everything an operator or time can fix
-	 * (401/403 key, 404/405 URL, 409 in flight, 429, 5xx) is retried */
-	bool retry = status == 401 || status == 403 || status == 404 ||
-		     status == 405 || status == 408 || status == 429 ||
-		     status >= 500 ||
+	/* retried: what time fixes (404/405 a URL being deployed, 408, 409
+	 * in flight, 429, 5xx). Failed at once: the mail itself refused (400,
+	 * 409 with another payload, 413, 422, 451 …) and the key refused
+	 * (401, 403): every attempt until someone changes RESEND_API_KEY
+	 * would be refused the same way, so retrying only hammers the API;
+	 * `cwc-cron outbox-retry` sends the failed mails once it is fixed. */
+	bool key_refused = status == 401 || status == 403;
+	bool retry = status == 404 || status == 405 || status == 408 ||
+		     status == 429 || status >= 500 ||
 		     (status == 409 && strcmp(name, "concurrent_idempotent_requests") == 0) ||
 		     status < 400;
-	result_set(res, retry ? MAIL_RETRY : MAIL_REJECTED, "resend: HTTP %ld%s%s%s%s",
-		   status, name[0] ? " " : "", name, msg[0] ? ": " : "", msg);
+	result_set(res, retry ? MAIL_RETRY : MAIL_REJECTED, "resend: HTTP %ld%s%s%s%s%s",
+		   status, name[0] ? " " : "", name, msg[0] ? ": " : "", msg,
+		   key_refused ? " (check RESEND_API_KEY, then cwc-cron outbox-retry)" : "");
 	res->retry_after = r.retry_after;
-	if (status == 401 || status == 403)
-		log_error("resend refused the API key (HTTP %ld %s): check RESEND_API_KEY",
-			  status, name);
+	if (key_refused)
+		log_error("resend refused the API key (HTTP %ld%s%s): check RESEND_API_KEY; "
+			  "the mail is failed, `cwc-cron outbox-retry` sends it again",
+			  status, name[0] ? " " : "", name);
 done:
 	free(r.body.data);
 }
@@ -820,6 +856,8 @@ static void smtp_send(mail_transport_t *t, const struct mail_message *m,
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(c, CURLOPT_USE_SSL, t->require_tls ? (long)CURLUSESSL_ALL
 							   : (long)CURLUSESSL_TRY);
+	if (t->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, t->ca_file);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
@@ -836,6 +874,15 @@ static void smtp_send(mail_transport_t *t, const struct mail_message *m,
 		snprintf(date_ms, sizeof date_ms, "%lld", (long long)m->date_ms);
 		snprintf(res->provider_id, sizeof res->provider_id, "<%s.%s@%s>",
 			 m->id, date_ms, strrchr(addr, '@') + 1);
+		return;
+	}
+	if (rc == CURLE_USE_SSL_FAILED) {
+		/* nothing was sent: neither the password nor the mail */
+		result_set(res, MAIL_RETRY, "smtp: TLS is required and the server "
+			   "offers no STARTTLS; not sending in clear (%s)",
+			   errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		log_error("smtp %s offers no STARTTLS and TLS is required: no mail "
+			  "is sent until it does (or SMTP_URL uses smtps://)", t->target);
 		return;
 	}
 	/* 5xx is a permanent refusal of this mail, except the authentication

@@ -7,7 +7,10 @@
  *     after a crash is not delivered twice;
  *   - smtp: SMTP_URL = smtp://user:pass@host:port (STARTTLS when offered,
  *     required when the URL carries a password to a host other than
- *     loopback) or smtps://… (TLS from the start);
+ *     loopback or when CWC_SMTP_TLS=required: then a server without
+ *     STARTTLS gets nothing, MAIL_RETRY) or smtps://… (TLS from the
+ *     start); certificates verified against the system's CAs or
+ *     CWC_SMTP_CA_FILE;
  *   - file: one RFC 5322 .eml per mail under $CWC_DATA_DIR/mail/, named
  *     <unix-ms>-<outbox id>.eml, written atomically (development default).
  * RESEND_API_KEY wins over SMTP_URL; CWC_MAIL_TRANSPORT=resend|smtp|file

@@ -15,8 +15,14 @@
  * and CWC_THROTTLE_<ACTION>_IP overrides the per-address limit (a café's
  * customers share one public address).
  *
- * When Redis is unreachable the throttle fails open (allows) and logs a
- * warning; the health check reports Redis down.
+ * When Redis is unreachable the same limits are kept by a fallback in each
+ * process: a fixed table of THROTTLE_LOCAL_SLOTS counters (keys hashed
+ * with a per-process secret, the lowest counter evicted when a
+ * neighbourhood is full), so memory stays bounded whatever an attacker
+ * sends. A site with N worker processes then allows at most N × the limit
+ * during an outage. The warning is logged once per outage and per
+ * process; when Redis answers again its counters are used and the local
+ * ones are dropped. The health check reports Redis down meanwhile.
  */
 #ifndef CWC_THROTTLE_H
 #define CWC_THROTTLE_H
@@ -36,6 +42,8 @@ enum throttle_scope {
 	THROTTLE_IP,
 	THROTTLE_ACCOUNT,
 };
+
+#define THROTTLE_LOCAL_SLOTS 4096
 
 struct throttle_limit {
 	long max;

@@ -157,7 +157,7 @@ void site_resend_activation(struct http_req *req)
 	if (!read_email(req, email) ||
 	    !take_both(req, THROTTLE_RESEND, email) || !(st = store_or_fail(req)))
 		return;
-	if (!account_resend_activation(st, email, account_now_ms(), NULL, &e)) {
+	if (!account_request_mail(st, "activation", email, &e)) {
 		http_send_err(req, &e);
 		return;
 	}
@@ -174,7 +174,7 @@ void site_forgot_password(struct http_req *req)
 	if (!read_email(req, email) ||
 	    !take_both(req, THROTTLE_FORGOT, email) || !(st = store_or_fail(req)))
 		return;
-	if (!account_forgot_password(st, email, account_now_ms(), NULL, &e)) {
+	if (!account_request_mail(st, "password_reset", email, &e)) {
 		http_send_err(req, &e);
 		return;
 	}

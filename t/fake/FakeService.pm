@@ -5,6 +5,7 @@ package FakeService;
 #   my $resend = FakeService->start('resend', '--key', $key);
 #   $resend->url;                 # http://127.0.0.1:PORT
 #   $resend->records;             # the JSON lines it wrote, decoded
+#   $smtp->sessions;              # the SMTP fake's sessions (verbs, tls)
 #   $resend->control(failFirst => 2);
 #
 # The fake is stopped (by its pid) when the object goes away.
@@ -46,6 +47,14 @@ sub record_file { $_[0]{record} }
 sub records {
 	my ($self) = @_;
 	open my $fh, '<:raw', $self->{record} or return ();
+	return map { decode_json($_) } grep { /\S/ } <$fh>;
+}
+
+# The SMTP fake's sessions ({verbs => [...], tls => bool}), one per
+# connection, in the order they ended.
+sub sessions {
+	my ($self) = @_;
+	open my $fh, '<:raw', "$self->{record}.sessions" or return ();
 	return map { decode_json($_) } grep { /\S/ } <$fh>;
 }
 

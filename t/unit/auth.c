@@ -402,6 +402,8 @@ static void test_store(store_t *st)
 	struct account_input in;
 	struct err e = { 0 };
 	char raw[ACCOUNT_TOKEN_HEX + 1], raw2[ACCOUNT_TOKEN_HEX + 1], th[65];
+	struct mail_rendered mr = { 0 };
+	char errbuf[256] = "";
 	char sess1[65], sess2[65], cookie[128], h1[65];
 	int64_t now = account_now_ms();
 	bson_oid_t uid, rid;
@@ -450,18 +452,37 @@ static void test_store(store_t *st)
 	   !doc_str(&user, "activationToken"), "the account is active, the token gone");
 	ok(!account_activate(st, raw, strlen(raw), NULL, 0, now + 47 * HOUR, NULL, &e) &&
 	   e.status == 410, "the same link twice: 410");
-	ok(account_resend_activation(st, "ana@example.com", now, raw2, &e) && raw2[0] == '\0',
-	   "resend for an active account sends nothing");
+	ok(account_mail_resolve(st, "activation", "ana@example.com", now, &mr, raw2,
+				errbuf, sizeof errbuf) == 0 && raw2[0] == '\0',
+	   "a new activation link for an active account: nothing to send");
 
-	/* forgot / reset: 1 h, once */
-	ok(account_forgot_password(st, "nobody@example.com", now, raw2, &e) && raw2[0] == '\0',
-	   "forgot-password for an unknown email: same success, nothing sent");
-	ok(account_forgot_password(st, "ana@example.com", now, raw, &e) && raw[0],
-	   "forgot-password makes a token");
+	/* forgot / reset: the request is one insert whoever asks */
+	{
+		int64_t before = count(st, "outbox", NULL);
+		ok(account_request_mail(st, "password_reset", "nobody@example.com", &e) &&
+		   account_request_mail(st, "password_reset", "ana@example.com", &e),
+		   "forgot-password requests for an unknown and a known address");
+		is_int(count(st, "outbox", NULL), before + 2, "one outbox request each");
+		is_int(count(st, "outbox", BCON_NEW("request", BCON_BOOL(true),
+						    "html", "{", "$exists", BCON_BOOL(false), "}")),
+		       2, "both without a body, the same document shape");
+		is_int(count(st, "passwordresettokens", NULL), 0, "and no token yet");
+	}
+	/* forgot / reset: resolved by the sender; 1 h, once */
+	ok(account_mail_resolve(st, "password_reset", "nobody@example.com", now, &mr, raw2,
+				errbuf, sizeof errbuf) == 0 && raw2[0] == '\0',
+	   "resolving it for an unknown email: nothing to send");
+	ok(account_mail_resolve(st, "password_reset", "ana@example.com", now, &mr, raw,
+				errbuf, sizeof errbuf) == 1 && raw[0],
+	   "resolving it for ana makes a token (%s)", errbuf);
+	ok(mr.text && strstr(mr.text, "/auth/reset-password?token=") && strstr(mr.text, raw),
+	   "the reset mail has the link with the raw token");
+	mail_rendered_free(&mr);
 	account_token_hash(raw, strlen(raw), th);
 	is_int(count(st, "passwordresettokens", BCON_NEW("token", BCON_UTF8(th), "used", BCON_BOOL(false))),
 	       1, "stored hashed, unused");
-	ok(outbox_mentions(st, "/auth/reset-password?token="), "the reset mail has the link");
+	ok(account_mail_resolve(st, "nonsense", "ana@example.com", now, &mr, NULL,
+				errbuf, sizeof errbuf) == -1, "an unknown request: an error");
 	ok(auth_session_create(st, &uid, "127.0.0.1", "test", now, sess1, &se) &&
 	   auth_session_create(st, &uid, "127.0.0.1", "test", now, sess2, &se), "two sessions");
 	ok(!account_reset_password(st, raw, strlen(raw), "second-pass-2", 13, now + 61 * 60000,
