@@ -11,7 +11,7 @@
  */
 #include "account/account.h"
 #include "core/doc.h"
-#include "account/auth.h"
+#include "account/api.h"
 #include "cli.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -228,7 +228,7 @@ static int cmd_reset_password(int argc, char **argv)
 		rc = fail_account(argv[1], &e);
 		goto done;
 	}
-	if (!auth_sessions_end(st, &id, NULL, &se)) {
+	if (!session_end_all(st, &id, NULL, &se)) {
 		rc = fail_store("end the sessions", &se);
 		goto done;
 	}

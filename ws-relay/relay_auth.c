@@ -14,7 +14,7 @@
 
 #include "account/account.h"
 #include "core/doc.h"
-#include "account/auth.h"
+#include "account/api.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "relay_store.h"

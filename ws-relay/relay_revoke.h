@@ -4,7 +4,7 @@
  * Every socket is bound to the session it was opened with: the cookie's,
  * or the one that issued its ticket (relay_auth.h). When sessions end —
  * logout, a password change or reset, an account deletion — the app
- * publishes {"type":"revoke","userId":…} (common/account/auth.c); every
+ * publishes {"type":"revoke","userId":…} (common/account/session.c); every
  * relay then asks the store which of that user's sockets' sessions are
  * still live (one indexed query, bounded by the user's sockets here) and
  * closes the others with RELAY_CLOSE_SESSION_ENDED (4001). The event says

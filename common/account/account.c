@@ -2,7 +2,7 @@
  * account.c — user documents and the operations on them. See account.h.
  *
  * Store usage: `users` (email unique), `roles` (slug unique),
- * `passwordresettokens` (token unique), and `sessions` through auth.h.
+ * `passwordresettokens` (token unique), and `sessions` through session.h.
  * Single-use tokens are consumed with one find_one_and_update whose filter
  * holds every condition (token, unused, unexpired), so two requests
  * racing with the same token cannot both succeed.
@@ -10,7 +10,7 @@
 #include "account/account.h"
 #include "core/buf.h"
 #include "core/doc.h"
-#include "account/auth.h"
+#include "account/session.h"
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -997,7 +997,7 @@ bool account_reset_password(store_t *st, const char *raw_token, size_t token_len
 		store_fail(err, "reset-password: update", &se);
 		goto done;
 	}
-	if (!auth_sessions_end(st, &uid, NULL, &se)) {
+	if (!session_end_all(st, &uid, NULL, &se)) {
 		store_fail(err, "reset-password: sessions", &se);
 		goto done;
 	}
@@ -1040,7 +1040,7 @@ bool account_change_password(store_t *st, const bson_t *user,
 				    "The current password is wrong.");
 	if (!account_set_password(st, &id, new_password, new_len, now, err))
 		return false;
-	if (!auth_sessions_end(st, &id, keep_session, &se))
+	if (!session_end_all(st, &id, keep_session, &se))
 		return store_fail(err, "change password: sessions", &se);
 	if (email) {
 		struct err merr;
@@ -1127,7 +1127,7 @@ bool account_delete(store_t *st, const bson_oid_t *user_id, int64_t now,
 		store_fail(err, "delete account", &se);
 		goto done;
 	}
-	if (!auth_sessions_end(st, user_id, NULL, &se) ||
+	if (!session_end_all(st, user_id, NULL, &se) ||
 	    !store_delete_many(st, "passwordresettokens", by_user, NULL, &se)) {
 		store_fail(err, "delete account: sessions", &se);
 		goto done;

@@ -10,7 +10,7 @@
 #include "chat/api.h"
 #include "chat/chat.h"
 #include "account/account.h"
-#include "account/auth.h"
+#include "account/api.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/doc.h"

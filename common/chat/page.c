@@ -5,7 +5,7 @@
  * the relay (history, send, live updates, typing, unread badge).
  */
 #include "web/route.h"
-#include "account/auth.h"
+#include "account/api.h"
 #include "chat/page.h"
 #include "core/doc.h"
 #include "web/page.h"

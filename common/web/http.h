@@ -23,7 +23,7 @@
 
 struct FCGX_Request;
 struct app;           /* web/route.h */
-struct auth_session;  /* account/auth.h: set by the app's authenticate hook */
+struct auth_session;  /* account/api.h: set by the app's authenticate hook */
 
 enum http_method {
 	HTTP_GET = 1 << 0,
@@ -58,7 +58,7 @@ struct http_req {
 	const struct app *app;       /* the app serving it (route.h), set by the dispatcher */
 
 	/* set by the authentication layer, for handlers */
-	const struct auth_session *session;  /* the signed-in user (account/auth.h), or NULL */
+	const struct auth_session *session;  /* the signed-in user (account/api.h), or NULL */
 	int role;                    /* enum role of account/role.h */
 
 	/* response */

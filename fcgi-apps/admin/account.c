@@ -5,7 +5,7 @@
  */
 #include "account/account.h"
 #include "admin.h"
-#include "account/auth.h"
+#include "account/api.h"
 #include "web/route.h"
 
 void admin_login(struct http_req *req)

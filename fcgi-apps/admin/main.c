@@ -6,7 +6,7 @@
  */
 #include "account/role.h"
 #include "admin.h"
-#include "account/auth.h"
+#include "account/api.h"
 #include "chat/api.h"
 #include "chat/page.h"
 #include "core/config.h"

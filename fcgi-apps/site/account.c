@@ -7,7 +7,7 @@
  */
 #include "account/account.h"
 #include "core/doc.h"
-#include "account/auth.h"
+#include "account/api.h"
 #include "core/log.h"
 #include "web/route.h"
 #include "site.h"

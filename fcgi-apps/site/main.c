@@ -6,7 +6,7 @@
  * its minimum role and its handler. Handlers live in one file per concept.
  */
 #include "account/role.h"
-#include "account/auth.h"
+#include "account/api.h"
 #include "chat/api.h"
 #include "chat/page.h"
 #include "core/config.h"

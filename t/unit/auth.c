@@ -7,7 +7,7 @@
  */
 #include "account/account.h"
 #include "core/doc.h"
-#include "account/auth.h"
+#include "account/api.h"
 #include "core/config.h"
 #include "core/crypto.h"
 #include "core/log.h"
@@ -483,8 +483,8 @@ static void test_store(store_t *st)
 	       1, "stored hashed, unused");
 	ok(account_mail_resolve(st, "nonsense", "ana@example.com", now, &mr, NULL,
 				errbuf, sizeof errbuf) == -1, "an unknown request: an error");
-	ok(auth_session_create(st, &uid, "127.0.0.1", "test", now, sess1, &se) &&
-	   auth_session_create(st, &uid, "127.0.0.1", "test", now, sess2, &se), "two sessions");
+	ok(session_create(st, &uid, "127.0.0.1", "test", now, sess1, &se) &&
+	   session_create(st, &uid, "127.0.0.1", "test", now, sess2, &se), "two sessions");
 	ok(!account_reset_password(st, raw, strlen(raw), "second-pass-2", 13, now + 61 * 60000,
 				   NULL, &e) && e.status == 410, "reset after 61 min: 410");
 	ok(!account_reset_password(st, raw, strlen(raw), "short", 5, now, NULL, &e) &&
@@ -500,8 +500,8 @@ static void test_store(store_t *st)
 	   "the new password is in force");
 
 	/* password change keeps this session, ends the others */
-	ok(auth_session_create(st, &uid, "127.0.0.1", "test", now, sess1, &se) &&
-	   auth_session_create(st, &uid, "127.0.0.1", "test", now, sess2, &se), "two sessions again");
+	ok(session_create(st, &uid, "127.0.0.1", "test", now, sess1, &se) &&
+	   session_create(st, &uid, "127.0.0.1", "test", now, sess2, &se), "two sessions again");
 	crypto_sha256_hex(sess1, 64, h1);
 	ok(!account_change_password(st, &user, "wrong-pass", 10, "fourth-pass-4", 13, h1, now, &e) &&
 	   e.status == 401 && strcmp(e.code, "bad_credentials") == 0,

@@ -2,7 +2,7 @@
  * Request parsing, routing and the error shape, driven through
  * server_handle() with FastCGI params as Caddy sends them.
  */
-#include "account/auth.h"
+#include "account/api.h"
 #include "account/role.h"
 #include "core/config.h"
 #include "web/http.h"

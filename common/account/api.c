@@ -1,12 +1,12 @@
 /*
- * auth.c — sessions, cookie, CSRF rule, login / logout / session. See
- * auth.h.
+ * api.c — the session cookie, the CSRF rule, the authenticate hook, and
+ * login / logout / session. See api.h.
  *
  * The signed-in session lives in one per-process struct (`current`),
  * reset at the start of every request by auth_authenticate(): nothing to
  * free per request, and http_req_free() need not know about it.
  */
-#include "account/auth.h"
+#include "account/api.h"
 #include "account/account.h"
 #include "core/buf.h"
 #include "core/doc.h"
@@ -92,87 +92,7 @@ bool auth_origin_ok(struct http_req *req)
 	return cfg_origin_allowed(origin);
 }
 
-/* ---- sessions ------------------------------------------------------ */
-
-/* Printable ASCII only, at most `max` bytes: what we keep of a header. */
-static void sanitise(const char *in, char *out, size_t max)
-{
-	size_t n = 0;
-
-	for (; in && *in && n + 1 < max; in++)
-		out[n++] = (*in >= 0x20 && *in < 0x7f) ? *in : '?';
-	out[n] = '\0';
-}
-
-bool auth_session_create(store_t *st, const bson_oid_t *user_id,
-			 const char *ip, const char *user_agent, int64_t now,
-			 char raw_out[65], store_error_t *err)
-{
-	char hash[65], ipbuf[64], uabuf[256];
-	bson_t *doc;
-	bool ok;
-
-	if (!crypto_random_hex(raw_out, 32)) {
-		if (err) {
-			err->code = STORE_ERR_INTERNAL;
-			snprintf(err->message, sizeof err->message, "no randomness");
-		}
-		return false;
-	}
-	crypto_sha256_hex(raw_out, 64, hash);
-	sanitise(ip, ipbuf, sizeof ipbuf);
-	sanitise(user_agent, uabuf, sizeof uabuf);
-	doc = BCON_NEW("sessionToken", BCON_UTF8(hash),
-		       "userId", BCON_OID(user_id),
-		       "expires", BCON_DATE_TIME(now + (int64_t)AUTH_SESSION_TTL_S * 1000),
-		       "createdAt", BCON_DATE_TIME(now),
-		       "ip", BCON_UTF8(ipbuf),
-		       "userAgent", BCON_UTF8(uabuf));
-	ok = store_insert_one(st, "sessions", doc, NULL, err);
-	bson_destroy(doc);
-	return ok;
-}
-
-/*
- * Every way a session ends comes here — logout, a new login in the same
- * browser, auth_sessions_end() (password change or reset, account
- * deletion, cwc-ctl): the sessions `filter` selects, all of user
- * `user_id`, are deleted, then the relays are told with a "revoke" event
- * on their channel (docs/relay.md): each checks the sessions of that
- * user's sockets and closes those whose session is gone. An event lost
- * because Redis is down is only logged: a relay checks every socket's
- * session again when its subscription comes back.
- */
-static bool sessions_delete(store_t *st, const bson_oid_t *user_id,
-			    const bson_t *filter, store_error_t *err)
-{
-	char hex[25], event[64];
-	int64_t deleted = 0;
-
-	if (!store_delete_many(st, "sessions", filter, &deleted, err))
-		return false;
-	if (deleted == 0)
-		return true;
-	bson_oid_to_string(user_id, hex);
-	(void)buf_fmt(event, sizeof event, "{\"type\":\"revoke\",\"userId\":\"%s\"}", hex);
-	if (!conn_publish(CONN_EVENTS_CHANNEL, event))
-		log_warn("sessions of user %s ended, but the relays could not be told "
-			 "(redis unavailable)", hex);
-	return true;
-}
-
-bool auth_sessions_end(store_t *st, const bson_oid_t *user_id,
-		       const char *except_hash, store_error_t *err)
-{
-	bson_t *filter = except_hash
-		? BCON_NEW("userId", BCON_OID(user_id),
-			   "sessionToken", "{", "$ne", BCON_UTF8(except_hash), "}")
-		: BCON_NEW("userId", BCON_OID(user_id));
-	bool ok = sessions_delete(st, user_id, filter, err);
-
-	bson_destroy(filter);
-	return ok;
-}
+/* ---- the cookie --------------------------------------------------- */
 
 static void cookie_header(struct http_req *req, const char *value, long max_age)
 {
@@ -191,7 +111,7 @@ static void cookie_header(struct http_req *req, const char *value, long max_age)
 
 void auth_cookie_set(struct http_req *req, const char *raw_token)
 {
-	cookie_header(req, raw_token, AUTH_SESSION_TTL_S);
+	cookie_header(req, raw_token, SESSION_TTL_S);
 }
 
 void auth_cookie_clear(struct http_req *req)
@@ -360,12 +280,12 @@ void auth_login(struct http_req *req, int min_role)
 		const struct auth_session *old = auth_session(req);
 		if (old) {
 			bson_t *f = BCON_NEW("sessionToken", BCON_UTF8(old->token_hash));
-			if (!sessions_delete(st, &old->user_id, f, &se))
+			if (!session_delete(st, &old->user_id, f, &se))
 				log_error("login: cannot end the previous session: %s", se.message);
 			bson_destroy(f);
 		}
 	}
-	if (!auth_session_create(st, &uid, http_client_ip(req),
+	if (!session_create(st, &uid, http_client_ip(req),
 				 http_header(req, "User-Agent"), account_now_ms(), raw, &se)) {
 		store_fail(&e, "login: session", &se);
 		http_send_err(req, &e);
@@ -399,7 +319,7 @@ void auth_logout(struct http_req *req)
 	if (s) {
 		bson_t *f = BCON_NEW("sessionToken", BCON_UTF8(s->token_hash));
 		bool ok = (st = conn_store(&se)) &&
-			  sessions_delete(st, &s->user_id, f, &se);
+			  session_delete(st, &s->user_id, f, &se);
 		bson_destroy(f);
 		if (!ok) {
 			struct err e;

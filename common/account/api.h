@@ -1,6 +1,7 @@
 /*
- * auth.h — sessions, the session cookie, CSRF, and the login / logout /
- * session endpoints both apps answer (SPEC §4).
+ * api.h — the HTTP face of accounts that both apps share (SPEC §4): the
+ * session cookie, CSRF, the authenticate hook, and the login / logout /
+ * session endpoints. Sessions themselves are session.h's.
  *
  * A session is a `sessions` document {sessionToken: SHA-256 hex of the
  * cookie's random token, userId, expires (30 days), createdAt, ip,
@@ -19,9 +20,10 @@
  * request overwrites (a worker serves one request at a time): handlers
  * read it through auth_session() and never keep it.
  */
-#ifndef CWC_AUTH_H
-#define CWC_AUTH_H
+#ifndef CWC_ACCOUNT_API_H
+#define CWC_ACCOUNT_API_H
 
+#include "account/session.h"
 #include "web/http.h"
 #include "store/store.h"
 
@@ -30,8 +32,6 @@
 #include <stdint.h>
 
 #define AUTH_COOKIE "cwc_session"
-/* Where ending a session is announced to the relays (docs/relay.md). */
-#define AUTH_SESSION_TTL_S (30 * 24 * 3600)
 
 struct auth_session {
 	bson_oid_t user_id;
@@ -60,19 +60,6 @@ bool auth_origin_ok(struct http_req *req);
 /* "https://a.example:8443/x?y" → "https://a.example:8443" into `out`;
  * false when `url` has no scheme://host or does not fit. */
 bool auth_origin_of(const char *url, char *out, size_t outlen);
-
-/* Creates a session for `user_id`; `raw_out` receives the cookie value. */
-bool auth_session_create(store_t *st, const bson_oid_t *user_id,
-			 const char *ip, const char *user_agent, int64_t now,
-			 char raw_out[65], store_error_t *err);
-
-/* Ends every session of `user_id` but the one whose sessionToken is
- * `except_hash` (NULL: all). Like every way a session ends (logout, a
- * login replacing a session), it publishes {"type":"revoke","userId":…}
- * on CONN_EVENTS_CHANNEL: the relays close the sockets of the ended
- * sessions. */
-bool auth_sessions_end(store_t *st, const bson_oid_t *user_id,
-		       const char *except_hash, store_error_t *err);
 
 /* Set-Cookie headers that set / clear the session cookie. */
 void auth_cookie_set(struct http_req *req, const char *raw_token);
