@@ -52,12 +52,11 @@ void chat_page(struct http_req *req)
 void login_page(struct http_req *req)
 {
 	struct buf b = { 0 };
-	const char *next = http_query(req, "next");
 	bool staff = req->app->staff;
-
 	/* only local paths, so the page cannot be used to redirect away */
-	if (!next || next[0] != '/' || next[1] == '/' || strchr(next, '\\'))
-		next = staff ? "/" : "/dashboard/messages";
+	const char *next = http_return_path(http_query(req, "next"),
+					    staff ? "/" : "/dashboard/messages");
+
 	buf_str(&b, "<h1>");
 	buf_str(&b, staff ? "Espace équipe" : "Connexion");
 	buf_str(&b, "</h1>\n<form id=\"login\" class=\"login\" data-next=\"");

@@ -14,6 +14,10 @@
 #include <strings.h>
 #include <time.h>
 
+static void error_field_len(struct http_req *req, int status, const char *code,
+			    const char *field, size_t field_len, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -132,9 +136,12 @@ static const char *kv_get(const struct http_kv *v, size_t n, const char *key)
 	return NULL;
 }
 
-/* "a=1&b=%20x" → pairs; false on a malformed escape. */
-static bool parse_urlencoded(const char *s, struct http_kv **v, size_t *n)
+/* "a=1&b=%20x" → pairs. False on a malformed escape or an encoded NUL,
+ * with `*bad` (a new string, caller frees) naming the field at fault: its
+ * name decoded as far as it can be, or its raw text. */
+static bool parse_urlencoded(const char *s, struct http_kv **v, size_t *n, char **bad)
 {
+	*bad = NULL;
 	while (*s) {
 		size_t len = strcspn(s, "&");
 		const char *eq = memchr(s, '=', len);
@@ -145,7 +152,7 @@ static bool parse_urlencoded(const char *s, struct http_kv **v, size_t *n)
 			char *val = eq ? http_percent_decode(eq + 1, len - klen - 1, true)
 				       : strdup("");
 			if (!k || !val) {
-				free(k);
+				*bad = k ? k : strndup(s, klen < 64 ? klen : 64);
 				free(val);
 				return false;
 			}
@@ -200,6 +207,7 @@ static bool valid_request_id(const char *s)
 bool http_req_init(struct http_req *req, char **env)
 {
 	const char *uri, *method, *rid, *q;
+	char *bad;
 
 	memset(req, 0, sizeof *req);
 	req->env = env;
@@ -234,11 +242,15 @@ bool http_req_init(struct http_req *req, char **env)
 	req->path = http_percent_decode(req->raw_path, strlen(req->raw_path), false);
 	if (!req->path) {
 		req->path = strdup(req->raw_path);
-		http_error(req, 400, "bad_request", "The path has a malformed percent-encoding.");
+		http_error(req, 400, "bad_request",
+			   "The path has a malformed percent-encoding or an encoded NUL.");
 		return false;
 	}
-	if (!parse_urlencoded(req->query, &req->queryv, &req->queryn)) {
-		http_error(req, 400, "bad_request", "The query string has a malformed percent-encoding.");
+	if (!parse_urlencoded(req->query, &req->queryv, &req->queryn, &bad)) {
+		http_error_field(req, 400, "bad_request", bad,
+				 "The query parameter %.64s has a malformed percent-encoding "
+				 "or an encoded NUL.", bad);
+		free(bad);
 		return false;
 	}
 	parse_cookies(req);
@@ -331,6 +343,70 @@ bool http_utf8_valid(const char *str, size_t len)
 	return true;
 }
 
+/* The end of the JSON string token starting at `s` (its opening quote),
+ * past the closing quote; whether it holds a NUL (\u0000 or a raw one). */
+static size_t json_string_end(const char *s, size_t len, bool *nul)
+{
+	size_t i = 1;
+
+	*nul = false;
+	while (i < len && s[i] != '"') {
+		if (s[i] == '\0')
+			*nul = true;
+		if (s[i] == '\\' && i + 1 < len) {
+			if (s[i + 1] == 'u' && i + 5 < len && strncmp(s + i + 2, "0000", 4) == 0)
+				*nul = true;
+			i++;
+		}
+		i++;
+	}
+	return i < len ? i + 1 : len;
+}
+
+/* Looks for a NUL in any string of the JSON object text `s` (already
+ * parsed, so well-formed): json-c keeps one inside a value but cuts a
+ * member name at it, so the text is read rather than the tree. Returns
+ * whether one was found, with `*field` (a new JSON string, caller puts)
+ * naming the top-level member it belongs to, NUL included. */
+static bool json_find_nul(const char *s, size_t len, json_object **field)
+{
+	size_t depth = 0, key_at = 0, key_end = 0;
+
+	*field = NULL;
+	for (size_t i = 0; i < len; i++) {
+		bool nul;
+		size_t end, j;
+
+		switch (s[i]) {
+		case '{': case '[':
+			depth++;
+			continue;
+		case '}': case ']':
+			depth--;
+			continue;
+		case '"':
+			break;
+		default:
+			continue;
+		}
+		end = json_string_end(s + i, len - i, &nul) + i;
+		for (j = end; j < len && isspace((unsigned char)s[j]); j++)
+			;
+		if (depth == 1 && j < len && s[j] == ':') {
+			key_at = i;
+			key_end = end;
+		}
+		if (nul) {
+			char *tok = strndup(s + key_at, key_end - key_at);
+			*field = tok ? json_tokener_parse(tok) : NULL;
+			free(tok);
+			return true;
+		}
+		i = end - 1;
+	}
+	return false;
+}
+
 /* Whether every string and member name inside `v` is valid UTF-8. */
 static bool json_utf8_ok(json_object *v)
 {
@@ -360,6 +436,7 @@ bool http_req_parse_json(struct http_req *req)
 	struct json_tokener *tok;
 	const char *ct = http_header(req, "Content-Type");
 	enum json_tokener_error jerr;
+	json_object *field;
 
 	if (!req->body || req->body_len == 0) {
 		http_error(req, 400, "bad_json", "A JSON body is required.");
@@ -393,6 +470,15 @@ bool http_req_parse_json(struct http_req *req)
 	json_tokener_free(tok);
 	if (!json_object_is_type(req->json, json_type_object)) {
 		http_error(req, 400, "bad_json", "The body must be a JSON object.");
+		return false;
+	}
+	if (json_find_nul(req->body, req->body_len, &field)) {
+		/* the member's name as sent, NUL and all; the message stops at it */
+		const char *name = field ? json_object_get_string(field) : NULL;
+		size_t name_len = field ? (size_t)json_object_get_string_len(field) : 0;
+		error_field_len(req, 400, "bad_json", name, name_len,
+				"%.64s contains a NUL character (\\u0000).", name ? name : "A string");
+		json_object_put(field);
 		return false;
 	}
 	json_object_object_foreach(req->json, key, val) {
@@ -438,16 +524,24 @@ const char *http_param(const struct http_req *req, const char *name)
 	return kv_get(req->paramv, req->paramn, name);
 }
 
-const char *http_form(struct http_req *req, const char *key)
+bool http_req_parse_form(struct http_req *req)
 {
-	if (!req->form_parsed) {
-		req->form_parsed = true;
-		if (req->body && !parse_urlencoded(req->body, &req->formv, &req->formn)) {
-			kv_free(req->formv, req->formn);
-			req->formv = NULL;
-			req->formn = 0;
-		}
-	}
+	char *bad;
+
+	if (req->form_parsed)
+		return true;
+	req->form_parsed = true;
+	if (!req->body || parse_urlencoded(req->body, &req->formv, &req->formn, &bad))
+		return true;
+	http_error_field(req, 400, "bad_request", bad,
+			 "The form field %.64s has a malformed percent-encoding or an encoded NUL.",
+			 bad);
+	free(bad);
+	return false;
+}
+
+const char *http_form(const struct http_req *req, const char *key)
+{
 	return kv_get(req->formv, req->formn, key);
 }
 
@@ -558,7 +652,7 @@ void http_send_json(struct http_req *req, int status, json_object *obj)
 }
 
 static void error_v(struct http_req *req, int status, const char *code,
-		    const char *field, const char *fmt, va_list ap)
+		    const char *field, size_t field_len, const char *fmt, va_list ap)
 {
 	char msg[512];
 	json_object *root = json_object_new_object(), *err = json_object_new_object();
@@ -567,9 +661,21 @@ static void error_v(struct http_req *req, int status, const char *code,
 	json_object_object_add(err, "code", json_object_new_string(code));
 	json_object_object_add(err, "message", json_object_new_string(msg));
 	if (field)
-		json_object_object_add(err, "field", json_object_new_string(field));
+		json_object_object_add(err, "field",
+				       json_object_new_string_len(field, (int)field_len));
 	json_object_object_add(root, "error", err);
 	http_send_json(req, status, root);
+}
+
+/* http_error_field() for a field name that may hold a NUL. */
+static void error_field_len(struct http_req *req, int status, const char *code,
+			    const char *field, size_t field_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	error_v(req, status, code, field, field_len, fmt, ap);
+	va_end(ap);
 }
 
 void http_error(struct http_req *req, int status, const char *code,
@@ -578,7 +684,7 @@ void http_error(struct http_req *req, int status, const char *code,
 	va_list ap;
 
 	va_start(ap, fmt);
-	error_v(req, status, code, NULL, fmt, ap);
+	error_v(req, status, code, NULL, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -588,7 +694,7 @@ void http_error_field(struct http_req *req, int status, const char *code,
 	va_list ap;
 
 	va_start(ap, fmt);
-	error_v(req, status, code, field, fmt, ap);
+	error_v(req, status, code, field, field ? strlen(field) : 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -605,6 +711,40 @@ void http_redirect(struct http_req *req, int status, const char *location)
 		return;
 	}
 	http_send(req, status, "text/plain; charset=utf-8", "", 0);
+}
+
+/* One level of the check of http_return_path(). */
+static bool return_path_level_ok(const char *p)
+{
+	size_t len = strlen(p);
+
+	if (p[0] != '/' || p[1] == '/' || len > 2048 || !http_utf8_valid(p, len))
+		return false;
+	for (const unsigned char *c = (const unsigned char *)p; *c; c++)
+		if (*c <= 0x20 || *c == 0x7f || *c == '\\')
+			return false;
+	return true;
+}
+
+const char *http_return_path(const char *next, const char *fallback)
+{
+	char *cur;
+	bool ok = true;
+
+	if (!next || !return_path_level_ok(next))
+		return fallback;
+	/* a browser decodes nothing in a path, but a page or a proxy on the
+	 * way might: every decoding must still be a plain local path */
+	cur = strdup(next);
+	for (int level = 0; ok && cur && strchr(cur, '%') && level < 4; level++) {
+		char *dec = http_percent_decode(cur, strlen(cur), false);
+		ok = dec && return_path_level_ok(dec);
+		free(cur);
+		cur = dec;
+	}
+	ok = ok && cur && !strchr(cur, '%');
+	free(cur);
+	return ok ? next : fallback;
 }
 
 void http_flush(struct http_req *req)

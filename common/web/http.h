@@ -80,8 +80,14 @@ bool http_req_read_body(struct http_req *req, const char *body, size_t len);
 
 /* Parses the body as a JSON object into req->json. On failure finishes a
  * 400 `bad_json` — with the byte position for a syntax error, with the
- * member in `error.field` for invalid UTF-8 — and returns false. */
+ * top-level member in `error.field` for invalid UTF-8 or a NUL character
+ * (\u0000) in a value or a member name at any depth — and returns false. */
 bool http_req_parse_json(struct http_req *req);
+
+/* Parses the body as an application/x-www-form-urlencoded form (once).
+ * On a malformed escape or an encoded NUL finishes a 400 `bad_request`
+ * naming the field in `error.field` and returns false. */
+bool http_req_parse_form(struct http_req *req);
 
 void http_req_free(struct http_req *req);
 
@@ -89,11 +95,14 @@ void http_req_free(struct http_req *req);
 const char *http_env(const struct http_req *req, const char *name);
 /* A request header by its HTTP name ("Origin", "Content-Type"), or NULL. */
 const char *http_header(const struct http_req *req, const char *name);
-/* A decoded query parameter, cookie, path parameter or form field, or NULL. */
+/* A decoded query parameter, cookie, path parameter or form field, or NULL
+ * (form fields once http_req_parse_form() succeeded: ROUTE_FORM routes).
+ * A query with a malformed escape or an encoded NUL was refused by
+ * http_req_init() (400 naming the parameter). */
 const char *http_query(struct http_req *req, const char *key);
 const char *http_cookie(struct http_req *req, const char *name);
 const char *http_param(const struct http_req *req, const char *name);
-const char *http_form(struct http_req *req, const char *key);
+const char *http_form(const struct http_req *req, const char *key);
 /* The client's address as Caddy saw it. */
 const char *http_client_ip(const struct http_req *req);
 bool http_is_api(const struct http_req *req);
@@ -126,6 +135,15 @@ void http_error_field(struct http_req *req, int status, const char *code,
  * surrogates, nothing above U+10FFFF). */
 bool http_utf8_valid(const char *s, size_t len);
 void http_redirect(struct http_req *req, int status, const char *location);
+
+/* Where to send the browser after a login or any other "next" / return
+ * parameter: `next` when it is a path on this origin however a browser
+ * reads it, else `fallback`. Refused: anything not starting with one
+ * "/", control characters, whitespace, backslashes (all of which a
+ * browser strips or turns into "/", making "/\t/evil" mean "//evil"),
+ * invalid UTF-8, and values that decode (percent-escapes, repeatedly)
+ * to any of those. Returns one of its arguments. */
+const char *http_return_path(const char *next, const char *fallback);
 
 /* Writes the finished response to FastCGI (no-op in tests). */
 void http_flush(struct http_req *req);

@@ -199,8 +199,10 @@ void route_dispatch(const struct app *app, struct http_req *req)
 		}
 	}
 
-	if (wants_body(req->method) || (found->flags & (ROUTE_JSON | ROUTE_RAW_BODY))) {
+	if (wants_body(req->method) || (found->flags & (ROUTE_JSON | ROUTE_RAW_BODY | ROUTE_FORM))) {
 		if (!http_req_read_body(req, NULL, 0))
+			return;
+		if ((found->flags & ROUTE_FORM) && !http_req_parse_form(req))
 			return;
 		if ((found->flags & ROUTE_JSON) && req->body_len == 0) {
 			req->json = json_object_new_object();

@@ -18,6 +18,7 @@ enum route_flags {
 	ROUTE_RAW_BODY = 1 << 1,    /* read the body, do not parse it (webhooks, forms) */
 	ROUTE_PUBLIC_CORS = 1 << 2, /* Access-Control-Allow-Origin: * (read-only public API) */
 	ROUTE_PAGE = 1 << 3,        /* an HTML page: signed out → redirect to the login page */
+	ROUTE_FORM = 1 << 4,        /* the body is a urlencoded form (parsed for http_form) */
 };
 
 typedef void (*route_handler)(struct http_req *req);

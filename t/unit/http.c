@@ -261,6 +261,52 @@ int main(void)
 		ok(http_percent_decode("%4", 2, false) == NULL, "a truncated escape is refused");
 	}
 
+	{
+		/* every way a browser could read a "next" as another origin */
+		static const char *const away[] = {
+			"//evil.example", "/\\evil.example", "\\/evil.example",
+			"/\t/evil.example", "/\n/evil.example", "/\r/evil.example",
+			" /evil.example", "/ /evil.example", "https://evil.example",
+			"http:/evil.example", "javascript:alert(1)", "evil.example", "",
+			"/%2F%2Fevil.example", "/%2f/evil.example", "/%5Cevil.example",
+			"/%09/evil.example", "/%0a/evil.example", "/%252F%252Fevil.example",
+			"/%25252F%25252Fevil.example", "/%", "/%zz", "/\x7f/evil.example",
+			"/\xc0\xaf" "evil.example", "/\xff",
+		};
+		static const char *const here[] = {
+			"/", "/dashboard/messages", "/messages?c=1&x=%C3%A9",
+			"/caf\xc3\xa9/r\xc3\xa9servations", "/a/b.c#part", "/%C3%A9t%C3%A9",
+		};
+		for (size_t i = 0; i < sizeof away / sizeof *away; i++)
+			is_str(http_return_path(away[i], "/home"), "/home",
+			       "next %zu leaving the site gives the default", i);
+		for (size_t i = 0; i < sizeof here / sizeof *here; i++)
+			is_str(http_return_path(here[i], "/home"), here[i],
+			       "local path %s is kept", here[i]);
+		is_str(http_return_path(NULL, "/home"), "/home", "no next: the default");
+	}
+
+	r = run("POST", "/api/echo", "{\"a\": {\"b\": [\"x\\u0000y\"]}}",
+		"CONTENT_TYPE=application/json", NULL);
+	is_int(r.status, 400, "a NUL in a nested value is refused");
+	is_str(jstr(r.json, "error", "field"), "a", "naming the top-level member");
+	result_free(&r);
+	r = run("POST", "/api/echo", "{\"content\\u0000x\": 1}", "CONTENT_TYPE=application/json", NULL);
+	is_int(r.status, 400, "a NUL in a member name is refused");
+	ok(r.json && strstr(r.out, "\"field\":\"content\\u0000x\""), "naming it whole");
+	result_free(&r);
+	r = run("POST", "/api/echo", "{\"a\": {\"k\\u0000\": 1}}", "CONTENT_TYPE=application/json", NULL);
+	is_int(r.status, 400, "a NUL in a nested member name is refused");
+	is_str(jstr(r.json, "error", "field"), "a", "naming the top-level member");
+	result_free(&r);
+	r = run("POST", "/api/echo", "{\"a\": \"\\\\u0000 is text\"}", "CONTENT_TYPE=application/json", NULL);
+	is_int(r.status, 201, "an escaped backslash before u0000 is text, not a NUL");
+	result_free(&r);
+	r = run("GET", "/api/bookings/1?q=a%00b", NULL, NULL, NULL);
+	is_int(r.status, 400, "an encoded NUL in a query value is refused");
+	is_str(jstr(r.json, "error", "field"), "q", "naming the parameter");
+	result_free(&r);
+
 	cfg_free();
 	return tap_done();
 }
