@@ -62,6 +62,10 @@ sub command {
 		my $f = $ws->recv(timeout => $deadline - time) or last;
 		last if $f->{eof} || exists $f->{close};
 		my $j = eval { decode_json($f->{data}) } or next;
+		if ($j->{method}) {     # an event: kept for Page->problems
+			push @{ $self->{events}{$ws} }, $j;
+			next;
+		}
 		next unless defined $j->{id} && $j->{id} == $id;
 		die "$method: $j->{error}{message}" if $j->{error};
 		return $j->{result};
@@ -76,7 +80,10 @@ sub page {
 				 { url => 'about:blank', browserContextId => $ctx })->{targetId};
 	my ($ws) = CWC::WS->connect("ws://127.0.0.1:$self->{port}/devtools/page/$tid",
 				    headers => { Origin => undef });
-	return bless { browser => $self, ws => $ws }, 'CWC::Browser::Page';
+	my $p = bless { browser => $self, ws => $ws }, 'CWC::Browser::Page';
+	# console messages, uncaught exceptions, failed loads and CSP reports
+	$p->cmd($_) for qw(Runtime.enable Log.enable);
+	return $p;
 }
 
 sub stop {
@@ -99,6 +106,43 @@ sub goto {
 	my ($p, $url) = @_;
 	$p->cmd('Page.navigate', { url => $url });
 	$p->wait_for('document.readyState === "complete"', 15);
+}
+
+# The window's size in CSS pixels (a phone: 390, 844; a laptop: 1280, 800).
+sub viewport {
+	my ($p, $w, $h) = @_;
+	$p->cmd('Emulation.setDeviceMetricsOverride',
+		{ width => $w, height => $h, deviceScaleFactor => 1, mobile => ($w < 600 ? JSON::PP::true() : JSON::PP::false()) });
+}
+
+# Writes a PNG of the whole page to `file`.
+sub screenshot {
+	my ($p, $file) = @_;
+	require MIME::Base64;
+	my $r = $p->cmd('Page.captureScreenshot', { format => 'png', captureBeyondViewport => JSON::PP::true() });
+	open my $fh, '>:raw', $file or die "$file: $!";
+	print $fh MIME::Base64::decode_base64($r->{data});
+	close $fh;
+}
+
+# What went wrong in the page since the last call, as lines: console
+# errors and warnings, uncaught exceptions, failed loads, CSP violations.
+sub problems {
+	my ($p) = @_;
+	$p->js('1');    # collects the events that arrived meanwhile
+	my @lines;
+	for my $e (splice @{ $p->{browser}{events}{$p->{ws}} // [] }) {
+		my ($m, $a) = ($e->{method}, $e->{params});
+		if ($m eq 'Runtime.consoleAPICalled' && $a->{type} =~ /^(error|warning|assert)$/) {
+			push @lines, "console.$a->{type}: " . join ' ', map { $_->{value} // $_->{description} // '' } @{ $a->{args} };
+		} elsif ($m eq 'Runtime.exceptionThrown') {
+			my $d = $a->{exceptionDetails};
+			push @lines, "exception: " . ($d->{exception}{description} // $d->{text});
+		} elsif ($m eq 'Log.entryAdded' && $a->{entry}{level} =~ /^(error|warning)$/) {
+			push @lines, "$a->{entry}{source} $a->{entry}{level}: $a->{entry}{text}" . ($a->{entry}{url} ? " ($a->{entry}{url})" : '');
+		}
+	}
+	return @lines;
 }
 
 # Evaluates a JavaScript expression in the page; returns its value.
