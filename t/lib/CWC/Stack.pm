@@ -236,6 +236,90 @@ sub children {
 	return sort { $a <=> $b } @kids;
 }
 
+# ---- liveness: what the kernel says, never the harness's own record ------
+#
+#   proc_alive($pid)        true while the process runs: false once it has
+#                           exited, reaped or still a zombie for its parent
+#                           (kill 0 is true for a zombie, so it proves nothing)
+#   proc_id($pid)           "pid:start time" of a running process, which tells
+#                           it from a later one given the same pid; undef when
+#                           it does not run
+#   listener_pid($where)    the process listening on a TCP port of 127.0.0.1
+#                           or a unix socket path: of those holding the
+#                           listening socket, the one whose parent does not
+#                           (a pre-forked master, not its workers); undef: none
+#   $s->listener_id($name)  proc_id of what listens at a component's address
+
+# /proc/PID/stat as (state, ppid, start time), or () when there is no such pid.
+sub proc_stat {
+	my ($pid) = @_;
+	open my $fh, '<', "/proc/$pid/stat" or return ();
+	my $line = <$fh> // return ();
+	my ($rest) = $line =~ /^\d+ \(.*\) (.*)$/s or return ();
+	my @f = split ' ', $rest;    # fields 3.. of proc(5)
+	return ($f[0], $f[1], $f[19]);
+}
+
+sub proc_alive {
+	my ($pid) = @_;
+	return 0 unless $pid;
+	my ($state) = proc_stat($pid);
+	return defined $state && $state ne 'Z' && $state ne 'X' && $state ne 'x';
+}
+
+sub proc_id {
+	my ($pid) = @_;
+	return undef unless proc_alive($pid);
+	my (undef, undef, $start) = proc_stat($pid);
+	return "$pid:$start";
+}
+
+sub listener_pid {
+	my ($where) = @_;
+	my %inode;
+	if ($where =~ /^\d+$/) {
+		for my $file ('/proc/net/tcp', '/proc/net/tcp6') {
+			open my $fh, '<', $file or next;
+			while (<$fh>) {
+				my @f = split ' ';
+				next unless @f > 9 && $f[3] eq '0A';    # LISTEN
+				my ($port) = $f[1] =~ /:([0-9A-F]{4})$/ or next;
+				$inode{ $f[9] } = 1 if hex($port) == $where;
+			}
+		}
+	} else {
+		open my $fh, '<', '/proc/net/unix' or return undef;
+		while (<$fh>) {
+			my @f = split ' ';
+			next unless @f >= 8 && $f[7] eq $where;
+			$inode{ $f[6] } = 1 if hex($f[3]) & 0x10000;    # __SO_ACCEPTCON
+		}
+	}
+	delete $inode{0};
+	return undef unless %inode;
+	my %holders;
+	for my $fd (glob '/proc/[0-9]*/fd/*') {
+		my $l = readlink($fd) // next;
+		my ($ino) = $l =~ /^socket:\[(\d+)\]$/ or next;
+		next unless $inode{$ino};
+		my ($pid) = $fd =~ m{^/proc/(\d+)/};
+		$holders{$pid} = 1;
+	}
+	my @top = grep { my (undef, $ppid) = proc_stat($_); !$holders{ $ppid // 0 } }
+		grep { proc_alive($_) } sort { $a <=> $b } keys %holders;
+	return $top[0];
+}
+
+sub listener_id {
+	my ($self, $name) = @_;
+	my $where = $name eq 'redis' ? $self->{redis_port}
+		  : $name =~ /^(site|admin)$/ ? $self->socket_path($name)
+		  : $name =~ /^relay(\d+)$/ ? $self->relay_port($1)
+		  : $name eq 'caddy' ? $self->{site_port}
+		  : die "$name listens nowhere";
+	return proc_id(listener_pid($where) // return undef);
+}
+
 sub stop_component {
 	my ($self, $name, $sig) = @_;
 	my $pid = delete $self->{procs}{$name} or return;
