@@ -27,7 +27,10 @@ my $relay = HTTP::Tiny->new->get('http://127.0.0.1:' . $s->relay_port . '/health
 is $relay->{status}, 200, 'relay health is 200';
 is eval { decode_json($relay->{content})->{status} }, 'healthy', 'relay says healthy';
 
-my $site_pid = $s->pid('site');
+# Who serves, read from the kernel: the processes listening on the site's
+# and admin's sockets and on the relay's port ("pid:start time").
+my %serving = map { $_ => $s->listener_id($_) } qw(site admin relay1);
+like $serving{$_}, qr/^\d+:\d+$/, "a running $_ process listens" for sort keys %serving;
 $s->stop_component('redis');
 for my $host (qw(site admin)) {
 	my $r = $s->get('/api/health', host => $host);
@@ -55,7 +58,7 @@ while (time - $t0 < 10) {
 	sleep 0.1;
 }
 ok $ok, 'both apps are healthy again once Redis is back';
-is $s->pid('site'), $site_pid, 'without restarting the site';
+is $s->listener_id($_), $serving{$_}, "without restarting $_" for qw(site admin);
 
 my $relay_ok;
 $t0 = time;
@@ -65,5 +68,6 @@ while (time - $t0 < 10) {
 	sleep 0.1;
 }
 ok $relay_ok, 'relay reconnects to Redis by itself';
+is $s->listener_id('relay1'), $serving{relay1}, 'the same relay process';
 
 done_testing;

@@ -160,8 +160,8 @@ sub busy_workers {
 	my $path = $s->socket_path('site');
 	my %conn;
 	open my $fh, '<', '/proc/net/unix' or return ();
-	while (<$fh>) {
-		my @f = split ' ';
+	while (my $line = <$fh>) {
+		my @f = split ' ', $line;
 		$conn{ $f[6] } = 1 if @f >= 8 && $f[7] eq $path && !(hex($f[3]) & 0x10000);
 	}
 	return grep {

@@ -280,8 +280,8 @@ sub listener_pid {
 	if ($where =~ /^\d+$/) {
 		for my $file ('/proc/net/tcp', '/proc/net/tcp6') {
 			open my $fh, '<', $file or next;
-			while (<$fh>) {
-				my @f = split ' ';
+			while (my $line = <$fh>) {
+				my @f = split ' ', $line;
 				next unless @f > 9 && $f[3] eq '0A';    # LISTEN
 				my ($port) = $f[1] =~ /:([0-9A-F]{4})$/ or next;
 				$inode{ $f[9] } = 1 if hex($port) == $where;
@@ -289,8 +289,8 @@ sub listener_pid {
 		}
 	} else {
 		open my $fh, '<', '/proc/net/unix' or return undef;
-		while (<$fh>) {
-			my @f = split ' ';
+		while (my $line = <$fh>) {
+			my @f = split ' ', $line;
 			next unless @f >= 8 && $f[7] eq $where;
 			$inode{ $f[6] } = 1 if hex($f[3]) & 0x10000;    # __SO_ACCEPTCON
 		}
