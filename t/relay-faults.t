@@ -111,7 +111,8 @@ for (1 .. 3) {
 is scalar(keys %seen), 3, 'three messages arrive live on relay 1';
 my $last = $sent[-1];
 
-my $relay1 = $s->pid('relay1');
+my $relay1 = $s->listener_id('relay1');
+like $relay1, qr/^\d+:\d+$/, 'a running relay 1 listens on its port';
 $s->stop_component('relay1', 'KILL');
 my $f = $ws->recv(timeout => 5);
 ok $f && ($f->{eof} || exists $f->{close}), 'relay 1 killed: the client\'s socket is gone';
@@ -133,6 +134,8 @@ is_deeply http_after($client, $conv, $last), \@during, 'GET …/messages?after= 
 
 $s->start_component('relay1');
 ok wait_until(sub { (relay_health(1) // 0) == 200 }, 10), 'relay 1 restarted and healthy';
+my $relay1_again = $s->listener_id('relay1');
+ok defined $relay1_again && $relay1_again ne $relay1, 'a new relay process listens on its port';
 my $ws3 = ws(cookie => $client, relay => 1);
 ($ids, $end) = resume($ws3, $last);
 is_deeply $ids, \@during, 'the restarted relay 1 resumes the same way';
@@ -190,7 +193,7 @@ $_->close for $a, $b;
 
 # ---- bad input never crashes a relay ----------------------------------------------------------
 
-my $pid1 = $s->pid('relay1');
+my $relay1_before = $s->listener_id('relay1');
 my $good = ws(cookie => $staff, relay => 1, host => 'admin');   # not addressed by the floods below
 
 my $bad = ws(cookie => $client, relay => 1);
@@ -279,8 +282,8 @@ ok wait_for($good, sub { $_[0]{type} eq 'pong' }), 'the well-behaved socket stil
 redis_publish({ type => 'read', conversationId => $conv, participants => [], audience => 'staff', userId => 'probe2' });
 $m = wait_for($good, sub { $_[0]{type} eq 'read' });
 is $m && $m->{userId}, 'probe2', 'and still receives events';
-is $s->pid('relay1'), $pid1, 'relay 1 is the same process';
-ok kill(0, $pid1), 'and it is alive';
+ok defined $relay1_before && ($s->listener_id('relay1') // '') eq $relay1_before,
+	'relay 1 is the same process, still running and listening';
 is relay_health(1), 200, 'and healthy';
 $good->close;
 
