@@ -71,7 +71,10 @@ for my $host (qw(site admin)) {
 }
 like $s->log_text('site'), qr/store mongodb/, 'the site runs on the MongoDB backend';
 
-my $site_pid = $s->pid('site');
+# who serves, read from the kernel: the processes listening on the apps'
+# sockets ("pid:start time")
+my %serving = map { $_ => $s->listener_id($_) } qw(site admin);
+like $serving{$_}, qr/^\d+:\d+$/, "a running $_ process listens" for qw(site admin);
 my @site_workers = $s->children('site');
 my @admin_workers = $s->children('admin');
 
@@ -100,7 +103,7 @@ while (time - $t0 < 15) {
 	sleep 0.1;
 }
 ok $back, sprintf('both apps are healthy again %.1f s after MongoDB is back', time - $t0);
-is $s->pid('site'), $site_pid, 'without restarting the site';
+is $s->listener_id($_), $serving{$_}, "without restarting $_" for qw(site admin);
 is_deeply [ $s->children('site') ], \@site_workers, 'with the same site workers';
 is_deeply [ $s->children('admin') ], \@admin_workers, 'with the same admin workers';
 

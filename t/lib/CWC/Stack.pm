@@ -222,7 +222,8 @@ sub wait_healthy {
 
 sub pid { $_[0]{procs}{ $_[1] } }
 
-# The pids of the children of a component's process (an app's workers).
+# The pids of the running children of a component's process (an app's
+# workers); an exited one not yet reaped by its parent is not counted.
 sub children {
 	my ($self, $name) = @_;
 	my $parent = $self->pid($name) or return ();
@@ -231,7 +232,7 @@ sub children {
 		open my $fh, '<', $stat or next;
 		my $line = <$fh> // next;
 		my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S+ (\d+)/ or next;
-		push @kids, $pid if $ppid == $parent;
+		push @kids, $pid if $ppid == $parent && proc_alive($pid);
 	}
 	return sort { $a <=> $b } @kids;
 }
