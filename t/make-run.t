@@ -1,8 +1,11 @@
 #!/usr/bin/perl
 # `make run`'s stack (t/run-stack) comes up on the README's ports with the
-# demo accounts, and both Ctrl-C (SIGINT to the terminal's process group)
-# and `make stop` (t/run-stack --stop) stop everything it started and
-# nothing else. Skipped when those ports are taken (someone's `make run`).
+# demo accounts; a component killed under it (the relay, Redis, the mail
+# sender) is started again, logged, while the site keeps answering and the
+# rest is not restarted; and both Ctrl-C (SIGINT to the terminal's process
+# group) and `make stop` (t/run-stack --stop) stop everything it started,
+# restarted components included, and nothing else. Skipped when those
+# ports are taken (someone's `make run`).
 use strict;
 use warnings;
 use FindBin;
@@ -22,6 +25,97 @@ for my $port (8080, 8081, 8090, 2019) {
 sub environ_of {
 	my ($pid) = @_;
 	open my $fh, '<', "/proc/$pid/environ" or return '';
+	local $/;
+	return <$fh> // '';
+}
+
+sub cmdline_of {
+	my ($pid) = @_;
+	open my $fh, '<', "/proc/$pid/cmdline" or return '';
+	local $/;
+	my $c = <$fh> // '';
+	$c =~ tr/\0/ /;
+	return $c;
+}
+
+# The running children of run-stack (`runner`: every component is one)
+# whose command line matches `re`. (Redis writes its title over its
+# environment, so CWC_DATA_DIR there does not find it.)
+sub stack_procs {
+	my ($runner, $re) = @_;
+	return grep { my (undef, $ppid) = CWC::Stack::proc_stat($_);
+		      ($ppid // 0) == $runner && CWC::Stack::proc_alive($_) && cmdline_of($_) =~ $re }
+		map { m{/proc/(\d+)/} ? $1 : () } glob '/proc/[0-9]*/stat';
+}
+
+sub status_of {
+	my ($url) = @_;
+	return HTTP::Tiny->new(timeout => 5)->get($url)->{status};
+}
+
+# What run-stack calls each component, how to find its process, and when it
+# serves again.
+my %COMPONENT = (
+	relay => { name => 'relay1', re => qr{/bin/ws-relay\b},
+		   serves => sub { status_of('http://127.0.0.1:8090/health') == 200 } },
+	redis => { name => 'redis', re => qr{^redis-server },
+		   serves => sub { status_of('http://localhost:8080/api/health') == 200
+				   && status_of('http://127.0.0.1:8090/health') == 200 } },
+	mailer => { name => 'mailer', re => qr{/bin/cwc-cron outbox --follow},
+		    serves => sub { 1 } },
+);
+
+# Kills each of `which` with SIGKILL under run-stack: it comes back (a new
+# process, logged), the site answers meanwhile, and the site, admin and
+# Caddy are the same processes afterwards.
+sub kill_components {
+	my ($how, $runner, $data, @which) = @_;
+	my %same = map { $_ => CWC::Stack::proc_id(CWC::Stack::listener_pid($_)) }
+		"$data/run/site.sock", "$data/run/admin.sock", 8080;
+	is scalar(grep { defined } values %same), 3, "$how: the site, admin and Caddy listen";
+	for my $what (@which) {
+		my $c = $COMPONENT{$what};
+		my @old = stack_procs($runner, $c->{re});
+		is scalar(@old), 1, "$how: one $what process runs" or next;
+		kill 'KILL', $old[0];
+		ok wait_until(sub { !CWC::Stack::proc_alive($old[0]) }, 10), "$how: $what killed";
+		is status_of('http://localhost:8080/'), 200, "$how: the site answers while $what is down";
+		my $new;
+		ok wait_until(sub {
+			($new) = grep { $_ != $old[0] } stack_procs($runner, $c->{re});
+			$new && $c->{serves}->();
+		}, 40), "$how: $what is started again and serves";
+		# run-stack logs once the new process is up: give it a moment
+		my $log;
+		wait_until(sub { ($log = slurp("$data/run.log")) =~ /^$c->{name} restarted /m }, 10);
+		ok $log =~ /^$c->{name} exited \(killed by signal 9\) after \d+ s; restarting it in \d+ s$/m,
+			"$how: the exit of $what is logged with the pause";
+		ok $new && $log =~ /^$c->{name} restarted \(pid $new\)$/m, "$how: its restart is logged";
+	}
+	if ($which[0] eq 'relay' && @which > 1) {
+		# killed again soon after its restart: the pause doubles
+		my ($old) = stack_procs($runner, $COMPONENT{relay}{re});
+		kill 'KILL', $old if $old;
+		ok $old && wait_until(sub {
+			my ($new) = grep { $_ != $old } stack_procs($runner, $COMPONENT{relay}{re});
+			$new && $COMPONENT{relay}{serves}->();
+		}, 40), "$how: the relay killed again comes back again";
+		ok wait_until(sub { slurp("$data/run.log") =~ /^relay1 exited .*; restarting it in 2 s$/m }, 10),
+			"$how: after a pause twice as long (2 s)";
+	}
+	is_deeply { map { $_ => CWC::Stack::proc_id(CWC::Stack::listener_pid($_)) } keys %same }, \%same,
+		"$how: the site, admin and Caddy kept serving, not restarted";
+}
+
+sub wait_until {
+	my ($cond, $secs) = @_;
+	my $t0 = time;
+	while (time - $t0 < $secs) { return 1 if $cond->(); sleep 0.1 }
+	return 0;
+}
+
+sub slurp {
+	open my $fh, '<', $_[0] or return '';
 	local $/;
 	return <$fh> // '';
 }
@@ -47,7 +141,11 @@ sub run_and_stop {
 	while (time - $t0 < 60) {
 		my $a = $ua->get('http://localhost:8080/api/health');
 		my $b = $ua->get('http://localhost:8081/api/health');
-		if ($a->{status} == 200 && $b->{status} == 200) { $up = 1; last }
+		# ready once both answer and the banner (printed after seeding) is out
+		if ($a->{status} == 200 && $b->{status} == 200 && slurp("$data/run.log") =~ /stops it\./) {
+			$up = 1;
+			last;
+		}
 		last if waitpid($pid, WNOHANG) == $pid;
 		sleep 0.2;
 	}
@@ -57,6 +155,10 @@ sub run_and_stop {
 		content => '{"email":"admin@coworkingcafe.local","password":"cafe-admin-2026"}' });
 	is $r->{status}, 200, "$how: the README's demo admin signs in on admin";
 	ok -f "$data/cwc.sqlite3", "$how: the embedded store lives in CWC_DATA_DIR";
+	my ($redis) = stack_procs($pid, qr/^redis-server /);
+	my ($redis_port) = cmdline_of($redis // 0) =~ /:(\d+)/;
+	ok $redis_port, "$how: Redis runs (port " . ($redis_port // '?') . ')';
+	kill_components($how, $pid, $data, $how eq 'make stop' ? qw(relay redis mailer) : qw(relay));
 
 	if ($how eq 'make stop') {
 		local $ENV{CWC_DATA_DIR} = $data;
@@ -71,11 +173,11 @@ sub run_and_stop {
 		sleep 0.1;
 	}
 	ok $stopped, "$how stops the stack";
-	ok !CWC::Stack::port_open($_), "$how: nothing listens on $_ any more" for 8080, 8081, 8090;
+	ok !CWC::Stack::port_open($_), "$how: nothing listens on $_ any more" for 8080, 8081, 8090, $redis_port // ();
 	my @left = grep { environ_of($_) =~ /CWC_DATA_DIR=\Q$data\E\0/ }
 		map { m{/proc/(\d+)/} ? $1 : () } glob '/proc/[0-9]*/environ';
 	is_deeply \@left, [], "$how: no process of the stack is left";
-	ok kill(0, $bystander), "$how: a process it did not start is untouched";
+	ok CWC::Stack::proc_alive($bystander), "$how: a process it did not start is untouched";
 	kill 'TERM', $bystander;
 	waitpid($bystander, 0);
 	kill 'KILL', -$pid unless $stopped;
