@@ -38,7 +38,7 @@ my $s = CWC::Stack->start(env => {
 	CWC_MAIL_LOCK_SECONDS => 3,
 	CWC_MAIL_POLL_MS => 200,
 });
-ok $s->pid('mailer'), 'the stack runs the mailer';
+ok CWC::Stack::proc_alive($s->pid('mailer')), 'the stack runs the mailer';
 
 sub cron {
 	my (@args) = @_;
