@@ -245,7 +245,7 @@ sub children {
 #   proc_id($pid)           "pid:start time" of a running process, which tells
 #                           it from a later one given the same pid; undef when
 #                           it does not run
-#   listener_pid($where)    the process listening on a TCP port of 127.0.0.1
+#   listener_pid($where)    the process listening on a local TCP port
 #                           or a unix socket path: of those holding the
 #                           listening socket, the one whose parent does not
 #                           (a pre-forked master, not its workers); undef: none
