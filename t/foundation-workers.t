@@ -228,4 +228,21 @@ sub wait_exit {
 	ok !-e $s->socket_path('site'), 'its socket is removed';
 }
 
+# A master killed outright (SIGKILL: no chance to stop its workers) leaves
+# no worker behind holding the socket: a new master can start at once.
+{
+	$s->start_component('site');
+	$s->wait_healthy;
+	my @workers = $s->children('site');
+	ok @workers >= 1, 'the site runs ' . scalar(@workers) . ' workers';
+	my $master = delete $s->{procs}{site};
+	kill 'KILL', $master;
+	waitpid $master, 0;
+	ok wait_for(sub { !grep { CWC::Stack::proc_alive($_) } @workers }, 10),
+		'its workers exit by themselves when the master is killed';
+	$s->start_component('site');
+	ok $s->wait_healthy, 'a new site starts on the same socket and serves';
+	is $s->get('/api/health')->{status}, 200, 'and answers through Caddy';
+}
+
 done_testing;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -219,6 +220,7 @@ static struct worker_slot *free_slot(struct master *m)
 static bool spawn(struct master *m)
 {
 	struct worker_slot *w = free_slot(m);
+	pid_t master = getpid();
 	pid_t pid = fork();
 
 	if (pid < 0) {
@@ -226,6 +228,11 @@ static bool spawn(struct master *m)
 		return false;
 	}
 	if (pid == 0) {
+		/* A master that dies without stopping its workers (SIGKILL, a
+		 * crash) must not leave them holding the socket: the kernel
+		 * sends them SIGTERM (finish the request, exit). */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != master)
+			_exit(0);
 		int rc = worker_main(m, m->readypipe[1]);
 		cfg_free();
 		_exit(rc);
