@@ -125,6 +125,47 @@ build/bench/%: build/obj/bench/%.o build/libcommon.a
 unit: $(UNIT_TESTS)
 bench-bins: $(BENCH_BINS)
 
+# Fuzz targets (t/fuzz/, libFuzzer): the library again, built by clang
+# with ASan + UBSan and libFuzzer's coverage, in its own object dir; the
+# relay's frame handler links the relay objects it needs (the sockets and
+# Redis are stubbed in the target). `make fuzz` runs them (Makefile).
+FUZZ_CC     := clang
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	       -fno-omit-frame-pointer
+FUZZ_CFLAGS  = -std=gnu11 $(WARN) -O1 -g -MMD -MP -D_GNU_SOURCE -Icommon -Ibuild/gen \
+	       $(PKG_CFLAGS) $(FUZZ_SAN) -DCWC_TEST_BUILD
+FUZZ_SRC    := $(sort $(wildcard t/fuzz/*.c))
+FUZZ_BINS   := $(FUZZ_SRC:t/fuzz/%.c=build/fuzz/bin/%)
+COMMON_FUZZ := $(COMMON_SRC:%.c=build/fuzz/%.o)
+FUZZ_RELAY_OBJ := $(addprefix build/fuzz/ws-relay/,relay_frame.o relay_chat.o \
+	relay_event.o relay_outq.o relay_store.o)
+
+$(COMMON_FUZZ): build/gen/assets.h
+
+build/fuzz/t/fuzz/%.o: t/fuzz/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC fuzz $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Iws-relay -fsanitize=fuzzer -c -o $@ $<
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC fuzz $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/libcommon-fuzz.a: $(COMMON_FUZZ)
+	@rm -f $@
+	$(Q)ar rcsT $@ $^
+
+build/fuzz/bin/relay_frame: $(FUZZ_RELAY_OBJ)
+build/fuzz/bin/relay_frame: FUZZ_LIBS = $(RELAY_LIBS)
+build/fuzz/bin/%: build/fuzz/t/fuzz/%.o build/libcommon-fuzz.a
+	@mkdir -p $(dir $@)
+	@echo "  LD fuzz $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) $(FUZZ_LIBS)
+
+.PHONY: fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
 # The MongoDB-compatible test server (FerretDB, Go: `make test` installs
 # Go, etc/install-go). Without Go the build fails, unless CWC_SKIP_MONGODB=1
 # says to skip the MongoDB tests (README); a failing build always fails.

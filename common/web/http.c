@@ -271,7 +271,12 @@ bool http_req_read_body(struct http_req *req, const char *body, size_t len)
 	if (body) {
 		if (len > max)
 			goto too_large;
-		req->body = strndup(body, len);
+		/* all `len` bytes, NULs included: body_len must be what is there */
+		req->body = malloc(len + 1);
+		if (!req->body)
+			abort();
+		memcpy(req->body, body, len);
+		req->body[len] = '\0';
 		req->body_len = len;
 		return true;
 	}
@@ -651,6 +656,25 @@ void http_send_json(struct http_req *req, int status, json_object *obj)
 	json_object_put(obj);
 }
 
+/* Replaces with '?' every byte of `s` that does not start a well-formed
+ * UTF-8 sequence: a message that quotes the input cut with "%.64s" (or
+ * cut by its buffer) may end inside a character. */
+static void utf8_scrub(char *s)
+{
+	size_t len = strlen(s);
+
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+
+		if (n > len - i || !http_utf8_valid(s + i, n)) {
+			s[i++] = '?';
+			continue;
+		}
+		i += n;
+	}
+}
+
 static void error_v(struct http_req *req, int status, const char *code,
 		    const char *field, size_t field_len, const char *fmt, va_list ap)
 {
@@ -658,6 +682,7 @@ static void error_v(struct http_req *req, int status, const char *code,
 	json_object *root = json_object_new_object(), *err = json_object_new_object();
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	utf8_scrub(msg);
 	json_object_object_add(err, "code", json_object_new_string(code));
 	json_object_object_add(err, "message", json_object_new_string(msg));
 	if (field)

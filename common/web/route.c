@@ -181,7 +181,11 @@ void route_dispatch(const struct app *app, struct http_req *req)
 		if (!req->session && page) {
 			char *next = page_url_encode(req->raw_path);
 			char location[2048];
-			snprintf(location, sizeof location, "%s?next=%s", app->login_path, next);
+			/* a path too long to come back to: the login page alone
+			 * (a cut would end `next` inside an escape) */
+			if (!buf_fmt(location, sizeof location, "%s?next=%s",
+				     app->login_path, next))
+				(void)buf_fmt(location, sizeof location, "%s", app->login_path);
 			free(next);
 			http_redirect(req, 303, location);
 			return;
