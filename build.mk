@@ -157,11 +157,13 @@ build/libcommon-fuzz.a: $(COMMON_FUZZ)
 	$(Q)ar rcsT $@ $^
 
 build/fuzz/bin/relay_frame: $(FUZZ_RELAY_OBJ)
-build/fuzz/bin/relay_frame: FUZZ_LIBS = $(RELAY_LIBS)
+build/fuzz/bin/session: build/fuzz/ws-relay/relay_auth.o build/fuzz/ws-relay/relay_store.o
+build/fuzz/bin/relay_frame build/fuzz/bin/session: FUZZ_LIBS = $(RELAY_LIBS)
 build/fuzz/bin/%: build/fuzz/t/fuzz/%.o build/libcommon-fuzz.a
 	@mkdir -p $(dir $@)
 	@echo "  LD fuzz $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) $(FUZZ_LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $(filter %.o,$^) \
+		$(filter %.a,$^) $(PKG_LIBS) $(FUZZ_LIBS)
 
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_BINS)

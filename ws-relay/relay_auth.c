@@ -142,9 +142,8 @@ bool relay_auth_origin_allowed(const char *origin)
 	return cfg_origin_allowed(origin);
 }
 
-/* The value of cookie `name` in a Cookie header, or NULL; *len its size. */
-static const char *cookie_value(const char *header, const char *name,
-				size_t *len)
+const char *relay_auth_cookie_value(const char *header, const char *name,
+				    size_t *len)
 {
 	size_t nlen = strlen(name);
 	const char *p = header;
@@ -157,6 +156,11 @@ static const char *cookie_value(const char *header, const char *name,
 			*len = strcspn(p, ";");
 			while (*len && (p[*len - 1] == ' ' || p[*len - 1] == '\t'))
 				(*len)--;
+			/* a quoted value, as the apps' parser (http.c) takes it */
+			if (*len >= 2 && p[0] == '"' && p[*len - 1] == '"') {
+				p++;
+				*len -= 2;
+			}
 			return p;
 		}
 		p += strcspn(p, ";");
@@ -205,7 +209,7 @@ bool relay_auth_upgrade(struct lws *wsi, struct relay_identity *who,
 	}
 	if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_COOKIE) > 0 &&
 	    lws_hdr_copy(wsi, cookies, sizeof cookies, WSI_TOKEN_HTTP_COOKIE) > 0)
-		raw = cookie_value(cookies, AUTH_COOKIE, &raw_len);
+		raw = relay_auth_cookie_value(cookies, AUTH_COOKIE, &raw_len);
 	arg = lws_get_urlarg_by_name(wsi, "ticket=", ticket, sizeof ticket);
 	if (!raw && !arg)
 		return refuse(why, 401, "unauthorized",

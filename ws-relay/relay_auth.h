@@ -72,6 +72,11 @@ bool relay_auth_load_user(store_t *st, const bson_oid_t *id,
 			  struct relay_identity *who, bool *found,
 			  store_error_t *err);
 
+/* The value of cookie `name` in a Cookie header, or NULL; *len its size
+ * (the value is not NUL-terminated there). */
+const char *relay_auth_cookie_value(const char *header, const char *name,
+				    size_t *len);
+
 /* True when `origin` is the site's, the admin's or in CORS_ORIGINS. */
 bool relay_auth_origin_allowed(const char *origin);
 

@@ -171,9 +171,11 @@ static void parse_cookies(struct http_req *req)
 
 	while (s && *s) {
 		size_t len = strcspn(s, ";");
-		const char *eq = memchr(s, '=', len);
+		const char *eq;
 
-		while (len && *s == ' ') {
+		/* RFC 6265 §5.2: blanks around the pair go; the relay reads
+		 * cookies the same way (relay_auth_cookie_value) */
+		while (len && (*s == ' ' || *s == '\t')) {
 			s++;
 			len--;
 		}
@@ -181,6 +183,8 @@ static void parse_cookies(struct http_req *req)
 		if (eq && eq > s) {
 			const char *v = eq + 1;
 			size_t vl = len - (size_t)(v - s);
+			while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+				vl--;
 			if (vl >= 2 && v[0] == '"' && v[vl - 1] == '"') {
 				v++;
 				vl -= 2;

@@ -13,7 +13,10 @@
 
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/crypto.h"
 #include "core/log.h"
+#include "conn/conn.h"
+#include "store/store.h"
 #include "web/http.h"
 
 #include <json-c/json.h>
@@ -81,6 +84,76 @@ static inline void fuzz_config(void)
 	log_init("fuzz", "error");
 	if (!cfg_load(err, sizeof err))
 		fuzz_fail("configuration: %s", err);
+}
+
+/* ---- a small store ---------------------------------------------------- */
+
+/* The seeded data (fuzz_seed_store()): a client with a live session whose
+ * cookie is FUZZ_TOKEN, a staff member, their direct conversation with
+ * FUZZ_MESSAGES messages, and another conversation the client is not in. */
+#define FUZZ_TOKEN  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define FUZZ_CLIENT "65a000000000000000000001"
+#define FUZZ_STAFF  "65a000000000000000000002"
+#define FUZZ_CONV   "65a0000000000000000000c1"
+#define FUZZ_OTHER_CONV "65a0000000000000000000c2"
+#define FUZZ_MSG_FIRST  "65a0000000000000000000d0"   /* then …d1, …d2 */
+#define FUZZ_MESSAGES 3
+
+static inline void fuzz_insert(store_t *st, const char *coll, bson_t *doc)
+{
+	store_error_t se = { 0 };
+
+	if (!store_insert_one(st, coll, doc, NULL, &se))
+		fuzz_fail("seeding %s: %s", coll, se.message);
+	bson_destroy(doc);
+}
+
+/* Opens the process's store (conn_store(), after fuzz_config()) and seeds
+ * it. Dates are fixed (2026) except the session's expiry (2100). */
+static inline store_t *fuzz_seed_store(void)
+{
+	const int64_t t0 = 1767225600000LL;   /* 2026-01-01 */
+	store_error_t se = { 0 };
+	store_t *st = conn_store(&se);
+	bson_oid_t client, staff, conv, other, msg;
+	char hash[65], hex[25];
+
+	if (!st || !store_ensure_indexes(st, &se))
+		fuzz_fail("the embedded store: %s", se.message);
+	bson_oid_init_from_string(&client, FUZZ_CLIENT);
+	bson_oid_init_from_string(&staff, FUZZ_STAFF);
+	bson_oid_init_from_string(&conv, FUZZ_CONV);
+	bson_oid_init_from_string(&other, FUZZ_OTHER_CONV);
+	fuzz_insert(st, "users", BCON_NEW("_id", BCON_OID(&client),
+		"email", BCON_UTF8("client@example.com"), "username", BCON_UTF8("client"),
+		"givenName", BCON_UTF8("Zoé Lefèvre-Castañeda"), "role", BCON_UTF8("client"),
+		"createdAt", BCON_DATE_TIME(t0)));
+	fuzz_insert(st, "users", BCON_NEW("_id", BCON_OID(&staff),
+		"email", BCON_UTF8("staff@example.com"), "username", BCON_UTF8("staff"),
+		"givenName", BCON_UTF8("Barista"), "role", BCON_UTF8("staff"),
+		"createdAt", BCON_DATE_TIME(t0)));
+	crypto_sha256_hex(FUZZ_TOKEN, 64, hash);
+	fuzz_insert(st, "sessions", BCON_NEW("sessionToken", BCON_UTF8(hash),
+		"userId", BCON_OID(&client), "expires", BCON_DATE_TIME(4102444800000LL),
+		"createdAt", BCON_DATE_TIME(t0)));
+	fuzz_insert(st, "conversations", BCON_NEW("_id", BCON_OID(&conv),
+		"type", BCON_UTF8("direct"),
+		"participants", "[", "{", "user", BCON_OID(&client), "}", "]",
+		"createdAt", BCON_DATE_TIME(t0)));
+	fuzz_insert(st, "conversations", BCON_NEW("_id", BCON_OID(&other),
+		"type", BCON_UTF8("group"),
+		"participants", "[", "{", "user", BCON_OID(&staff), "}", "]",
+		"createdAt", BCON_DATE_TIME(t0)));
+	for (int i = 0; i < FUZZ_MESSAGES; i++) {
+		(void)buf_fmt(hex, sizeof hex, "65a0000000000000000000d%d", i);
+		bson_oid_init_from_string(&msg, hex);
+		fuzz_insert(st, "messages", BCON_NEW("_id", BCON_OID(&msg),
+			"conversation", BCON_OID(&conv),
+			"sender", BCON_OID(i % 2 ? &staff : &client),
+			"content", BCON_UTF8(i % 2 ? "Bonjour ! Une table pour deux ?" : "Oui, à 14 h"),
+			"createdAt", BCON_DATE_TIME(t0 + i * 60000)));
+	}
+	return st;
 }
 
 /* ---- UTF-8, independently of http_utf8_valid() ------------------------ */
