@@ -16,11 +16,12 @@ DEBIAN_PACKAGES := build-essential pkg-config libfcgi-dev caddy redis-server \
 	libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libhiredis-dev \
 	libmongoc-dev libbson-dev libjson-c-dev libcurl4-openssl-dev libssl-dev \
 	libargon2-dev libcrypt-dev libsqlite3-dev zlib1g-dev wrk curl openssl \
-	python3 python3-bson python3-websockets python3-yaml perl chromium
+	python3 python3-bson python3-websockets python3-yaml perl chromium \
+	clang libclang-rt-14-dev
 
 BUILD := $(MAKE) --no-print-directory -f build.mk
 
-.PHONY: all deps go run stop test unit bench clean
+.PHONY: all deps go run stop test unit bench fuzz clean
 all: deps
 	+@$(BUILD) all
 
@@ -40,7 +41,7 @@ stop:
 	@perl t/run-stack --stop
 
 test: go
-	+@$(BUILD) all unit mongo-server
+	+@$(BUILD) all unit mongo-server fuzz-bins
 	prove -r --timer t/ build/asan/t/
 
 unit: deps
@@ -49,6 +50,13 @@ unit: deps
 bench: go
 	+@$(BUILD) all bench-bins mongo-server
 	@for b in bench/*/run; do echo "== $$b"; $$b || exit 1; done
+
+# Each fuzz target for FUZZ_SECONDS (two at a time); what they find is
+# kept in build/fuzz/corpus/ for the next run (t/fuzz/README).
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	+@$(BUILD) fuzz-bins
+	CWC_FUZZ_SECONDS=$(FUZZ_SECONDS) CWC_FUZZ_CORPUS=build/fuzz/corpus prove -v t/fuzz.t
 
 clean:
 	rm -rf build bin t/bin

@@ -269,7 +269,7 @@ enum relay_chat_result relay_chat_resume(struct session *s,
 		rc = RELAY_CHAT_UNAVAILABLE;
 		goto done;
 	}
-	snprintf(last_hex, sizeof last_hex, "%s", last_message_id);
+	bson_oid_to_string(&last, last_hex);
 	resume_send(s, st, cur, room, last_hex, &count, &more);
 	if (store_cursor_error(cur, &err)) {
 		rc = RELAY_CHAT_UNAVAILABLE;

@@ -90,13 +90,15 @@ static inline void fuzz_config(void)
 
 /* The seeded data (fuzz_seed_store()): a client with a live session whose
  * cookie is FUZZ_TOKEN, a staff member, their direct conversation with
- * FUZZ_MESSAGES messages, and another conversation the client is not in. */
+ * FUZZ_MESSAGES messages, and another conversation the client is not in
+ * (with two messages, FUZZ_OTHER_MSG…). */
 #define FUZZ_TOKEN  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define FUZZ_CLIENT "65a000000000000000000001"
 #define FUZZ_STAFF  "65a000000000000000000002"
 #define FUZZ_CONV   "65a0000000000000000000c1"
 #define FUZZ_OTHER_CONV "65a0000000000000000000c2"
 #define FUZZ_MSG_FIRST  "65a0000000000000000000d0"   /* then …d1, …d2 */
+#define FUZZ_OTHER_MSG  "65a0000000000000000000e0"   /* then …e1 */
 #define FUZZ_MESSAGES 3
 
 static inline void fuzz_insert(store_t *st, const char *coll, bson_t *doc)
@@ -152,6 +154,14 @@ static inline store_t *fuzz_seed_store(void)
 			"sender", BCON_OID(i % 2 ? &staff : &client),
 			"content", BCON_UTF8(i % 2 ? "Bonjour ! Une table pour deux ?" : "Oui, à 14 h"),
 			"createdAt", BCON_DATE_TIME(t0 + i * 60000)));
+	}
+	for (int i = 0; i < 2; i++) {   /* in the conversation the client is not in */
+		(void)buf_fmt(hex, sizeof hex, "65a0000000000000000000e%d", i);
+		bson_oid_init_from_string(&msg, hex);
+		fuzz_insert(st, "messages", BCON_NEW("_id", BCON_OID(&msg),
+			"conversation", BCON_OID(&other), "sender", BCON_OID(&staff),
+			"content", BCON_UTF8("réservé au staff"),
+			"createdAt", BCON_DATE_TIME(t0 + i * 30000)));
 	}
 	return st;
 }
