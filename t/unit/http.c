@@ -124,6 +124,54 @@ static void result_free(struct result *r)
 	json_object_put(r->json);
 }
 
+/* A JSON body given in memory (`len` bytes), parsed as the pipeline does;
+ * the finished response's body, or "" when it parsed. Caller frees. */
+static char *parse_body(const char *body, size_t len)
+{
+	char *env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/api/echo", NULL };
+	struct http_req req;
+	char *out;
+
+	http_req_init(&req, env);
+	if (http_req_read_body(&req, body, len))
+		http_req_parse_json(&req);
+	out = strdup(req.out.data && strstr(req.out.data, "\r\n\r\n")
+		     ? strstr(req.out.data, "\r\n\r\n") + 4 : "");
+	http_req_free(&req);
+	return out;
+}
+
+/* Inputs the fuzz targets of t/fuzz/ found wrong once. */
+static void test_fuzz_findings(void)
+{
+	struct result r;
+	char *out;
+
+	/* a NUL after the value: the body is all `len` bytes, not a C string */
+	out = parse_body("{} \0 x", 6);
+	ok(strstr(out, "\"bad_json\"") != NULL, "a NUL after the JSON value is bad_json");
+	free(out);
+
+	/* the member quoted in the message is cut at 64 bytes, inside an 'é' */
+	{
+		char body[256];
+		int n = snprintf(body, sizeof body, "{\"%.63s\xc3\xa9\":\"\xff\"}",
+				 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+		out = parse_body(body, (size_t)n);
+		ok(strstr(out, "\"bad_json\"") != NULL && http_utf8_valid(out, strlen(out)),
+		   "an error naming a long member is still UTF-8 (%.80s)", out);
+		free(out);
+	}
+
+	/* the relay reads cookies the same way (relay_auth_cookie_value) */
+	r = run("GET", "/api/bookings/1", NULL, "HTTP_COOKIE=sid=s3 \t; a=1", NULL);
+	is_str(jstr(r.json, "sid", NULL), "s3", "blanks after a cookie value are not part of it");
+	result_free(&r);
+	r = run("GET", "/api/bookings/1", NULL, "HTTP_COOKIE=a=1;\tsid=\"s3\" ", NULL);
+	is_str(jstr(r.json, "sid", NULL), "s3", "a tab before a cookie, blanks after a quoted value");
+	result_free(&r);
+}
+
 int main(void)
 {
 	char err[256];
@@ -306,6 +354,8 @@ int main(void)
 	is_int(r.status, 400, "an encoded NUL in a query value is refused");
 	is_str(jstr(r.json, "error", "field"), "q", "naming the parameter");
 	result_free(&r);
+
+	test_fuzz_findings();
 
 	cfg_free();
 	return tap_done();
