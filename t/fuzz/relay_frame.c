@@ -22,6 +22,7 @@
 #include "relay_redis.h"
 #include "relay_session.h"
 #include "relay_users.h"
+#include "account/role.h"
 #include "web/route.h"
 
 struct relay relay;

@@ -15,6 +15,8 @@
  * well percent-encoded (or no `next` when it would not fit).
  */
 #include "fuzz.h"
+#include "account/auth.h"
+#include "account/role.h"
 #include "web/page.h"
 #include "web/route.h"
 
@@ -56,7 +58,9 @@ static void fake_auth(struct http_req *req)
 	const char *role = http_cookie(req, "fuzz-role");
 
 	if (role && role[0] >= '1' && role[0] <= '4' && !role[1]) {
-		req->session = req;
+		static const struct auth_session someone;
+
+		req->session = &someone;
 		req->role = role[0] - '0';
 	}
 }
@@ -76,8 +80,14 @@ static const struct route routes[] = {
 	{ HTTP_GET, "/dashboard/:id", handler, ROLE_STAFF, ROUTE_PAGE },
 };
 
+static const char *base_url(void)
+{
+	return cfg->site_url;
+}
+
 static const struct app app = {
 	.service = "site",
+	.base_url = base_url,
 	.routes = routes,
 	.nroutes = sizeof routes / sizeof *routes,
 	.authenticate = fake_auth,

@@ -17,9 +17,24 @@
 #include "fuzz.h"
 #include "account/auth.h"
 #include "relay_auth.h"
+#include "account/role.h"
 #include "web/route.h"
 
 static store_t *st;
+
+static const char *site_url(void)
+{
+	return cfg->site_url;
+}
+
+static const char *admin_url(void)
+{
+	return cfg->admin_url;
+}
+
+/* The two apps, as far as authentication looks at them. */
+static const struct app site = { .service = "site", .base_url = site_url };
+static const struct app admin = { .service = "admin", .base_url = admin_url, .staff = true };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -41,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!http_req_init(&f.req, f.env))
 		goto done;
 	host = http_header(&f.req, "Host");
-	f.req.service = host && strncmp(host, "admin", 5) == 0 ? "admin" : "site";
+	f.req.app = host && strncmp(host, "admin", 5) == 0 ? &admin : &site;
 	auth_authenticate(&f.req);
 	cookie = http_cookie(&f.req, AUTH_COOKIE);
 	if (f.req.finished) {
