@@ -20,6 +20,7 @@
 #include "relay_event.h"
 #include "relay_frame.h"
 #include "relay_redis.h"
+#include "relay_revoke.h"
 #include "relay_session.h"
 #include "relay_users.h"
 #include "account/role.h"
@@ -100,6 +101,11 @@ bool relay_redis_publish(const char *payload, size_t len)
 struct relay_user *relay_users_find(const char *id)
 {
 	return NULL;
+}
+
+void relay_revoke_user(const char *user_id)
+{
+	fuzz_fail("a frame revoked the sockets of %s", user_id);
 }
 
 static struct session client, staff;
