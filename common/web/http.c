@@ -660,13 +660,12 @@ void http_send_json(struct http_req *req, int status, json_object *obj)
 	json_object_put(obj);
 }
 
-/* Replaces with '?' every byte of `s` that does not start a well-formed
- * UTF-8 sequence: a message that quotes the input cut with "%.64s" (or
- * cut by its buffer) may end inside a character. */
-static void utf8_scrub(char *s)
+/* Replaces with '?' every byte of `s` (`len` bytes) that does not start a
+ * well-formed UTF-8 sequence: a message that quotes the input cut with
+ * "%.64s" (or cut by its buffer) may end inside a character, and a field
+ * named after the input (a member, a query parameter) may not be UTF-8. */
+static void utf8_scrub(char *s, size_t len)
 {
-	size_t len = strlen(s);
-
 	for (size_t i = 0; i < len;) {
 		unsigned char c = (unsigned char)s[i];
 		size_t n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
@@ -686,12 +685,22 @@ static void error_v(struct http_req *req, int status, const char *code,
 	json_object *root = json_object_new_object(), *err = json_object_new_object();
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	utf8_scrub(msg);
+	utf8_scrub(msg, strlen(msg));
 	json_object_object_add(err, "code", json_object_new_string(code));
 	json_object_object_add(err, "message", json_object_new_string(msg));
-	if (field)
-		json_object_object_add(err, "field",
-				       json_object_new_string_len(field, (int)field_len));
+	if (field) {
+		json_object *f = json_object_new_string_len(field, (int)field_len);
+		if (!http_utf8_valid(field, field_len)) {
+			char *copy = malloc(field_len + 1);
+			if (!copy)
+				abort();
+			memcpy(copy, field, field_len);
+			utf8_scrub(copy, field_len);
+			json_object_set_string_len(f, copy, (int)field_len);
+			free(copy);
+		}
+		json_object_object_add(err, "field", f);
+	}
 	json_object_object_add(root, "error", err);
 	http_send_json(req, status, root);
 }

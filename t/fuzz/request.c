@@ -15,7 +15,7 @@
  * well percent-encoded (or no `next` when it would not fit).
  */
 #include "fuzz.h"
-#include "account/auth.h"
+#include "account/api.h"
 #include "account/role.h"
 #include "web/page.h"
 #include "web/route.h"

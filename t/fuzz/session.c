@@ -1,7 +1,7 @@
 /*
  * session.c — fuzz target: who a request is signed in as. The apps'
  * cookie parser (common/web/http.c), the session token check and lookup
- * and the CSRF origin rule of auth_authenticate() (common/account/auth.c),
+ * and the CSRF origin rule of auth_authenticate() (common/account/api.c),
  * and the relay's own reading of the same Cookie header
  * (relay_auth_cookie_value() + relay_auth_session_user(), ws-relay/).
  *
@@ -15,7 +15,7 @@
  * does (one browser, one answer).
  */
 #include "fuzz.h"
-#include "account/auth.h"
+#include "account/api.h"
 #include "relay_auth.h"
 #include "account/role.h"
 #include "web/route.h"

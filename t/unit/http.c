@@ -163,6 +163,16 @@ static void test_fuzz_findings(void)
 		free(out);
 	}
 
+	/* a field named after the input is UTF-8 even when the input is not */
+	r = run("GET", "/api/bookings/1?q=1&p\xe1ge%2=x", NULL, NULL, NULL);
+	ok(r.status == 400 && http_utf8_valid(r.out, strlen(r.out)),
+	   "an error naming a query parameter that is not UTF-8 is UTF-8 (%d)", r.status);
+	result_free(&r);
+	out = parse_body("{\"caf\xe9\\u0000\":1}", 16);
+	ok(strstr(out, "\"bad_json\"") != NULL && http_utf8_valid(out, strlen(out)),
+	   "an error naming a member that is not UTF-8 is UTF-8 (%.80s)", out);
+	free(out);
+
 	/* the relay reads cookies the same way (relay_auth_cookie_value) */
 	r = run("GET", "/api/bookings/1", NULL, "HTTP_COOKIE=sid=s3 \t; a=1", NULL);
 	is_str(jstr(r.json, "sid", NULL), "s3", "blanks after a cookie value are not part of it");
