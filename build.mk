@@ -32,6 +32,8 @@ CLI_LIB_SRC := cli/cli.c
 BACKUP_SRC := $(sort $(wildcard cli/backup/*.c))
 UNIT_SRC   := $(sort $(wildcard t/unit/*.c))
 BENCH_SRC  := $(sort $(wildcard bench/*/*.c))
+# Programs the black-box tests run (tpl-render), built with the sanitizers.
+TOOL_SRC   := $(sort $(wildcard t/tools/*.c))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=build/obj/%.o)
 COMMON_SAN := $(COMMON_SRC:%.c=build/asan/%.o)
@@ -41,6 +43,7 @@ PROGRAMS   := bin/site bin/admin bin/ws-relay $(CLI_SRC:cli/%.c=bin/%)
 SAN_PROGRAMS := build/asan/bin/site build/asan/bin/admin build/asan/bin/ws-relay \
 	$(CLI_SRC:cli/%.c=build/asan/bin/%)
 UNIT_TESTS := $(UNIT_SRC:t/unit/%.c=build/asan/t/%.t)
+TOOLS      := $(TOOL_SRC:t/tools/%.c=build/asan/t/tools/%)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=build/bench/%)
 
 PUBLIC_SRC := $(wildcard fcgi-apps/site/public/*)
@@ -117,12 +120,17 @@ build/asan/t/%.t: build/asan/t/unit/%.o build/libcommon-asan.a
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -o $@ $^ $(PKG_LIBS)
 
+build/asan/t/tools/%: build/asan/t/tools/%.o build/libcommon-asan.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -o $@ $^ $(PKG_LIBS)
+
 build/bench/%: build/obj/bench/%.o build/libcommon.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-unit: $(UNIT_TESTS)
+unit: $(UNIT_TESTS) $(TOOLS)
 bench-bins: $(BENCH_BINS)
 
 # Fuzz targets (t/fuzz/, libFuzzer): the library again, built by clang

@@ -316,45 +316,59 @@ static int job_outbox_retry(int argc, char **argv)
 
 static int job_mail_test(int argc, char **argv)
 {
-	struct mail_var vars[32];
-	size_t n = 0;
+	json_object *vars;
 	store_error_t e = { 0 };
 	const char *template_name = "test";
-	char host[128] = "?", note[200];
+	char host[128] = "?", note[200], err[512];
+	int rc;
 
 	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-		const struct mail_template *t;
-		for (size_t i = 0; (t = mail_template_at(i)); i++)
-			printf("%-20s %s\n", t->name, t->subject);
+		const char *name;
+		if (!mail_templates_load(err, sizeof err)) {
+			fprintf(stderr, "cwc-cron mail-test: %s\n", err);
+			return 1;
+		}
+		for (size_t i = 0; (name = mail_template_at(i)); i++) {
+			char *subject = mail_render_subject(name, NULL, err, sizeof err);
+			printf("%-20s %s\n", name, subject ? subject : err);
+			free(subject);
+		}
 		return 0;
 	}
-	if (argc < 2 || argc > 3 + (int)(sizeof vars / sizeof *vars) - 1)
+	if (argc < 2)
 		return cli_usage();
 	if (argc >= 3)
 		template_name = argv[2];
+	vars = json_object_new_object();
 	for (int i = 3; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
 		if (!eq || eq == argv[i]) {
 			fprintf(stderr, "cwc-cron mail-test: \"%s\" is not KEY=VALUE\n", argv[i]);
+			json_object_put(vars);
 			return 2;
 		}
 		*eq = '\0';
-		vars[n++] = (struct mail_var){ argv[i], eq + 1 };
+		json_object_object_add(vars, argv[i], json_object_new_string(eq + 1));
 	}
 	if (strcmp(template_name, "test") == 0) {
 		gethostname(host, sizeof host - 1);
 		snprintf(note, sizeof note, "cwc-cron mail-test sur %s", host);
-		vars[n++] = (struct mail_var){ "note", note };
+		json_object_object_add(vars, "note", json_object_new_string(note));
 	}
 	store_t *st = conn_store(&e);
-	if (!st)
+	if (!st) {
+		json_object_put(vars);
 		return 1;
-	if (!mail_enqueue(st, template_name, argv[1], vars, n, &e)) {
-		fprintf(stderr, "cwc-cron mail-test: %s\n", e.message);
-		return e.code == STORE_ERR_BAD_VALUE ? 2 : 1;
 	}
-	printf("queued \"%s\" for %s\n", template_name, argv[1]);
-	return 0;
+	rc = 0;
+	if (!mail_enqueue(st, template_name, argv[1], vars, &e)) {
+		fprintf(stderr, "cwc-cron mail-test: %s\n", e.message);
+		rc = e.code == STORE_ERR_BAD_VALUE ? 2 : 1;
+	} else {
+		printf("queued \"%s\" for %s\n", template_name, argv[1]);
+	}
+	json_object_put(vars);
+	return rc;
 }
 
 /* ---- main ------------------------------------------------------------------ */

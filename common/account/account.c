@@ -592,15 +592,17 @@ static bool send_mail(store_t *st, const char *template_name, const char *to,
 		      const char *given_name, const char *link,
 		      struct err *err)
 {
-	struct mail_var vars[] = {
-		{ "givenName", given_name ? given_name : "" },
-		{ "link", link ? link : "" },
-	};
+	json_object *vars = json_object_new_object();
 	store_error_t se = { 0 };
+	bool ok;
 
-	if (mail_enqueue(st, template_name, to, vars, link ? 2 : 1, &se))
-		return true;
-	return store_fail(err, template_name, &se);
+	json_object_object_add(vars, "givenName",
+			       json_object_new_string(given_name ? given_name : ""));
+	if (link)
+		json_object_object_add(vars, "link", json_object_new_string(link));
+	ok = mail_enqueue(st, template_name, to, vars, &se);
+	json_object_put(vars);
+	return ok || store_fail(err, template_name, &se);
 }
 
 /* ---- operations ---------------------------------------------------- */
@@ -870,11 +872,14 @@ int account_mail_resolve(store_t *st, const char *template_name, const char *to,
 	if (rc < 0)
 		goto done;
 	{
-		const struct mail_var vars[] = {
-			{ "givenName", greeting_name(&user) },
-			{ "link", link },
-		};
-		if (!mail_render_template(template_name, vars, 2, out, errbuf, errlen)) {
+		json_object *vars = json_object_new_object();
+		bool rendered;
+		json_object_object_add(vars, "givenName",
+				       json_object_new_string(greeting_name(&user)));
+		json_object_object_add(vars, "link", json_object_new_string(link));
+		rendered = mail_render_template(template_name, vars, out, errbuf, errlen);
+		json_object_put(vars);
+		if (!rendered) {
 			rc = -1;
 			goto done;
 		}

@@ -432,6 +432,10 @@ bool cfg_load(char *errbuf, size_t errlen)
 		? get(s, "CWC_ADMIN_LISTEN", "")
 		: keepf(s, "%s/run/admin.sock", c->data_dir);
 	c->relay_listen = get(s, "CWC_RELAY_LISTEN", "127.0.0.1:8090");
+	v = get(s, "CWC_TEMPLATE_DIR", ".");
+	c->template_dir = v[0] == '/' || !getcwd(cwd, sizeof cwd) ? v
+		: strcmp(v, ".") == 0 ? keep(s, strdup(cwd))
+		: keepf(s, "%s/%s", cwd, strncmp(v, "./", 2) == 0 ? v + 2 : v);
 	{
 		char run[PATH_MAX];
 		snprintf(run, sizeof run, "%s/run", c->data_dir);

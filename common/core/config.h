@@ -49,6 +49,9 @@ struct cfg {
 	int workers;                   /* CWC_WORKERS, default: number of CPUs */
 	long max_requests;             /* CWC_MAX_REQUESTS: recycle a worker after; 0 = never */
 	size_t max_body;               /* CWC_MAX_BODY bytes, default 1 MiB */
+	const char *template_dir;      /* CWC_TEMPLATE_DIR: where the template
+					* folders (common/web/templates…) are;
+					* default the current directory */
 };
 
 extern const struct cfg *cfg;

@@ -92,7 +92,7 @@ static bool can_queue(store_t *st, const char *template_name, const char *to,
 }
 
 bool mail_enqueue(store_t *st, const char *template_name, const char *to,
-		  const struct mail_var *vars, size_t nvars, store_error_t *err)
+		  json_object *vars, store_error_t *err)
 {
 	struct mail_rendered r;
 	char msg[256];
@@ -100,7 +100,7 @@ bool mail_enqueue(store_t *st, const char *template_name, const char *to,
 
 	if (!can_queue(st, template_name, to, err))
 		return false;
-	if (!mail_render_template(template_name, vars, nvars, &r, msg, sizeof msg)) {
+	if (!mail_render_template(template_name, vars, &r, msg, sizeof msg)) {
 		set_err(err, STORE_ERR_BAD_VALUE, "mail_enqueue: %s", msg);
 		return false;
 	}
@@ -114,7 +114,7 @@ bool mail_enqueue_request(store_t *st, const char *template_name, const char *to
 {
 	if (!can_queue(st, template_name, to, err))
 		return false;
-	if (!template_name || !mail_template_find(template_name)) {
+	if (!mail_template_exists(template_name)) {
 		set_err(err, STORE_ERR_BAD_VALUE, "mail_enqueue_request: no template "
 			"\"%.40s\"", template_name ? template_name : "");
 		return false;

@@ -13,19 +13,16 @@
 
 #include "store/store.h"
 
+#include <json-c/json.h>
 #include <stdbool.h>
-#include <stddef.h>
 
-struct mail_var {
-	const char *key;      /* {{key}} in the template */
-	const char *value;    /* escaped for HTML by the renderer */
-};
-
-/* Templates: "activation" (givenName, link), "password_reset" (givenName,
- * link), "password_changed" (givenName). Returns false with `err` filled
- * when the template is unknown or the store refuses the write. */
+/* Templates (common/mail/templates): "activation" (givenName, link),
+ * "password_reset" (givenName, link), "password_changed" (givenName);
+ * `vars` is an object of those values (borrowed). Returns false with `err`
+ * filled when the template is unknown, a variable is missing or the store
+ * refuses the write. */
 bool mail_enqueue(store_t *st, const char *template_name, const char *to,
-		  const struct mail_var *vars, size_t nvars, store_error_t *err);
+		  json_object *vars, store_error_t *err);
 
 /* A mail whose content, and whether it is sent at all, depends on the
  * account behind `to` (a password reset, a new activation link): queues a

@@ -1,280 +1,76 @@
 /*
- * templates.c — the French mails of the café, and their renderer.
- * See templates.h for the syntax.
+ * templates.c — renders the café's mails from common/mail/templates.
+ * See templates.h.
  *
- * To add a mail: add one entry to `templates` below (name, subject, HTML
- * body, text body), call mail_enqueue(st, "name", to, vars, n, &err) where
- * it happens, and add its expected rendering to t/unit/mail.c. The layout
- * (header, card, signature) is shared: a template holds its body only.
+ * To add a mail: add NAME.subject.txt, NAME.html and NAME.txt to
+ * common/mail/templates, call mail_enqueue(st, "NAME", to, vars, &err)
+ * where it happens, and add its expected rendering to t/unit/mail.c.
  * Keep the HTML simple and inline-styled (mail clients ignore <style> and
  * external CSS), and keep both parts saying the same thing.
  */
 #include "mail/templates.h"
+#include "core/buf.h"
 #include "core/config.h"
-#include "web/page.h"
+#include "web/template.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The call-to-action button, inline-styled for mail clients. */
-#define BUTTON_STYLE "display:inline-block;background:#7a4b2a;color:#ffffff;" \
-	"padding:12px 22px;border-radius:6px;text-decoration:none;font-weight:bold"
-#define LINK_STYLE "color:#7a4b2a;word-break:break-all"
+#define SUBJECT_SUFFIX ".subject.txt"
 
-#define HTML_BUTTON(label) \
-	"<p style=\"text-align:center;margin:28px 0\"><a href=\"{{link}}\" " \
-	"style=\"" BUTTON_STYLE "\">" label "</a></p>\n"
-#define HTML_LINK_FALLBACK \
-	"Si le bouton ne fonctionne pas, copiez cette adresse dans votre " \
-	"navigateur&nbsp;:<br><a href=\"{{link}}\" style=\"" LINK_STYLE "\">{{link}}</a>"
-#define HTML_HELLO "<p>Bonjour{{#givenName}} {{givenName}}{{/givenName}},</p>\n"
-#define TEXT_HELLO "Bonjour{{#givenName}} {{givenName}}{{/givenName}},\n\n"
+static struct tpl_set *templates;     /* this process's */
 
-static const struct mail_template templates[] = {
+bool mail_templates_load(char *err, size_t errlen)
 {
-	.name = "activation",
-	.subject = "Activez votre compte CoworKing Café",
-	.html =
-		HTML_HELLO
-		"<p>Merci de votre inscription au CoworKing Café&nbsp;! Pour activer "
-		"votre compte, cliquez sur le bouton ci-dessous.</p>\n"
-		HTML_BUTTON("Activer mon compte")
-		"<p>Ce lien est valable 48&nbsp;heures. " HTML_LINK_FALLBACK "</p>\n"
-		"<p>Vous n’êtes pas à l’origine de cette inscription&nbsp;? Ignorez "
-		"simplement ce message&nbsp;: aucun compte ne sera activé.</p>\n",
-	.text =
-		TEXT_HELLO
-		"Merci de votre inscription au CoworKing Café ! Pour activer votre\n"
-		"compte, ouvrez ce lien :\n"
-		"\n"
-		"{{link}}\n"
-		"\n"
-		"Ce lien est valable 48 heures.\n"
-		"\n"
-		"Vous n’êtes pas à l’origine de cette inscription ? Ignorez\n"
-		"simplement ce message : aucun compte ne sera activé.\n",
-},
-{
-	.name = "password_reset",
-	.subject = "Réinitialisation de votre mot de passe",
-	.html =
-		HTML_HELLO
-		"<p>Vous avez demandé à réinitialiser le mot de passe de votre compte "
-		"CoworKing Café. Cliquez sur le bouton ci-dessous pour en choisir un "
-		"nouveau.</p>\n"
-		HTML_BUTTON("Choisir un nouveau mot de passe")
-		"<p>Ce lien est valable 1&nbsp;heure et ne sert qu’une fois. "
-		HTML_LINK_FALLBACK "</p>\n"
-		"<p>Vous n’avez rien demandé&nbsp;? Ignorez ce message&nbsp;: votre "
-		"mot de passe actuel reste valable.</p>\n",
-	.text =
-		TEXT_HELLO
-		"Vous avez demandé à réinitialiser le mot de passe de votre compte\n"
-		"CoworKing Café. Pour en choisir un nouveau, ouvrez ce lien :\n"
-		"\n"
-		"{{link}}\n"
-		"\n"
-		"Ce lien est valable 1 heure et ne sert qu’une fois.\n"
-		"\n"
-		"Vous n’avez rien demandé ? Ignorez ce message : votre mot de passe\n"
-		"actuel reste valable.\n",
-},
-{
-	.name = "password_changed",
-	.subject = "Votre mot de passe a été modifié",
-	.html =
-		HTML_HELLO
-		"<p>Le mot de passe de votre compte CoworKing Café vient d’être "
-		"modifié.</p>\n"
-		"<p>C’est bien vous&nbsp;? Vous n’avez rien à faire.</p>\n"
-		"<p><strong>Si ce n’est pas vous</strong>, contactez-nous sans attendre "
-		"à <a href=\"mailto:{{contactEmail}}\" style=\"" LINK_STYLE "\">"
-		"{{contactEmail}}</a>&nbsp;: nous vous aiderons à sécuriser votre "
-		"compte.</p>\n",
-	.text =
-		TEXT_HELLO
-		"Le mot de passe de votre compte CoworKing Café vient d’être modifié.\n"
-		"\n"
-		"C’est bien vous ? Vous n’avez rien à faire.\n"
-		"\n"
-		"Si ce n’est pas vous, contactez-nous sans attendre à\n"
-		"{{contactEmail}} : nous vous aiderons à sécuriser votre compte.\n",
-},
-{
-	/* `cwc-cron mail-test TO`: checks the transport end to end. */
-	.name = "test",
-	.subject = "Test d’envoi — CoworKing Café",
-	.html =
-		"<p>Bonjour,</p>\n"
-		"<p>Ce message de test a été envoyé par la plateforme du CoworKing "
-		"Café{{#note}} ({{note}}){{/note}}. S’il vous parvient, l’envoi des "
-		"e-mails fonctionne.</p>\n",
-	.text =
-		"Bonjour,\n"
-		"\n"
-		"Ce message de test a été envoyé par la plateforme du CoworKing\n"
-		"Café{{#note}} ({{note}}){{/note}}. S’il vous parvient, l’envoi des\n"
-		"e-mails fonctionne.\n",
-},
-};
+	static const char *const dirs[] = { "common/mail/templates", NULL };
+	struct tpl_set *set = tpl_set_load(cfg ? cfg->template_dir : ".", dirs,
+					   err, errlen);
 
-/* The café's layout around every HTML body: {{subject}} is the rendered
- * subject, and the body goes between the two halves. */
-static const char layout_head[] =
-	"<!doctype html>\n"
-	"<html lang=\"fr\"><head><meta charset=\"utf-8\">\n"
-	"<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n"
-	"<title>{{subject}}</title></head>\n"
-	"<body style=\"margin:0;padding:0;background:#f4efe9\">\n"
-	"<div style=\"max-width:560px;margin:0 auto;padding:24px 16px;"
-	"font-family:Helvetica,Arial,sans-serif;font-size:16px;line-height:1.5;"
-	"color:#2b2118\">\n"
-	"<p style=\"margin:0 0 16px;font-size:20px;font-weight:bold;"
-	"color:#7a4b2a\">CoworKing Café</p>\n"
-	"<div style=\"background:#ffffff;border-radius:8px;padding:8px 24px\">\n";
-static const char layout_foot[] =
-	"</div>\n"
-	"<p style=\"margin:16px 0 0;font-size:13px;color:#6b5d52;"
-	"text-align:center\">CoworKing Café — <a href=\"{{siteUrl}}\" "
-	"style=\"color:#6b5d52\">{{siteUrl}}</a></p>\n"
-	"</div>\n"
-	"</body></html>\n";
-static const char text_signature[] =
-	"\n"
-	"-- \n"
-	"CoworKing Café\n"
-	"{{siteUrl}}\n";
-
-const struct mail_template *mail_template_find(const char *name)
-{
-	for (size_t i = 0; name && i < sizeof templates / sizeof *templates; i++)
-		if (strcmp(templates[i].name, name) == 0)
-			return &templates[i];
-	return NULL;
-}
-
-const struct mail_template *mail_template_at(size_t i)
-{
-	return i < sizeof templates / sizeof *templates ? &templates[i] : NULL;
-}
-
-/* ---- the renderer ---------------------------------------------------- */
-
-
-static const char *var_lookup(const struct mail_var *vars, size_t nvars,
-			      const char *name, size_t len, bool *defined)
-{
-	for (size_t i = 0; i < nvars; i++)
-		if (vars[i].key && strlen(vars[i].key) == len &&
-		    memcmp(vars[i].key, name, len) == 0) {
-			*defined = true;
-			return vars[i].value ? vars[i].value : "";
-		}
-	*defined = false;
-	return "";
-}
-
-static bool name_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > 64)
+	if (!set)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
-			return false;
+	tpl_set_free(templates);
+	templates = set;
 	return true;
 }
 
-struct render {
-	const struct mail_var *vars;
-	size_t nvars;
-	bool html;
-	struct buf out;
-	char *errbuf;
-	size_t errlen;
-};
-
-static bool render_range(struct render *r, const char *s, size_t n)
+void mail_templates_free(void)
 {
-	const char *end = s + n;
-
-	while (s < end) {
-		const char *open = memmem(s, (size_t)(end - s), "{{", 2);
-		if (!open) {
-			buf_add(&r->out, s, (size_t)(end - s));
-			return true;
-		}
-		buf_add(&r->out, s, (size_t)(open - s));
-		const char *tag = open + 2;
-		const char *close = memmem(tag, (size_t)(end - tag), "}}", 2);
-		if (!close) {
-			snprintf(r->errbuf, r->errlen, "unclosed {{ at \"%.20s\"", open);
-			return false;
-		}
-		char kind = *tag;
-		const char *name = kind == '#' || kind == '^' || kind == '/' ? tag + 1 : tag;
-		size_t len = (size_t)(close - name);
-		if (!name_ok(name, len)) {
-			snprintf(r->errbuf, r->errlen, "bad tag {{%.*s}}",
-				 (int)(close - tag > 40 ? 40 : close - tag), tag);
-			return false;
-		}
-		bool defined;
-		const char *value = var_lookup(r->vars, r->nvars, name, len, &defined);
-		if (kind == '/') {
-			snprintf(r->errbuf, r->errlen, "{{/%.*s}} without its opening tag",
-				 (int)len, name);
-			return false;
-		}
-		if (kind == '#' || kind == '^') {
-			/* the block runs to the first {{/name}}; blocks of the same
-			 * name do not nest */
-			char closing[72];
-			snprintf(closing, sizeof closing, "{{/%.*s}}", (int)len, name);
-			const char *inner = close + 2;
-			const char *stop = memmem(inner, (size_t)(end - inner),
-						  closing, strlen(closing));
-			if (!stop) {
-				snprintf(r->errbuf, r->errlen, "{{%c%.*s}} is never closed",
-					 kind, (int)len, name);
-				return false;
-			}
-			bool set = *value != '\0';
-			if (set == (kind == '#') &&
-			    !render_range(r, inner, (size_t)(stop - inner)))
-				return false;
-			s = stop + strlen(closing);
-			continue;
-		}
-		if (!defined) {
-			snprintf(r->errbuf, r->errlen, "unknown variable {{%.*s}}",
-				 (int)len, name);
-			return false;
-		}
-		if (r->html)
-			page_escape(&r->out, value);
-		else
-			buf_add(&r->out, value, strlen(value));
-		s = close + 2;
-	}
-	return true;
+	tpl_set_free(templates);
+	templates = NULL;
 }
 
-char *mail_render(const char *tpl, const struct mail_var *vars, size_t nvars,
-		  bool html, char *errbuf, size_t errlen)
+static bool loaded(char *err, size_t errlen)
 {
-	struct render r = {
-		.vars = vars, .nvars = nvars, .html = html,
-		.errbuf = errbuf, .errlen = errlen,
-	};
+	return templates || mail_templates_load(err, errlen);
+}
 
-	if (!render_range(&r, tpl, strlen(tpl))) {
-		free(r.out.data);
+bool mail_template_exists(const char *name)
+{
+	char file[160], err[256];
+
+	return name && loaded(err, sizeof err) &&
+	       buf_fmt(file, sizeof file, "%s" SUBJECT_SUFFIX, name) &&
+	       tpl_find(templates, file);
+}
+
+const char *mail_template_at(size_t i)
+{
+	static char name[128];
+	const char *t;
+	char err[256];
+
+	if (!loaded(err, sizeof err))
 		return NULL;
+	for (size_t k = 0; (t = tpl_name_at(templates, k)); k++) {
+		size_t n = strlen(t), m = strlen(SUBJECT_SUFFIX);
+		if (n <= m || strcmp(t + n - m, SUBJECT_SUFFIX) != 0 || i--)
+			continue;
+		if (!buf_fmt(name, sizeof name, "%.*s", (int)(n - m), t))
+			return NULL;
+		return name;
 	}
-	buf_add(&r.out, "", 0);   /* an empty template still gives "" */
-	return r.out.data;
+	return NULL;
 }
 
 void mail_rendered_free(struct mail_rendered *r)
@@ -287,69 +83,102 @@ void mail_rendered_free(struct mail_rendered *r)
 	r->subject = r->html = r->text = NULL;
 }
 
-/* Concatenates three rendered pieces; frees them. */
-static char *join3(char *a, char *b, char *c)
+/* Renders `name` with `data` into a new string; NULL with err filled. */
+static char *render(const char *name, json_object *data, char *err, size_t errlen)
 {
-	char *out = NULL;
+	const struct tpl *t = tpl_find(templates, name);
+	struct buf b = { 0 };
 
-	if (a && b && c && asprintf(&out, "%s%s%s", a, b, c) < 0)
-		abort();
-	free(a);
-	free(b);
-	free(c);
-	return out;
+	if (!t) {
+		snprintf(err, errlen, "no template %s", name);
+		return NULL;
+	}
+	if (!tpl_render(t, data, TPL_STRICT, &b, err, errlen)) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.data;
 }
 
-bool mail_render_template(const char *name, const struct mail_var *vars,
-			  size_t nvars, struct mail_rendered *out,
-			  char *errbuf, size_t errlen)
+/* Renders the body `name` inside `layout`, with the body as "content". */
+static char *render_in(const char *layout, const char *name, json_object *data,
+		       char *err, size_t errlen)
 {
-	const struct mail_template *t = mail_template_find(name);
-	struct mail_var *all;
-	size_t n = 0;
-	char err[256] = "";
+	char *body = render(name, data, err, errlen);
+
+	if (!body)
+		return NULL;
+	json_object_object_add(data, "content", json_object_new_string(body));
+	free(body);
+	return render(layout, data, err, errlen);
+}
+
+char *mail_render_subject(const char *name, json_object *vars, char *err,
+			  size_t errlen)
+{
+	char file[160];
+	char *subject;
+
+	if (!loaded(err, errlen))
+		return NULL;
+	if (!name || !buf_fmt(file, sizeof file, "%s" SUBJECT_SUFFIX, name) ||
+	    !tpl_find(templates, file)) {
+		snprintf(err, errlen, "no mail template called \"%s\"", name ? name : "(null)");
+		return NULL;
+	}
+	if (!(subject = render(file, vars, err, errlen)))
+		return NULL;
+	/* a subject is one header line */
+	size_t n = strlen(subject);
+	while (n && (subject[n - 1] == '\n' || subject[n - 1] == '\r'))
+		subject[--n] = '\0';
+	for (char *p = subject; *p; p++)
+		if (*p == '\r' || *p == '\n' || *p == '\t')
+			*p = ' ';
+	return subject;
+}
+
+bool mail_render_template(const char *name, json_object *vars,
+			  struct mail_rendered *out, char *errbuf, size_t errlen)
+{
+	json_object *data = NULL;
+	char err[256] = "", file[160];
 
 	memset(out, 0, sizeof *out);
-	if (!t) {
+	if (!loaded(err, sizeof err))
+		goto fail;
+	if (!name || !buf_fmt(file, sizeof file, "%s" SUBJECT_SUFFIX, name) ||
+	    !tpl_find(templates, file)) {
 		snprintf(errbuf, errlen, "no mail template called \"%s\"",
 			 name ? name : "(null)");
 		return false;
 	}
-	/* the caller's values first: they win over the built-ins */
-	all = calloc(nvars + 3, sizeof *all);
-	if (!all)
-		abort();
-	for (size_t i = 0; i < nvars; i++)
-		all[n++] = vars[i];
-	all[n++] = (struct mail_var){ "siteUrl", cfg ? cfg->site_url : "" };
-	all[n++] = (struct mail_var){ "contactEmail", cfg ? cfg->contact_email : "" };
+	/* the built-ins, then the caller's values over them */
+	data = json_object_new_object();
+	json_object_object_add(data, "siteUrl",
+			       json_object_new_string(cfg ? cfg->site_url : ""));
+	json_object_object_add(data, "contactEmail",
+			       json_object_new_string(cfg ? cfg->contact_email : ""));
+	if (vars) {
+		json_object_object_foreach(vars, key, value)
+			json_object_object_add(data, key, json_object_get(value));
+	}
 
-	out->subject = mail_render(t->subject, all, n, false, err, sizeof err);
-	if (!out->subject)
+	if (!(out->subject = mail_render_subject(name, data, err, sizeof err)))
 		goto fail;
-	/* a subject is one header line */
-	for (char *p = out->subject; *p; p++)
-		if (*p == '\r' || *p == '\n' || *p == '\t')
-			*p = ' ';
-	all[n++] = (struct mail_var){ "subject", out->subject };
+	json_object_object_add(data, "subject", json_object_new_string(out->subject));
 
-	char *head = mail_render(layout_head, all, n, true, err, sizeof err);
-	char *body = head ? mail_render(t->html, all, n, true, err, sizeof err) : NULL;
-	char *foot = body ? mail_render(layout_foot, all, n, true, err, sizeof err) : NULL;
-	out->html = join3(head, body, foot);
-	if (!out->html)
+	(void)buf_fmt(file, sizeof file, "%s.html", name);
+	if (!(out->html = render_in("layout.html", file, data, err, sizeof err)))
 		goto fail;
-
-	body = mail_render(t->text, all, n, false, err, sizeof err);
-	char *sig = body ? mail_render(text_signature, all, n, false, err, sizeof err) : NULL;
-	out->text = join3(body, sig, strdup(""));
-	if (!out->text)
+	(void)buf_fmt(file, sizeof file, "%s.txt", name);
+	if (!(out->text = render_in("layout.txt", file, data, err, sizeof err)))
 		goto fail;
-	free(all);
+	json_object_put(data);
 	return true;
 fail:
-	snprintf(errbuf, errlen, "mail template \"%s\": %s", name, err);
+	snprintf(errbuf, errlen, "mail template \"%s\": %s", name ? name : "(null)", err);
 	mail_rendered_free(out);
-	free(all);
+	json_object_put(data);
 	return false;
 }

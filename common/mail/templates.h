@@ -1,44 +1,40 @@
 /*
- * templates.h — the French mails and the small renderer that fills
- * them (SPEC §5). mail_enqueue() (mail.c) is the only caller in the apps;
- * the functions are public so that the unit tests and `cwc-cron mail-test`
- * can render a template without a store.
+ * templates.h — the French mails of the café (SPEC §5), templates of
+ * common/mail/templates rendered by web/template.h. mail_enqueue()
+ * (mail.c) is the only caller in the apps; the functions are public so
+ * that the unit tests and `cwc-cron mail-test` can render a mail without
+ * a store.
  *
- * Template syntax, in the subject, the HTML and the text of a template:
- *   {{name}}               the value of `name` (HTML-escaped in the HTML part;
- *                          CR, LF and tabs become spaces in the subject)
- *   {{#name}}…{{/name}}    the block when `name` is set and not empty
- *   {{^name}}…{{/name}}    the block when `name` is missing or empty
- * A {{name}} that neither the caller nor the built-ins define is an error,
- * so a typo in a template fails in the tests instead of reaching a customer.
- * Built-in variables: siteUrl (NEXTAUTH_URL), contactEmail (CONTACT_EMAIL).
+ * A mail NAME is three files: NAME.subject.txt, NAME.html (the body: it
+ * is rendered inside layout.html as {{{content}}}) and NAME.txt (inside
+ * layout.txt, which adds the signature). Values come from a json-c
+ * object, HTML-escaped in the .html files; a {{variable}} that neither
+ * the caller nor the built-ins define is an error (the mails render with
+ * TPL_STRICT), so a typo fails in the tests instead of reaching a
+ * customer. Built-ins: siteUrl (NEXTAUTH_URL), contactEmail
+ * (CONTACT_EMAIL), and subject (the rendered subject) in the layouts.
  */
 #ifndef CWC_MAIL_TEMPLATES_H
 #define CWC_MAIL_TEMPLATES_H
 
-#include "mail/mail.h"
-
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-struct mail_template {
-	const char *name;       /* what mail_enqueue() is given: "activation"… */
-	const char *subject;
-	const char *html;       /* the body only: the layout is added around it */
-	const char *text;       /* the body only: the signature is added after */
-};
+/* Loads common/mail/templates (under cfg->template_dir) into this
+ * process, replacing what was loaded. Returns false with the file and
+ * line of the first error in `err`. mail_render_template() loads them on
+ * first use when nobody did. */
+bool mail_templates_load(char *err, size_t errlen);
+void mail_templates_free(void);
 
-/* The template called `name`, or NULL. */
-const struct mail_template *mail_template_find(const char *name);
+/* True when a mail called `name` exists (loads the templates when
+ * needed). */
+bool mail_template_exists(const char *name);
 
-/* Every template, for listings (`cwc-cron mail-test --list`). */
-const struct mail_template *mail_template_at(size_t i);   /* NULL past the end */
-
-/* Renders `tpl` with `vars` (see the file comment); `html` escapes the
- * values for HTML. Returns a new string (caller frees), or NULL with the
- * reason in `errbuf` (unknown variable, unclosed block). */
-char *mail_render(const char *tpl, const struct mail_var *vars, size_t nvars,
-		  bool html, char *errbuf, size_t errlen);
+/* The name of the i-th mail ("activation"…), NULL past the end; loads
+ * the templates when needed (NULL too when they cannot be loaded). */
+const char *mail_template_at(size_t i);
 
 struct mail_rendered {
 	char *subject;          /* one line, UTF-8 */
@@ -46,14 +42,18 @@ struct mail_rendered {
 	char *text;             /* plain text with the signature */
 };
 
-/* Renders the template `name` with the caller's `vars` plus the built-ins
- * (which the caller's own values override), inside the café's layout.
- * Needs `cfg` loaded. On success fills `out` (free with
+/* Renders the mail `name` with the caller's `vars` (an object, borrowed;
+ * NULL: none) plus the built-ins (which the caller's own values
+ * override). Needs `cfg` loaded. On success fills `out` (free with
  * mail_rendered_free()); on error returns false with `errbuf` filled and
  * `out` all NULL. */
-bool mail_render_template(const char *name, const struct mail_var *vars,
-			  size_t nvars, struct mail_rendered *out,
-			  char *errbuf, size_t errlen);
+/* The subject alone of the mail `name` (one line; caller frees), or NULL
+ * with `err` filled. */
+char *mail_render_subject(const char *name, json_object *vars, char *err,
+			  size_t errlen);
+
+bool mail_render_template(const char *name, json_object *vars,
+			  struct mail_rendered *out, char *errbuf, size_t errlen);
 void mail_rendered_free(struct mail_rendered *r);
 
 #endif

@@ -2,99 +2,131 @@
  * page.c — see page.h.
  */
 #include "web/page.h"
+#include "web/route.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "web/template.h"
 #include "assets.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static struct tpl_set *templates;     /* this process's, loaded after fork() */
 
-
-
-void page_escape(struct buf *b, const char *s)
+bool page_templates_load(const char *const *dirs, char *err, size_t errlen)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': buf_str(b, "&lt;"); break;
-		case '>': buf_str(b, "&gt;"); break;
-		case '&': buf_str(b, "&amp;"); break;
-		case '"': buf_str(b, "&quot;"); break;
-		case '\'': buf_str(b, "&#39;"); break;
-		default: buf_add(b, s, 1);
-		}
+	struct tpl_set *set = tpl_set_load(cfg->template_dir, dirs, err, errlen);
+
+	if (!set)
+		return false;
+	if (!tpl_find(set, "layout.html")) {
+		snprintf(err, errlen, "%s: no layout.html in the page templates",
+			 dirs[0] ? dirs[0] : "(no folder)");
+		tpl_set_free(set);
+		return false;
 	}
+	tpl_set_free(templates);
+	templates = set;
+	return true;
 }
 
-void page_send(struct http_req *req, int status, const char *title,
-	       const char *body_html)
+void page_templates_free(void)
 {
-	page_send_script(req, status, title, body_html, NULL);
+	tpl_set_free(templates);
+	templates = NULL;
 }
 
-void page_send_script(struct http_req *req, int status, const char *title,
-		      const char *body_html, const char *script)
+static void add_str(json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
+}
+
+json_object *page_data(struct http_req *req, const char *title)
+{
+	json_object *data = json_object_new_object();
+	json_object *page = json_object_new_object();
+	json_object *site = json_object_new_object();
+	json_object *assets = json_object_new_object();
+
+	add_str(page, "title", title);
+	add_str(site, "name", "CoworKing Café");
+	add_str(site, "service", req->app ? req->app->service : "");
+	add_str(site, "url", req->app && req->app->base_url ? req->app->base_url() : cfg->site_url);
+	add_str(assets, "css", ASSET_SITE_CSS);
+	json_object_object_add(data, "page", page);
+	json_object_object_add(data, "site", site);
+	json_object_object_add(data, "assets", assets);
+	json_object_object_add(data, "signedIn", json_object_new_boolean(req->session != NULL));
+	return data;
+}
+
+void page_set(json_object *data, const char *key, const char *value)
+{
+	json_object *page = NULL;
+
+	if (json_object_object_get_ex(data, "page", &page))
+		add_str(page, key, value);
+}
+
+void page_set_json_ld(json_object *data, json_object *ld)
 {
 	struct buf b = { 0 };
 
-	buf_str(&b, "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
-		 "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
-		 "<title>");
-	page_escape(&b, title);
-	buf_str(&b, " — CoworKing Café</title>"
-		 "<link rel=\"stylesheet\" href=\"" ASSET_SITE_CSS "\">");
-	if (script) {
-		buf_str(&b, "<script defer src=\"");
-		page_escape(&b, script);
-		buf_str(&b, "\"></script>");
-	}
-	buf_str(&b, "</head>\n<body>"
-		 "<header><a href=\"/\">CoworKing Café</a></header>\n<main>");
-	buf_str(&b, body_html);
-	buf_str(&b, "</main>\n</body></html>\n");
-	http_add_header(req, "Cache-Control", "no-cache");
-	http_send(req, status, "text/html; charset=utf-8", b.data, b.len);
-	free(b.data);
+	tpl_json_script(&b, ld);
+	page_set(data, "jsonLd", b.data);
+	buf_free(&b);
+	json_object_put(ld);
 }
 
-char *page_url_encode(const char *s)
+static bool render(const char *name, json_object *data, struct buf *out)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	char *out = malloc(3 * strlen(s) + 1), *o = out;
+	const struct tpl *t = tpl_find(templates, name);
+	char err[256];
 
-	if (!out)
-		abort();
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
-			*o++ = (char)*p;
-		} else {
-			*o++ = '%';
-			*o++ = hex[*p >> 4];
-			*o++ = hex[*p & 15];
-		}
+	if (!t) {
+		log_error("page: no template %s", name);
+		return false;
 	}
-	*o = '\0';
-	return out;
+	if (!tpl_render(t, data, 0, out, err, sizeof err)) {
+		log_error("page: %s", err);
+		return false;
+	}
+	return true;
+}
+
+void page_render(struct http_req *req, int status, const char *name,
+		 json_object *data)
+{
+	struct buf body = { 0 }, html = { 0 };
+
+	if (!render(name, data, &body))
+		goto fail;
+	json_object_object_add(data, "content",
+			       json_object_new_string_len(body.data, (int)body.len));
+	if (!render("layout.html", data, &html))
+		goto fail;
+	http_add_header(req, "Cache-Control", "no-cache");
+	http_send(req, status, "text/html; charset=utf-8", html.data, html.len);
+	goto done;
+fail:
+	http_error(req, 500, "internal", "Internal error (request %s).", req->request_id);
+done:
+	buf_free(&body);
+	buf_free(&html);
+	json_object_put(data);
 }
 
 void page_not_found(struct http_req *req)
 {
-	page_send(req, 404, "Page introuvable",
-		  "<h1>Page introuvable</h1><p>Cette page n’existe pas ou a été déplacée."
-		  " <a href=\"/\">Retour à l’accueil</a></p>");
+	page_render(req, 404, "not-found.html", page_data(req, "Page introuvable"));
 }
 
 void page_error(struct http_req *req, int status)
 {
-	char body[512];
+	json_object *data = page_data(req, status == 403 ? "Accès refusé" : "Erreur");
 
-	if (status == 403)
-		snprintf(body, sizeof body,
-			 "<h1>Accès refusé</h1><p>Votre compte ne donne pas accès à cette page."
-			 " <a href=\"/\">Retour à l’accueil</a></p>");
-	else
-		snprintf(body, sizeof body,
-			 "<h1>Une erreur est survenue</h1><p>Merci de réessayer dans un instant."
-			 " Référence : <code>%s</code></p>", req->request_id);
-	page_send(req, status, "Erreur", body);
+	json_object_object_add(data, "forbidden", json_object_new_boolean(status == 403));
+	add_str(data, "requestId", req->request_id);
+	page_render(req, status, "error.html", data);
 }

@@ -1,27 +1,51 @@
 /*
- * page.h — server-rendered HTML pages: the layout around a page's body,
- * escaping, and the error pages (404 / 500) that leak no detail.
+ * page.h — server-rendered HTML pages: every page is a template of the
+ * app's template folders (web/template.h) rendered inside layout.html,
+ * and the error pages (404 / 500) that leak no detail.
+ *
+ * A page's data is one json-c object (page_data() starts it):
+ *   page     {title, description, canonical, script, jsonLd}: the layout's
+ *            head block (description, canonical, script and jsonLd only
+ *            when set; jsonLd from tpl_json_script())
+ *   site     {name, url, service}      assets {css}
+ *   signedIn true when a session came with the request
+ *   closure  {message}: the closure banner's slot (absent: no banner)
+ *   content  the rendered page template (set by page_render(): the layout
+ *            inserts it with {{{content}}})
+ * The templates of both apps share layout.html, head.html and the error
+ * pages (common/web/templates); each app has its header.html and
+ * footer.html (fcgi-apps/<app>/templates).
  */
 #ifndef CWC_PAGE_H
 #define CWC_PAGE_H
 
-#include "core/buf.h"
 #include "web/http.h"
 
-/* Appends `s` HTML-escaped to `b`. */
-void page_escape(struct buf *b, const char *s);
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
 
-/* Finishes the response with the site's layout: `title` (escaped) and
- * `body_html` (already HTML, trusted). */
-void page_send(struct http_req *req, int status, const char *title,
-	       const char *body_html);
+/* Loads this process's page templates from `dirs` (NULL-terminated, under
+ * cfg->template_dir), replacing those loaded before. Returns false with
+ * the file and line of the first error in `err`. */
+bool page_templates_load(const char *const *dirs, char *err, size_t errlen);
+void page_templates_free(void);
 
-/* The same, with a script (an ASSET_… URL, loaded deferred) or NULL. */
-void page_send_script(struct http_req *req, int status, const char *title,
-		      const char *body_html, const char *script);
+/* A new page data object (see above) titled `title`; the caller adds to it
+ * and hands it to page_render(). */
+json_object *page_data(struct http_req *req, const char *title);
 
-/* Percent-encodes `s` for a query value. Caller frees. */
-char *page_url_encode(const char *s);
+/* Sets page.KEY of a page data object (description, canonical, script…)
+ * to a copy of `value`. */
+void page_set(json_object *data, const char *key, const char *value);
+
+/* Sets page.jsonLd to `ld` (taken) as tpl_json_script() writes it. */
+void page_set_json_ld(json_object *data, json_object *ld);
+
+/* Renders the template `name` with `data` (taken: freed here) inside
+ * layout.html and finishes the response with `status`. */
+void page_render(struct http_req *req, int status, const char *name,
+		 json_object *data);
 
 /* The 404 page, and a generic error page carrying the request id. */
 void page_not_found(struct http_req *req);

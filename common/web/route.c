@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "web/page.h"
+#include "web/template.h"
 
 #include <stdio.h>
 
@@ -179,7 +180,7 @@ void route_dispatch(const struct app *app, struct http_req *req)
 	if (found->min_role > 0) {	/* 0: anyone */
 		bool page = (found->flags & ROUTE_PAGE) && app->login_path;
 		if (!req->session && page) {
-			char *next = page_url_encode(req->raw_path);
+			char *next = tpl_url_encode(req->raw_path);
 			char location[2048];
 			/* a path too long to come back to: the login page alone
 			 * (a cut would end `next` inside an escape) */

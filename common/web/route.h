@@ -51,6 +51,13 @@ struct app {
 	 * replaces it). */
 	const char *(*base_url)(void);
 	const char *(*listen_addr)(void);
+	/* Loads the app's templates (pages, mails) into the calling process;
+	 * false with "file:line: reason" in `err`. The server calls it in
+	 * the master at start-up and on SIGHUP (a check: refused templates
+	 * stop start-up, or keep the old workers on a reload) and in every
+	 * worker after fork(); templates_free() undoes it. */
+	bool (*templates_load)(char *err, size_t errlen);
+	void (*templates_free)(void);
 	/* Per-worker start and end (after fork / before exit). */
 	bool (*worker_start)(void);
 	void (*worker_stop)(void);

@@ -152,6 +152,13 @@ static int worker_main(struct master *m, int ready_fd)
 	set_handler(SIGCHLD, SIG_DFL);
 	set_handler(SIGPIPE, SIG_IGN);
 
+	if (m->app->templates_load) {
+		char err[512];
+		if (!m->app->templates_load(err, sizeof err)) {
+			log_error("templates: %s", err);
+			return 3;
+		}
+	}
 	if (m->app->worker_start && !m->app->worker_start())
 		return 3;
 	notify_ready(ready_fd);
@@ -198,6 +205,8 @@ static int worker_main(struct master *m, int ready_fd)
 	}
 	if (m->app->worker_stop)
 		m->app->worker_stop();
+	if (m->app->templates_free)
+		m->app->templates_free();
 	conn_close();
 	return 0;
 }
@@ -326,6 +335,18 @@ static void read_ready(struct master *m)
 				m->slots[i].ready = true;
 }
 
+/* Loads the templates once in the master and frees them: a syntax error
+ * or a missing partial is found before any worker starts. */
+static bool check_templates(const struct app *app, char *err, size_t errlen)
+{
+	if (!app->templates_load)
+		return true;
+	bool ok = app->templates_load(err, errlen);
+	if (app->templates_free)
+		app->templates_free();
+	return ok;
+}
+
 static void start_reload(struct master *m)
 {
 	char err[512];
@@ -335,6 +356,10 @@ static void start_reload(struct master *m)
 		return;
 	}
 	log_init(m->app->service, cfg->log_level);
+	if (!check_templates(m->app, err, sizeof err)) {
+		log_error("reload: templates refused, keeping the old workers: %s", err);
+		return;
+	}
 	m->workers_wanted = m->workers_opt > 0 ? m->workers_opt : cfg->workers;
 	m->generation++;
 	m->reloading = true;
@@ -495,6 +520,12 @@ int server_main(const struct app *app, int argc, char **argv)
 	}
 	log_init(app->service, cfg->log_level);
 	set_handler(SIGPIPE, SIG_IGN);
+	if (!check_templates(app, err, sizeof err)) {
+		log_error("templates: %s", err);
+		fprintf(stderr, "%s: %s\n", app->service, err);
+		cfg_free();
+		return 1;
+	}
 	if (!check_store()) {
 		fprintf(stderr, "%s: the store cannot be used (see the log)\n", app->service);
 		cfg_free();

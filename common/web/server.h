@@ -9,7 +9,10 @@
  *     replaced after a growing delay (100 ms doubling to 30 s);
  *   - a worker exits by itself after cfg->max_requests requests and is
  *     replaced (recycling);
- *   - SIGHUP: the configuration is read again, a new generation of
+ *   - the app's templates are loaded once in the master (an error stops
+ *     start-up, naming the file and line) and again in every worker;
+ *   - SIGHUP: the configuration and the templates are read again (when
+ *     either is refused the old workers keep serving), a new generation of
  *     workers starts, and once it is ready the old one is asked to finish
  *     (each old worker completes its in-flight request, then exits);
  *   - SIGTERM / SIGINT: every worker finishes its request and exits; those

@@ -11,6 +11,7 @@
 #include "chat/page.h"
 #include "core/config.h"
 #include "web/health.h"
+#include "mail/templates.h"
 #include "web/page.h"
 #include "web/server.h"
 
@@ -46,12 +47,32 @@ static const char *listen_addr(void)
 	return cfg->admin_listen;
 }
 
+/* Pages: this app's header, footer and pages, the chat and login pages,
+ * the shared layout and error pages; and the mails. */
+static const char *const page_dirs[] = {
+	"fcgi-apps/admin/templates", "common/chat/templates", "common/web/templates", NULL,
+};
+
+static bool templates_load(char *err, size_t errlen)
+{
+	return page_templates_load(page_dirs, err, errlen) &&
+	       mail_templates_load(err, errlen);
+}
+
+static void templates_free(void)
+{
+	page_templates_free();
+	mail_templates_free();
+}
+
 static const struct app admin_app = {
 	.service = "admin",
 	.routes = admin_routes,
 	.nroutes = sizeof admin_routes / sizeof *admin_routes,
 	.authenticate = auth_authenticate,
 	.not_found = page_not_found,
+	.templates_load = templates_load,
+	.templates_free = templates_free,
 	.login_path = "/login",
 	.staff = true,
 	.base_url = base_url,

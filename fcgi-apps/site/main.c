@@ -11,6 +11,7 @@
 #include "chat/page.h"
 #include "core/config.h"
 #include "web/health.h"
+#include "mail/templates.h"
 #include "web/page.h"
 #include "web/server.h"
 #include "site.h"
@@ -56,12 +57,32 @@ static const char *listen_addr(void)
 	return cfg->site_listen;
 }
 
+/* Pages: this app's header, footer and pages, the chat and login pages,
+ * the shared layout and error pages; and the mails. */
+static const char *const page_dirs[] = {
+	"fcgi-apps/site/templates", "common/chat/templates", "common/web/templates", NULL,
+};
+
+static bool templates_load(char *err, size_t errlen)
+{
+	return page_templates_load(page_dirs, err, errlen) &&
+	       mail_templates_load(err, errlen);
+}
+
+static void templates_free(void)
+{
+	page_templates_free();
+	mail_templates_free();
+}
+
 static const struct app site_app = {
 	.service = "site",
 	.routes = site_routes,
 	.nroutes = sizeof site_routes / sizeof *site_routes,
 	.authenticate = auth_authenticate,
 	.not_found = page_not_found,
+	.templates_load = templates_load,
+	.templates_free = templates_free,
 	.login_path = "/auth/login",
 	.base_url = base_url,
 	.listen_addr = listen_addr,

@@ -1,5 +1,6 @@
 /*
- * Mail: the template renderer and escaping, every template in French,
+ * Mail: every template in French (rendered by web/template.h, whose own
+ * tests are t/unit/template.c),
  * RFC 2047 subjects, quoted-printable bodies, the RFC 5322 message, the
  * retry backoff, and mail_enqueue()'s outbox document on the embedded
  * store. Run under AddressSanitizer.
@@ -13,75 +14,41 @@
 #include "store/store.h"
 #include "tap.h"
 
+#define NVARS(a) (sizeof(a) / sizeof *(a))
+
 #include <fcntl.h>
+#include <stdarg.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define NVARS(a) (sizeof(a) / sizeof *(a))
 
 static bool has(const char *hay, const char *needle)
 {
 	return hay && needle && strstr(hay, needle) != NULL;
 }
 
-static void test_render(void)
+/* An object of string values from "key", "value", … NULL. Caller puts. */
+static json_object *vars_of(const char *first, ...)
 {
-	char err[256];
-	char *s;
-	const struct mail_var vars[] = {
-		{ "name", "Zoé <b>&\"'" },
-		{ "empty", "" },
-		{ "link", "https://cafe.test/a?x=1&y=2" },
-	};
+	json_object *o = json_object_new_object();
+	va_list ap;
 
-	s = mail_render("Bonjour {{name}} !", vars, NVARS(vars), false, err, sizeof err);
-	is_str(s, "Bonjour Zoé <b>&\"' !", "text: values as they are");
-	free(s);
-	s = mail_render("<p>{{name}}</p>", vars, NVARS(vars), true, err, sizeof err);
-	is_str(s, "<p>Zoé &lt;b&gt;&amp;&quot;&#39;</p>", "html: values escaped");
-	free(s);
-	s = mail_render("<a href=\"{{link}}\">", vars, NVARS(vars), true, err, sizeof err);
-	is_str(s, "<a href=\"https://cafe.test/a?x=1&amp;y=2\">", "html: a link in an attribute");
-	free(s);
-	s = mail_render("A{{#name}}[{{name}}]{{/name}}B{{#empty}}no{{/empty}}C{{^empty}}yes{{/empty}}"
-			"{{#missing}}no{{/missing}}{{^missing}}!{{/missing}}",
-			vars, NVARS(vars), false, err, sizeof err);
-	is_str(s, "A[Zoé <b>&\"']BCyes!", "sections: # when set, ^ when empty or missing");
-	free(s);
-	s = mail_render("", vars, 0, true, err, sizeof err);
-	is_str(s, "", "an empty template gives an empty string");
-	free(s);
-	s = mail_render("{ {x} } {{{x}}}", vars, NVARS(vars), false, err, sizeof err);
-	ok(s == NULL && has(err, "bad tag {{{x}}"), "a malformed tag is an error (%s)", err);
-	free(s);
-
-	static const struct { const char *tpl, *want; } bad[] = {
-		{ "Bonjour {{nmae}}", "unknown variable {{nmae}}" },
-		{ "Bonjour {{name", "unclosed" },
-		{ "{{#name}}open", "never closed" },
-		{ "x{{/name}}", "without its opening" },
-		{ "{{na me}}", "bad tag" },
-	};
-	for (size_t i = 0; i < NVARS(bad); i++) {
-		err[0] = '\0';
-		s = mail_render(bad[i].tpl, vars, NVARS(vars), true, err, sizeof err);
-		ok(s == NULL && has(err, bad[i].want), "refused: %s (%s)", bad[i].tpl, err);
-		free(s);
-	}
+	va_start(ap, first);
+	for (const char *k = first; k; k = va_arg(ap, const char *))
+		json_object_object_add(o, k, json_object_new_string(va_arg(ap, const char *)));
+	va_end(ap);
+	return o;
 }
 
 static void test_templates(void)
 {
 	struct mail_rendered r;
 	char err[256] = "";
-	const struct mail_var act[] = {
-		{ "givenName", "Zoé <script>" },
-		{ "link", "https://cafe.test/activation?token=abc&x=1" },
-	};
+	json_object *act = vars_of("givenName", "Zoé <script>",
+				   "link", "https://cafe.test/activation?token=abc&x=1", NULL);
 
-	ok(mail_render_template("activation", act, NVARS(act), &r, err, sizeof err),
+	ok(mail_render_template("activation", act, &r, err, sizeof err),
 	   "activation renders (%s)", err);
 	is_str(r.subject, "Activez votre compte CoworKing Café", "activation: subject");
 	ok(has(r.html, "Bonjour Zoé &lt;script&gt;,"), "activation html: the name, escaped");
@@ -101,8 +68,10 @@ static void test_templates(void)
 	   "activation text: the signature");
 	mail_rendered_free(&r);
 
-	const struct mail_var noname[] = { { "givenName", "" }, { "link", "https://x.test/r" } };
-	ok(mail_render_template("password_reset", noname, NVARS(noname), &r, err, sizeof err),
+	json_object_put(act);
+
+	json_object *noname = vars_of("givenName", "", "link", "https://x.test/r", NULL);
+	ok(mail_render_template("password_reset", noname, &r, err, sizeof err),
 	   "password_reset renders (%s)", err);
 	is_str(r.subject, "Réinitialisation de votre mot de passe", "password_reset: subject");
 	ok(has(r.text, "Bonjour,\n"), "password_reset: a greeting without a name");
@@ -110,8 +79,10 @@ static void test_templates(void)
 	ok(has(r.text, "https://x.test/r"), "password_reset: the link");
 	mail_rendered_free(&r);
 
-	const struct mail_var changed[] = { { "givenName", "Marc" } };
-	ok(mail_render_template("password_changed", changed, 1, &r, err, sizeof err),
+	json_object_put(noname);
+
+	json_object *changed = vars_of("givenName", "Marc", NULL);
+	ok(mail_render_template("password_changed", changed, &r, err, sizeof err),
 	   "password_changed renders (%s)", err);
 	is_str(r.subject, "Votre mot de passe a été modifié", "password_changed: subject");
 	ok(has(r.html, "Si ce n’est pas vous") && has(r.html, "mailto:bonjour@cafe.test"),
@@ -120,26 +91,35 @@ static void test_templates(void)
 	   "password_changed text: contact us, with CONTACT_EMAIL");
 	mail_rendered_free(&r);
 
+	json_object_put(changed);
+
 	/* every template renders with the variables the callers pass */
-	const struct mail_var all[] = { { "givenName", "A" }, { "link", "https://x.test" } };
-	const struct mail_template *t;
-	for (size_t i = 0; (t = mail_template_at(i)); i++) {
-		bool rendered = mail_render_template(t->name, all, NVARS(all), &r, err, sizeof err);
+	json_object *all = vars_of("givenName", "A", "link", "https://x.test", NULL);
+	const char *name;
+	size_t count = 0;
+	for (size_t i = 0; (name = mail_template_at(i)); i++, count++) {
+		char tname[64];
+		snprintf(tname, sizeof tname, "%s", name);
+		bool rendered = mail_render_template(tname, all, &r, err, sizeof err);
 		ok(rendered && r.subject[0] && r.html[0] && r.text[0],
-		   "template %s renders (%s)", t->name, rendered ? "ok" : err);
+		   "template %s renders (%s)", tname, rendered ? "ok" : err);
 		mail_rendered_free(&r);
 	}
+	is_int(count, 4, "four mails: activation, password_changed, password_reset, test");
+	json_object_put(all);
 
-	const struct mail_var nolink[] = { { "givenName", "A" } };
-	ok(!mail_render_template("activation", nolink, 1, &r, err, sizeof err) &&
-	   has(err, "{{link}}") && r.html == NULL,
-	   "a missing variable is an error naming it (%s)", err);
-	ok(!mail_render_template("nope", NULL, 0, &r, err, sizeof err) && has(err, "nope"),
+	json_object *nolink = vars_of("givenName", "A", NULL);
+	ok(!mail_render_template("activation", nolink, &r, err, sizeof err) &&
+	   has(err, "{{link}}") && has(err, "activation.html:") && r.html == NULL,
+	   "a missing variable is an error naming it and its line (%s)", err);
+	json_object_put(nolink);
+	ok(!mail_render_template("nope", NULL, &r, err, sizeof err) && has(err, "nope"),
 	   "an unknown template is an error");
-	const struct mail_var own[] = { { "siteUrl", "https://other.test" }, { "note", "n" } };
-	ok(mail_render_template("test", own, NVARS(own), &r, err, sizeof err) &&
+	json_object *own = vars_of("siteUrl", "https://other.test", "note", "n", NULL);
+	ok(mail_render_template("test", own, &r, err, sizeof err) &&
 	   has(r.text, "https://other.test"), "a caller's value overrides a built-in");
 	mail_rendered_free(&r);
+	json_object_put(own);
 }
 
 /* Decodes one "=?UTF-8?B?…?=" word; returns the bytes (caller frees). */
@@ -380,8 +360,8 @@ static void test_enqueue(const char *dir)
 		skip("no embedded store");
 		return;
 	}
-	const struct mail_var vars[] = { { "givenName", "Zoé" }, { "link", "https://cafe.test/a?t=1" } };
-	ok(mail_enqueue(st, "activation", "zoe@example.com", vars, 2, &err),
+	json_object *vars = vars_of("givenName", "Zoé", "link", "https://cafe.test/a?t=1", NULL);
+	ok(mail_enqueue(st, "activation", "zoe@example.com", vars, &err),
 	   "mail_enqueue writes to the outbox (%s)", err.message);
 	ok(store_find_one(st, "outbox", NULL, NULL, &doc, &found, &err) && found,
 	   "one outbox document");
@@ -403,14 +383,15 @@ static void test_enqueue(const char *dir)
 	bson_destroy(&doc);
 
 	err = (store_error_t){ 0 };
-	ok(!mail_enqueue(st, "activation", "not an address", vars, 2, &err) &&
+	ok(!mail_enqueue(st, "activation", "not an address", vars, &err) &&
 	   err.code == STORE_ERR_BAD_VALUE, "a bad recipient is refused (%s)", err.message);
 	err = (store_error_t){ 0 };
-	ok(!mail_enqueue(st, "nope", "zoe@example.com", vars, 2, &err) &&
+	ok(!mail_enqueue(st, "nope", "zoe@example.com", vars, &err) &&
 	   err.code == STORE_ERR_BAD_VALUE && has(err.message, "nope"), "an unknown template is refused");
 	int64_t n = -1;
 	ok(store_count(st, "outbox", NULL, &n, &err) && n == 1, "refused mails write nothing");
 	store_close(st);
+	json_object_put(vars);
 }
 
 static const char *str_of(const bson_t *doc, const char *key)
@@ -481,8 +462,8 @@ static void test_outbox(const char *dir)
 	ok(outbox_deliver_one(st, NULL, &o, &stats, &err) == 0, "nothing due: nothing claimed");
 
 	/* file transport: delivered */
-	const struct mail_var vars[] = { { "givenName", "Zoé" }, { "link", "https://cafe.test/x" } };
-	mail_enqueue(st, "activation", "file@example.com", vars, 2, &err);
+	json_object *vars = vars_of("givenName", "Zoé", "link", "https://cafe.test/x", NULL);
+	mail_enqueue(st, "activation", "file@example.com", vars, &err);
 	t = transport_with("file", "http://127.0.0.1:1");
 	ok(t && outbox_run(st, t, &o, NULL, &stats, &err), "a pass with the file transport");
 	mail_transport_close(t);
@@ -495,7 +476,7 @@ static void test_outbox(const char *dir)
 	bson_destroy(&doc);
 
 	/* Resend unreachable: a temporary failure, then out of attempts */
-	mail_enqueue(st, "activation", "down@example.com", vars, 2, &err);
+	mail_enqueue(st, "activation", "down@example.com", vars, &err);
 	t = transport_with("resend", "http://127.0.0.1:1");
 	stats = (struct outbox_stats){ 0 };
 	ok(t && outbox_run(st, t, &o, NULL, &stats, &err), "a pass with Resend unreachable");
@@ -576,6 +557,7 @@ static void test_outbox(const char *dir)
 	unsetenv("RESEND_API_KEY");
 	unsetenv("RESEND_API_BASE");
 	store_close(st);
+	json_object_put(vars);
 }
 
 int main(void)
@@ -599,7 +581,6 @@ int main(void)
 	}
 	log_init("unit-mail", "error");
 
-	test_render();
 	test_templates();
 	test_rfc2047();
 	test_qp();
@@ -615,6 +596,7 @@ int main(void)
 	close(saved);
 	close(devnull);
 
+	mail_templates_free();
 	cfg_free();
 	char cmd[600];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
