@@ -11,7 +11,7 @@
 #include "mail/templates.h"
 #include "core/buf.h"
 #include "core/config.h"
-#include "web/template.h"
+#include "core/template.h"
 
 #include <stdio.h>
 #include <stdlib.h>

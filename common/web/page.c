@@ -5,7 +5,7 @@
 #include "web/route.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "web/template.h"
+#include "core/template.h"
 #include "assets.h"
 
 #include <stdio.h>

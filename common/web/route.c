@@ -5,7 +5,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "web/page.h"
-#include "web/template.h"
+#include "core/template.h"
 
 #include <stdio.h>
 

@@ -11,7 +11,7 @@
  * Writes the output to stdout; a load or render error goes to stderr
  * with exit status 1.
  */
-#include "web/template.h"
+#include "core/template.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * JSON in <script>, and loading a folder. Rendering itself is compared
  * with pystache by t/templates-differential.t. Run under AddressSanitizer.
  */
-#include "web/template.h"
+#include "core/template.h"
 #include "tap.h"
 
 #include <stdlib.h>

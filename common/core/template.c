@@ -8,7 +8,7 @@
  * rendering: each of the partial's non-empty source lines gets it, which
  * is what the spec (and pystache) do by re-indenting the partial's text.
  */
-#include "web/template.h"
+#include "core/template.h"
 
 #include <dirent.h>
 #include <errno.h>
