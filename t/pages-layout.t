@@ -24,7 +24,10 @@ sub layout_ok {
 	like $r->{headers}{'content-type'} // '', qr{^text/html; charset=utf-8}, "$what: HTML";
 	like $r->{content}, qr{\A<!doctype html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">},
 		"$what: a document from its first byte";
-	like $r->{content}, qr{<header class="site-header">.*</header>\n<main id="main">\n.*</main>\n<footer class="site-footer">.*</footer>\n</body>\n</html>\n\z}s,
+	# the site: header, main, footer; the back office: its sidebar and main
+	# side by side, no footer
+	like $r->{content}, qr{<header\ class="site-header">.*</header>\n<main\ id="main">\n.*</main>\n<footer\ class="site-footer">.*</footer>\n</body>\n</html>\n\z
+			     |<div\ class="admin-shell">\n<header\ class="sidebar">.*</header>\n<main\ id="main">\n.*</main>\n</div>\n</body>\n</html>\n\z}sx,
 		"$what: header, main, footer in that order";
 }
 
@@ -50,11 +53,11 @@ for my $host (qw(site admin)) {
 	layout_ok($r, "$host login page");
 	unlike $r->{content}, qr{<script>alert}, "$host login page: the hostile next is not markup";
 	# escaped as it is, or replaced by the default if ever refused
-	like $r->{content}, qr{<form id="login" class="login" data-next="(?:/x&quot;&gt;&lt;script&gt;alert\(1\)&lt;/script&gt;&amp;amp;&#39;|/dashboard/messages|/)">},
+	like $r->{content}, qr{<form id="login" class="form" data-next="(?:/x&quot;&gt;&lt;script&gt;alert\(1\)&lt;/script&gt;&amp;amp;&#39;|/dashboard/messages|/)" novalidate>},
 		"$host login page: data-next stays one attribute, escaped";
 }
 $r = $s->get('/login', host => 'admin');
-like $r->{content}, qr{<span class="service">Espace équipe</span>}, 'admin: its own header';
+like $r->{content}, qr{<header class="sidebar">}, 'admin: its own header (the sidebar)';
 like $r->{content}, qr{<h1>Espace équipe</h1>}, 'admin: its login heading';
 
 # ---- a signed-in page with a hostile name -----------------------------------
@@ -67,7 +70,7 @@ is $r->{status}, 200, 'chat page: 200';
 layout_ok($r, 'chat page');
 like $r->{content}, qr{data-name="Zoe &lt;script&gt;alert\(&quot;x&quot;\)&lt;/script&gt; &amp; &#39;Co&#39;"},
 	'chat page: the name escaped in its attribute';
-like $r->{content}, qr{<a href="/dashboard/messages">Messages</a>}, 'signed in: the header links the messages';
+like $r->{content}, qr{<a href="/dashboard/messages" aria-current="page">Messages</a>}, 'signed in: the header links the messages, the current page';
 like $r->{content}, qr{<script defer src="/static/chat\.[0-9a-f]+\.js"></script>}, 'chat page: its script';
 
 # ---- error pages -------------------------------------------------------------

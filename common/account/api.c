@@ -329,7 +329,13 @@ void auth_logout(struct http_req *req)
 		}
 	}
 	auth_cookie_clear(req);
-	http_send_json(req, 204, NULL);
+	/* the "Se déconnecter" button of the pages is a plain form: a browser
+	 * navigating there goes on to the login page */
+	const char *accept = http_header(req, "Accept");
+	if (accept && strstr(accept, "text/html") && req->app && req->app->login_path)
+		http_redirect(req, 303, req->app->login_path);
+	else
+		http_send_json(req, 204, NULL);
 }
 
 void auth_session_get(struct http_req *req)

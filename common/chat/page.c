@@ -30,6 +30,7 @@ void chat_page(struct http_req *req)
 	json_object_object_add(data, "staff", json_object_new_boolean(staff));
 	set_str(data, "me", me ? me->user_id_hex : "");
 	set_str(data, "name", me ? doc_str(&me->user, "givenName") : "");
+	page_section(data, "messages");
 	page_render(req, 200, "chat.html", data);
 }
 
@@ -44,5 +45,6 @@ void login_page(struct http_req *req)
 	page_set(data, "script", ASSET_LOGIN_JS);
 	json_object_object_add(data, "staff", json_object_new_boolean(staff));
 	set_str(data, "next", next);
+	page_section(data, "login");
 	page_render(req, 200, "login.html", data);
 }

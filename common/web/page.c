@@ -54,11 +54,26 @@ json_object *page_data(struct http_req *req, const char *title)
 	add_str(site, "service", req->app ? req->app->service : "");
 	add_str(site, "url", req->app && req->app->base_url ? req->app->base_url() : cfg->site_url);
 	add_str(assets, "css", ASSET_SITE_CSS);
+	add_str(assets, "icon", ASSET_FAVICON_SVG);
+	if (req->app && req->app->staff)
+		add_str(assets, "adminCss", ASSET_ADMIN_CSS);
+	json_object_object_add(site, "staff", json_object_new_boolean(req->app && req->app->staff));
 	json_object_object_add(data, "page", page);
 	json_object_object_add(data, "site", site);
 	json_object_object_add(data, "assets", assets);
 	json_object_object_add(data, "signedIn", json_object_new_boolean(req->session != NULL));
+	json_object_object_add(data, "nav", json_object_new_object());
+	if (req->app && req->app->page_data)
+		req->app->page_data(req, data);
 	return data;
+}
+
+void page_section(json_object *data, const char *section)
+{
+	json_object *nav = NULL;
+
+	if (json_object_object_get_ex(data, "nav", &nav))
+		json_object_object_add(nav, section, json_object_new_boolean(true));
 }
 
 void page_set(json_object *data, const char *key, const char *value)

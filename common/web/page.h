@@ -7,8 +7,10 @@
  *   page     {title, description, canonical, script, jsonLd}: the layout's
  *            head block (description, canonical, script and jsonLd only
  *            when set; jsonLd from tpl_json_script())
- *   site     {name, url, service}      assets {css}
+ *   site     {name, url, service, staff (the back office)}
+ *   assets   {css, icon, adminCss (back office only)}
  *   signedIn true when a session came with the request
+ *   nav      {SECTION: true} for the menu (page_section())
  *   closure  {message}: the closure banner's slot (absent: no banner)
  *   content  the rendered page template (set by page_render(): the layout
  *            inserts it with {{{content}}})
@@ -34,6 +36,10 @@ void page_templates_free(void);
 /* A new page data object (see above) titled `title`; the caller adds to it
  * and hands it to page_render(). */
 json_object *page_data(struct http_req *req, const char *title);
+
+/* Marks the page as part of the menu's `section` ("home", "messages"…):
+ * nav.SECTION is true, so the menu says aria-current="page" there. */
+void page_section(json_object *data, const char *section);
 
 /* Sets page.KEY of a page data object (description, canonical, script…)
  * to a copy of `value`. */

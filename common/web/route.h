@@ -13,6 +13,8 @@
 
 #include "web/http.h"
 
+#include <json-c/json.h>
+
 enum route_flags {
 	ROUTE_JSON = 1 << 0,        /* the body must be a JSON object (parsed into req->json) */
 	ROUTE_RAW_BODY = 1 << 1,    /* read the body, do not parse it (webhooks, forms) */
@@ -58,6 +60,9 @@ struct app {
 	 * worker after fork(); templates_free() undoes it. */
 	bool (*templates_load)(char *err, size_t errlen);
 	void (*templates_free)(void);
+	/* Adds to every page's data what the app's layout shows (the
+	 * signed-in user…); NULL: nothing. */
+	void (*page_data)(struct http_req *req, json_object *data);
 	/* Per-worker start and end (after fork / before exit). */
 	bool (*worker_start)(void);
 	void (*worker_stop)(void);

@@ -7,6 +7,7 @@
 #include "account/role.h"
 #include "admin.h"
 #include "account/api.h"
+#include "account/page.h"
 #include "chat/api.h"
 #include "chat/page.h"
 #include "core/config.h"
@@ -24,7 +25,7 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/api/auth/session", admin_session, ROLE_STAFF, 0 },
 	{ HTTP_GET, "/api/dashboard", admin_dashboard, ROLE_STAFF, 0 },
 
-	/* the staff messenger (common/chat.c) */
+	/* the staff messenger (common/chat/api.c) */
 	{ HTTP_GET, "/api/conversations", chat_conversations_list, ROLE_STAFF, 0 },
 	{ HTTP_POST, "/api/conversations", chat_conversations_create, ROLE_STAFF, ROUTE_JSON },
 	{ HTTP_GET, "/api/conversations/:id/messages", chat_messages_list, ROLE_STAFF, 0 },
@@ -33,6 +34,7 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/api/messages/ticket", chat_ticket, ROLE_STAFF, 0 },
 
 	/* pages */
+	{ HTTP_GET, "/", admin_home, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_GET, "/login", login_page, ROLE_PUBLIC, ROUTE_PAGE },
 	{ HTTP_GET, "/messages", chat_page, ROLE_STAFF, ROUTE_PAGE },
 };
@@ -73,6 +75,7 @@ static const struct app admin_app = {
 	.not_found = page_not_found,
 	.templates_load = templates_load,
 	.templates_free = templates_free,
+	.page_data = account_page_data,
 	.login_path = "/login",
 	.staff = true,
 	.base_url = base_url,

@@ -25,5 +25,6 @@ void site_home(struct http_req *req)
 	json_object_object_add(ld, "url", json_object_new_string(url.data));
 	page_set_json_ld(data, ld);
 	buf_free(&url);
+	page_section(data, "home");
 	page_render(req, 200, "home.html", data);
 }

@@ -7,6 +7,7 @@
  */
 #include "account/role.h"
 #include "account/api.h"
+#include "account/page.h"
 #include "chat/api.h"
 #include "chat/page.h"
 #include "core/config.h"
@@ -34,7 +35,7 @@ static const struct route site_routes[] = {
 	{ HTTP_PUT, "/api/user/password", site_password_put, ROLE_CLIENT, ROUTE_JSON },
 	{ HTTP_DELETE, "/api/user/delete", site_account_delete, ROLE_CLIENT, 0 },
 
-	/* chat with the café (common/chat.c) */
+	/* chat with the café (common/chat/api.c) */
 	{ HTTP_GET, "/api/conversations", chat_conversations_list, ROLE_CLIENT, 0 },
 	{ HTTP_POST, "/api/conversations", chat_conversations_create, ROLE_CLIENT, ROUTE_JSON },
 	{ HTTP_GET, "/api/conversations/:id/messages", chat_messages_list, ROLE_CLIENT, 0 },
@@ -83,6 +84,7 @@ static const struct app site_app = {
 	.not_found = page_not_found,
 	.templates_load = templates_load,
 	.templates_free = templates_free,
+	.page_data = account_page_data,
 	.login_path = "/auth/login",
 	.base_url = base_url,
 	.listen_addr = listen_addr,

@@ -1,0 +1,91 @@
+#!/usr/bin/perl
+# Every page that exists, as a person sees it in Chromium on a phone
+# (390×844) and a laptop (1280×800): styled by the design system, one <h1>,
+# nothing wider than the window, no console error, no failed load. With
+# CWC_SCREENSHOTS=DIR the screenshots are kept there to be looked at.
+use strict;
+use warnings;
+use utf8;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use CWC::Browser;
+use CWC::Stack;
+use File::Temp qw(tempdir);
+use Test::More;
+binmode $_, ':encoding(UTF-8)' for map { Test::More->builder->$_ } qw(output failure_output todo_output);
+
+plan skip_all => 'chromium is not installed' unless CWC::Browser::binary();
+my $s = CWC::Stack->start;
+$s->seed;
+my $b = CWC::Browser->start or BAIL_OUT('chromium did not start');
+my $shots = $ENV{CWC_SCREENSHOTS} || tempdir('cwc-shots-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+mkdir $shots;
+
+my @widths = ([390, 844, 'phone'], [1280, 800, 'laptop']);
+
+sub sign_in {
+	my ($page, $base, $login_path, $who) = @_;
+	my ($email, $password) = @{ $CWC::Stack::DEMO{$who} };
+	$page->goto("$base$login_path");
+	$page->js(qq{document.getElementById('email').value = '$email';
+		     document.getElementById('password').value = '$password';
+		     document.getElementById('login').requestSubmit(); true});
+	$page->wait_for(qq{location.pathname !== '$login_path'}, 15);
+}
+
+# name => [app base, path, who signs in first (or undef), expected status]
+my @pages = (
+	['home', $s->site_url, '/', undef],
+	['login', $s->site_url, '/auth/login', undef],
+	['not-found', $s->site_url, '/no-such-page', undef],
+	['messages', $s->site_url, '/dashboard/messages', 'client'],
+	['admin-login', $s->admin_url, '/login', undef],
+	['admin-home', $s->admin_url, '/', 'staff'],
+	['admin-messages', $s->admin_url, '/messages', 'staff'],
+);
+
+for my $pg (@pages) {
+	my ($name, $base, $path, $who) = @$pg;
+	my $page = $b->page;
+	sign_in($page, $base, $base eq $s->admin_url ? '/login' : '/auth/login', $who) if $who;
+	$page->problems;    # what signing in logged is not this page's
+	for my $w (@widths) {
+		my ($width, $height, $label) = @$w;
+		$page->viewport($width, $height);
+		$page->goto("$base$path");
+		$page->wait_for(q{document.readyState === 'complete'}, 10);
+		is $page->js('location.pathname'), $path, "$name ($label): stays on $path";
+		is $page->js(q{getComputedStyle(document.body).getPropertyValue('--c-ink').trim()}), '#142220',
+			"$name ($label): the design system's stylesheet is applied";
+		is $page->js(q{document.querySelectorAll('h1').length}), 1, "$name ($label): one <h1>";
+		ok $page->js(q{document.documentElement.scrollWidth <= window.innerWidth}),
+			"$name ($label): nothing wider than the window"
+			or diag 'scrollWidth ' . $page->js('document.documentElement.scrollWidth')
+			      . ' > ' . $page->js('window.innerWidth') . ': '
+			      . $page->js(q{[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className).join(', ')});
+		ok $page->js(q{document.documentElement.lang === 'fr'}), "$name ($label): lang=fr";
+		ok $page->js(q{!!document.querySelector('main')}), "$name ($label): a <main> landmark";
+		# sleep a moment so that late loads (scripts, sockets) report too
+		select undef, undef, undef, 0.3;
+		# the 404 page's own status is what it is for, not a failure
+		my @p = grep { !($name eq 'not-found' && m{status of 404 .*\Q$path\E\)$}) } $page->problems;
+		ok !@p, "$name ($label): no console error or failed load" or diag join "\n", @p;
+		$page->screenshot("$shots/$name-$label.png");
+	}
+}
+
+# The phone menu opens without JavaScript: the checkbox and its label.
+{
+	my $page = $b->page;
+	$page->viewport(390, 844);
+	$page->cmd('Emulation.setScriptExecutionDisabled', { value => JSON::PP::true() });
+	$page->goto($s->site_url . '/');
+	ok !$page->js(q{document.querySelector('.nav').checkVisibility()}), 'phone: the menu starts closed';
+	$page->js(q{document.querySelector('.menu-button').click(); true});
+	ok $page->js(q{document.querySelector('.nav').checkVisibility()}), 'phone: the menu button opens it, without JavaScript';
+	$page->viewport(1280, 800);
+	ok $page->js(q{document.querySelector('.nav').checkVisibility()}), 'laptop: the menu is always shown';
+}
+
+diag "screenshots in $shots" if $ENV{CWC_SCREENSHOTS};
+done_testing;
