@@ -18,24 +18,15 @@ my $s = CWC::Stack->start;
 $s->seed;
 my $b = CWC::Browser->start or BAIL_OUT('chromium did not start');
 
-sub sign_in {
-	my ($page, $base, $login_path, $who) = @_;
-	my ($email, $password) = @{ $CWC::Stack::DEMO{$who} };
-	$page->goto("$base$login_path");
-	$page->js(qq{document.getElementById('email').value = '$email';
-		     document.getElementById('password').value = '$password';
-		     document.getElementById('login').requestSubmit(); true});
-}
-
 my $customer = $b->page;
-sign_in($customer, $s->site_url, '/auth/login?next=/dashboard/messages', 'client');
+$customer->sign_in($s->site_url, '/auth/login?next=/dashboard/messages', 'client');
 ok $customer->wait_for(q{location.pathname === '/dashboard/messages' && document.getElementById('chat')}, 15),
 	'the customer signs in and lands on the messages page';
 ok $customer->wait_for(q{document.getElementById('status').textContent === ''}, 15),
 	'the customer page is connected';
 
 my $staff = $b->page;
-sign_in($staff, $s->admin_url, '/login?next=/messages', 'staff');
+$staff->sign_in($s->admin_url, '/login?next=/messages', 'staff');
 ok $staff->wait_for(q{location.pathname === '/messages' && document.getElementById('chat')}, 15),
 	'the staff member signs in on admin and opens the messenger';
 

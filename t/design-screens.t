@@ -23,16 +23,6 @@ mkdir $shots;
 
 my @widths = ([390, 844, 'phone'], [1280, 800, 'laptop']);
 
-sub sign_in {
-	my ($page, $base, $login_path, $who) = @_;
-	my ($email, $password) = @{ $CWC::Stack::DEMO{$who} };
-	$page->goto("$base$login_path");
-	$page->js(qq{document.getElementById('email').value = '$email';
-		     document.getElementById('password').value = '$password';
-		     document.getElementById('login').requestSubmit(); true});
-	$page->wait_for(qq{location.pathname !== '$login_path'}, 15);
-}
-
 # name => [app base, path, who signs in first (or undef), expected status]
 my @pages = (
 	['home', $s->site_url, '/', undef],
@@ -47,7 +37,7 @@ my @pages = (
 for my $pg (@pages) {
 	my ($name, $base, $path, $who) = @$pg;
 	my $page = $b->page;
-	sign_in($page, $base, $base eq $s->admin_url ? '/login' : '/auth/login', $who) if $who;
+	$page->sign_in($base, $base eq $s->admin_url ? '/login' : '/auth/login', $who) if $who;
 	$page->problems;    # what signing in logged is not this page's
 	for my $w (@widths) {
 		my ($width, $height, $label) = @$w;

@@ -25,21 +25,7 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- errors -------------------------------------------------------- */
-
-/* ---- UTF-8 and the body -------------------------------------------- */
-
-
-/* Code points of valid UTF-8. */
-static size_t utf8_chars(const char *s, size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			n++;
-	return n;
-}
+/* ---- the body ------------------------------------------------------ */
 
 
 
@@ -123,7 +109,7 @@ static bool read_text(json_object *body, const char *key, unsigned bit,
 	s = json_object_get_string(v);
 	len = (size_t)json_object_get_string_len(v);
 	trim(&s, &len);
-	if (utf8_chars(s, len) > max_chars || len >= outlen)
+	if (buf_utf8_chars(s, len) > max_chars || len >= outlen)
 		return err_set(err, 422, "validation_failed", key,
 				    "%s is too long (at most %zu characters).", key, max_chars);
 	if (has_control(s, len))
@@ -224,7 +210,7 @@ bool account_check_password(const char *pw, size_t len, const char *field,
 	if (memchr(pw, '\0', len))
 		return err_set(err, 422, "validation_failed", field,
 				    "%s must not contain NUL characters.", field);
-	if (utf8_chars(pw, len) < ACCOUNT_PASSWORD_MIN)
+	if (buf_utf8_chars(pw, len) < ACCOUNT_PASSWORD_MIN)
 		return err_set(err, 422, "validation_failed", field,
 				    "%s must be at least %d characters long.", field,
 				    ACCOUNT_PASSWORD_MIN);

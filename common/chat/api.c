@@ -27,16 +27,6 @@
 #define REV_RETRIES 8
 #define CHAT_NAME_MAX 100          /* characters of a group's name */
 
-/* Code points of the UTF-8 text s[0..len) (limits are in characters). */
-static size_t utf8_chars(const char *s, size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			n++;
-	return n;
-}
 
 struct chat_ctx {
 	struct http_req *req;
@@ -389,7 +379,7 @@ static void create_group(struct chat_ctx *c)
 	if (!json_object_object_get_ex(c->req->json, "name", &name) ||
 	    !json_object_is_type(name, json_type_string) ||
 	    json_object_get_string_len(name) == 0 ||
-	    utf8_chars(json_object_get_string(name), (size_t)json_object_get_string_len(name)) >
+	    buf_utf8_chars(json_object_get_string(name), (size_t)json_object_get_string_len(name)) >
 		    CHAT_NAME_MAX) {
 		http_error(c->req, 422, "validation_failed", "name: 1 to %d characters.", CHAT_NAME_MAX);
 		bson_destroy(&doc);
@@ -629,7 +619,7 @@ static char *trimmed(const char *s, size_t len, size_t *chars)
 	while (e > s && isspace((unsigned char)e[-1]))
 		e--;
 	out = strndup(s, (size_t)(e - s));
-	*chars = utf8_chars(out, strlen(out));
+	*chars = buf_utf8_chars(out, strlen(out));
 	return out;
 }
 

@@ -72,3 +72,13 @@ bool buf_fmt(char *dst, size_t n, const char *fmt, ...)
 	va_end(ap);
 	return w >= 0 && (size_t)w < n;
 }
+
+size_t buf_utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	return n;
+}

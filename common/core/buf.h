@@ -28,6 +28,9 @@ void buf_printf(struct buf *b, const char *fmt, ...)
  * with a (void) cast. */
 bool buf_fmt(char *dst, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Characters (code points) of the valid UTF-8 text s[0..len): what the
+ * input limits of the API count. */
+size_t buf_utf8_chars(const char *s, size_t len);
 /* Frees the memory and empties the buffer. */
 void buf_free(struct buf *b);
 

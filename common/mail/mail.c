@@ -18,20 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-static void set_err(store_error_t *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_err(store_error_t *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	err->code = code;
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof err->message, fmt, ap);
-	va_end(ap);
-}
-
 /* Inserts the outbox document; `r` NULL for a request (see mail.h). */
 static bool insert(store_t *st, const char *template_name, const char *to,
 		   const struct mail_rendered *r, store_error_t *err)
@@ -80,11 +66,11 @@ static bool can_queue(store_t *st, const char *template_name, const char *to,
 		      store_error_t *err)
 {
 	if (!st) {
-		set_err(err, STORE_ERR_UNAVAILABLE, "mail_enqueue: no store");
+		store_error_set(err, STORE_ERR_UNAVAILABLE, "mail_enqueue: no store");
 		return false;
 	}
 	if (!mail_address_valid(to)) {
-		set_err(err, STORE_ERR_BAD_VALUE, "mail_enqueue(%s): unusable "
+		store_error_set(err, STORE_ERR_BAD_VALUE, "mail_enqueue(%s): unusable "
 			"recipient address", template_name ? template_name : "?");
 		return false;
 	}
@@ -101,7 +87,7 @@ bool mail_enqueue(store_t *st, const char *template_name, const char *to,
 	if (!can_queue(st, template_name, to, err))
 		return false;
 	if (!mail_render_template(template_name, vars, &r, msg, sizeof msg)) {
-		set_err(err, STORE_ERR_BAD_VALUE, "mail_enqueue: %s", msg);
+		store_error_set(err, STORE_ERR_BAD_VALUE, "mail_enqueue: %s", msg);
 		return false;
 	}
 	ok = insert(st, template_name, to, &r, err);
@@ -115,7 +101,7 @@ bool mail_enqueue_request(store_t *st, const char *template_name, const char *to
 	if (!can_queue(st, template_name, to, err))
 		return false;
 	if (!mail_template_exists(template_name)) {
-		set_err(err, STORE_ERR_BAD_VALUE, "mail_enqueue_request: no template "
+		store_error_set(err, STORE_ERR_BAD_VALUE, "mail_enqueue_request: no template "
 			"\"%.40s\"", template_name ? template_name : "");
 		return false;
 	}

@@ -139,10 +139,6 @@ struct store_cursor {
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_mongo_ops;
 
-/* Fills `err` (may be NULL) with `code` and a printf-style message. */
-void store_error_set(store_error_t *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* Copies `uri` into `out` (size `outsz`, always NUL-terminated) with the
  * password of a "scheme://user:password@host" URI replaced by "***".
  * Backends use it in every message that names the URI. */

@@ -169,6 +169,10 @@ bool store_list_collections(store_t *st, char ***names, size_t *n,
 			    store_error_t *err);
 void store_free_names(char **names, size_t n);
 
+/* Fills `err` (may be NULL) with `code` and a printf-style message. */
+void store_error_set(store_error_t *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* The one mapping from a store failure to what a client is told: logs
  * `what` and `se`, fills `e` with 503 "unavailable" when the store cannot
  * be reached, else 500 "internal" (no detail: that is in the log).

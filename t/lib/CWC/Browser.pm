@@ -145,6 +145,20 @@ sub problems {
 	return @lines;
 }
 
+# Signs in through the login page at $base$login_path (the form of both
+# apps) as the demo account $who ('client', 'staff', 'admin'); returns once
+# the page has left the login page (false after 15 s).
+sub sign_in {
+	my ($p, $base, $login_path, $who) = @_;
+	my ($email, $password) = @{ $CWC::Stack::DEMO{$who} };
+	$p->goto("$base$login_path");
+	$p->js(qq{document.getElementById('email').value = '$email';
+		  document.getElementById('password').value = '$password';
+		  document.getElementById('login').requestSubmit(); true});
+	(my $path = $login_path) =~ s/\?.*//;
+	return $p->wait_for(qq{location.pathname !== '$path'}, 15);
+}
+
 # Evaluates a JavaScript expression in the page; returns its value.
 sub js {
 	my ($p, $js) = @_;
