@@ -145,8 +145,8 @@ my @variants = (
 );
 
 my %sets = (
-	site => [ 'fcgi-apps/site/templates', 'common/chat/templates', 'common/web/templates' ],
-	admin => [ 'fcgi-apps/admin/templates', 'common/chat/templates', 'common/web/templates' ],
+	site => [ 'fcgi-apps/site/templates', 'common/account/templates', 'common/chat/templates', 'common/web/templates' ],
+	admin => [ 'fcgi-apps/admin/templates', 'common/account/templates', 'common/chat/templates', 'common/web/templates' ],
 	mail => [ 'common/mail/templates' ],
 	corpus => [ 't/templates-corpus', 'fcgi-apps/site/templates', 'common/web/templates' ],
 );

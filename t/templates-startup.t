@@ -18,7 +18,7 @@ my $root = $CWC::Stack::ROOT;
 my $tree = tempdir('cwc-tpl-tree-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 
 # A copy of the template folders, to break and mend.
-for my $d (qw(common/web/templates common/chat/templates common/mail/templates
+for my $d (qw(common/web/templates common/account/templates common/chat/templates common/mail/templates
 	      fcgi-apps/site/templates fcgi-apps/admin/templates)) {
 	make_path("$tree/$d");
 	copy($_, "$tree/$d/") or die "$_: $!" for glob "$root/$d/*";

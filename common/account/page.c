@@ -1,10 +1,14 @@
 /*
- * page.c — what accounts add to the pages of both apps. See page.h.
+ * page.c — the account pages of both apps (sign-in), and what accounts add
+ * to every page. See page.h.
  */
 #include "account/page.h"
 #include "account/api.h"
 #include "account/role.h"
 #include "core/doc.h"
+#include "web/page.h"
+#include "web/route.h"
+#include "assets.h"
 
 static const char *role_label(int role)
 {
@@ -31,4 +35,19 @@ void account_page_data(struct http_req *req, json_object *data)
 	json_object_object_add(user, "name", json_object_new_string(name ? name : ""));
 	json_object_object_add(user, "roleLabel", json_object_new_string(role_label(me->role)));
 	json_object_object_add(data, "user", user);
+}
+
+void login_page(struct http_req *req)
+{
+	bool staff = req->app->staff;
+	/* only local paths, so the page cannot be used to redirect away */
+	const char *next = http_return_path(http_query(req, "next"),
+					    staff ? "/" : "/dashboard/messages");
+	json_object *data = page_data(req, "Connexion");
+
+	page_set(data, "script", ASSET_LOGIN_JS);
+	json_object_object_add(data, "staff", json_object_new_boolean(staff));
+	json_object_object_add(data, "next", json_object_new_string(next));
+	page_section(data, "login");
+	page_render(req, 200, "login.html", data);
 }

@@ -1,8 +1,7 @@
 /*
  * page.c — the chat pages: the customer's /dashboard/messages on the
- * site and the staff messenger (/messages) on admin, and the login page
- * of both apps. Server-rendered shells (common/chat/templates); public/
- * chat.js does the rest with the HTTP API of chat.h and the relay
+ * site and the staff messenger (/messages) on admin. Server-rendered
+ * shells (common/chat/templates); public/chat.js does the rest with the HTTP API of chat.h and the relay
  * (history, send, live updates, typing, unread badge).
  */
 #include "web/route.h"
@@ -32,19 +31,4 @@ void chat_page(struct http_req *req)
 	set_str(data, "name", me ? doc_str(&me->user, "givenName") : "");
 	page_section(data, "messages");
 	page_render(req, 200, "chat.html", data);
-}
-
-void login_page(struct http_req *req)
-{
-	bool staff = req->app->staff;
-	/* only local paths, so the page cannot be used to redirect away */
-	const char *next = http_return_path(http_query(req, "next"),
-					    staff ? "/" : "/dashboard/messages");
-	json_object *data = page_data(req, "Connexion");
-
-	page_set(data, "script", ASSET_LOGIN_JS);
-	json_object_object_add(data, "staff", json_object_new_boolean(staff));
-	set_str(data, "next", next);
-	page_section(data, "login");
-	page_render(req, 200, "login.html", data);
 }

@@ -61,7 +61,7 @@ static const char *listen_addr(void)
 /* Pages: this app's header, footer and pages, the chat and login pages,
  * the shared layout and error pages; and the mails. */
 static const char *const page_dirs[] = {
-	"fcgi-apps/site/templates", "common/chat/templates", "common/web/templates", NULL,
+	"fcgi-apps/site/templates", "common/account/templates", "common/chat/templates", "common/web/templates", NULL,
 };
 
 static bool templates_load(char *err, size_t errlen)
