@@ -12,6 +12,7 @@
 #include "account/account.h"
 #include "core/doc.h"
 #include "account/api.h"
+#include "booking/catalogue.h"
 #include "cli.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -50,7 +51,7 @@ static const struct cli_command commands[] = {
 	{ "import-admins", "[--file FILE]",
 	  "move the legacy `admins` collection (or a mongoexport JSON-lines FILE of it) into users",
 	  NULL, cmd_import_admins },
-	{ "seed", "", "create the system roles and the demo accounts (idempotent)",
+	{ "seed", "", "create the system roles, the demo accounts and the café's catalogue (idempotent)",
 	  NULL, cmd_seed },
 	{ "ensure-indexes", "", "create the store's declared indexes (idempotent)",
 	  NULL, cmd_ensure_indexes },
@@ -423,6 +424,11 @@ static int cmd_import_admins(int argc, char **argv)
 	return ok ? 0 : 1;
 }
 
+static void seed_report(const char *line)
+{
+	printf("%s\n", line);
+}
+
 static int cmd_seed(int argc, char **argv)
 {
 	store_t *st = conn_store(NULL);
@@ -461,6 +467,8 @@ static int cmd_seed(int argc, char **argv)
 		else
 			rc = fail_account(email, &e);
 	}
+	if (rc == 0 && !booking_seed_catalogue(st, account_now_ms(), seed_report, &se))
+		return fail_store("catalogue", &se);
 	return rc;
 }
 
