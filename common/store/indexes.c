@@ -48,6 +48,8 @@ static const struct store_index_decl {
 	{ "bookings", "{\"spaceType\": 1, \"date\": 1, \"status\": 1}", false, NO_TTL },
 	{ "bookings", "{\"date\": 1}", false, NO_TTL },
 	{ "bookings", "{\"status\": 1, \"date\": 1}", false, NO_TTL },
+	/* weekly and monthly bookings still running on a day */
+	{ "bookings", "{\"spaceType\": 1, \"endDate\": 1}", false, NO_TTL },
 	/* the slot claims that make double booking impossible (docs/booking.md):
 	 * _id is the claim's key; released by booking */
 	{ "bookingclaims", "{\"booking\": 1}", false, NO_TTL },
