@@ -396,3 +396,73 @@ void booking_hours_day(const struct booking_hours *h, int64_t day, struct bookin
 	if (!out->open)
 		out->npartial = 0;
 }
+
+bool booking_hours_add_closure(store_t *st, const struct booking_closure *c, int64_t now,
+			       store_error_t *err)
+{
+	bson_t sort = BSON_INITIALIZER, doc, filter = BSON_INITIALIZER, update = BSON_INITIALIZER;
+	bson_t push, item, set;
+	store_find_opts_t opts = { .sort = &sort };
+	bool found = false, ok = false;
+	bson_oid_t id;
+	char t[6];
+
+	BSON_APPEND_INT32(&sort, "createdAt", -1);
+	if (!store_find_one(st, "globalhoursconfigurations", NULL, &opts, &doc, &found, err))
+		goto out;
+	if (!found) {   /* no hours yet: the defaults, as a document */
+		bson_t fresh = BSON_INITIALIZER, week, day;
+		struct booking_hours h;
+		booking_hours_defaults(&h);
+		BSON_APPEND_DOCUMENT_BEGIN(&fresh, "defaultHours", &week);
+		for (int i = 0; i < 7; i++) {
+			BSON_APPEND_DOCUMENT_BEGIN(&week, booking_weekday_name(i), &day);
+			BSON_APPEND_BOOL(&day, "isOpen", true);
+			booking_format_time(h.week[i].open_min, t);
+			BSON_APPEND_UTF8(&day, "openTime", t);
+			booking_format_time(h.week[i].close_min, t);
+			BSON_APPEND_UTF8(&day, "closeTime", t);
+			bson_append_document_end(&week, &day);
+		}
+		bson_append_document_end(&fresh, &week);
+		BSON_APPEND_DATE_TIME(&fresh, "createdAt", now);
+		ok = store_insert_one(st, "globalhoursconfigurations", &fresh, NULL, err);
+		bson_destroy(&fresh);
+		bson_destroy(&doc);
+		if (!ok || !store_find_one(st, "globalhoursconfigurations", NULL, &opts, &doc, &found, err) ||
+		    !found) {
+			ok = false;
+			goto out;
+		}
+	}
+	ok = doc_oid(&doc, "_id", &id);
+	bson_destroy(&doc);
+	if (!ok) {
+		err->code = STORE_ERR_BAD_VALUE;
+		(void)buf_fmt(err->message, sizeof err->message, "hours document without an ObjectId");
+		goto out;
+	}
+	BSON_APPEND_OID(&filter, "_id", &id);
+	BSON_APPEND_DOCUMENT_BEGIN(&update, "$push", &push);
+	BSON_APPEND_DOCUMENT_BEGIN(&push, "exceptionalClosures", &item);
+	BSON_APPEND_DATE_TIME(&item, "date", booking_day_ms(c->day));
+	BSON_APPEND_UTF8(&item, "reason", c->reason);
+	BSON_APPEND_BOOL(&item, "isFullDay", c->full_day);
+	if (!c->full_day) {
+		booking_format_time(c->start_min, t);
+		BSON_APPEND_UTF8(&item, "startTime", t);
+		booking_format_time(c->end_min, t);
+		BSON_APPEND_UTF8(&item, "endTime", t);
+	}
+	bson_append_document_end(&push, &item);
+	bson_append_document_end(&update, &push);
+	BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+	BSON_APPEND_DATE_TIME(&set, "updatedAt", now);
+	bson_append_document_end(&update, &set);
+	ok = store_update_one(st, "globalhoursconfigurations", &filter, &update, false, NULL, err);
+out:
+	bson_destroy(&filter);
+	bson_destroy(&update);
+	bson_destroy(&sort);
+	return ok;
+}

@@ -112,6 +112,11 @@ void booking_hours_from_doc(const bson_t *doc, struct booking_hours *out);
 void booking_hours_defaults(struct booking_hours *out);
 void booking_hours_free(struct booking_hours *h);
 
+/* Adds an exceptional closure to the hours in force (creating the
+ * document from the defaults when there is none). */
+bool booking_hours_add_closure(store_t *st, const struct booking_closure *c, int64_t now,
+			       store_error_t *err);
+
 /* The hours and closures of `day`. */
 void booking_hours_day(const struct booking_hours *h, int64_t day, struct booking_day *out);
 
