@@ -425,8 +425,8 @@ static bool seed_one(store_t *st, const char *coll, const char *key, const char 
 	if (!store_count(st, coll, &filter, &n, err))
 		goto done;
 	if (n > 0) {
-		(void)buf_fmt(line, sizeof line, "exists  %s %s (left as it is)", coll,
-			      key ? doc_str(doc, key) : "");
+		(void)buf_fmt(line, sizeof line, "catalogue: kept %s%s%s (already there)", coll,
+			      key ? " " : "", key ? doc_str(doc, key) : "");
 		ok = true;
 		goto done;
 	}
@@ -440,7 +440,8 @@ static bool seed_one(store_t *st, const char *coll, const char *key, const char 
 		if (err->code != STORE_ERR_DUPLICATE_KEY)   /* another seed got there first */
 			goto done;
 	}
-	(void)buf_fmt(line, sizeof line, "created %s %s", coll, key ? doc_str(doc, key) : "");
+	(void)buf_fmt(line, sizeof line, "catalogue: created %s%s%s", coll, key ? " " : "",
+		      key ? doc_str(doc, key) : "");
 	ok = true;
 done:
 	if (ok && report)
