@@ -145,12 +145,14 @@ static bool add_space_type(store_t *st, const char *stored, const struct booking
 
 	BSON_APPEND_UTF8(&f1, "spaceType", stored);
 	BSON_APPEND_DATE_TIME(&f1, "date", booking_day_ms(day));
+	/* a booking spans at most BOOKING_MAX_SPANS days, so one running on
+	 * `day` ends within that many days: a bounded range of the index
+	 * {spaceType, endDate}, whatever the history (its start is checked
+	 * in add_bookings()) */
 	BSON_APPEND_UTF8(&f2, "spaceType", stored);
 	BSON_APPEND_DOCUMENT_BEGIN(&f2, "endDate", &range);
 	BSON_APPEND_DATE_TIME(&range, "$gte", booking_day_ms(day));
-	bson_append_document_end(&f2, &range);
-	BSON_APPEND_DOCUMENT_BEGIN(&f2, "date", &range);
-	BSON_APPEND_DATE_TIME(&range, "$lt", booking_day_ms(day));
+	BSON_APPEND_DATE_TIME(&range, "$lte", booking_day_ms(day + BOOKING_MAX_SPANS));
 	bson_append_document_end(&f2, &range);
 	ok = add_bookings(st, &f1, h, day, now, ignore, exclusive, privatization, o, err) &&
 	     add_bookings(st, &f2, h, day, now, ignore, exclusive, privatization, o, err);
