@@ -2,7 +2,8 @@
 # Bad input to POST /api/bookings and POST /api/calculate-price: every
 # field's malformed and out-of-range values are refused with 400 (not
 # readable) or 422 (a rule broken), naming the field, with a clear
-# message — and nothing is written (the slot stays free).
+# message — and nothing is written (the slot stays free). Guests' bookings
+# are throttled per address; refused input does not count.
 use strict;
 use warnings;
 use utf8;
@@ -13,7 +14,7 @@ use CWC::Bookings;
 use Test::More;
 binmode $_, ':encoding(UTF-8)' for map { Test::More->builder->$_ } qw(output failure_output todo_output);
 
-my $s = CWC::Stack->start;
+my $s = CWC::Stack->start(env => { CWC_THROTTLE_GUEST_BOOKING => '2/3600' });
 my $b = CWC::Bookings->new($s);
 my $day = $b->open_weekday(3, 50);
 my @services = map { $_->{_id} } @{ $s->get('/api/additional-services')->{json}{services} };
@@ -83,6 +84,18 @@ is $r->{json}{error}{code}, 'bad_json', 'bad_json';
 my $a = $s->get("/api/availability?spaceType=open-space&date=$day")->{json};
 is scalar(grep { $_->{seatsLeft} != 40 } @{ $a->{slots} }), 0, 'after all that, every seat of the day is free';
 $r = $b->book(date => $day, numberOfPeople => 40);
-is $r->{status}, 201, 'and 40 people can book 10–12';
+is $r->{status}, 201, 'and 40 people can book 10–12 (the refusals above did not count against the throttle)';
+
+# the guest-booking throttle (2 an hour per address here)
+$r = $b->book(date => $day, spaceType => 'salle-verriere', numberOfPeople => 2);
+is $r->{status}, 201, "a guest's second booking from this address";
+$r = $b->book(date => $day, spaceType => 'salle-etage', numberOfPeople => 2);
+is $r->{status}, 429, 'the third within the hour: 429';
+is $r->{json}{error}{code}, 'too_many_requests', 'too_many_requests';
+ok $r->{headers}{'retry-after'} > 0, 'with Retry-After';
+my $client = $s->login('client');
+$r = $b->book(session => $client, date => $day, spaceType => 'salle-etage', numberOfPeople => 2,
+	      contactName => undef, contactEmail => undef, contactPhone => undef);
+is $r->{status}, 201, 'a signed-in customer is not throttled as a guest';
 
 done_testing;

@@ -13,7 +13,8 @@ use CWC::Bookings;
 use Test::More;
 binmode $_, ':encoding(UTF-8)' for map { Test::More->builder->$_ } qw(output failure_output todo_output);
 
-my $s = CWC::Stack->start;
+# many guest bookings from one address: above the guest-booking throttle
+my $s = CWC::Stack->start(env => { CWC_THROTTLE_GUEST_BOOKING => '100000/3600' });
 my $b = CWC::Bookings->new($s);
 
 # --- the catalogue

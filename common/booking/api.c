@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/doc.h"
 #include "web/route.h"
+#include "web/throttle.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -610,8 +611,16 @@ void booking_api_create(struct http_req *req)
 	json_object *o;
 	bool ok = false, pay = cfg->stripe_secret_key && *cfg->stripe_secret_key;
 
+	long retry = 0;
+
 	if (!st)
 		return;
+	/* every guest booking holds a slot: a bound per address, counted
+	 * on success (refused input costs nothing) */
+	if (!me && !throttle_check(THROTTLE_GUEST_BOOKING, THROTTLE_IP, http_client_ip(req), &retry)) {
+		throttle_refuse(req, retry);
+		return;
+	}
 	memset(&nb, 0, sizeof nb);
 	if (!read_request(req->json, &nb.rq, &e) ||
 	    !member_text(req->json, "contactName", !me, NAME_MAX_CHARS, name, sizeof name, &e) ||
@@ -664,6 +673,8 @@ void booking_api_create(struct http_req *req)
 	nb.hold_minutes = pay ? settings.pending_hold_minutes : 0;
 	if (!booking_create(st, &nb, account_now_ms(), &booking, token, &e))
 		goto fail;
+	if (!me)
+		throttle_hit(THROTTLE_GUEST_BOOKING, THROTTLE_IP, http_client_ip(req));
 	ok = true;
 	o = json_object_new_object();
 	json_object_object_add(o, "booking", booking_json(&booking));
