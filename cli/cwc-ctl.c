@@ -15,6 +15,7 @@
 #include "booking/booking.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
+#include "booking/claims.h"
 #include "core/buf.h"
 #include "cli.h"
 #include "core/config.h"
@@ -40,6 +41,7 @@ static int cmd_seed(int argc, char **argv);
 static int cmd_ensure_indexes(int argc, char **argv);
 static int cmd_closure(int argc, char **argv);
 static int cmd_booking_status(int argc, char **argv);
+static int cmd_booking_claims(int argc, char **argv);
 
 static const struct cli_command commands[] = {
 	{ "create-admin", "EMAIL [--role SLUG] [--name GIVEN_NAME]",
@@ -66,6 +68,9 @@ static const struct cli_command commands[] = {
 	{ "booking-status", "CONFIRMATION_NUMBER STATUS [REASON]",
 	  "move a booking as staff: confirmed, cancelled, completed, no-show",
 	  NULL, cmd_booking_status },
+	{ "booking-claims", "",
+	  "claim the slots of imported live bookings (once, after importing the original's data)",
+	  NULL, cmd_booking_claims },
 };
 
 static int fail_account(const char *what, const struct err *e)
@@ -548,6 +553,21 @@ static int cmd_booking_status(int argc, char **argv)
 	printf("%s: %s → %s\n", argv[1], doc_str(&b, "status"), doc_str(&after, "status"));
 	bson_destroy(&b);
 	bson_destroy(&after);
+	return 0;
+}
+
+static int cmd_booking_claims(int argc, char **argv)
+{
+	store_t *st = conn_store(NULL);
+	store_error_t se = { 0 };
+	int claimed = 0, conflicts = 0;
+
+	if (argc != 1)
+		return cli_usage();
+	if (!booking_claims_backfill(st, account_now_ms(), &claimed, &conflicts, seed_report, &se))
+		return fail_store("booking-claims", &se);
+	printf("claimed the slots of %d booking%s; %d in conflict (listed above)\n", claimed,
+	       claimed == 1 ? "" : "s", conflicts);
 	return 0;
 }
 

@@ -87,6 +87,26 @@ static bool stored_span(const bson_t *b, const struct booking_hours *h, int64_t 
 	return true;
 }
 
+int booking_stored_spans(const struct booking_hours *h, const bson_t *b, struct booking_span *out)
+{
+	int64_t first = booking_day_of_ms(doc_date(b, "date", 0));
+	int64_t last = booking_day_of_ms(doc_date(b, "endDate", booking_day_ms(first)));
+	int n = 0;
+
+	if (last - first >= BOOKING_MAX_SPANS)
+		last = first + BOOKING_MAX_SPANS - 1;
+	for (int64_t day = first; day <= last; day++) {
+		int start, end;
+		if (!stored_span(b, h, day, &start, &end))
+			continue;
+		out[n].day = day;
+		out[n].start_min = start;
+		out[n].end_min = end;
+		n++;
+	}
+	return n;
+}
+
 static void mark(int *taken, bool *priv, int start, int end, int amount)
 {
 	int from = start / BOOKING_SLOT_MIN, to = (end + BOOKING_SLOT_MIN - 1) / BOOKING_SLOT_MIN;

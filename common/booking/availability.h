@@ -48,6 +48,11 @@ struct booking_occupancy {
 int booking_request_spans(const struct booking_hours *h, const struct booking_request *rq,
 			  struct booking_span *out);
 
+/* The spans of a stored booking (legacy times off the grid included;
+ * at most BOOKING_MAX_SPANS days). */
+int booking_stored_spans(const struct booking_hours *h, const bson_t *booking,
+			 struct booking_span *out);
+
 /* Reads the occupancy of `space_type` on `day` at `now` (ms). `ignore`
  * (may be NULL) is a booking left out (the one being moved). */
 bool booking_day_occupancy(store_t *st, const char *space_type, const struct booking_hours *h,

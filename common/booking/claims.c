@@ -226,3 +226,83 @@ bool booking_claims_set_expiry(store_t *st, const bson_oid_t *booking, int64_t e
 	bson_destroy(&update);
 	return ok;
 }
+
+bool booking_claims_backfill(store_t *st, int64_t now, int *claimed, int *conflicts,
+			     void (*report)(const char *line), store_error_t *err)
+{
+	bson_t *filter;
+	store_cursor_t *cur;
+	const bson_t *b;
+	struct booking_hours h;
+	bson_t **todo = NULL;
+	size_t n = 0;
+	int64_t today;
+	int minute;
+	bool ok = true;
+
+	*claimed = *conflicts = 0;
+	booking_paris_local(now, &today, &minute);
+	if (!booking_hours_load(st, &h, err))
+		return false;
+	/* a booking running today may have started BOOKING_MAX_SPANS days ago */
+	filter = BCON_NEW("date", "{", "$gte", BCON_DATE_TIME(booking_day_ms(today - BOOKING_MAX_SPANS)), "}");
+	cur = store_find(st, "bookings", filter, NULL, err);
+	bson_destroy(filter);
+	if (!cur) {
+		booking_hours_free(&h);
+		return false;
+	}
+	while (store_cursor_next(cur, &b))
+		if (booking_is_live(b, now)) {
+			todo = realloc(todo, (n + 1) * sizeof *todo);
+			if (!todo)
+				abort();
+			todo[n++] = bson_copy(b);
+		}
+	if (store_cursor_error(cur, err))
+		ok = false;
+	store_cursor_destroy(cur);
+	for (size_t i = 0; ok && i < n; i++) {
+		struct booking_span spans[BOOKING_MAX_SPANS];
+		struct booking_space space;
+		const char *type = booking_space_type_current(doc_str(todo[i], "spaceType"));
+		bson_oid_t id;
+		bson_t *mine;
+		int64_t have = 0;
+		bool found = false;
+		struct err e = { 0 };
+		char line[200];
+		int nspans;
+
+		if (!type || !doc_oid(todo[i], "_id", &id))
+			continue;
+		mine = BCON_NEW("booking", BCON_OID(&id));
+		ok = store_count(st, CLAIMS, mine, &have, err);
+		bson_destroy(mine);
+		if (!ok || have > 0)
+			continue;
+		if (!(ok = booking_space_load(st, type, &space, &found, err)) || !found)
+			continue;
+		nspans = booking_stored_spans(&h, todo[i], spans);
+		if (booking_claims_take(st, &space, spans, nspans, (int)doc_int(todo[i], "numberOfPeople", 1),
+					&id, doc_date(todo[i], "holdExpiresAt", 0), now, &e)) {
+			(*claimed)++;
+		} else if (e.status == 409) {
+			(*conflicts)++;
+			(void)buf_fmt(line, sizeof line, "conflict: %s (%s): %s",
+				      doc_str(todo[i], "confirmationNumber") ? doc_str(todo[i], "confirmationNumber") : "?",
+				      type, e.message);
+			if (report)
+				report(line);
+		} else {
+			err->code = STORE_ERR_INTERNAL;
+			(void)buf_fmt(err->message, sizeof err->message, "%s", e.message);
+			ok = false;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		bson_destroy(todo[i]);
+	free(todo);
+	booking_hours_free(&h);
+	return ok;
+}

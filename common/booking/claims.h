@@ -48,4 +48,12 @@ bool booking_claims_release(store_t *st, const bson_oid_t *booking, store_error_
 bool booking_claims_set_expiry(store_t *st, const bson_oid_t *booking, int64_t expires_at,
 			       store_error_t *err);
 
+/* Claims the slots of the live bookings from `now`'s day on that have no
+ * claims (bookings imported from the original system), so that they count
+ * under concurrency too. *claimed and *conflicts count the bookings
+ * claimed and those in conflict with another (a double booking the
+ * original let through: `report` (may be NULL) gets a line for each). */
+bool booking_claims_backfill(store_t *st, int64_t now, int *claimed, int *conflicts,
+			     void (*report)(const char *line), store_error_t *err);
+
 #endif

@@ -346,6 +346,8 @@ static void test_transitions(void)
 
 /* ---- 200 conflicting requests from 8 processes ----------------------------- */
 
+static const char *race_date = "2027-07-07";
+
 static int child(int gate, const char *space, const char *start, const char *end, int per, int *wins)
 {
 	store_error_t err;
@@ -358,7 +360,7 @@ static int child(int gate, const char *space, const char *start, const char *end
 	if (read(gate, &c, 1) != 1)
 		return 101;
 	for (int i = 0; i < per; i++) {
-		struct booking_new nb = req(space, "hourly", "2027-07-07", start, end, 1);
+		struct booking_new nb = req(space, "hourly", race_date, start, end, 1);
 		struct err e = { 0 };
 		bson_t out;
 		char token[BOOKING_TOKEN_HEX + 1];
@@ -446,6 +448,42 @@ static void test_concurrency(void)
 	}
 }
 
+/* Bookings imported from the original have no claims until
+ * booking_claims_backfill() (cwc-ctl booking-claims) gives them theirs. */
+static void test_backfill(void)
+{
+	store_error_t err = { 0 };
+	int claimed = -1, conflicts = -1, got;
+	int64_t n = -1;
+
+	ok(store_insert_one(st, "bookings", J("{'spaceType': 'desk', 'date': {'$date': '2027-08-02T00:00:00Z'},"
+		"'startTime': '10:00', 'endTime': '12:00', 'status': 'confirmed', 'numberOfPeople': 18,"
+		"'confirmationNumber': 'BT-IMPORT-1'}"), NULL, &err) &&
+	   store_insert_one(st, "bookings", J("{'spaceType': 'open-space', 'date': {'$date': '2027-08-02T00:00:00Z'},"
+		"'startTime': '9:00', 'endTime': '11:30', 'status': 'pending', 'numberOfPeople': 12,"
+		"'confirmationNumber': 'BT-IMPORT-2'}"), NULL, &err) &&
+	   store_insert_one(st, "bookings", J("{'spaceType': 'salle-verriere', 'date': {'$date': '2027-08-03T00:00:00Z'},"
+		"'startTime': '10:00', 'endTime': '12:00', 'status': 'confirmed', 'numberOfPeople': 2,"
+		"'confirmationNumber': 'BT-IMPORT-3'}"), NULL, &err) &&
+	   store_insert_one(st, "bookings", J("{'spaceType': 'meeting-room-glass', 'date': {'$date': '2027-08-03T00:00:00Z'},"
+		"'startTime': '11:00', 'endTime': '13:00', 'status': 'confirmed', 'numberOfPeople': 2,"
+		"'confirmationNumber': 'BT-IMPORT-4'}"), NULL, &err) &&
+	   store_insert_one(st, "bookings", J("{'spaceType': 'open-space', 'date': {'$date': '2026-01-05T00:00:00Z'},"
+		"'startTime': '10:00', 'endTime': '12:00', 'status': 'confirmed', 'numberOfPeople': 3,"
+		"'confirmationNumber': 'BT-IMPORT-OLD'}"), NULL, &err),
+	   "five imported bookings without claims (one long past, two Verrière ones overlapping)");
+	ok(booking_claims_backfill(st, NOW, &claimed, &conflicts, NULL, &err), "backfill: %s", err.message);
+	is_int(conflicts, 1, "the original's double booking of the Verrière is reported");
+	ok(claimed >= 3, "the others are claimed (%d, with test_rules' imported ones)", claimed);
+	store_count(st, "bookingclaims", J("{'_id': {'$gte': 'open-space|2027-08-02|1100|', '$lt': 'open-space|2027-08-02|1100|~'}}"), &n, &err);
+	is_int(n, 30, "30 seats claimed at 11:00 for the imported 18 + 12 people");
+	ok(booking_claims_backfill(st, NOW, &claimed, &conflicts, NULL, &err) && claimed == 0 && conflicts == 1,
+	   "backfill again claims nothing more (%d)", claimed);
+	race_date = "2027-08-02";
+	got = race("open-space", "11:00", "12:00");
+	is_int(got, 10, "200 simultaneous requests next to the imported bookings: exactly the 10 seats left");
+}
+
 static void remove_dir(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -492,6 +530,7 @@ int main(void)
 	test_rules();
 	test_transitions();
 	test_concurrency();
+	test_backfill();
 	drop_all();
 	store_close(st);
 	if (own_dir)
