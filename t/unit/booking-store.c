@@ -16,6 +16,7 @@
 #include "booking/catalogue.h"
 #include "booking/claims.h"
 #include "core/doc.h"
+#include "core/log.h"
 #include "store/store.h"
 #include "tap.h"
 #include "testdoc.h"
@@ -508,6 +509,7 @@ int main(void)
 	store_error_t err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	log_init("booking-store", "warn");   /* the stale-claim takeovers are info */
 	uri = getenv("CWC_TEST_STORE_URI");
 	if (!uri || !*uri) {
 		if (!mkdtemp(dir)) {
