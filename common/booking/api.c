@@ -599,7 +599,6 @@ void booking_api_create(struct http_req *req)
 	const struct auth_session *me = auth_session(req);
 	struct booking_new nb;
 	struct booking_settings settings;
-	struct booking_space space;
 	struct booking_quote q;
 	store_error_t se = { 0 };
 	struct err e = { 0 };
@@ -671,15 +670,14 @@ void booking_api_create(struct http_req *req)
 	 * customer pays; without it the booking waits for the staff */
 	nb.requires_payment = pay;
 	nb.hold_minutes = pay ? settings.pending_hold_minutes : 0;
-	if (!booking_create(st, &nb, account_now_ms(), &booking, token, &e))
+	if (!booking_create(st, &nb, account_now_ms(), &booking, &q, token, &e))
 		goto fail;
 	if (!me)
 		throttle_hit(THROTTLE_GUEST_BOOKING, THROTTLE_IP, http_client_ip(req));
 	ok = true;
 	o = json_object_new_object();
 	json_object_object_add(o, "booking", booking_json(&booking));
-	if (booking_quote(st, &nb.rq, &space, &q, &e))
-		json_object_object_add(o, "quote", booking_quote_json(&nb.rq, &q));
+	json_object_object_add(o, "quote", booking_quote_json(&nb.rq, &q));
 	json_object_object_add(o, "clientSecret", NULL);
 	if (!nb.user) {
 		char url[256];

@@ -130,7 +130,8 @@ static void build_doc(bson_t *doc, const bson_oid_t *id, const struct booking_ne
 }
 
 bool booking_create(store_t *st, const struct booking_new *nb, int64_t now, bson_t *out,
-		    char guest_token[BOOKING_TOKEN_HEX + 1], struct err *e)
+		    struct booking_quote *quote, char guest_token[BOOKING_TOKEN_HEX + 1],
+		    struct err *e)
 {
 	struct booking_space space;
 	struct booking_quote q;
@@ -177,6 +178,8 @@ bool booking_create(store_t *st, const struct booking_new *nb, int64_t now, bson
 		if (!booking_claims_release(st, &id, &re))
 			log_error("booking: release claims after a failed insert: %s", re.message);
 	}
+	if (ok && quote)
+		*quote = q;
 done:
 	booking_hours_free(&hours);
 	return ok;

@@ -46,11 +46,13 @@ struct booking_new {
 /* Creates a booking: prices it (booking_price_quote), checks every rule
  * (booking_check_available), claims its slots, stores it `pending`.
  * `out` receives the stored document (initialised on success; the caller
- * bson_destroy()s it). For a guest, `guest_token` receives the private
- * link's token (its SHA-256 is stored as manageTokenHash). False with a
- * 422/409/store error in `e`; nothing is written then. */
+ * bson_destroy()s it) and `quote` (may be NULL) the price it stored. For
+ * a guest, `guest_token` receives the private link's token (its SHA-256
+ * is stored as manageTokenHash). False with a 422/409/store error in `e`;
+ * nothing is written then. */
 bool booking_create(store_t *st, const struct booking_new *nb, int64_t now, bson_t *out,
-		    char guest_token[BOOKING_TOKEN_HEX + 1], struct err *e);
+		    struct booking_quote *quote, char guest_token[BOOKING_TOKEN_HEX + 1],
+		    struct err *e);
 
 /* Loads and checks the request's space and services, then quotes it.
  * `space` and `q` are filled on success. */

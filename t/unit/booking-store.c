@@ -17,6 +17,7 @@
 #include "booking/claims.h"
 #include "core/doc.h"
 #include "core/log.h"
+#include "store/backend.h"   /* store_sqlite_docs_examined() */
 #include "store/store.h"
 #include "tap.h"
 #include "testdoc.h"
@@ -77,7 +78,7 @@ static const char *book_nb(const struct booking_new *nb, bson_t *out)
 	char token[BOOKING_TOKEN_HEX + 1];
 	bson_t tmp;
 
-	if (booking_create(st, nb, NOW, out ? out : &tmp, token, &e)) {
+	if (booking_create(st, nb, NOW, out ? out : &tmp, NULL, token, &e)) {
 		if (!out)
 			bson_destroy(&tmp);
 		return "ok";
@@ -365,7 +366,7 @@ static int child(int gate, const char *space, const char *start, const char *end
 		struct err e = { 0 };
 		bson_t out;
 		char token[BOOKING_TOKEN_HEX + 1];
-		if (booking_create(st, &nb, NOW, &out, token, &e)) {
+		if (booking_create(st, &nb, NOW, &out, NULL, token, &e)) {
 			won++;
 			bson_destroy(&out);
 		} else if (e.status != 409) {
@@ -447,6 +448,32 @@ static void test_concurrency(void)
 		store_count(st, "bookingclaims", J("{'_id': {'$gte': 'open-space|2027-07-07|1100|', '$lt': 'open-space|2027-07-07|1100|~'}}"), &n, &err);
 		is_int(n, 40, "40 seat claims at 11:00, no more");
 	}
+}
+
+/* A day's occupancy reads that day's bookings through the indexes. */
+static void test_reads_by_index(void)
+{
+	struct booking_hours h;
+	struct booking_occupancy o;
+	store_error_t err;
+	uint64_t before;
+	int64_t total = 0;
+
+	if (strcmp(store_backend_name(st), "sqlite") != 0) {
+		skip("reads by index: the embedded store's counter of examined documents");
+		return;
+	}
+	store_count(st, "bookings", NULL, &total, &err);
+	booking_hours_load(st, &h, &err);
+	before = store_sqlite_docs_examined(st);
+	ok(booking_day_occupancy(st, "open-space", &h, D("2027-04-16"), NOW, NULL, &o, &err),
+	   "the open-space's occupancy on a busy day");
+	ok(o.taken[22] == 40 && o.taken[18] == 40 && o.taken[24] == 11,
+	   "40 people at 09:00 and 11:00, 11 at 12:00 (%d, %d, %d)", o.taken[18], o.taken[22], o.taken[24]);
+	ok(store_sqlite_docs_examined(st) - before <= 8 && total > 50,
+	   "…examined %llu documents of %lld", (unsigned long long)(store_sqlite_docs_examined(st) - before),
+	   (long long)total);
+	booking_hours_free(&h);
 }
 
 /* Bookings imported from the original have no claims until
@@ -532,6 +559,7 @@ int main(void)
 	test_rules();
 	test_transitions();
 	test_concurrency();
+	test_reads_by_index();
 	test_backfill();
 	drop_all();
 	store_close(st);
