@@ -45,6 +45,7 @@ sub slots {
 }
 
 my $today = $b->today_paris;
+my ($y) = $today =~ /^(\d{4})/;
 my $yesterday = add_days($today, -1);
 my $mon = $b->open_weekday(1, 30);
 my $tue = add_days($mon, 1);
@@ -76,21 +77,29 @@ is $a->{openTime}, '10:00', 'it opens at 10:00 (holiday hours), not 09:00';
 refused('09:00 on the holiday', 422, 'outside_hours', 'startTime', date => $holiday, spaceType => 'salle-verriere',
 	startTime => '09:00', endTime => '11:00');
 book_ok('10:00 on the holiday', date => $holiday, spaceType => 'salle-verriere', startTime => '10:00', endTime => '11:00');
-for my $easter (qw(2027-03-26 2027-03-29 2027-05-06 2027-05-17)) {
-	next if $easter le $today;
-	is slots('salle-etage', $easter)->{openTime}, '10:00', "$easter (" . ($b->holiday_name($easter) // 'Easter-based') . ') opens at 10:00';
+# the Easter-based ones and Alsace-Moselle's Good Friday, each once in the next year
+for my $name ('Vendredi saint (Alsace-Moselle)', 'Lundi de Pâques', 'Ascension', 'Lundi de Pentecôte') {
+	my ($date) = grep { $b->holiday_name($_) eq $name } keys %{ $b->{holiday} };
+	ok $date, "$name is in the next year's holidays";
+	is slots('salle-etage', $date)->{openTime}, '10:00', "$name ($date) opens at 10:00" if $date;
 }
 
 # --- annual closure
-my ($y) = $today =~ /^(\d{4})/;
 my $xmas = "$y-12-25" gt $today ? "$y-12-25" : ($y + 1) . '-12-25';
 refused('Christmas (annual closure)', 422, 'closed', 'date', date => $xmas, reservationType => 'daily',
 	startTime => undef, endTime => undef);
 ok !slots('open-space', $xmas)->{open}, 'availability: closed on Christmas';
 
-# --- both DST Sundays of 2027 (10:00–20:00 is ten hours, twenty slots)
-for my $dst (qw(2027-03-28 2027-10-31)) {
-	next if $dst le $today;
+# --- the next two DST Sundays (2027-03-28 and 2027-10-31 as this is
+# written): 10:00–20:00 is ten hours, twenty slots
+sub last_sunday {
+	my ($y, $m) = @_;
+	my $d = CWC::Bookings::days_of(sprintf '%04d-%02d-01', $y + ($m == 12), $m % 12 + 1) - 1;
+	$d-- while (gmtime($d * 86400 + 43200))[6] != 0;
+	return CWC::Bookings::ymd($d);
+}
+my @dst = grep { $_ gt $today } map { (last_sunday($_, 3), last_sunday($_, 10)) } $y, $y + 1;
+for my $dst (@dst[0, 1]) {
 	$a = slots('salle-verriere', $dst);
 	is scalar @{ $a->{slots} }, 20, "$dst: 20 slots from 10:00";
 	is "$a->{slots}[0]{time}–$a->{slots}[-1]{endTime}", '10:00–20:00', "$dst: 10:00–20:00";
