@@ -337,6 +337,10 @@ bool booking_transition(store_t *st, const bson_t *b, const char *to,
 	if (!from || !doc_oid(b, "_id", &id) || !transition_allowed(from, to, actor->staff))
 		return err_set(e, 422, "invalid_transition", "status",
 			       "A %s booking cannot become %s.", from ? from : "?", to);
+	/* its slots may have gone to someone else since (claims.h) */
+	if (strcmp(to, "confirmed") == 0 && doc_date(b, "holdExpiresAt", INT64_MAX) <= now)
+		return err_set(e, 422, "hold_expired", "status",
+			       "The payment of this booking was not completed in time: its slot was freed.");
 	if (strcmp(to, "cancelled") == 0 && !actor->staff && booking_start(st, b) <= now)
 		return err_set(e, 422, "booking_started", "status",
 			       "This booking has started or is past: it cannot be cancelled online.");

@@ -87,7 +87,8 @@ struct booking_actor {
 /* Moves `booking` (as loaded) to `to` if allowed for `actor`, atomically
  * against a concurrent change of status (422 `invalid_transition`
  * otherwise; a customer cannot cancel a started or past booking: 422
- * `booking_started`). Cancelling records the fees. `out` receives the
+ * `booking_started`; a pending booking whose payment hold ran out cannot
+ * be confirmed: 422 `hold_expired`). Cancelling records the fees. `out` receives the
  * updated document (initialised on success). */
 bool booking_transition(store_t *st, const bson_t *booking, const char *to,
 			const struct booking_actor *actor, const char *reason, int64_t now,

@@ -261,6 +261,17 @@ static void test_rules(void)
 		NOW += 16 * 60000;
 		is_str(book("salle-verriere", "hourly", "2027-06-01", "11:00", "12:00", 2), "ok",
 		       "after 16 minutes the slot is free (the expired claim taken over)");
+		{
+			struct booking_actor staff = { .staff = true };
+			struct err e = { 0 };
+			bson_t held, after;
+			bool found = false;
+			store_find_one(st, "bookings", J("{'holdExpiresAt': {'$exists': true}, 'status': 'pending'}"),
+				       NULL, &held, &found, &err);
+			ok(found && !booking_transition(st, &held, "confirmed", &staff, NULL, NOW, &after, &e) &&
+			   strcmp(e.code, "hold_expired") == 0, "staff cannot confirm it any more: 422 hold_expired");
+			bson_destroy(&held);
+		}
 		ok(booking_expire_holds(st, NOW, &n, &err) && n == 1, "the expire job cancels it (%d)", n);
 		is_str(book("salle-verriere", "hourly", "2027-06-01", "10:00", "11:00", 2), "ok",
 		       "and its other slot is free too");
