@@ -363,6 +363,8 @@ void booking_api_global_hours(struct http_req *req)
 	}
 	json_object_object_add(o, "holidays", holidays);
 	json_object_object_add(o, "timeZone", json_object_new_string("Europe/Paris"));
+	booking_format_date(today, d);
+	json_object_object_add(o, "today", json_object_new_string(d));
 	booking_hours_free(&h);
 	http_send_json(req, 200, o);
 }

@@ -17,7 +17,8 @@
 /* GET /api/space-configurations, GET /api/space-configurations/:spaceType */
 void booking_api_spaces(struct http_req *req);
 void booking_api_space(struct http_req *req);
-/* GET /api/global-hours: hours, holiday hours, upcoming closures and holidays */
+/* GET /api/global-hours: hours, holiday hours, upcoming closures and
+ * holidays, and today's date in Paris */
 void booking_api_global_hours(struct http_req *req);
 /* GET /api/additional-services?spaceType=&category= */
 void booking_api_services(struct http_req *req);

@@ -35,21 +35,12 @@ sub new {
 	my $r = $stack->get('/api/global-hours');
 	die "global-hours: $r->{status}" unless $r->{status} == 200;
 	$self->{holiday} = { map { $_->{date} => $_->{name} } @{ $r->{json}{holidays} } };
+	$self->{today} = $r->{json}{today} or die 'global-hours: no today';
 	return $self;
 }
 
-# Today in Paris as the server sees it: the first day of the availability
-# answer that is not in the past ("open" true on an ordinary day).
-sub today_paris {
-	my ($self) = @_;
-	my $today = floor(time / 86400);
-	for my $d ($today - 1 .. $today + 1) {
-		my $r = $self->{s}->get('/api/availability?spaceType=open-space&date=' . ymd($d));
-		next unless $r->{status} == 200;
-		return ymd($d) if $r->{json}{open} || $r->{json}{closedReason};
-	}
-	return ymd($today);
-}
+# Today in Paris as the server sees it.
+sub today_paris { $_[0]{today} }
 
 # The first day ≥ `ahead` days from now falling on `wday` (0 = Sunday …
 # 6 = Saturday), not a holiday, not 25 Dec or 1 Jan.
