@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "mail/mail.h"
 #include "mail/templates.h"
+#include "booking/booking.h"
 #include "mail/transport.h"
 #include "mail/outbox.h"
 #include "store/store.h"
@@ -35,6 +36,7 @@ static int job_outbox(int argc, char **argv);
 static int job_outbox_list(int argc, char **argv);
 static int job_outbox_retry(int argc, char **argv);
 static int job_mail_test(int argc, char **argv);
+static int job_expire_holds(int argc, char **argv);
 
 static const struct cli_command jobs[] = {
 	{ "outbox", "[--follow]",
@@ -49,7 +51,10 @@ static const struct cli_command jobs[] = {
 	{ "mail-test", "TO [TEMPLATE [KEY=VALUE...]] | --list",
 	  "queue a test mail (or any template, for a preview) to TO",
 	  "cwc-cron", job_mail_test },
-	/* SPEC §7 jobs to come: expire-holds, place-holds, reminders,
+	{ "expire-holds", "",
+	  "cancel the pending bookings whose payment hold ran out, freeing their slots",
+	  "cwc-cron", job_expire_holds },
+	/* SPEC §7 jobs to come: place-holds, reminders,
 	 * attendance, daily-report; §10: backup (bin/cwc-backup). */
 };
 
@@ -378,6 +383,27 @@ static const struct cli tool = {
 	.commands = jobs,
 	.n_commands = CLI_COUNT(jobs),
 };
+
+/* ---- bookings ------------------------------------------------------------ */
+
+static int job_expire_holds(int argc, char **argv)
+{
+	store_error_t se = { 0 };
+	store_t *st;
+	struct timespec ts;
+	int n = 0;
+
+	if (argc != 1)
+		return cli_usage();
+	st = conn_store(&se);
+	if (!st)
+		return cli_fail("expire-holds: %s", se.message);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (!booking_expire_holds(st, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &n, &se))
+		return cli_fail("expire-holds: %s", se.message);
+	printf("expired %d pending booking%s\n", n, n == 1 ? "" : "s");
+	return 0;
+}
 
 int main(int argc, char **argv)
 {

@@ -12,6 +12,11 @@
 #include "account/account.h"
 #include "core/doc.h"
 #include "account/api.h"
+#include "booking/booking.h"
+#include "booking/calendar.h"
+#include "booking/catalogue.h"
+#include "booking/claims.h"
+#include "core/buf.h"
 #include "cli.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -34,6 +39,9 @@ static int cmd_show_user(int argc, char **argv);
 static int cmd_import_admins(int argc, char **argv);
 static int cmd_seed(int argc, char **argv);
 static int cmd_ensure_indexes(int argc, char **argv);
+static int cmd_closure(int argc, char **argv);
+static int cmd_booking_status(int argc, char **argv);
+static int cmd_booking_claims(int argc, char **argv);
 
 static const struct cli_command commands[] = {
 	{ "create-admin", "EMAIL [--role SLUG] [--name GIVEN_NAME]",
@@ -50,10 +58,19 @@ static const struct cli_command commands[] = {
 	{ "import-admins", "[--file FILE]",
 	  "move the legacy `admins` collection (or a mongoexport JSON-lines FILE of it) into users",
 	  NULL, cmd_import_admins },
-	{ "seed", "", "create the system roles and the demo accounts (idempotent)",
+	{ "seed", "", "create the system roles, the demo accounts and the café's catalogue (idempotent)",
 	  NULL, cmd_seed },
 	{ "ensure-indexes", "", "create the store's declared indexes (idempotent)",
 	  NULL, cmd_ensure_indexes },
+	{ "closure", "YYYY-MM-DD [HH:MM HH:MM] REASON",
+	  "close the café that day (or between two times of it) for bookings",
+	  NULL, cmd_closure },
+	{ "booking-status", "CONFIRMATION_NUMBER STATUS [REASON]",
+	  "move a booking as staff: confirmed, cancelled, completed, no-show",
+	  NULL, cmd_booking_status },
+	{ "booking-claims", "",
+	  "claim the slots of imported live bookings (once, after importing the original's data)",
+	  NULL, cmd_booking_claims },
 };
 
 static int fail_account(const char *what, const struct err *e)
@@ -423,6 +440,11 @@ static int cmd_import_admins(int argc, char **argv)
 	return ok ? 0 : 1;
 }
 
+static void seed_report(const char *line)
+{
+	printf("%s\n", line);
+}
+
 static int cmd_seed(int argc, char **argv)
 {
 	store_t *st = conn_store(NULL);
@@ -461,6 +483,8 @@ static int cmd_seed(int argc, char **argv)
 		else
 			rc = fail_account(email, &e);
 	}
+	if (rc == 0 && !booking_seed_catalogue(st, account_now_ms(), seed_report, &se))
+		return fail_store("catalogue", &se);
 	return rc;
 }
 
@@ -474,6 +498,76 @@ static int cmd_ensure_indexes(int argc, char **argv)
 	if (!store_ensure_indexes(st, &se))
 		return fail_store("ensure-indexes", &se);
 	printf("indexes ensured (%s store)\n", store_backend_name(st));
+	return 0;
+}
+
+static int cmd_closure(int argc, char **argv)
+{
+	store_t *st = conn_store(NULL);
+	store_error_t se = { 0 };
+	struct booking_closure c = { .full_day = true };
+	int reason_at = 2;
+
+	if (argc != 3 && argc != 5)
+		return cli_usage();
+	if (!booking_parse_date(argv[1], &c.day))
+		return cli_fail("closure: %s is not a date YYYY-MM-DD", argv[1]);
+	if (argc == 5) {
+		c.full_day = false;
+		reason_at = 4;
+		if (!booking_parse_time(argv[2], false, &c.start_min) ||
+		    !booking_parse_time(argv[3], true, &c.end_min) || c.end_min <= c.start_min)
+			return cli_fail("closure: %s–%s is not a time window", argv[2], argv[3]);
+	}
+	if (!buf_fmt(c.reason, sizeof c.reason, "%s", argv[reason_at]))
+		return cli_fail("closure: the reason is too long");
+	if (!booking_hours_add_closure(st, &c, account_now_ms(), &se))
+		return fail_store("closure", &se);
+	printf("closed %s%s%s%s%s: %s\n", argv[1], c.full_day ? "" : " ", c.full_day ? "" : argv[2],
+	       c.full_day ? "" : "–", c.full_day ? "" : argv[3], c.reason);
+	return 0;
+}
+
+static int cmd_booking_status(int argc, char **argv)
+{
+	store_t *st = conn_store(NULL);
+	store_error_t se = { 0 };
+	struct booking_actor staff = { .staff = true };
+	struct err e = { 0 };
+	bson_t b, after;
+	bool found = false;
+
+	if (argc != 3 && argc != 4)
+		return cli_usage();
+	if (!booking_find(st, argv[1], &b, &found, &se))
+		return fail_store("booking-status", &se);
+	if (!found) {
+		bson_destroy(&b);
+		return cli_fail("booking-status: no booking %s", argv[1]);
+	}
+	if (!booking_transition(st, &b, argv[2], &staff, argc == 4 ? argv[3] : NULL,
+				account_now_ms(), &after, &e)) {
+		bson_destroy(&b);
+		return cli_fail("booking-status: %s", e.message);
+	}
+	printf("%s: %s → %s\n", argv[1], doc_str(&b, "status"), doc_str(&after, "status"));
+	bson_destroy(&b);
+	bson_destroy(&after);
+	return 0;
+}
+
+static int cmd_booking_claims(int argc, char **argv)
+{
+	store_t *st = conn_store(NULL);
+	store_error_t se = { 0 };
+	int claimed = 0, conflicts = 0;
+
+	if (argc != 1)
+		return cli_usage();
+	if (!booking_claims_backfill(st, account_now_ms(), &claimed, &conflicts, seed_report, &se))
+		return fail_store("booking-claims", &se);
+	printf("claimed the slots of %d booking%s; %d in conflict (listed above)\n", claimed,
+	       claimed == 1 ? "" : "s", conflicts);
 	return 0;
 }
 

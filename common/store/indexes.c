@@ -39,11 +39,20 @@ static const struct store_index_decl {
 	/* §7 bookings */
 	{ "spaceconfigurations", "{\"spaceType\": 1}", true, NO_TTL },
 	{ "spaceconfigurations", "{\"slug\": 1}", true, NO_TTL },
+	{ "spaceconfigurations", "{\"isActive\": 1, \"isDeleted\": 1}", false, NO_TTL },
+	{ "globalhoursconfigurations", "{\"createdAt\": -1}", false, NO_TTL },
 	{ "additionalservices", "{\"slug\": 1}", true, NO_TTL },
+	{ "additionalservices", "{\"order\": 1}", false, NO_TTL },
 	{ "bookings", "{\"confirmationNumber\": 1}", true, NO_TTL },
 	{ "bookings", "{\"user\": 1, \"date\": 1}", false, NO_TTL },
 	{ "bookings", "{\"spaceType\": 1, \"date\": 1, \"status\": 1}", false, NO_TTL },
 	{ "bookings", "{\"date\": 1}", false, NO_TTL },
+	{ "bookings", "{\"status\": 1, \"date\": 1}", false, NO_TTL },
+	/* weekly and monthly bookings still running on a day */
+	{ "bookings", "{\"spaceType\": 1, \"endDate\": 1}", false, NO_TTL },
+	/* the slot claims that make double booking impossible (docs/booking.md):
+	 * _id is the claim's key; released by booking */
+	{ "bookingclaims", "{\"booking\": 1}", false, NO_TTL },
 	/* unique in the original, but sparse there: most bookings have none,
 	 * and a unique index admits one missing value only (docs/store.md) */
 	{ "bookings", "{\"stripePaymentIntentId\": 1}", false, NO_TTL },

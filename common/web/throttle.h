@@ -12,6 +12,8 @@
  *   CWC_THROTTLE_FORGOT     5/3600  forgot-password requests
  *   CWC_THROTTLE_RESEND     5/3600  resend-activation requests
  *   CWC_THROTTLE_REGISTER  10/3600  registrations (per address only)
+ *   CWC_THROTTLE_GUEST_BOOKING 30/3600  bookings made without an account
+ *                                   (per address only: each one holds a slot)
  * and CWC_THROTTLE_<ACTION>_IP overrides the per-address limit (a café's
  * customers share one public address).
  *
@@ -36,6 +38,7 @@ enum throttle_action {
 	THROTTLE_FORGOT,
 	THROTTLE_RESEND,
 	THROTTLE_REGISTER,
+	THROTTLE_GUEST_BOOKING,
 };
 
 enum throttle_scope {

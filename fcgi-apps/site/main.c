@@ -8,6 +8,7 @@
 #include "account/role.h"
 #include "account/api.h"
 #include "account/page.h"
+#include "booking/api.h"
 #include "chat/api.h"
 #include "chat/page.h"
 #include "core/config.h"
@@ -42,6 +43,20 @@ static const struct route site_routes[] = {
 	{ HTTP_POST, "/api/conversations/:id/messages", chat_messages_send, ROLE_CLIENT, ROUTE_JSON },
 	{ HTTP_POST, "/api/conversations/:id/read", chat_mark_read, ROLE_CLIENT, ROUTE_JSON },
 	{ HTTP_GET, "/api/messages/ticket", chat_ticket, ROLE_CLIENT, 0 },
+
+	/* bookings (common/booking/api.c) */
+	{ HTTP_GET, "/api/space-configurations", booking_api_spaces, ROLE_PUBLIC, ROUTE_PUBLIC_CORS },
+	{ HTTP_GET, "/api/space-configurations/:spaceType", booking_api_space, ROLE_PUBLIC, ROUTE_PUBLIC_CORS },
+	{ HTTP_GET, "/api/global-hours", booking_api_global_hours, ROLE_PUBLIC, ROUTE_PUBLIC_CORS },
+	{ HTTP_GET, "/api/additional-services", booking_api_services, ROLE_PUBLIC, ROUTE_PUBLIC_CORS },
+	{ HTTP_GET, "/api/cancellation-policy", booking_api_cancellation_policy, ROLE_PUBLIC, ROUTE_PUBLIC_CORS },
+	{ HTTP_GET, "/api/availability", booking_api_availability, ROLE_PUBLIC, ROUTE_PUBLIC_CORS },
+	{ HTTP_POST, "/api/calculate-price", booking_api_calculate_price, ROLE_PUBLIC, ROUTE_JSON },
+	{ HTTP_POST, "/api/bookings", booking_api_create, ROLE_PUBLIC, ROUTE_JSON },
+	{ HTTP_GET, "/api/bookings", booking_api_list_mine, ROLE_CLIENT, 0 },
+	{ HTTP_GET, "/api/bookings/:id", booking_api_get, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/api/bookings/:id/cancellation-fees", booking_api_cancellation_fees, ROLE_PUBLIC, 0 },
+	{ HTTP_POST, "/api/bookings/:id/cancel", booking_api_cancel, ROLE_PUBLIC, ROUTE_JSON },
 
 	/* pages */
 	{ HTTP_GET, "/auth/login", login_page, ROLE_PUBLIC, ROUTE_PAGE },
