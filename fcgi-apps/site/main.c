@@ -11,11 +11,13 @@
 #include "chat/api.h"
 #include "chat/page.h"
 #include "core/config.h"
+#include "payment/stripe.h"
 #include "web/health.h"
 #include "mail/templates.h"
 #include "web/page.h"
 #include "web/server.h"
 #include "site.h"
+#include "webhook.h"
 
 static const struct route site_routes[] = {
 	{ HTTP_GET, "/api/health", health_get, ROLE_PUBLIC, 0 },
@@ -42,6 +44,10 @@ static const struct route site_routes[] = {
 	{ HTTP_POST, "/api/conversations/:id/messages", chat_messages_send, ROLE_CLIENT, ROUTE_JSON },
 	{ HTTP_POST, "/api/conversations/:id/read", chat_mark_read, ROLE_CLIENT, ROUTE_JSON },
 	{ HTTP_GET, "/api/messages/ticket", chat_ticket, ROLE_CLIENT, 0 },
+
+	/* Stripe (webhook.c): the seed's URL and the original's */
+	{ HTTP_POST, "/api/webhooks/stripe", site_stripe_webhook, ROLE_PUBLIC, ROUTE_RAW_BODY },
+	{ HTTP_POST, "/api/payments/webhook", site_stripe_webhook, ROLE_PUBLIC, ROUTE_RAW_BODY },
 
 	/* pages */
 	{ HTTP_GET, "/auth/login", login_page, ROLE_PUBLIC, ROUTE_PAGE },
@@ -88,6 +94,7 @@ static const struct app site_app = {
 	.login_path = "/auth/login",
 	.base_url = base_url,
 	.listen_addr = listen_addr,
+	.config_check = stripe_config_check,
 };
 
 int main(int argc, char **argv)
