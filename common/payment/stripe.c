@@ -379,12 +379,10 @@ static bool map_failure(stripe_t *s, const char *method, const char *path, long 
 				       "This payment cannot be changed in its current state.");
 		}
 	/* invalid_request_error, idempotency_error, resource_missing: ours to fix */
-	log_error("stripe: %s %s: HTTP %ld %s%s%s%s%s%s (request %s)", method, path, status,
+	log_error("stripe: %s %s: HTTP %ld %s%s%s%s%.64s%s%s (request %s)", method, path, status,
 		  f->type[0] ? f->type : "error", f->code[0] ? " " : "", f->code,
-		  param ? " param " : "", param ? param : "", msg[0] ? ": " : "",
+		  param ? " param " : "", param ? param : "", msg[0] ? ": " : "", msg,
 		  f->request_id[0] ? f->request_id : "-");
-	if (msg[0])
-		log_error("stripe: %s", msg);
 	return err_set(e, 500, "internal", NULL, "Internal error.");
 }
 
