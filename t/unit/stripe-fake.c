@@ -244,6 +244,31 @@ static void test_keys(void)
 	stripe_close(s);
 }
 
+static char client_log[300];
+
+/* What the log says about a refused key: which variable, never a key. */
+static void test_log_keys(void)
+{
+	FILE *f;
+	char text[8192] = "";
+	size_t n;
+
+	if (!client_log[0]) {
+		skip("the client's log is on the terminal (CWC_TEST_LOG)");
+		return;
+	}
+	fflush(stderr);
+	f = fopen(client_log, "r");
+	n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+	text[n] = '\0';
+	if (f)
+		fclose(f);
+	ok(strstr(text, "Stripe refused the API key (HTTP 401") &&
+	   strstr(text, "check STRIPE_SECRET_KEY"), "the log says the key was refused and what to check");
+	ok(!strstr(text, "sk_test_wrong_key_0000000000000000") && !strstr(text, KEY),
+	   "  and never shows a key");
+}
+
 static void test_hold(stripe_t *s)
 {
 	struct stripe_intent in = {
@@ -544,7 +569,14 @@ int main(void)
 		fake_stop();
 		return tap_done();
 	}
+	if (!getenv("CWC_TEST_LOG")) {
+		/* the client's log, read below; CWC_TEST_LOG=info shows it */
+		snprintf(client_log, sizeof client_log, "%s/client.log", tmpdir);
+		if (!freopen(client_log, "w", stderr))
+			client_log[0] = '\0';
+	}
 	test_keys();
+	test_log_keys();
 	s = client(KEY, fake_url, 3, 5000);
 	test_hold(s);
 	test_retries(s);
