@@ -212,6 +212,31 @@ static void forget(store_t *st, const char *id)
 	bson_destroy(filter);
 }
 
+/* An event whose handling started more than PAYMENT_WEBHOOK_STALE_S ago and
+ * never finished (the worker died in between) is taken over by this
+ * delivery, atomically: *taken says whether it was. */
+static bool take_over(store_t *st, const char *id, bool *taken, struct err *e)
+{
+	store_error_t se = { 0 };
+	int64_t now = now_ms();
+	bson_t *filter = BCON_NEW("eventId", BCON_UTF8(id), "status", BCON_UTF8("processing"),
+				  "receivedAt", "{", "$lt",
+				  BCON_DATE_TIME(now - PAYMENT_WEBHOOK_STALE_S * 1000), "}");
+	bson_t *update = BCON_NEW("$set", "{", "receivedAt", BCON_DATE_TIME(now), "}",
+				  "$inc", "{", "attempts", BCON_INT32(1), "}");
+	bson_t out;
+	bool ok = store_find_one_and_update(st, "stripeevents", filter, update, NULL, &out,
+					    taken, &se);
+
+	if (ok)
+		bson_destroy(&out);
+	else
+		store_fail(e, "stripe webhook: take over a stale event", &se);
+	bson_destroy(filter);
+	bson_destroy(update);
+	return ok;
+}
+
 bool payment_webhook_process(store_t *st, const char *body, size_t len,
 			     const struct payment_event_handler *table, size_t ntable,
 			     enum payment_webhook_outcome *outcome, struct err *e)
@@ -247,6 +272,8 @@ bool payment_webhook_process(store_t *st, const char *body, size_t len,
 		ev.object_id = "";
 	ev.created = json_object_object_get_ex(event, "created", &created) &&
 		     json_object_is_type(created, json_type_int) ? json_object_get_int64(created) : 0;
+	if (ev.created < 0 || ev.created > 100000000000LL)    /* not a date of ours */
+		ev.created = 0;
 	for (size_t i = 0; i < ntable; i++)
 		if (strcmp(table[i].type, ev.type) == 0) {
 			h = &table[i];
@@ -259,14 +286,21 @@ bool payment_webhook_process(store_t *st, const char *body, size_t len,
 		       "status", BCON_UTF8(h ? "processing" : "unhandled"),
 		       "receivedAt", BCON_DATE_TIME(now_ms()));
 	if (!store_insert_one(st, "stripeevents", doc, NULL, &se)) {
-		if (se.code == STORE_ERR_DUPLICATE_KEY) {
+		bool taken = false;
+		if (se.code != STORE_ERR_DUPLICATE_KEY) {
+			store_fail(e, "stripe webhook: record the event", &se);
+			goto done;
+		}
+		if (h && !take_over(st, ev.id, &taken, e))
+			goto done;
+		if (!taken) {
 			log_info("stripe webhook: event %s (%s) again: ignored", ev.id, ev.type);
 			*outcome = PAYMENT_WEBHOOK_DUPLICATE;
 			ok = true;
-		} else {
-			store_fail(e, "stripe webhook: record the event", &se);
+			goto done;
 		}
-		goto done;
+		log_warn("stripe webhook: event %s (%s) was left half-handled: handled again",
+			 ev.id, ev.type);
 	}
 	if (!h) {
 		log_info("stripe webhook: event %s (%s) recorded, nothing to do", ev.id, ev.type);

@@ -13,7 +13,9 @@
  * objectId, status, receivedAt, …}) before it is handled, so a duplicate
  * delivery — even one racing the first — finds the record and changes
  * nothing. A handler that fails removes the record, and the delivery is
- * answered with an error so Stripe delivers it again later.
+ * answered with an error so Stripe delivers it again later. A record left
+ * "processing" for PAYMENT_WEBHOOK_STALE_S (the worker died mid-way) is
+ * taken over by the next delivery of that event.
  *
  * What an event does is the caller's table of handlers (the app composes
  * it: the booking module's functions go there; see docs/payments.md).
@@ -31,6 +33,7 @@
 
 #define PAYMENT_SIGNATURE_TOLERANCE_S 300
 #define PAYMENT_SIGNATURE_MAX_V1 8
+#define PAYMENT_WEBHOOK_STALE_S 300
 
 /* A parsed Stripe-Signature header. */
 struct payment_signature {

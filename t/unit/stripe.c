@@ -4,14 +4,22 @@
  * derived from a purpose, and the webhook signature (payment/webhook.h):
  * a good one at its time, stale and future timestamps, a body changed by
  * one byte, several v1 entries (secret rotation), other schemes ignored,
- * and malformed headers. Run under AddressSanitizer.
+ * and malformed headers; and the intake of events on the embedded store
+ * (recorded once, a failed handler retried, a half-handled event taken
+ * over once it is stale, never while it may still be running). Run under
+ * AddressSanitizer.
  */
 #include "payment/stripe.h"
+#include "core/doc.h"
+#include "core/log.h"
 #include "payment/webhook.h"
+#include "store/store.h"
 #include "tap.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define SECRET "whsec_test_0123456789abcdefghijklmnopqrstuvwxyz"
 #define NOW 1767225600LL     /* 2026-01-01T00:00:00Z */
@@ -178,10 +186,140 @@ static void test_signature(void)
 	}
 }
 
+/* ---- the intake -------------------------------------------------------------- */
+
+static int handled;
+static bool handler_fails;
+
+static bool count_handler(store_t *st, const struct payment_event *ev, struct err *e)
+{
+	(void)st;
+	if (handler_fails)
+		return err_set(e, 503, "unavailable", NULL, "try again");
+	if (strcmp(ev->object_id, "pi_intake") == 0)
+		handled++;
+	return true;
+}
+
+static const struct payment_event_handler table[] = {
+	{ "payment_intent.succeeded", count_handler },
+	{ "payment_intent.canceled", payment_event_record_only },
+};
+
+static bool take(store_t *st, const char *id, const char *type, enum payment_webhook_outcome *out,
+		 struct err *e)
+{
+	char body[512];
+	int n = snprintf(body, sizeof body, "{\"id\":\"%s\",\"object\":\"event\",\"type\":\"%s\","
+			 "\"created\":1767225600,\"data\":{\"object\":{\"id\":\"pi_intake\","
+			 "\"object\":\"payment_intent\"}}}", id, type);
+	memset(e, 0, sizeof *e);
+	return payment_webhook_process(st, body, (size_t)n, table, 2, out, e);
+}
+
+static const char *status_of(store_t *st, const char *id)
+{
+	static char status[32];
+	bson_t *filter = BCON_NEW("eventId", BCON_UTF8(id)), doc;
+	bool found = false;
+
+	status[0] = '\0';
+	if (store_find_one(st, "stripeevents", filter, NULL, &doc, &found, NULL)) {
+		if (found && doc_str(&doc, "status"))
+			snprintf(status, sizeof status, "%s", doc_str(&doc, "status"));
+		bson_destroy(&doc);
+	}
+	bson_destroy(filter);
+	return found ? status : NULL;
+}
+
+static void test_intake(void)
+{
+	char dir[] = "/tmp/cwc-stripe-unit-XXXXXX", path[128], cmd[160];
+	store_error_t se = { 0 };
+	enum payment_webhook_outcome out;
+	struct err e;
+	store_t *st;
+
+	if (!mkdtemp(dir)) {
+		ok(false, "a temporary directory");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/store.sqlite3", dir);
+	st = store_open(path, &se);
+	ok(st && store_ensure_indexes(st, &se), "an embedded store with the declared indexes (%s)", se.message);
+	if (!st)
+		return;
+
+	ok(take(st, "evt_a", "payment_intent.succeeded", &out, &e) && out == PAYMENT_WEBHOOK_HANDLED,
+	   "an event: handled");
+	is_int(handled, 1, "  its handler ran once");
+	is_str(status_of(st, "evt_a"), "processed", "  recorded as processed");
+	ok(take(st, "evt_a", "payment_intent.succeeded", &out, &e) && out == PAYMENT_WEBHOOK_DUPLICATE,
+	   "the same event again: a duplicate");
+	is_int(handled, 1, "  the handler did not run again");
+
+	handler_fails = true;
+	ok(!take(st, "evt_b", "payment_intent.succeeded", &out, &e), "a handler that fails");
+	is_int(e.status, 503, "  its error is the answer (Stripe retries)");
+	ok(status_of(st, "evt_b") == NULL, "  and the event is forgotten");
+	handler_fails = false;
+	ok(take(st, "evt_b", "payment_intent.succeeded", &out, &e) && out == PAYMENT_WEBHOOK_HANDLED,
+	   "Stripe's retry is handled");
+	is_int(handled, 2, "  the handler ran");
+
+	/* a worker died while handling evt_c: its record stays "processing" */
+	{
+		int64_t now = (int64_t)time(NULL) * 1000;
+		bson_t *stale = BCON_NEW("eventId", BCON_UTF8("evt_c"), "type", BCON_UTF8("payment_intent.succeeded"),
+					 "status", BCON_UTF8("processing"),
+					 "receivedAt", BCON_DATE_TIME(now - 10 * 60 * 1000));
+		bson_t *fresh = BCON_NEW("eventId", BCON_UTF8("evt_d"), "type", BCON_UTF8("payment_intent.succeeded"),
+					 "status", BCON_UTF8("processing"), "receivedAt", BCON_DATE_TIME(now));
+		ok(store_insert_one(st, "stripeevents", stale, NULL, NULL) &&
+		   store_insert_one(st, "stripeevents", fresh, NULL, NULL), "two half-handled events");
+		bson_destroy(stale);
+		bson_destroy(fresh);
+	}
+	ok(take(st, "evt_c", "payment_intent.succeeded", &out, &e) && out == PAYMENT_WEBHOOK_HANDLED,
+	   "one left 10 minutes ago is taken over by the next delivery");
+	is_int(handled, 3, "  handled");
+	is_str(status_of(st, "evt_c"), "processed", "  processed");
+	ok(take(st, "evt_d", "payment_intent.succeeded", &out, &e) && out == PAYMENT_WEBHOOK_DUPLICATE,
+	   "one started just now (it may still be running) is a duplicate");
+	is_int(handled, 3, "  not handled twice");
+
+	ok(take(st, "evt_e", "customer.created", &out, &e) && out == PAYMENT_WEBHOOK_UNHANDLED,
+	   "a type without a handler: recorded");
+	is_str(status_of(st, "evt_e"), "unhandled", "  as unhandled");
+	ok(take(st, "evt_e", "customer.created", &out, &e) && out == PAYMENT_WEBHOOK_DUPLICATE,
+	   "  and recognised when it comes again");
+
+	const char *bad[] = { "", "[]", "{\"id\":\"evt_f\"}", "{\"id\":\"evt f\",\"type\":\"x\",\"data\":{\"object\":{}}}",
+			      "{\"id\":\"evt_g\",\"type\":\"x\",\"data\":{\"object\":[]}}",
+			      "{\"id\":\"evt_h\",\"type\":\"x\",\"data\":{\"object\":{}}}x" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		memset(&e, 0, sizeof e);
+		ok(!payment_webhook_process(st, bad[i], strlen(bad[i]), table, 2, &out, &e) &&
+		   e.status == 400 && strcmp(e.code, "bad_event") == 0, "not an event: 400 bad_event (%s)", bad[i]);
+	}
+	{
+		int64_t n = 0;
+		store_count(st, "stripeevents", NULL, &n, NULL);
+		is_int(n, 5, "five events recorded in all");
+	}
+	store_close(st);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		diag("could not remove %s", dir);
+}
+
 int main(void)
 {
+	log_init("stripe-unit", "error");
 	test_form();
 	test_idempotency_key();
 	test_signature();
+	test_intake();
 	return tap_done();
 }
