@@ -63,6 +63,10 @@ struct app {
 	/* Adds to every page's data what the app's layout shows (the
 	 * signed-in user…); NULL: nothing. */
 	void (*page_data)(struct http_req *req, json_object *data);
+	/* What this app needs of the configuration beyond cfg_load() (e.g.
+	 * Stripe's keys in production), checked once at start-up: false with
+	 * the reason in `errbuf` stops the program. NULL: nothing more. */
+	bool (*config_check)(char *errbuf, size_t errlen);
 	/* Per-worker start and end (after fork / before exit). */
 	bool (*worker_start)(void);
 	void (*worker_stop)(void);

@@ -519,6 +519,12 @@ int server_main(const struct app *app, int argc, char **argv)
 		return 1;
 	}
 	log_init(app->service, cfg->log_level);
+	if (app->config_check && !app->config_check(err, sizeof err)) {
+		log_error("configuration: %s", err);
+		fprintf(stderr, "%s: %s\n", app->service, err);
+		cfg_free();
+		return 1;
+	}
 	set_handler(SIGPIPE, SIG_IGN);
 	if (!check_templates(app, err, sizeof err)) {
 		log_error("templates: %s", err);

@@ -12,11 +12,13 @@
 #include "chat/api.h"
 #include "chat/page.h"
 #include "core/config.h"
+#include "payment/stripe.h"
 #include "web/health.h"
 #include "mail/templates.h"
 #include "web/page.h"
 #include "web/server.h"
 #include "site.h"
+#include "webhook.h"
 
 static const struct route site_routes[] = {
 	{ HTTP_GET, "/api/health", health_get, ROLE_PUBLIC, 0 },
@@ -57,6 +59,10 @@ static const struct route site_routes[] = {
 	{ HTTP_GET, "/api/bookings/:id", booking_api_get, ROLE_PUBLIC, 0 },
 	{ HTTP_GET, "/api/bookings/:id/cancellation-fees", booking_api_cancellation_fees, ROLE_PUBLIC, 0 },
 	{ HTTP_POST, "/api/bookings/:id/cancel", booking_api_cancel, ROLE_PUBLIC, ROUTE_JSON },
+
+	/* Stripe (webhook.c): the seed's URL and the original's */
+	{ HTTP_POST, "/api/webhooks/stripe", site_stripe_webhook, ROLE_PUBLIC, ROUTE_RAW_BODY },
+	{ HTTP_POST, "/api/payments/webhook", site_stripe_webhook, ROLE_PUBLIC, ROUTE_RAW_BODY },
 
 	/* pages */
 	{ HTTP_GET, "/auth/login", login_page, ROLE_PUBLIC, ROUTE_PAGE },
@@ -103,6 +109,7 @@ static const struct app site_app = {
 	.login_path = "/auth/login",
 	.base_url = base_url,
 	.listen_addr = listen_addr,
+	.config_check = stripe_config_check,
 };
 
 int main(int argc, char **argv)
