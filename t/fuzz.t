@@ -16,7 +16,10 @@ use File::Path qw(make_path);
 use FindBin;
 use Test::More;
 
-my $root = "$FindBin::Bin/..";
+use Cwd qw(abs_path);
+my $root = abs_path("$FindBin::Bin/..");
+# the targets run in a folder of their own: the templates are the checkout's
+$ENV{CWC_TEMPLATE_DIR} = $root;
 my $bins = "$root/build/fuzz/bin";
 my $secs = $ENV{CWC_FUZZ_SECONDS} || 20;
 my $jobs = $ENV{CWC_FUZZ_JOBS} || 2;

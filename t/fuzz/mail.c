@@ -76,16 +76,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t at = 0;
 	char *name = field(data, size, &at), *link = field(data, size, &at);
 	char *to = field(data, size, &at), *hval = field(data, size, &at);
-	struct mail_var vars[] = { { "givenName", name }, { "link", link } };
-	struct mail_var plain[] = { { "givenName", *name ? "Ada" : "" },
-				    { "link", *link ? "lien" : "" } };
+	json_object *vars = json_object_new_object(), *plain = json_object_new_object();
 	struct mail_rendered r = { 0 }, ref = { 0 };
 	struct mail_header h = { "List-Unsubscribe", hval };
 	struct mail_message m = { 0 };
 	char err[256], *msg;
 
-	if (!mail_render_template("activation", vars, 2, &r, err, sizeof err) ||
-	    !mail_render_template("activation", plain, 2, &ref, err, sizeof err))
+	json_object_object_add(vars, "givenName", json_object_new_string(name));
+	json_object_object_add(vars, "link", json_object_new_string(link));
+	json_object_object_add(plain, "givenName", json_object_new_string(*name ? "Ada" : ""));
+	json_object_object_add(plain, "link", json_object_new_string(*link ? "lien" : ""));
+	if (!mail_render_template("activation", vars, &r, err, sizeof err) ||
+	    !mail_render_template("activation", plain, &ref, err, sizeof err))
 		fuzz_fail("the activation mail does not render: %s", err);
 	fuzz_check(count_char(r.html, '<') == count_char(ref.html, '<') &&
 		   count_char(r.html, '"') == count_char(ref.html, '"'),
@@ -110,6 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(msg);
 	mail_rendered_free(&r);
 	mail_rendered_free(&ref);
+	json_object_put(vars);
+	json_object_put(plain);
 	free(name);
 	free(link);
 	free(to);
