@@ -62,12 +62,22 @@ our %SANITIZER_ENV = (
 	LSAN_OPTIONS => 'print_suppressions=0',
 );
 
+# A loopback port nothing listens on now, never one this process was
+# already given: two bind(0) calls may get the same free port (1 stack in
+# about 300 had two components on one port), and the second component
+# would then fail to listen while the first answered in its place. It is
+# only free now: another program may take it before ours listens there
+# (wait_component notices, start() moves Redis and relays elsewhere).
+my %HANDED_OUT;
 sub free_port {
-	my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0,
-				      Proto => 'tcp', ReuseAddr => 1) or die "no free port: $!";
-	my $p = $s->sockport;
-	close $s;
-	return $p;
+	for (1 .. 1000) {
+		my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0,
+					      Proto => 'tcp', ReuseAddr => 1) or die "no free port: $!";
+		my $p = $s->sockport;
+		close $s;
+		return $p unless $HANDED_OUT{$p}++;
+	}
+	die "no free port this process was not already given\n";
 }
 
 sub port_open {
@@ -101,9 +111,36 @@ sub start {
 	$self->{redis_url} = $o{redis_url} // "redis://127.0.0.1:$self->{redis_port}/0";
 	make_path("$dir/logs", $self->{data_dir});
 	_watch_logs($self) unless $self->{foreground};
-	$self->start_component($_) for $self->components;
+	for my $name ($self->components) {
+		for (my $try = 1; !eval { $self->start_component($name); 1 }; $try++) {
+			die $@ unless $@ =~ /^\Q$name\E: port \d+ is taken/ && $try < 3
+				&& $self->_move($name, \%o);
+		}
+	}
 	$self->wait_healthy;
 	return $self;
+}
+
+# At start-up, a component whose port was taken by another program
+# between free_port() and its start gets a new port — when the harness
+# chose it and nothing started yet knows it: Redis (before the apps) and
+# the relays (before Caddy). Caddy's ports are in the apps' configuration
+# (NEXTAUTH_URL…): not moved. True when moved.
+sub _move {
+	my ($self, $name, $o) = @_;
+	my ($old, $new);
+	if ($name eq 'redis' && !$o->{redis_port}) {
+		($old, $new) = ($self->{redis_port}, free_port());
+		$self->{redis_port} = $new;
+		$self->{redis_url} = "redis://127.0.0.1:$new/0";
+	} elsif ($name =~ /^relay(\d+)$/ && !$o->{relay_ports}) {
+		($old, $new) = ($self->{relay_ports}[ $1 - 1 ], free_port());
+		$self->{relay_ports}[ $1 - 1 ] = $new;
+	} else {
+		return 0;
+	}
+	warn "# CWC::Stack: $name: port $old was taken by another program, using $new\n";
+	return 1;
 }
 
 sub components {
@@ -190,19 +227,33 @@ sub start_component {
 	return $pid;
 }
 
+# Where a component listens: TCP ports, or a unix socket's path.
+sub addresses {
+	my ($self, $name) = @_;
+	return $name eq 'redis' ? ($self->{redis_port})
+	     : $name =~ /^(site|admin)$/ ? ($self->socket_path($name))
+	     : $name =~ /^relay(\d+)$/ ? ($self->relay_port($1))
+	     : $name eq 'caddy' ? ($self->{site_port}, $self->{admin_port})
+	     : ();
+}
+
+# Started means: the process we started listens at every address of the
+# component — not merely that something answers there, which may be
+# another program holding the port (ours then exits, unable to listen:
+# "NAME: port P is taken", which start() may retry elsewhere).
 sub wait_component {
 	my ($self, $name) = @_;
 	my $deadline = time + 20;
+	my $pid = $self->{procs}{$name};
+	my @where = $self->addresses($name);
 	while (time < $deadline) {
-		my $pid = $self->{procs}{$name};
-		die "$name exited at start-up:\n" . $self->log_tail($name)
-			if waitpid($pid, WNOHANG) == $pid;
-		my $ok = $name eq 'redis' ? port_open($self->{redis_port})
-		       : $name =~ /^(site|admin)$/ ? -S $self->socket_path($name)
-		       : $name =~ /^relay(\d+)$/ ? port_open($self->relay_port($1))
-		       : $name eq 'mailer' ? 1
-		       : port_open($self->{site_port}) && port_open($self->{admin_port});
-		return 1 if $ok;
+		if (waitpid($pid, WNOHANG) == $pid) {
+			my ($taken) = grep { /^\d+$/ && port_open($_) } @where;
+			die "$name: port $taken is taken by another program:\n" . $self->log_tail($name)
+				if $taken;
+			die "$name exited at start-up:\n" . $self->log_tail($name);
+		}
+		return 1 unless grep { !holds_listener($pid, $_) } @where;
 		sleep 0.05;
 	}
 	die "$name did not start in 20 s:\n" . $self->log_tail($name);
@@ -249,6 +300,8 @@ sub children {
 #                           or a unix socket path: of those holding the
 #                           listening socket, the one whose parent does not
 #                           (a pre-forked master, not its workers); undef: none
+#   holds_listener($pid, $where)  true when that process holds the
+#                           listening socket at a TCP port or unix path
 #   $s->listener_id($name)  proc_id of what listens at a component's address
 
 # /proc/PID/stat as (state, ppid, start time), or () when there is no such pid.
@@ -275,7 +328,8 @@ sub proc_id {
 	return "$pid:$start";
 }
 
-sub listener_pid {
+# The inodes of the listening sockets at a local TCP port or unix path.
+sub _listening_inodes {
 	my ($where) = @_;
 	my %inode;
 	if ($where =~ /^\d+$/) {
@@ -289,7 +343,7 @@ sub listener_pid {
 			}
 		}
 	} else {
-		open my $fh, '<', '/proc/net/unix' or return undef;
+		open my $fh, '<', '/proc/net/unix' or return ();
 		while (my $line = <$fh>) {
 			my @f = split ' ', $line;
 			next unless @f >= 8 && $f[7] eq $where;
@@ -297,7 +351,24 @@ sub listener_pid {
 		}
 	}
 	delete $inode{0};
-	return undef unless %inode;
+	return %inode;
+}
+
+# True when process $pid holds a listening socket at $where (a TCP port or
+# a unix socket path): looks at that process's descriptors only.
+sub holds_listener {
+	my ($pid, $where) = @_;
+	my %inode = _listening_inodes($where) or return 0;
+	for my $fd (glob "/proc/$pid/fd/*") {
+		my ($ino) = (readlink($fd) // next) =~ /^socket:\[(\d+)\]$/ or next;
+		return 1 if $inode{$ino};
+	}
+	return 0;
+}
+
+sub listener_pid {
+	my ($where) = @_;
+	my %inode = _listening_inodes($where) or return undef;
 	my %holders;
 	for my $fd (glob '/proc/[0-9]*/fd/*') {
 		my $l = readlink($fd) // next;
