@@ -592,11 +592,13 @@ sub post { my $s = shift; $s->request('POST', @_) }
 
 sub stop {
 	my ($self) = @_;
-	# Caddy first, then the apps, Redis last.
+	# Caddy first, then the apps, Redis last. The logs are read once per
+	# stop that stopped something (not again from DESTROY after a stop).
+	my $running = grep { $self->{procs}{$_} } $self->components;
 	for my $name (reverse $self->components) {
 		$self->stop_component($name);
 	}
-	$self->_scan_logs unless $self->{foreground};
+	$self->_scan_logs if $running && !$self->{foreground};
 }
 
 # ---- the sanitizer and crash check at the end of a test ------------------
