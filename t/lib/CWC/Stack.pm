@@ -598,7 +598,7 @@ sub stop {
 	for my $name (reverse $self->components) {
 		$self->stop_component($name);
 	}
-	$self->_scan_logs if $running && !$self->{foreground};
+	$self->_scan_logs if !$self->{foreground} && ($running || !$self->{scanned});
 }
 
 # ---- the sanitizer and crash check at the end of a test ------------------
@@ -641,6 +641,7 @@ sub _hook {
 sub _scan_logs {
 	my ($self) = @_;
 	return if $$ != $self->{owner};
+	$self->{scanned} = 1;
 	my @found = map { $_->[1] } grep { !$self->_expected(@$_) } @{ $self->{deaths} // [] };
 	push @found, _scan_file($_, $self) for sort glob "$self->{dir}/logs/*";
 	$FINDINGS{ $self->{dir} } = \@found;
