@@ -67,6 +67,16 @@ static const struct route site_routes[] = {
 	/* pages */
 	{ HTTP_GET, "/auth/login", login_page, ROLE_PUBLIC, ROUTE_PAGE },
 	{ HTTP_GET, "/dashboard/messages", chat_page, ROLE_CLIENT, ROUTE_PAGE },
+
+	/* booking pages (booking.c, reservation.c) */
+	{ HTTP_GET | HTTP_POST, "/booking", site_booking, ROLE_PUBLIC, ROUTE_FORM },
+	{ HTTP_GET | HTTP_POST, "/reserver", site_booking, ROLE_PUBLIC, ROUTE_FORM },
+	{ HTTP_GET, "/reservation/:number", site_reservation_guest, ROLE_PUBLIC, 0 },
+	{ HTTP_POST, "/reservation/:number/cancel", site_reservation_guest_cancel, ROLE_PUBLIC, ROUTE_FORM },
+	{ HTTP_GET, "/dashboard/reservations", site_reservations, ROLE_CLIENT, ROUTE_PAGE },
+	{ HTTP_GET, "/dashboard/reservations/:number", site_reservation_mine, ROLE_CLIENT, ROUTE_PAGE },
+	{ HTTP_POST, "/dashboard/reservations/:number/cancel", site_reservation_mine_cancel, ROLE_CLIENT,
+	  ROUTE_PAGE | ROUTE_FORM },
 };
 
 static const char *base_url(void)

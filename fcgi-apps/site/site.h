@@ -22,4 +22,15 @@ void site_profile_put(struct http_req *req);
 void site_password_put(struct http_req *req);
 void site_account_delete(struct http_req *req);
 
+/* booking.c — the booking funnel (SPEC §7), GET and POST /booking */
+void site_booking(struct http_req *req);
+
+/* reservation.c — a booking's pages: the guest link, the customer's list
+ * and detail, cancelling */
+void site_reservation_guest(struct http_req *req);
+void site_reservation_guest_cancel(struct http_req *req);
+void site_reservations(struct http_req *req);
+void site_reservation_mine(struct http_req *req);
+void site_reservation_mine_cancel(struct http_req *req);
+
 #endif
