@@ -8,6 +8,7 @@ use warnings;
 use utf8;
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use CWC::Bookings;
 use CWC::Browser;
 use CWC::Stack;
 use File::Temp qw(tempdir);
@@ -21,6 +22,17 @@ my $b = CWC::Browser->start or BAIL_OUT('chromium did not start');
 my $shots = $ENV{CWC_SCREENSHOTS} || tempdir('cwc-shots-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 mkdir $shots;
 
+# the booking funnel's steps (state in the query), a guest's booking
+my $bk = CWC::Bookings->new($s);
+my $day = $bk->open_weekday(3, 30);
+my $funnel = "/booking?spaceType=salle-verriere&reservationType=hourly&date=$day";
+my $guest = $bk->book(spaceType => 'salle-verriere', date => $day, startTime => '15:00', endTime => '17:00',
+		      numberOfPeople => 4, specialRequests => 'Un paperboard et beaucoup de café, merci !');
+die "guest booking: $guest->{content}" unless $guest->{status} == 201;
+my $client = $s->login('client');
+$bk->book(session => $client, spaceType => 'open-space', date => $day, contactName => undef,
+	  contactEmail => undef, contactPhone => undef);
+
 my @widths = ([390, 844, 'phone'], [1280, 800, 'laptop']);
 
 # name => [app base, path, who signs in first (or undef), expected status]
@@ -29,6 +41,14 @@ my @pages = (
 	['login', $s->site_url, '/auth/login', undef],
 	['not-found', $s->site_url, '/no-such-page', undef],
 	['messages', $s->site_url, '/dashboard/messages', 'client'],
+	['booking-space', $s->site_url, '/booking', undef],
+	['booking-type', $s->site_url, '/booking?spaceType=salle-etage', undef],
+	['booking-date', $s->site_url, '/booking?spaceType=salle-verriere&reservationType=hourly', undef],
+	['booking-time', $s->site_url, $funnel, undef],
+	['booking-services', $s->site_url, "$funnel&startTime=10:00&endTime=12:00&numberOfPeople=3", undef],
+	['booking-contact', $s->site_url, "$funnel&startTime=10:00&endTime=12:00&numberOfPeople=3&servicesDone=1", undef],
+	['booking-guest', $s->site_url, "$guest->{json}{manageUrl}&new=1", undef],
+	['reservations', $s->site_url, '/dashboard/reservations', 'client'],
 	['admin-login', $s->admin_url, '/login', undef],
 	['admin-home', $s->admin_url, '/', 'staff'],
 	['admin-messages', $s->admin_url, '/messages', 'staff'],
@@ -44,7 +64,7 @@ for my $pg (@pages) {
 		$page->viewport($width, $height);
 		$page->goto("$base$path");
 		$page->wait_for(q{document.readyState === 'complete'}, 10);
-		is $page->js('location.pathname'), $path, "$name ($label): stays on $path";
+		is $page->js('location.pathname + location.search'), $path, "$name ($label): stays on $path";
 		is $page->js(q{getComputedStyle(document.body).getPropertyValue('--c-ink').trim()}), '#142220',
 			"$name ($label): the design system's stylesheet is applied";
 		is $page->js(q{document.querySelectorAll('h1').length}), 1, "$name ($label): one <h1>";
