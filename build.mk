@@ -3,7 +3,7 @@
 # Run it directly (make -f build.mk) only on a machine that has them.
 
 CC      ?= cc
-PKGS    := fcgi libmongoc-1.0 libbson-1.0 json-c libcurl openssl libargon2 \
+PKGS    := fcgi libmongoc-1.0 libbson-1.0 json-c libcurl openssl libargon2 libcmark \
 	   libxcrypt sqlite3 zlib
 RELAY_PKGS := libwebsockets libuv
 
