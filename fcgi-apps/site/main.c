@@ -77,6 +77,14 @@ static const struct route site_routes[] = {
 	{ HTTP_GET, "/dashboard/reservations/:number", site_reservation_mine, ROLE_CLIENT, ROUTE_PAGE },
 	{ HTTP_POST, "/dashboard/reservations/:number/cancel", site_reservation_mine_cancel, ROLE_CLIENT,
 	  ROUTE_PAGE | ROUTE_FORM },
+
+	/* the blog "Le Mag'" (blog.c) */
+	{ HTTP_GET, "/blog", site_blog, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/blog/page/:n", site_blog_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/blog/search", site_blog_search, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/blog/category/:slug", site_blog_category, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/blog/category/:slug/page/:n", site_blog_category, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/blog/:slug", site_blog_article, ROLE_PUBLIC, 0 },
 };
 
 static const char *base_url(void)

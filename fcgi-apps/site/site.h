@@ -33,4 +33,11 @@ void site_reservations(struct http_req *req);
 void site_reservation_mine(struct http_req *req);
 void site_reservation_mine_cancel(struct http_req *req);
 
+/* blog.c — SPEC §8 "Le Mag'" */
+void site_blog(struct http_req *req);
+void site_blog_page(struct http_req *req);
+void site_blog_category(struct http_req *req);
+void site_blog_search(struct http_req *req);
+void site_blog_article(struct http_req *req);
+
 #endif
