@@ -64,6 +64,8 @@ static void sidebar(struct http_req *req, json_object *data, const char *current
 		    strcmp(json_object_get_string(slug), current) == 0)
 			json_object_object_add(c, "current", json_object_new_boolean(true));
 	}
+	json_object_object_add(data, "hasCategories",
+			       json_object_new_boolean(json_object_array_length(cats) > 0));
 	json_object_object_add(data, "categories", cats);
 }
 
@@ -149,6 +151,8 @@ static void list_page(struct http_req *req, const char *category, const char *q,
 		if (json_object_object_get_ex(pg, "next", &v))
 			add_str(pobj, "next", json_object_get_string(v));
 	}
+	json_object_object_add(data, "hasArticles",
+			       json_object_new_boolean(json_object_array_length(items) > 0));
 	json_object_object_add(data, "articles", items);
 	if (cat)
 		json_object_object_add(data, "category", cat);
