@@ -36,6 +36,7 @@ static const struct {
 	[THROTTLE_RESEND] = { "resend", "CWC_THROTTLE_RESEND", "5/3600" },
 	[THROTTLE_REGISTER] = { "register", "CWC_THROTTLE_REGISTER", "10/3600" },
 	[THROTTLE_GUEST_BOOKING] = { "guest-booking", "CWC_THROTTLE_GUEST_BOOKING", "30/3600" },
+	[THROTTLE_CONTACT] = { "contact", "CWC_THROTTLE_CONTACT", "5/3600" },
 };
 
 bool throttle_parse_limit(const char *s, struct throttle_limit *out)

@@ -14,6 +14,8 @@
  *   CWC_THROTTLE_REGISTER  10/3600  registrations (per address only)
  *   CWC_THROTTLE_GUEST_BOOKING 30/3600  bookings made without an account
  *                                   (per address only: each one holds a slot)
+ *   CWC_THROTTLE_CONTACT    5/3600  contact messages (per address only:
+ *                                   each one mails the café and the sender)
  * and CWC_THROTTLE_<ACTION>_IP overrides the per-address limit (a café's
  * customers share one public address).
  *
@@ -39,6 +41,7 @@ enum throttle_action {
 	THROTTLE_RESEND,
 	THROTTLE_REGISTER,
 	THROTTLE_GUEST_BOOKING,
+	THROTTLE_CONTACT,
 };
 
 enum throttle_scope {

@@ -85,6 +85,12 @@ static const struct route site_routes[] = {
 	{ HTTP_GET, "/blog/category/:slug", site_blog_category, ROLE_PUBLIC, 0 },
 	{ HTTP_GET, "/blog/category/:slug/page/:n", site_blog_category, ROLE_PUBLIC, 0 },
 	{ HTTP_GET, "/blog/:slug", site_blog_article, ROLE_PUBLIC, 0 },
+
+	/* contact (contact.c) */
+	{ HTTP_GET, "/contact", site_contact, ROLE_PUBLIC, 0 },
+	{ HTTP_POST, "/contact", site_contact_post, ROLE_PUBLIC, ROUTE_FORM },
+	{ HTTP_GET, "/contact/merci", site_contact_thanks, ROLE_PUBLIC, 0 },
+	{ HTTP_POST, "/api/contact-mails", site_contact_api, ROLE_PUBLIC, ROUTE_JSON },
 };
 
 static const char *base_url(void)

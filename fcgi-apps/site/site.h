@@ -40,4 +40,10 @@ void site_blog_category(struct http_req *req);
 void site_blog_search(struct http_req *req);
 void site_blog_article(struct http_req *req);
 
+/* contact.c — SPEC §8 contact */
+void site_contact(struct http_req *req);
+void site_contact_post(struct http_req *req);
+void site_contact_thanks(struct http_req *req);
+void site_contact_api(struct http_req *req);
+
 #endif
