@@ -12,6 +12,7 @@ use CWC::Bookings;
 use CWC::Browser;
 use CWC::Stack;
 use File::Temp qw(tempdir);
+use JSON::PP;
 use Test::More;
 binmode $_, ':encoding(UTF-8)' for map { Test::More->builder->$_ } qw(output failure_output todo_output);
 
@@ -33,6 +34,27 @@ my $client = $s->login('client');
 $bk->book(session => $client, spaceType => 'open-space', date => $day, contactName => undef,
 	  contactEmail => undef, contactPhone => undef);
 
+# a dozen articles for the blog's pages (t/tools/content-put)
+{
+	my %env = $s->app_env;
+	local @ENV{ keys %env } = values %env;
+	open my $p, '|-', "$FindBin::Bin/../build/asan/t/tools/content-put" or die $!;
+	print $p JSON::PP->new->utf8->encode({
+		categories => [ { name => 'Bien travailler', slug => 'travailler', order => 1 },
+				{ name => 'Vie du quartier et rencontres du jeudi soir', slug => 'quartier', order => 2 } ],
+		articles => [ map { {
+			title => "Article de démonstration numéro $_ : travailler au calme avec un titre plutôt long",
+			slug => sprintf('demo-%02d', $_), status => 'published',
+			category => $_ % 2 ? 'travailler' : 'quartier',
+			excerpt => 'Un résumé de deux lignes pour donner envie de lire la suite de cet article.',
+			publishedAt => (time - $_ * 86400) * 1000,
+			content => "## Pourquoi\n\nUn paragraphe avec un [lien](https://example.org/) et du **gras**.\n\n"
+				. "- un point\n- un autre point\n\n> Une citation.\n\n" . ('Du texte. ' x 80),
+		} } 1 .. 12 ],
+	});
+	close $p or die "content-put failed";
+}
+
 my @widths = ([390, 844, 'phone'], [1280, 800, 'laptop']);
 
 # name => [app base, path, who signs in first (or undef), expected status]
@@ -40,6 +62,9 @@ my @pages = (
 	['home', $s->site_url, '/', undef],
 	['login', $s->site_url, '/auth/login', undef],
 	['not-found', $s->site_url, '/no-such-page', undef],
+	['blog', $s->site_url, '/blog', undef],
+	['article', $s->site_url, '/blog/demo-07', undef],
+	['contact', $s->site_url, '/contact', undef],
 	['messages', $s->site_url, '/dashboard/messages', 'client'],
 	['booking-space', $s->site_url, '/booking', undef],
 	['booking-type', $s->site_url, '/booking?spaceType=salle-etage', undef],

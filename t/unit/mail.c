@@ -94,7 +94,9 @@ static void test_templates(void)
 	json_object_put(changed);
 
 	/* every template renders with the variables the callers pass */
-	json_object *all = vars_of("givenName", "A", "link", "https://x.test", NULL);
+	json_object *all = vars_of("givenName", "A", "link", "https://x.test",
+				   "name", "Zoé <b>", "email", "z@x.test", "phone", "",
+				   "subject", "Autre", "message", "<script>x</script>", NULL);
 	const char *name;
 	size_t count = 0;
 	for (size_t i = 0; (name = mail_template_at(i)); i++, count++) {
@@ -103,9 +105,12 @@ static void test_templates(void)
 		bool rendered = mail_render_template(tname, all, &r, err, sizeof err);
 		ok(rendered && r.subject[0] && r.html[0] && r.text[0],
 		   "template %s renders (%s)", tname, rendered ? "ok" : err);
+		if (rendered && strncmp(tname, "contact_", 8) == 0)
+			ok(!strstr(r.html, "<script>") && !strstr(r.html, "<b>") &&
+			   strstr(r.html, "&lt;script&gt;"), "%s: user text escaped in HTML", tname);
 		mail_rendered_free(&r);
 	}
-	is_int(count, 4, "four mails: activation, password_changed, password_reset, test");
+	is_int(count, 6, "six mails: activation, contact_ack, contact_staff, password_changed, password_reset, test");
 	json_object_put(all);
 
 	json_object *nolink = vars_of("givenName", "A", NULL);
