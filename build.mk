@@ -55,7 +55,11 @@ programs: $(PROGRAMS) build/gen/assets.h
 
 # Static assets, fingerprinted into build/public (served by Caddy); pages
 # link them through the macros of build/gen/assets.h.
-build/gen/assets.h: $(PUBLIC_SRC) etc/fingerprint
+# The list of files too: a file added with an older date than assets.h
+# must still be fingerprinted.
+ASSET_LIST := build/gen/assets.list
+$(shell mkdir -p build/gen; echo '$(PUBLIC_SRC)' | cmp -s - $(ASSET_LIST) || echo '$(PUBLIC_SRC)' > $(ASSET_LIST))
+build/gen/assets.h: $(PUBLIC_SRC) $(ASSET_LIST) etc/fingerprint
 	@echo "  ASSETS  $@"
 	$(Q)rm -rf build/public
 	$(Q)sh etc/fingerprint fcgi-apps/site/public build/public $@
