@@ -151,14 +151,30 @@ static void serve_connection(struct master *m, FCGX_Request *fr, int fd)
 	release_connection(fr);
 }
 
-/* On a stop signal: the connections the kernel already queued on the
- * socket (the web server sent them before the master removed the socket's
- * file, see stop_listening()) are served before the worker exits, so that
- * a drain loses none. Ends when nothing is pending. */
+/* True when the master has removed the unix socket's file (it drains,
+ * see stop_listening()): no new connection can reach the socket. */
+static bool socket_file_gone(const struct master *m)
+{
+	struct stat now;
+
+	if (!m->listen_stat.st_ino)
+		return false;    /* a TCP listener, or no file to compare */
+	return stat(m->listen_addr, &now) != 0 || now.st_ino != m->listen_stat.st_ino ||
+	       now.st_dev != m->listen_stat.st_dev;
+}
+
+/* On a stop signal while the master drains: the connections the kernel
+ * already queued on the socket (sent before the master removed the
+ * socket's file) are served before the worker exits, so that a drain
+ * loses none. No new one can arrive, so this ends. On a reload the socket
+ * stays and the new workers serve what is queued: an old worker leaves
+ * at once (draining there could last as long as clients keep coming). */
 static void drain_backlog(struct master *m, FCGX_Request *fr)
 {
 	int fd;
 
+	if (!socket_file_gone(m))
+		return;
 	while ((fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
 		serve_connection(m, fr, fd);
 }

@@ -18,7 +18,9 @@
  *   - SIGTERM / SIGINT: the unix socket's file is removed at once (a web
  *     server's new connection fails and goes to another instance), every
  *     worker finishes its request and the connections already queued on
- *     the socket, then exits; those still busy after 10 s are killed.
+ *     the socket, then exits; those still busy after 10 s are killed. (A
+ *     TCP listener stays open until the master exits, and what is queued
+ *     on it when the workers leave is lost.)
  * Workers accept connections themselves (poll + accept on the shared
  * non-blocking socket) and hand each to libfcgi, so a stop signal never
  * interrupts a request half-read.
