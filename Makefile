@@ -6,6 +6,8 @@
 #   make bench    the benchmarks of bench/ (not tests)
 #   make fuzz     the fuzz targets, for longer than make test runs them
 #   make stop     stop a stack started by `make run` in the background
+#   make rolling-update  build, then replace every instance of the stack
+#                 `make run` runs, one at a time, losing no request
 #
 # This file only installs and dispatches: the build itself is build.mk, run
 # in a sub-make once the packages are there. Nothing here may read
@@ -17,11 +19,11 @@ DEBIAN_PACKAGES := build-essential pkg-config libfcgi-dev caddy redis-server \
 	libmongoc-dev libbson-dev libjson-c-dev libcurl4-openssl-dev libssl-dev \
 	libargon2-dev libcrypt-dev libsqlite3-dev zlib1g-dev libcmark-dev wrk curl openssl \
 	python3 python3-bson python3-websockets python3-yaml python3-pystache \
-	perl chromium clang libclang-rt-14-dev
+	perl chromium clang libclang-rt-14-dev systemd
 
 BUILD := $(MAKE) --no-print-directory -f build.mk
 
-.PHONY: all deps go run stop test unit bench fuzz clean
+.PHONY: all deps go run stop rolling-update test unit bench fuzz clean
 all: deps
 	+@$(BUILD) all
 
@@ -39,6 +41,12 @@ run: deps
 
 stop:
 	@perl t/run-stack --stop
+
+# CWC_SITE_INSTANCES, CWC_ADMIN_INSTANCES, CWC_RELAY_INSTANCES: how many
+# of each `make run` starts (docs/operations.md).
+rolling-update: deps
+	+@$(BUILD) all
+	@perl t/run-stack --rolling-update
 
 test: go
 	+@$(BUILD) all unit mongo-server fuzz-bins

@@ -21,6 +21,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "account/password.h"
+#include "web/probe.h"
 #include "web/route.h"
 #include "store/store.h"
 #include "conn/conn.h"
@@ -42,6 +43,7 @@ static int cmd_ensure_indexes(int argc, char **argv);
 static int cmd_closure(int argc, char **argv);
 static int cmd_booking_status(int argc, char **argv);
 static int cmd_booking_claims(int argc, char **argv);
+static int cmd_health(int argc, char **argv);
 
 static const struct cli_command commands[] = {
 	{ "create-admin", "EMAIL [--role SLUG] [--name GIVEN_NAME]",
@@ -71,6 +73,10 @@ static const struct cli_command commands[] = {
 	{ "booking-claims", "",
 	  "claim the slots of imported live bookings (once, after importing the original's data)",
 	  NULL, cmd_booking_claims },
+	{ "health", "ADDRESS [--timeout SECONDS]",
+	  "ask one instance for its health, not through Caddy: a FastCGI socket "
+	  "(path or host:port) or http://host:port of a relay; exit 0 when it answers 200",
+	  NULL, cmd_health },
 };
 
 static int fail_account(const char *what, const struct err *e)
@@ -571,13 +577,38 @@ static int cmd_booking_claims(int argc, char **argv)
 	return 0;
 }
 
+/* What rolling updates and healthchecks run (docs/operations.md): one
+ * line on stdout, the status and the start of the answer. */
+static int cmd_health(int argc, char **argv)
+{
+	char detail[256];
+	int timeout_s = 5, status;
+
+	if (argc == 4 && strcmp(argv[2], "--timeout") == 0)
+		timeout_s = atoi(argv[3]);
+	else if (argc != 2)
+		return cli_usage();
+	if (timeout_s <= 0 || timeout_s > 600)
+		return cli_usage();
+	status = probe_health(argv[1], timeout_s * 1000, detail, sizeof detail);
+	if (status < 0)
+		return cli_fail("%s: %s", argv[1], detail);
+	printf("%d %s\n", status, detail);
+	return status == 200 ? 0 : 1;
+}
+
 /* The unique indexes (users.email, roles.slug) are what make account
  * creation safe: ensure them, as the apps do at start-up. Every command
- * then finds the store open (conn_store()). */
+ * then finds the store open (conn_store()), except `health`, which asks
+ * an instance and never the store. */
 static bool open_store(const struct cli_command *cmd)
 {
 	store_error_t se = { 0 };
-	store_t *st = conn_store(&se);
+	store_t *st;
+
+	if (cmd->run == cmd_health)
+		return true;
+	st = conn_store(&se);
 
 	if (!st || !store_ensure_indexes(st, &se)) {
 		cli_fail("cannot use the store: %s", se.message);

@@ -4,8 +4,11 @@
 # sender) is started again, logged, while the site keeps answering and the
 # rest is not restarted; and both Ctrl-C (SIGINT to the terminal's process
 # group) and `make stop` (t/run-stack --stop) stop everything it started,
-# restarted components included, and nothing else. Skipped when those
-# ports are taken (someone's `make run`).
+# restarted components included, and nothing else. With
+# CWC_{SITE,ADMIN,RELAY}_INSTANCES=2 it runs two of each, and `make
+# rolling-update` (t/run-stack --rolling-update) replaces them all, or
+# stops at a program that does not start, the old ones serving. Skipped
+# when those ports are taken (someone's `make run`).
 use strict;
 use warnings;
 use FindBin;
@@ -17,7 +20,7 @@ use POSIX qw(:sys_wait_h);
 use Test::More;
 use Time::HiRes qw(sleep time);
 
-for my $port (8080, 8081, 8090, 2019) {
+for my $port (8080, 8081, 8090, 8091, 2019) {
 	plan skip_all => "port $port is in use" if CWC::Stack::port_open($port);
 }
 
@@ -183,6 +186,53 @@ sub run_and_stop {
 	kill 'KILL', -$pid unless $stopped;
 }
 
+# Two instances of each, replaced by `make rolling-update`.
+sub instances_and_update {
+	my $data = tempdir('cwc-make-run-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+	my $pid = fork // die;
+	if (!$pid) {
+		setpgrp(0, 0);
+		@ENV{qw(CWC_DATA_DIR CWC_SITE_INSTANCES CWC_ADMIN_INSTANCES CWC_RELAY_INSTANCES CWC_WORKERS)} = ($data, 2, 2, 2, 1);
+		delete @ENV{qw(REDIS_URL MONGODB_URI CWC_ENV_FILE)};
+		open STDOUT, '>', "$data/run.log";
+		open STDERR, '>&', \*STDOUT;
+		exec $^X, "$FindBin::Bin/run-stack" or POSIX::_exit(127);
+	}
+	ok wait_until(sub { slurp("$data/run.log") =~ /stops it\./ || waitpid($pid, WNOHANG) == $pid }, 60)
+		&& status_of('http://localhost:8080/api/health') == 200, 'instances: the stack is up'
+		or diag `tail -20 $data/run.log`;
+	like slurp("$data/run.log"), qr{site   http://localhost:8080 \(2 instances\)}, 'instances: the banner says two sites';
+	my @where = ("$data/run/site.sock", "$data/run/site2.sock", "$data/run/admin.sock", "$data/run/admin2.sock", 8090, 8091);
+	my %before = map { $_ => CWC::Stack::proc_id(CWC::Stack::listener_pid($_)) } @where;
+	is scalar(grep { defined } values %before), 6, 'instances: two sites, two admins, two relays listen';
+
+	local $ENV{CWC_DATA_DIR} = $data;
+	my $out = `$^X $FindBin::Bin/run-stack --rolling-update 2>&1`;
+	is $? >> 8, 0, 'make rolling-update succeeds' or diag $out;
+	like $out, qr/^site2: replaced$/m, 'and prints its steps';
+	like $out, qr/^done ok: 6 instances replaced$/m, 'and its outcome';
+	is status_of('http://localhost:8080/api/health'), 200, 'the site answers after it';
+	is status_of('http://localhost:8081/api/health'), 200, 'so does admin';
+	ok !(grep { CWC::Stack::proc_alive((split /:/, $before{$_})[0]) } @where), 'the old instances have exited';
+
+	my $broken = "$data/broken-site";
+	open my $fh, '>', $broken or die;
+	print $fh "#!/bin/sh\nexit 1\n";
+	close $fh;
+	chmod 0755, $broken;
+	$out = `$^X $FindBin::Bin/run-stack --rolling-update site=$broken 2>&1`;
+	is $? >> 8, 1, 'a rolling update to a program that does not start fails' or diag $out;
+	like $out, qr/^done failed: site: the new instance is not healthy \(it exited with status 1\); the old instance keeps serving$/m,
+		'saying so';
+	is status_of('http://localhost:8080/api/health'), 200, 'the site still answers';
+
+	kill 'INT', -$pid;
+	ok wait_until(sub { waitpid($pid, WNOHANG) == $pid }, 30), 'instances: Ctrl-C stops the stack';
+	ok !CWC::Stack::port_open($_), "instances: nothing listens on $_ any more" for 8080, 8081, 8090, 8091;
+	kill 'KILL', -$pid;
+}
+
 run_and_stop('make stop');
 run_and_stop('Ctrl-C');
+instances_and_update();
 done_testing;

@@ -8,9 +8,17 @@
  * uniqueness; a different TTL on an existing index is kept too (the
  * database's setting wins). A uniqueness mismatch is an error, because the
  * code relies on the unique ones. See docs/store.md for the choices.
+ *
+ * A MongoDB-compatible server without TTL indexes (FerretDB 1.x, some
+ * managed services) refuses them as not implemented: the index is then
+ * created without its TTL, one warning is logged, and nothing expires by
+ * itself — store_purge_expired() (`cwc-cron purge-expired`) removes what
+ * the TTL would have, from the same table. Expired sessions and tokens
+ * are refused by their dates either way.
  */
 #include "store/store.h"
 #include "store/backend.h"
+#include "core/log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -110,7 +118,11 @@ static bool find_same_keys(const bson_t *list, const bson_t *keys, bson_t *found
 	return false;
 }
 
-static bool ensure_one(store_t *st, const struct store_index_decl *decl, store_error_t *err)
+/* Ensures one declared index; `*ttl_refused` becomes true when it should
+ * have a TTL and has none (the server refused it, or the index that
+ * exists was made without). */
+static bool ensure_one(store_t *st, const struct store_index_decl *decl, bool *ttl_refused,
+		       store_error_t *err)
 {
 	bson_error_t jerr;
 	bson_t *keys = bson_new_from_json((const uint8_t *) decl->keys, -1, &jerr);
@@ -133,6 +145,8 @@ static bool ensure_one(store_t *st, const struct store_index_decl *decl, store_e
 	if (have_list && find_same_keys(&list, keys, &existing)) {
 		bson_iter_t it;
 		bool unique = bson_iter_init_find(&it, &existing, "unique") && bson_iter_as_bool(&it);
+		if (decl->ttl != NO_TTL && !bson_iter_init_find(&it, &existing, "expireAfterSeconds"))
+			*ttl_refused = true;   /* created without TTL (by an operator, or by us) */
 		bson_destroy(&existing);
 		if (unique != decl->unique) {
 			store_error_set(err, STORE_ERR_BAD_VALUE,
@@ -147,6 +161,11 @@ static bool ensure_one(store_t *st, const struct store_index_decl *decl, store_e
 		goto done;
 	}
 	ok = store_create_index(st, decl->coll, &ix, err);
+	if (!ok && err->code == STORE_ERR_UNSUPPORTED && decl->ttl != NO_TTL) {
+		*ttl_refused = true;
+		ix.expire_after_seconds = NO_TTL;
+		ok = store_create_index(st, decl->coll, &ix, err);
+	}
 done:
 	if (have_list)
 		bson_destroy(&list);
@@ -157,12 +176,13 @@ done:
 bool store_ensure_indexes(store_t *st, store_error_t *err)
 {
 	store_error_t local;
+	bool ttl_refused = false;
 	size_t i;
 
 	if (!err)
 		err = &local;
 	for (i = 0; i < sizeof store_index_decls / sizeof store_index_decls[0]; i++) {
-		if (!ensure_one(st, &store_index_decls[i], err)) {
+		if (!ensure_one(st, &store_index_decls[i], &ttl_refused, err)) {
 			char msg[sizeof err->message];
 			snprintf(msg, sizeof msg, "%s", err->message);
 			store_error_set(err, err->code, "ensure indexes of %s: %.460s",
@@ -170,7 +190,44 @@ bool store_ensure_indexes(store_t *st, store_error_t *err)
 			return false;
 		}
 	}
+	if (ttl_refused)
+		log_warn("the %s store has no TTL indexes (the server does not support them, "
+			 "or they were created without): expired sessions and tokens stay until "
+			 "`cwc-cron purge-expired` removes them (run it from cron, see "
+			 "docs/operations.md)", store_backend_name(st));
 	err->code = STORE_OK;
 	err->message[0] = '\0';
+	return true;
+}
+
+bool store_purge_expired(store_t *st, int64_t now_ms, int64_t *n_removed, store_error_t *err)
+{
+	size_t i;
+
+	*n_removed = 0;
+	for (i = 0; i < sizeof store_index_decls / sizeof store_index_decls[0]; i++) {
+		const struct store_index_decl *decl = &store_index_decls[i];
+		char field[64];
+		const char *q;
+		bson_t *filter;
+		int64_t n = 0;
+		bool ok;
+
+		if (decl->ttl == NO_TTL)
+			continue;
+		/* a TTL index has one field: {"name": 1} */
+		q = strchr(decl->keys, '"');
+		if (!q || sscanf(q + 1, "%63[^\"]", field) != 1) {
+			store_error_set(err, STORE_ERR_INTERNAL, "store_indexes: bad TTL keys %s",
+					decl->keys);
+			return false;
+		}
+		filter = BCON_NEW(field, "{", "$lt", BCON_DATE_TIME(now_ms - decl->ttl * 1000), "}");
+		ok = store_delete_many(st, decl->coll, filter, &n, err);
+		bson_destroy(filter);
+		if (!ok)
+			return false;
+		*n_removed += n;
+	}
 	return true;
 }

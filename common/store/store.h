@@ -198,7 +198,14 @@ bool store_drop(store_t *st, const char *coll, store_error_t *err);
 bool store_expire_ttl(store_t *st, store_error_t *err);
 
 /* Creates the indexes declared for every collection of SPEC §3
- * (store/indexes.c), idempotently. */
+ * (store/indexes.c), idempotently. On a server that refuses TTL indexes
+ * (not implemented), those are created without their TTL and one warning
+ * is logged: see store_purge_expired(). */
 bool store_ensure_indexes(store_t *st, store_error_t *err);
+
+/* Removes, on any backend, the documents that the declared TTL indexes
+ * would have removed by `now_ms` (ms since the epoch): what runs where the
+ * server has no TTL indexes. `*n_removed` gets how many. */
+bool store_purge_expired(store_t *st, int64_t now_ms, int64_t *n_removed, store_error_t *err);
 
 #endif

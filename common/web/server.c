@@ -39,6 +39,7 @@ struct master {
 	const struct app *app;
 	const char *listen_addr;
 	int listen_fd;
+	struct stat listen_stat;  /* the unix socket's file, to remove only ours */
 	int workers_wanted;
 	int workers_opt;       /* -w, which wins over the configuration */
 	int generation;
@@ -131,6 +132,53 @@ static void release_connection(FCGX_Request *fr)
 	fr->ipcFd = -1;
 }
 
+/* Serves one accepted connection `fd`. */
+static void serve_connection(struct master *m, FCGX_Request *fr, int fd)
+{
+	struct http_req req;
+
+	/* libfcgi reads this connection instead of accepting one; with
+	 * keepConnection set, FCGX_Accept_r's opening FCGX_Finish_r does
+	 * not close it */
+	fr->ipcFd = fd;
+	fr->keepConnection = 1;
+	if (FCGX_Accept_r(fr) < 0) {
+		release_connection(fr);
+		return;
+	}
+	server_handle(m->app, &req, fr->envp, fr);
+	http_req_free(&req);
+	release_connection(fr);
+}
+
+/* True when the master has removed the unix socket's file (it drains,
+ * see stop_listening()): no new connection can reach the socket. */
+static bool socket_file_gone(const struct master *m)
+{
+	struct stat now;
+
+	if (!m->listen_stat.st_ino)
+		return false;    /* a TCP listener, or no file to compare */
+	return stat(m->listen_addr, &now) != 0 || now.st_ino != m->listen_stat.st_ino ||
+	       now.st_dev != m->listen_stat.st_dev;
+}
+
+/* On a stop signal while the master drains: the connections the kernel
+ * already queued on the socket (sent before the master removed the
+ * socket's file) are served before the worker exits, so that a drain
+ * loses none. No new one can arrive, so this ends. On a reload the socket
+ * stays and the new workers serve what is queued: an old worker leaves
+ * at once (draining there could last as long as clients keep coming). */
+static void drain_backlog(struct master *m, FCGX_Request *fr)
+{
+	int fd;
+
+	if (!socket_file_gone(m))
+		return;
+	while ((fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+		serve_connection(m, fr, fd);
+}
+
 static int worker_main(struct master *m, int ready_fd)
 {
 	FCGX_Request fr;
@@ -184,25 +232,14 @@ static int worker_main(struct master *m, int ready_fd)
 		int fd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;      /* another worker took it (EAGAIN), or it went away */
-		/* libfcgi reads this connection instead of accepting one; with
-		 * keepConnection set, FCGX_Accept_r's opening FCGX_Finish_r does
-		 * not close it */
-		fr.ipcFd = fd;
-		fr.keepConnection = 1;
-		if (FCGX_Accept_r(&fr) < 0) {
-			release_connection(&fr);
-			continue;
-		}
-
-		struct http_req req;
-		server_handle(m->app, &req, fr.envp, &fr);
-		http_req_free(&req);
-		release_connection(&fr);
+		serve_connection(m, &fr, fd);
 		if (cfg->max_requests && ++served >= cfg->max_requests) {
 			log_info("recycling after %ld requests", served);
 			break;
 		}
 	}
+	if (worker_stop)
+		drain_backlog(m, &fr);
 	if (m->app->worker_stop)
 		m->app->worker_stop();
 	if (m->app->templates_free)
@@ -382,11 +419,16 @@ static void check_reload(struct master *m)
 	}
 }
 
+static bool is_unix_path(const char *addr)
+{
+	return addr[0] == '/' || addr[0] == '.';
+}
+
 static int open_listener(const char *addr)
 {
 	int fd;
 
-	if (addr[0] == '/' || addr[0] == '.') {
+	if (is_unix_path(addr)) {
 		struct sockaddr_un sun;
 		/* a stale socket from a crash: remove it unless someone answers */
 		int probe = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -412,6 +454,23 @@ static int open_listener(const char *addr)
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return fd;
+}
+
+/* Removes the unix socket's file when it is still ours (a new instance may
+ * already listen at the same path): from then on a web server's connect
+ * fails at once (and Caddy tries another instance), while what is queued
+ * is served by the draining workers. A TCP listener stays open until the
+ * master exits. */
+static void stop_listening(struct master *m)
+{
+	struct stat now;
+
+	if (!is_unix_path(m->listen_addr) || !m->listen_stat.st_ino)
+		return;
+	if (stat(m->listen_addr, &now) == 0 && now.st_ino == m->listen_stat.st_ino &&
+	    now.st_dev == m->listen_stat.st_dev)
+		unlink(m->listen_addr);
+	m->listen_stat.st_ino = 0;
 }
 
 /* Checks the store in a child process so the master holds no driver state. */
@@ -471,6 +530,7 @@ static int master_loop(struct master *m)
 				start_reload(m);
 			if ((sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) && !m->draining) {
 				log_info("stopping: draining %d workers", count_workers(m, -1, false));
+				stop_listening(m);
 				m->draining = true;
 				m->drain_deadline = now_ms() + DRAIN_SECONDS * 1000.0;
 				signal_workers(m, SIGTERM, m->generation + 1);
@@ -542,6 +602,9 @@ int server_main(const struct app *app, int argc, char **argv)
 	m.workers_opt = workers_opt;
 	m.workers_wanted = workers_opt > 0 ? workers_opt : cfg->workers;
 	m.listen_fd = open_listener(m.listen_addr);
+	if (m.listen_fd >= 0 && is_unix_path(m.listen_addr) &&
+	    stat(m.listen_addr, &m.listen_stat) != 0)
+		m.listen_stat.st_ino = 0;
 	if (m.listen_fd < 0 || !make_pipe(m.sigpipe) || !make_pipe(m.readypipe)) {
 		free((char *)m.listen_addr);
 		cfg_free();
@@ -558,9 +621,8 @@ int server_main(const struct app *app, int argc, char **argv)
 
 	rc = master_loop(&m);
 
+	stop_listening(&m);
 	close(m.listen_fd);
-	if (m.listen_addr[0] == '/' || m.listen_addr[0] == '.')
-		unlink(m.listen_addr);
 	log_info("stopped");
 	free((char *)m.listen_addr);
 	free(m.slots);

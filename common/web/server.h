@@ -15,8 +15,12 @@
  *     either is refused the old workers keep serving), a new generation of
  *     workers starts, and once it is ready the old one is asked to finish
  *     (each old worker completes its in-flight request, then exits);
- *   - SIGTERM / SIGINT: every worker finishes its request and exits; those
- *     still busy after 10 s are killed; the socket is removed.
+ *   - SIGTERM / SIGINT: the unix socket's file is removed at once (a web
+ *     server's new connection fails and goes to another instance), every
+ *     worker finishes its request and the connections already queued on
+ *     the socket, then exits; those still busy after 10 s are killed. (A
+ *     TCP listener stays open until the master exits, and what is queued
+ *     on it when the workers leave is lost.)
  * Workers accept connections themselves (poll + accept on the shared
  * non-blocking socket) and hand each to libfcgi, so a stop signal never
  * interrupts a request half-read.

@@ -9,6 +9,7 @@ package CWC::MongoServer;
 #   $m->stop;  $m->start_again;                  # same port, same data
 #   $m->command('db', createIndexes => 'c',      # one command over the wire
 #               indexes => list([ key => [ f => 1 ], name => 'f_1' ]));
+#   $m->command('db', insert => 'c', documents => list([ at => date($ms) ]));
 #
 # The binary is t/bin/mongo-server, (re)built by t/mongo-server/build.sh
 # (a no-op when it is up to date; `make mongo-server` runs the same). The
@@ -179,10 +180,11 @@ sub start_again {
 
 # ---- one command over the wire protocol ------------------------------------
 # Enough BSON for preparing a database in a test: a document is an array
-# ref of key/value pairs, an array is list(...), a value matching an int32
-# is an int32, anything else a string.
+# ref of key/value pairs, an array is list(...), a date is date(ms since
+# the epoch), a value matching an int32 is an int32, anything else a string.
 
 sub list { bless [@_], 'CWC::MongoServer::List' }
+sub date { bless \(my $ms = $_[0]), 'CWC::MongoServer::Date' }
 
 sub _bson {
 	my (@kv) = @_;
@@ -192,6 +194,8 @@ sub _bson {
 		if (ref $v eq 'CWC::MongoServer::List') {
 			my $i = 0;
 			$e .= "\x04$k\0" . _bson(map { ($i++, $_) } @$v);
+		} elsif (ref $v eq 'CWC::MongoServer::Date') {
+			$e .= "\x09$k\0" . pack('q<', $$v);
 		} elsif (ref $v eq 'ARRAY') {
 			$e .= "\x03$k\0" . _bson(@$v);
 		} elsif ($v =~ /^-?\d{1,9}$/) {

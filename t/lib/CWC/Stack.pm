@@ -3,12 +3,19 @@ package CWC::Stack;
 # site and admin FastCGI apps, one or more relays, and Caddy in front.
 #
 #   my $s = CWC::Stack->start(relays => 2);      # free ports, temp dir
+#   my $s = CWC::Stack->start(instances => { site => 3, admin => 2, relay => 2 });
 #   my $r = $s->get('/api/health');              # through Caddy (site)
 #   my $r = $s->get('/api/health', host => 'admin');
 #   $s->stop_component('redis'); $s->start_component('redis');
 #
 # Every process's stderr goes to DIR/logs/NAME.log; everything started is
 # stopped when the object goes away (or the test dies).
+#
+# Several instances: the first site is the component `site`, the others
+# `site2`, `site3`… (each on its own socket, DIR/NAME.sock), the same for
+# admin; relays are `relay1`…; Caddy gets every instance in its upstream
+# lists. `$s->rolling_update` replaces them one by one with no request
+# lost (see there).
 #
 # Tests run the apps, the relay and the tools built with ASan + UBSan
 # (build/asan/bin/, built by `make`); CWC_TEST_BUILD=release runs the
@@ -92,7 +99,10 @@ sub start {
 	my $self = bless {
 		dir => $dir,
 		procs => {},
-		relays => $o{relays} // 1,
+		relays => $o{relays} // $o{instances}{relay} // 1,
+		site_instances => $o{instances}{site} // 1,
+		admin_instances => $o{instances}{admin} // 1,
+		listen => {},
 		workers => $o{workers} // 2,
 		site_port => $o{site_port} // free_port(),
 		admin_port => $o{admin_port} // free_port(),
@@ -145,10 +155,21 @@ sub _move {
 
 sub components {
 	my ($self) = @_;
-	return ($self->{own_redis} ? ('redis') : ()), 'site', 'admin',
-		(map { "relay$_" } 1 .. $self->{relays}),
+	return ($self->{own_redis} ? ('redis') : ()), $self->instances('site'),
+		$self->instances('admin'), $self->instances('relay'),
 		'mailer', 'caddy';
 }
+
+# The component names of an app's instances: ('site', 'site2', …), or
+# ('relay1', …) for 'relay'.
+sub instances {
+	my ($self, $app) = @_;
+	return map { "relay$_" } 1 .. $self->{relays} if $app eq 'relay';
+	return map { $_ == 1 ? $app : "$app$_" } 1 .. $self->{"${app}_instances"};
+}
+
+# 'site' or 'admin' for an app instance's component name, else undef.
+sub app_of { $_[1] =~ /^(site|admin)\d*$/ ? $1 : undef }
 
 sub dir { $_[0]{dir} }
 sub data_dir { $_[0]{data_dir} }
@@ -158,7 +179,8 @@ sub site_port { $_[0]{site_port} }
 sub admin_port { $_[0]{admin_port} }
 sub relay_port { $_[0]{relay_ports}[ ($_[1] // 1) - 1 ] }
 sub redis_url { $_[0]{redis_url} }
-sub socket_path { "$_[0]{dir}/$_[1].sock" }
+# Where an app instance listens (it changes in a rolling update).
+sub socket_path { $_[0]{listen}{ $_[1] } // "$_[0]{dir}/$_[1].sock" }
 
 # The environment every program of the stack gets.
 sub app_env {
@@ -179,8 +201,8 @@ sub app_env {
 		CWC_ADMIN_PORT => $self->{admin_port},
 		CWC_CADDY_ADMIN => "127.0.0.1:$self->{caddy_admin}",
 		CWC_CADDY_LOG_LEVEL => 'ERROR',
-		CWC_SITE_UPSTREAMS => 'unix/' . $self->socket_path('site'),
-		CWC_ADMIN_UPSTREAMS => 'unix/' . $self->socket_path('admin'),
+		CWC_SITE_UPSTREAMS => join(' ', map { 'unix/' . $self->socket_path($_) } $self->instances('site')),
+		CWC_ADMIN_UPSTREAMS => join(' ', map { 'unix/' . $self->socket_path($_) } $self->instances('admin')),
 		CWC_RELAY_UPSTREAMS => $relays,
 		CWC_PUBLIC_DIR => "$ROOT/build/public",
 		XDG_DATA_HOME => "$self->{dir}/caddy-data",
@@ -194,19 +216,32 @@ sub command_of {
 	my ($self, $name) = @_;
 	return ('redis-server', '--port', $self->{redis_port}, '--bind', '127.0.0.1',
 		'--save', '', '--appendonly', 'no', '--dir', $self->{dir}) if $name eq 'redis';
-	return program($name, $self->{build}) if $name eq 'site' || $name eq 'admin';
+	return $self->{program_of}{$name} // program(app_of(undef, $name), $self->{build})
+		if app_of(undef, $name);
 	return ('caddy', 'run', '--config', "$ROOT/etc/Caddyfile.local", '--adapter', 'caddyfile')
 		if $name eq 'caddy';
-	return program('ws-relay', $self->{build}) if $name =~ /^relay\d+$/;
+	return $self->{program_of}{$name} // program('ws-relay', $self->{build}) if $name =~ /^relay\d+$/;
 	return (program('cwc-cron', $self->{build}), 'outbox', '--follow') if $name eq 'mailer';
 	die "unknown component $name";
 }
 
 sub start_component {
 	my ($self, $name) = @_;
+	$self->{procs}{$name} = $self->_spawn($name);
+	$self->wait_component($name);
+	return $self->{procs}{$name};
+}
+
+# Starts a component's process (at its current address) and returns its
+# pid, without waiting for it.
+sub _spawn {
+	my ($self, $name) = @_;
 	my %env = $self->app_env;
 	if ($name =~ /^relay(\d+)$/) {
 		$env{CWC_RELAY_LISTEN} = '127.0.0.1:' . $self->relay_port($1);
+	}
+	if (my $app = $self->app_of($name)) {
+		$env{ $app eq 'site' ? 'CWC_SITE_LISTEN' : 'CWC_ADMIN_LISTEN' } = $self->socket_path($name);
 	}
 	my @cmd = $self->command_of($name);
 	my $log = "$self->{dir}/logs/$name.log";
@@ -222,8 +257,6 @@ sub start_component {
 		}
 		exec @cmd or POSIX::_exit(127);
 	}
-	$self->{procs}{$name} = $pid;
-	$self->wait_component($name);
 	return $pid;
 }
 
@@ -231,7 +264,7 @@ sub start_component {
 sub addresses {
 	my ($self, $name) = @_;
 	return $name eq 'redis' ? ($self->{redis_port})
-	     : $name =~ /^(site|admin)$/ ? ($self->socket_path($name))
+	     : $self->app_of($name) ? ($self->socket_path($name))
 	     : $name =~ /^relay(\d+)$/ ? ($self->relay_port($1))
 	     : $name eq 'caddy' ? ($self->{site_port}, $self->{admin_port})
 	     : ();
@@ -394,7 +427,7 @@ sub listener_pid {
 sub listener_id {
 	my ($self, $name) = @_;
 	my $where = $name eq 'redis' ? $self->{redis_port}
-		  : $name =~ /^(site|admin)$/ ? $self->socket_path($name)
+		  : $self->app_of($name) ? $self->socket_path($name)
 		  : $name =~ /^relay(\d+)$/ ? $self->relay_port($1)
 		  : $name eq 'caddy' ? $self->{site_port}
 		  : die "$name listens nowhere";
@@ -404,6 +437,13 @@ sub listener_id {
 sub stop_component {
 	my ($self, $name, $sig) = @_;
 	my $pid = delete $self->{procs}{$name} or return;
+	return $self->_stop_pid($name, $pid, $sig);
+}
+
+# Signals a process of component `name` (TERM by default), reaps it (KILL
+# after 15 s); true when it stopped by itself.
+sub _stop_pid {
+	my ($self, $name, $pid, $sig) = @_;
 	$sig //= 'TERM';
 	my ($gone, $stopped) = (waitpid($pid, WNOHANG) == $pid, 1);
 	unless ($gone) {
@@ -590,6 +630,110 @@ sub call {
 sub get { my $s = shift; $s->request('GET', @_) }
 sub post { my $s = shift; $s->request('POST', @_) }
 
+# ---- rolling update --------------------------------------------------------
+#
+#   my ($ok, $why) = $s->rolling_update(
+#       programs => { site => PATH, admin => PATH, relay => PATH }, # default: as now
+#       only => [qw(site admin relay)],     # which apps (default: all)
+#       progress => sub { print "$_[0]\n" },
+#       timeout => 30);                     # seconds for a new instance to be healthy
+#
+# Instance by instance: the new program starts on a new address (socket
+# DIR/NAME.N.sock, or a free port for a relay) and `cwc-ctl health` asks it
+# directly, not through Caddy, until it answers 200; then Caddy's upstream
+# lists name it instead of the old one (`caddy reload`: graceful, requests
+# in flight finish on the old configuration), and the old instance gets
+# SIGTERM (its socket's file goes, it finishes what it has, it exits). A
+# new instance that exits or is not healthy in time is stopped and the
+# update stops there: the instances not yet replaced keep serving, Caddy's
+# configuration unchanged. Caddy 2.6 closes proxied WebSockets on a reload
+# and a relay's SIGTERM closes its own (1001): chat clients reconnect and
+# catch up (README, the relay's protocol).
+sub rolling_update {
+	my ($self, %o) = @_;
+	my $say = $o{progress} // sub {};
+	my %only = map { $_ => 1 } @{ $o{only} // [qw(site admin relay)] };
+	my @names = map { $only{$_} ? $self->instances($_) : () } qw(site admin relay);
+	for my $name (@names) {
+		my ($ok, $why) = $self->_replace_instance($name, $o{programs} // {}, $o{timeout} // 30, $say);
+		return (0, $why) unless $ok;
+	}
+	return (1, scalar(@names) . ' instances replaced');
+}
+
+sub _replace_instance {
+	my ($self, $name, $programs, $timeout, $say) = @_;
+	my $app = $self->app_of($name) // 'relay';
+	my ($i) = $name =~ /^relay(\d+)$/;
+	my $old_pid = $self->{procs}{$name};
+	my $old_addr = $i ? $self->relay_port($i) : $self->socket_path($name);
+	my $old_prog = $self->{program_of}{$name};
+	my $gen = ++$self->{generation}{$name};
+	my $new_addr = $i ? free_port() : "$self->{dir}/$name.$gen.sock";
+	my $set = sub {
+		my ($addr, $prog) = @_;
+		if ($i) { $self->{relay_ports}[ $i - 1 ] = $addr } else { $self->{listen}{$name} = $addr }
+		if (defined $prog) { $self->{program_of}{$name} = $prog } else { delete $self->{program_of}{$name} }
+	};
+	$set->($new_addr, $programs->{$app} // $old_prog);
+	my $pid = $self->_spawn($name);
+	my $probe = $i ? "http://127.0.0.1:$new_addr/health" : $new_addr;
+	$say->("$name: new instance (pid $pid) at $probe");
+	my ($healthy, $last) = (0, 'no answer');
+	my $deadline = time + $timeout;
+	while (time < $deadline) {
+		if (waitpid($pid, WNOHANG) == $pid) {
+			$last = WIFSIGNALED($?) ? 'it died on signal ' . WTERMSIG($?) : 'it exited with status ' . WEXITSTATUS($?);
+			$pid = 0;
+			last;
+		}
+		my ($rc, $out) = $self->health_of($probe);
+		$last = $out;
+		if ($rc == 0) { $healthy = 1; last }
+		sleep 0.2;
+	}
+	my $undo = sub {
+		my ($why) = @_;
+		$self->_stop_pid($name, $pid) if $pid;
+		$set->($old_addr, $old_prog);
+		unlink $new_addr unless $i;
+		$self->{procs}{$name} = $old_pid if $old_pid;
+		return (0, "$name: $why; the old instance keeps serving");
+	};
+	return $undo->("the new instance is not healthy ($last)") unless $healthy;
+	$self->{procs}{$name} = $pid;
+	my ($rc, $out) = $self->reload_caddy;
+	return $undo->("caddy reload failed: $out") if $rc;
+	$say->("$name: healthy, in Caddy's upstreams; draining the old instance"
+		. ($old_pid ? " (pid $old_pid)" : ''));
+	$self->_stop_pid($name, $old_pid) if $old_pid;
+	$say->("$name: replaced");
+	return 1;
+}
+
+# `cwc-ctl health ADDR` (a FastCGI socket, or http://host:port/health):
+# (exit code, its output line).
+sub health_of {
+	my ($self, $addr) = @_;
+	my %env = $self->app_env;
+	local @ENV{ keys %env } = values %env;
+	my $cmd = join ' ', map { quotemeta } program('cwc-ctl', $self->{build}), 'health', $addr, '--timeout', 2;
+	my $out = `$cmd < /dev/null 2>&1`;
+	my $rc = $? >> 8;
+	chomp $out;
+	return ($rc, $out);
+}
+
+# Loads the Caddyfile again with the stack's current upstreams (graceful:
+# requests in flight finish). Returns (exit code, output).
+sub reload_caddy {
+	my ($self) = @_;
+	my %env = $self->app_env;
+	local @ENV{ keys %env } = values %env;
+	my $out = `caddy reload --config '$ROOT/etc/Caddyfile.local' --adapter caddyfile --address 127.0.0.1:$self->{caddy_admin} 2>&1`;
+	return ($? >> 8, $out);
+}
+
 sub stop {
 	my ($self) = @_;
 	# Caddy first, then the apps, Redis last. The logs are read once per
@@ -640,7 +784,9 @@ sub _hook {
 # signal seen by stop_component.
 sub _scan_logs {
 	my ($self) = @_;
-	return if $$ != $self->{owner};
+	# after the report (a stack destroyed at exit): nothing reads them,
+	# and the patterns of expect_crash may already be gone
+	return if $$ != $self->{owner} || ${^GLOBAL_PHASE} eq 'DESTRUCT';
 	$self->{scanned} = 1;
 	my @found = map { $_->[1] } grep { !$self->_expected(@$_) } @{ $self->{deaths} // [] };
 	push @found, _scan_file($_, $self) for sort glob "$self->{dir}/logs/*";
