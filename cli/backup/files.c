@@ -3,6 +3,7 @@
  * collection names as file names (mongodump's rules). See backup.h.
  */
 #include "backup.h"
+#include "core/crypto.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -289,17 +290,6 @@ char *backup_file_stem(const char *coll)
 	return b.data;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The collection name a file stem stands for (Go's url.PathUnescape), or
  * NULL when it holds a bad %-escape or a NUL. Free with free(). */
 char *backup_stem_unescape(const char *stem)
@@ -309,7 +299,7 @@ char *backup_stem_unescape(const char *stem)
 	for (const char *p = stem; *p; p++) {
 		char c = *p;
 		if (c == '%') {
-			int hi = hex_digit(p[1]), lo = hi < 0 ? -1 : hex_digit(p[2]);
+			int hi = crypto_hex_digit(p[1]), lo = hi < 0 ? -1 : crypto_hex_digit(p[2]);
 			if (lo < 0 || (hi == 0 && lo == 0)) {
 				buf_free(&b);
 				return NULL;

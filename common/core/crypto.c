@@ -96,3 +96,14 @@ void crypto_base64url(const void *data, size_t n, char *out)
 	}
 	out[o] = '\0';
 }
+
+int crypto_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -18,6 +18,9 @@ bool crypto_random_hex(char *out, size_t nbytes);
 /* Hex of bytes: `out` has room for 2*n+1. */
 void crypto_hex(const void *bytes, size_t n, char *out);
 
+/* The value of one hex digit (either case), or -1 when `c` is not one. */
+int crypto_hex_digit(int c);
+
 /* SHA-256 of `data`, as 64 hex digits + NUL in `out` (size ≥ 65). */
 void crypto_sha256_hex(const void *data, size_t n, char out[65]);
 

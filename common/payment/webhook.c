@@ -13,17 +13,6 @@
 
 /* ---- the signature ------------------------------------------------------- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool payment_signature_parse(const char *header, size_t len, struct payment_signature *out)
 {
 	const char *p = header, *end = header + len;
@@ -69,7 +58,7 @@ bool payment_signature_parse(const char *header, size_t len, struct payment_sign
 			if (out->nv1 == PAYMENT_SIGNATURE_MAX_V1)
 				continue;           /* more than we check: ignored */
 			for (size_t i = 0; i < 32; i++) {
-				int hi = hexval(eq[1 + 2 * i]), lo = hexval(eq[2 + 2 * i]);
+				int hi = crypto_hex_digit(eq[1 + 2 * i]), lo = crypto_hex_digit(eq[2 + 2 * i]);
 				if (hi < 0 || lo < 0)
 					return false;
 				out->v1[out->nv1][i] = (uint8_t)(hi << 4 | lo);

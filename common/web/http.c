@@ -70,16 +70,6 @@ const char *http_header(const struct http_req *req, const char *name)
 	return http_env(req, key);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 char *http_percent_decode(const char *in, size_t len, bool plus_is_space)
 {
 	char *out = malloc(len + 1), *o = out;
@@ -89,8 +79,8 @@ char *http_percent_decode(const char *in, size_t len, bool plus_is_space)
 	for (size_t i = 0; i < len; i++) {
 		if (in[i] == '%') {
 			int hi, lo;
-			if (i + 2 >= len || (hi = hexval(in[i + 1])) < 0 ||
-			    (lo = hexval(in[i + 2])) < 0 || (hi == 0 && lo == 0))
+			if (i + 2 >= len || (hi = crypto_hex_digit(in[i + 1])) < 0 ||
+			    (lo = crypto_hex_digit(in[i + 2])) < 0 || (hi == 0 && lo == 0))
 				goto bad;
 			*o++ = (char)(hi * 16 + lo);
 			i += 2;
