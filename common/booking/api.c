@@ -881,3 +881,16 @@ void booking_api_list_mine(struct http_req *req)
 	json_object_object_add(o, "pagination", pg);
 	http_send_json(req, 200, o);
 }
+
+/* ---- for the admin app's handlers ------------------------------------------- */
+
+bool booking_api_read_request(json_object *body, struct booking_request *rq, struct err *e)
+{
+	return read_request(body, rq, e);
+}
+
+bool booking_api_read_text(json_object *body, const char *key, bool required, size_t max_chars,
+			   char *out, size_t outlen, struct err *e)
+{
+	return member_text(body, key, required, max_chars, out, outlen, e);
+}

@@ -12,6 +12,8 @@
 #ifndef CWC_BOOKING_API_H
 #define CWC_BOOKING_API_H
 
+#include "booking/price.h"
+#include "core/err.h"
 #include "web/http.h"
 
 /* GET /api/space-configurations, GET /api/space-configurations/:spaceType */
@@ -39,5 +41,14 @@ void booking_api_cancellation_fees(struct http_req *req);
 void booking_api_cancel(struct http_req *req);
 /* GET /api/cancellation-policy?spaceType= */
 void booking_api_cancellation_policy(struct http_req *req);
+
+/* For the admin app's handlers: the booking request of a JSON body (the
+ * members of POST /api/calculate-price), and a trimmed text member of at
+ * most `max_chars` characters without control characters (`out` of
+ * `outlen` ≥ 4 × max_chars + 1; "" when absent). False with a 400/422
+ * naming the member in `e`. */
+bool booking_api_read_request(json_object *body, struct booking_request *rq, struct err *e);
+bool booking_api_read_text(json_object *body, const char *key, bool required, size_t max_chars,
+			   char *out, size_t outlen, struct err *e);
 
 #endif

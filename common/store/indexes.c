@@ -78,6 +78,9 @@ static const struct store_index_decl {
 	/* §5 mail, §9 back office */
 	{ "outbox", "{\"status\": 1, \"nextAttemptAt\": 1}", false, NO_TTL },
 	{ "auditlog", "{\"at\": -1}", false, NO_TTL },
+	/* one document's history, one collection's changes */
+	{ "auditlog", "{\"collection\": 1, \"documentId\": 1, \"at\": -1}", false, NO_TTL },
+	{ "auditlog", "{\"action\": 1, \"at\": -1}", false, NO_TTL },
 };
 
 /* The index with the same key pattern as `keys` in `list` (listIndexes

@@ -59,6 +59,51 @@ done:
 	return ok;
 }
 
+bool route_audit_action(const struct route *r, unsigned method, char *out, size_t outlen)
+{
+	const char *p = r->pattern;
+	size_t len = 0;
+	bool last_param = false, last_after_param = false, seen_param = false;
+	const char *verb = NULL;
+
+	if (strncmp(p, "/api/", 5) == 0)
+		p += 5;
+	if (outlen == 0)
+		return false;
+	out[0] = '\0';
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if (n > 0 && *p == ':') {
+			last_param = seen_param = true;
+			last_after_param = false;
+		} else if (n > 0) {
+			if (len + n + 2 > outlen)
+				return false;
+			if (len)
+				out[len++] = '.';
+			memcpy(out + len, p, n);
+			len += n;
+			out[len] = '\0';
+			last_after_param = seen_param;
+			last_param = false;
+		}
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	if (method & (HTTP_PUT | HTTP_PATCH))
+		verb = "update";
+	else if (method & HTTP_DELETE)
+		verb = "delete";
+	else if (!last_param && !last_after_param)
+		verb = "create";     /* a POST to a collection */
+	else if (last_param)
+		verb = "update";     /* a POST to a document */
+	if (verb && !buf_fmt(out + len, outlen - len, "%s%s", len ? "." : "", verb))
+		return false;
+	return true;
+}
+
 static void allow_header(struct http_req *req, unsigned methods)
 {
 	char allow[128] = "";
@@ -223,5 +268,13 @@ void route_dispatch(const struct app *app, struct http_req *req)
 			  found->pattern);
 		http_error(req, 500, "internal", "Internal error (request %s).",
 			   req->request_id);
+	}
+	if (app->audit) {
+		char action[128];
+		bool audited = (found->flags & ROUTE_AUDIT) &&
+			       route_audit_action(found, req->method, action, sizeof action);
+		if ((found->flags & ROUTE_AUDIT) && !audited)
+			log_error("route %s: no audit action fits", found->pattern);
+		app->audit(req, audited ? action : NULL);
 	}
 }

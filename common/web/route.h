@@ -21,6 +21,9 @@ enum route_flags {
 	ROUTE_PUBLIC_CORS = 1 << 2, /* Access-Control-Allow-Origin: * (read-only public API) */
 	ROUTE_PAGE = 1 << 3,        /* an HTML page: signed out → redirect to the login page */
 	ROUTE_FORM = 1 << 4,        /* the body is a urlencoded form (parsed for http_form) */
+	/* a write of the audit log: after the handler the dispatcher hands
+	 * the app's `audit` hook the route's action (route_audit_action()) */
+	ROUTE_AUDIT = 1 << 5,
 };
 
 typedef void (*route_handler)(struct http_req *req);
@@ -67,6 +70,11 @@ struct app {
 	 * Stripe's keys in production), checked once at start-up: false with
 	 * the reason in `errbuf` stops the program. NULL: nothing more. */
 	bool (*config_check)(char *errbuf, size_t errlen);
+	/* Called after every handler with the route's audit action (NULL
+	 * for a route without ROUTE_AUDIT) once the answer is finished: it
+	 * records what the handler said it changed when the status is below
+	 * 400, and forgets it otherwise. NULL: nothing is audited. */
+	void (*audit)(struct http_req *req, const char *action);
 	/* Per-worker start and end (after fork / before exit). */
 	bool (*worker_start)(void);
 	void (*worker_stop)(void);
@@ -74,6 +82,17 @@ struct app {
 
 /* Serves one request whose params are parsed already (http_req_init ok). */
 void route_dispatch(const struct app *app, struct http_req *req);
+
+/* The audit action of `method` on route `r`, from its pattern: the
+ * segments after /api/ that are not parameters, joined by ".", then
+ * "create" for a POST to a collection (a pattern ending in a name), an
+ * "update" for PUT / PATCH, "delete" for DELETE; a POST to an action
+ * ("…/:id/cancel") is the action itself:
+ *   POST /api/booking/reservations            booking.reservations.create
+ *   PATCH /api/booking/reservations/:id       booking.reservations.update
+ *   POST /api/booking/reservations/:id/cancel booking.reservations.cancel
+ * False when it does not fit `outlen`. */
+bool route_audit_action(const struct route *r, unsigned method, char *out, size_t outlen);
 
 /* Matches `path` against `pattern`; on success fills req's path params.
  * Exposed for unit tests. */

@@ -6,6 +6,9 @@
 
 #include "web/http.h"
 
+#include <bson/bson.h>
+#include <json-c/json.h>
+
 /* account.c — sign-in for staff and above (SPEC §4) */
 void admin_login(struct http_req *req);
 void admin_logout(struct http_req *req);
@@ -14,5 +17,23 @@ void admin_session(struct http_req *req);
 void admin_home(struct http_req *req);
 /* GET /api/dashboard: {"ok":true,"role":…} until the real dashboard (§9) */
 void admin_dashboard(struct http_req *req);
+
+/* booking.c — the staff's bookings API (SPEC §7 admin list) */
+void admin_booking_list(struct http_req *req);
+void admin_booking_create(struct http_req *req);
+void admin_booking_get(struct http_req *req);
+void admin_booking_edit(struct http_req *req);
+void admin_booking_fees(struct http_req *req);
+void admin_booking_validate(struct http_req *req);
+void admin_booking_reject(struct http_req *req);
+void admin_booking_cancel(struct http_req *req);
+void admin_booking_mark_present(struct http_req *req);
+void admin_booking_mark_noshow(struct http_req *req);
+void admin_booking_pending_count(struct http_req *req);
+/* The booking as the staff see it (notes included). Caller puts it. */
+json_object *admin_booking_json(const bson_t *b);
+/* The list's filters of the query (status, spaceType, from, to, customer,
+ * q) appended to `filter`; false with a 400 naming the parameter sent. */
+bool admin_booking_filter(struct http_req *req, bson_t *filter);
 
 #endif

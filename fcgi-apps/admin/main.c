@@ -8,6 +8,8 @@
 #include "admin.h"
 #include "account/api.h"
 #include "account/page.h"
+#include "audit/api.h"
+#include "booking/api.h"
 #include "chat/api.h"
 #include "chat/page.h"
 #include "core/config.h"
@@ -32,6 +34,23 @@ static const struct route admin_routes[] = {
 	{ HTTP_POST, "/api/conversations/:id/messages", chat_messages_send, ROLE_STAFF, ROUTE_JSON },
 	{ HTTP_POST, "/api/conversations/:id/read", chat_mark_read, ROLE_STAFF, ROUTE_JSON },
 	{ HTTP_GET, "/api/messages/ticket", chat_ticket, ROLE_STAFF, 0 },
+
+	/* bookings (booking.c): every write is audited (booking.reservations.cancel…) */
+	{ HTTP_GET, "/api/booking/reservations", admin_booking_list, ROLE_STAFF, 0 },
+	{ HTTP_POST, "/api/booking/reservations", admin_booking_create, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_GET, "/api/booking/reservations/:id", admin_booking_get, ROLE_STAFF, 0 },
+	{ HTTP_PUT | HTTP_PATCH, "/api/booking/reservations/:id", admin_booking_edit, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_GET, "/api/booking/reservations/:id/cancellation-fees", admin_booking_fees, ROLE_STAFF, 0 },
+	{ HTTP_POST, "/api/booking/reservations/:id/validate", admin_booking_validate, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_POST, "/api/booking/reservations/:id/reject", admin_booking_reject, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_POST, "/api/booking/reservations/:id/cancel", admin_booking_cancel, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_POST, "/api/booking/reservations/:id/mark-present", admin_booking_mark_present, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_POST, "/api/booking/reservations/:id/mark-noshow", admin_booking_mark_noshow, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_GET, "/api/booking/pending-count", admin_booking_pending_count, ROLE_STAFF, 0 },
+	{ HTTP_POST, "/api/calculate-price", booking_api_calculate_price, ROLE_STAFF, ROUTE_JSON },
+
+	/* the audit log (common/audit/api.c) */
+	{ HTTP_GET, "/api/audit-log", audit_api_list, ROLE_ADMIN, 0 },
 
 	/* pages */
 	{ HTTP_GET, "/", admin_home, ROLE_STAFF, ROUTE_PAGE },
@@ -76,6 +95,7 @@ static const struct app admin_app = {
 	.templates_load = templates_load,
 	.templates_free = templates_free,
 	.page_data = account_page_data,
+	.audit = audit_route_done,
 	.login_path = "/login",
 	.staff = true,
 	.base_url = base_url,

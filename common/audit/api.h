@@ -1,0 +1,33 @@
+/*
+ * api.h — the audit log's HTTP face (SPEC §9): the seam between a
+ * handler, which says what it changed, and the dispatcher, which writes
+ * it once the answer is known; and the admins' reading of the log.
+ *
+ * An app audits a route by naming an action in its route table (the
+ * `audit` field of struct route, web/route.h) and setting
+ * `.audit = audit_route_done` in its struct app. A handler of such a
+ * route calls audit_note() for each document it changed; after a status
+ * below 400 the dispatcher's hook writes one entry per note with the
+ * signed-in actor, the client's address and the request id; after an
+ * error the notes are dropped. Handlers never write the log themselves.
+ */
+#ifndef CWC_AUDIT_API_H
+#define CWC_AUDIT_API_H
+
+#include "web/http.h"
+
+#include <bson/bson.h>
+
+/* Notes that this request changed `collection`/`id` from `before` (NULL:
+ * created) to `after` (NULL: deleted). Copies what it needs. */
+void audit_note(struct http_req *req, const char *collection, const char *id,
+		const bson_t *before, const bson_t *after);
+
+/* The struct app `audit` hook (see web/route.h). */
+void audit_route_done(struct http_req *req, const char *action);
+
+/* GET /api/audit-log?collection=&documentId=&action=&page=&limit= (admin):
+ * newest first, {entries, pagination}; limit at most 100. */
+void audit_api_list(struct http_req *req);
+
+#endif

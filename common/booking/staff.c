@@ -1,0 +1,146 @@
+/*
+ * staff.c — the staff's own changes to bookings. See staff.h.
+ */
+#include "booking/staff.h"
+#include "booking/catalogue.h"
+#include "core/doc.h"
+
+#include <string.h>
+
+/* find-one-and-update of `b`'s _id (and `status` when not NULL). */
+static bool update_booking(store_t *st, const bson_t *b, const char *status, bson_t *update,
+			   bson_t *out, struct err *e)
+{
+	bson_t filter = BSON_INITIALIZER;
+	store_fam_opts_t opts = { .return_new = true };
+	store_error_t se = { 0 };
+	bson_oid_t id;
+	bool found = false, ok = false;
+
+	if (!doc_oid(b, "_id", &id)) {
+		err_set(e, 404, "not_found", NULL, "No such booking.");
+		goto done;
+	}
+	BSON_APPEND_OID(&filter, "_id", &id);
+	if (status)
+		BSON_APPEND_UTF8(&filter, "status", status);
+	if (!store_find_one_and_update(st, "bookings", &filter, update, &opts, out, &found, &se)) {
+		store_fail(e, "booking: staff update", &se);
+		goto done;
+	}
+	if (!found) {
+		bson_destroy(out);
+		err_set(e, 422, "invalid_transition", "status",
+			"This booking changed meanwhile: it is no longer %s.", status ? status : "there");
+		goto done;
+	}
+	ok = true;
+done:
+	bson_destroy(&filter);
+	return ok;
+}
+
+bool booking_staff_extra_ok(const struct booking_staff_extra *x, struct err *e)
+{
+	if (x->override_cents == BOOKING_NO_OVERRIDE)
+		return true;
+	if (x->override_cents < 0 || x->override_cents > 100000000)
+		return err_set(e, 422, "validation_failed", "priceOverride",
+			       "priceOverride is an amount in euros from 0.");
+	if (!x->override_reason || !*x->override_reason)
+		return err_set(e, 422, "validation_failed", "priceOverrideReason",
+			       "A price different from the quote needs a reason.");
+	return true;
+}
+
+bool booking_staff_adopt(store_t *st, const bson_t *created, const struct booking_staff_extra *x,
+			 int64_t now, bson_t *out, struct err *e)
+{
+	bson_t update = BSON_INITIALIZER, set;
+	bson_iter_t it;
+	bool ok;
+
+	if (!booking_staff_extra_ok(x, e))
+		return false;
+	BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+	BSON_APPEND_BOOL(&set, "isAdminBooking", true);
+	if (x->by)
+		BSON_APPEND_OID(&set, "createdBy", x->by);
+	if (x->notes && *x->notes)
+		BSON_APPEND_UTF8(&set, "notes", x->notes);
+	if (x->override_cents != BOOKING_NO_OVERRIDE) {
+		int64_t quoted = bson_iter_init_find(&it, created, "totalPrice") &&
+				 BSON_ITER_HOLDS_NUMBER(&it) ? booking_cents(&it) : 0;
+		booking_append_euros(&set, "suggestedPrice", quoted);
+		booking_append_euros(&set, "totalPrice", x->override_cents);
+		BSON_APPEND_UTF8(&set, "priceOverrideReason", x->override_reason);
+		/* the hold never exceeds what is owed */
+		if (doc_int(created, "depositAmount", 0) > x->override_cents)
+			BSON_APPEND_INT64(&set, "depositAmount", x->override_cents);
+	}
+	BSON_APPEND_DATE_TIME(&set, "updatedAt", now);
+	bson_append_document_end(&update, &set);
+	ok = update_booking(st, created, NULL, &update, out, e);
+	bson_destroy(&update);
+	return ok;
+}
+
+static void edit_field(bson_t *set, bson_t *unset, const char *key, const char *value)
+{
+	if (!value)
+		return;
+	if (*value)
+		BSON_APPEND_UTF8(set, key, value);
+	else
+		BSON_APPEND_UTF8(unset, key, "");
+}
+
+bool booking_staff_edit(store_t *st, const bson_t *b, const struct booking_edit *ed, int64_t now,
+			bson_t *out, struct err *e)
+{
+	const char *status = doc_str(b, "status");
+	bson_t update = BSON_INITIALIZER, set = BSON_INITIALIZER, unset = BSON_INITIALIZER;
+	bool ok;
+
+	if (!status || (strcmp(status, "pending") != 0 && strcmp(status, "confirmed") != 0))
+		return err_set(e, 422, "invalid_transition", "status", "A %s booking cannot be edited.",
+			       status ? status : "?");
+	edit_field(&set, &unset, "contactName", ed->contact_name);
+	edit_field(&set, &unset, "contactEmail", ed->contact_email);
+	edit_field(&set, &unset, "contactPhone", ed->contact_phone);
+	edit_field(&set, &unset, "companyName", ed->company);
+	edit_field(&set, &unset, "specialRequests", ed->special_requests);
+	edit_field(&set, &unset, "notes", ed->notes);
+	BSON_APPEND_DATE_TIME(&set, "updatedAt", now);
+	BSON_APPEND_DOCUMENT(&update, "$set", &set);
+	if (!bson_empty(&unset))
+		BSON_APPEND_DOCUMENT(&update, "$unset", &unset);
+	ok = update_booking(st, b, status, &update, out, e);
+	bson_destroy(&update);
+	bson_destroy(&set);
+	bson_destroy(&unset);
+	return ok;
+}
+
+bool booking_staff_waive_fee(store_t *st, const bson_t *b, const bson_oid_t *by, int64_t now,
+			     bson_t *out, struct err *e)
+{
+	const char *status = doc_str(b, "status");
+	bson_t update = BSON_INITIALIZER, set;
+	bool ok;
+
+	if (!status || strcmp(status, "cancelled") != 0)
+		return err_set(e, 422, "invalid_transition", "status",
+			       "Only a cancelled booking's fee can be waived.");
+	BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+	BSON_APPEND_DOUBLE(&set, "cancellationFee", 0);
+	booking_append_euros(&set, "refundAmount", doc_int(b, "depositAmount", 0));
+	BSON_APPEND_BOOL(&set, "feeWaived", true);
+	if (by)
+		BSON_APPEND_OID(&set, "feeWaivedBy", by);
+	BSON_APPEND_DATE_TIME(&set, "updatedAt", now);
+	bson_append_document_end(&update, &set);
+	ok = update_booking(st, b, "cancelled", &update, out, e);
+	bson_destroy(&update);
+	return ok;
+}

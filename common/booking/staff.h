@@ -1,0 +1,60 @@
+/*
+ * staff.h — what the staff do to bookings beyond the lifecycle of
+ * booking.h (SPEC §7 Staff operations): a booking they create (marked
+ * isAdminBooking, no card hold, its price suggested by the quote and
+ * overridable with a reason), editing its contact details and notes, and
+ * waiving a cancellation fee (admins).
+ *
+ * Each function updates one booking with a find-one-and-update and gives
+ * the stored document back in `out` (initialised on success; the caller
+ * bson_destroy()s it), or fills `e` and returns false.
+ */
+#ifndef CWC_BOOKING_STAFF_H
+#define CWC_BOOKING_STAFF_H
+
+#include "core/err.h"
+#include "store/store.h"
+
+#include <bson/bson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BOOKING_NO_OVERRIDE (-1)
+
+struct booking_staff_extra {
+	const bson_oid_t *by;          /* the staff member */
+	const char *notes;             /* staff only; NULL or "": none */
+	int64_t override_cents;        /* the price agreed, or BOOKING_NO_OVERRIDE */
+	const char *override_reason;   /* required with an override */
+};
+
+/* Marks `created` (just stored by booking_create()) as the staff's:
+ * isAdminBooking, createdBy, notes, and with an override totalPrice set
+ * to it, the quote's total kept as suggestedPrice and the reason as
+ * priceOverrideReason. A missing reason is 422 `validation_failed` on
+ * `priceOverrideReason` (check it with booking_staff_extra_ok() first). */
+bool booking_staff_adopt(store_t *st, const bson_t *created, const struct booking_staff_extra *x,
+			 int64_t now, bson_t *out, struct err *e);
+
+/* Whether `x` is acceptable (an override is 0 or more and has a reason). */
+bool booking_staff_extra_ok(const struct booking_staff_extra *x, struct err *e);
+
+/* Changes of a booking's details; NULL members are left as they are, ""
+ * removes an optional one. */
+struct booking_edit {
+	const char *contact_name, *contact_email, *contact_phone, *company;
+	const char *special_requests, *notes;
+};
+
+/* Applies `ed` to `b` (as loaded). A cancelled, completed or no-show
+ * booking is not edited: 422 `invalid_transition`. */
+bool booking_staff_edit(store_t *st, const bson_t *b, const struct booking_edit *ed, int64_t now,
+			bson_t *out, struct err *e);
+
+/* Waives the fee of the cancelled booking `b`: cancellationFee 0, the
+ * whole hold refunded, feeWaivedBy. Anything but a cancelled booking is
+ * 422 `invalid_transition`. */
+bool booking_staff_waive_fee(store_t *st, const bson_t *b, const bson_oid_t *by, int64_t now,
+			     bson_t *out, struct err *e);
+
+#endif

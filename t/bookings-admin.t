@@ -1,0 +1,228 @@
+#!/usr/bin/perl
+# The staff's bookings API through Caddy (SPEC §7 Staff operations): the
+# list with every filter and every page, the detail, creating for a
+# customer or a walk-in (price from the quote, overridden with a reason),
+# editing, every transition allowed and refused (422 invalid_transition),
+# the fee preview and the fee waived by an admin only, the roles, bad
+# input naming the field; and the audit log (SPEC §9): one entry per
+# write that succeeded, with actor, address, request id and the changed
+# fields, never a secret, none for a refused write.
+use strict;
+use warnings;
+use utf8;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use CWC::Stack;
+use CWC::Bookings qw(add_days);
+use Test::More;
+binmode $_, ':encoding(UTF-8)' for map { Test::More->builder->$_ } qw(output failure_output todo_output);
+
+my $s = CWC::Stack->start(env => { CWC_THROTTLE_GUEST_BOOKING => '100000/3600' });
+my $b = CWC::Bookings->new($s);
+my $staff = $s->login('staff', undef, host => 'admin');
+my $admin = $s->login('admin', undef, host => 'admin');
+my $client = $s->login('client');
+my $client_id = $s->get('/api/auth/session', session => $client)->{json}{user}{id};
+ok $client_id, 'the customer has an id';
+
+sub api { my ($method, $path, $who, %o) = @_; $s->request($method, "/api/booking$path", session => $who, host => 'admin', %o) }
+sub audit_entries {
+	my (%q) = @_;
+	my $qs = join '&', map { "$_=$q{$_}" } sort keys %q;
+	my $r = $s->get("/api/audit-log?limit=100&$qs", session => $admin, host => 'admin');
+	die "audit-log: $r->{status}" unless $r->{status} == 200;
+	return $r->{json};
+}
+
+# --- dozens of bookings from the site, long names, several spaces and days
+my $first = $b->open_weekday(2, 30);
+my (@made, %by_day);
+my $long = 'Marie-Charlotte de La Tour d\'Auvergne-Lauraguais';
+for my $i (0 .. 35) {
+	my $day = add_days($first, int($i / 6));
+	next if $b->holiday_name($day) || $day =~ /-(12-25|01-01)$/;
+	my $start = sprintf '%02d:00', 10 + ($i % 5) * 2;
+	my $end = sprintf '%02d:00', 11 + ($i % 5) * 2;
+	my $r = $b->book(date => $day, startTime => $start, endTime => $end,
+			 spaceType => $i % 3 ? 'open-space' : 'salle-verriere',
+			 contactName => "$long n°$i", contactEmail => "client$i\@example.com");
+	is $r->{status}, 201, "booking $i made on the site" or diag $r->{content};
+	next unless $r->{status} == 201;
+	push @made, $r->{json}{booking};
+	$by_day{$day}++;
+}
+my $n = @made;
+
+# --- roles
+is api(GET => '/reservations', undef)->{status}, 401, 'signed out: 401';
+is $s->get('/api/booking/reservations', session => $client, host => 'admin')->{status}, 403, 'a customer: 403';
+is api(GET => '/pending-count', $staff)->{json}{count}, $n, "pending-count: $n";
+
+# --- the list: every page, the cap, the filters
+my $r = api(GET => '/reservations?limit=10', $staff);
+is $r->{status}, 200, 'staff list the bookings';
+is $r->{json}{pagination}{total}, $n, 'every booking counted';
+my %seen;
+for my $page (1 .. $r->{json}{pagination}{pages}) {
+	$seen{ $_->{_id} }++ for @{ api(GET => "/reservations?limit=10&page=$page", $staff)->{json}{bookings} };
+}
+is scalar(keys %seen), $n, 'every booking once over the pages';
+is api(GET => '/reservations?limit=100', $staff)->{status}, 200, 'limit 100 is allowed';
+$r = api(GET => '/reservations?limit=101', $staff);
+is $r->{status}, 400, 'limit 101 is refused';
+is $r->{json}{error}{field}, 'limit', '…naming limit';
+$r = api(GET => '/reservations?status=lost', $staff);
+is $r->{json}{error}{field}, 'status', 'an unknown status names status';
+$r = api(GET => '/reservations?from=2027-02-30', $staff);
+is $r->{json}{error}{field}, 'from', 'a bad date names from';
+$r = api(GET => '/reservations?customer=nobody', $staff);
+is $r->{json}{error}{field}, 'customer', 'a bad customer names customer';
+$r = api(GET => '/reservations?spaceType=salle-verriere&limit=100', $staff);
+my @verr = grep { $_->{spaceType} eq 'salle-verriere' } @made;
+is $r->{json}{pagination}{total}, scalar @verr, 'filter by space';
+$r = api(GET => "/reservations?from=$first&to=$first&limit=100", $staff);
+is $r->{json}{pagination}{total}, $by_day{$first}, 'filter by date range (one day)';
+ok !(grep { $_->{day} ne $first } @{ $r->{json}{bookings} }), '…only that day';
+$r = api(GET => "/reservations?q=" . lc $made[4]{confirmationNumber}, $staff);
+is_deeply [ map { $_->{_id} } @{ $r->{json}{bookings} } ], [ $made[4]{_id} ], 'search by confirmation number';
+$r = api(GET => '/reservations?customer=CLIENT7@example.com', $staff);
+is $r->{json}{pagination}{total}, 1, 'filter by customer e-mail';
+$r = api(GET => '/reservations?sort=date&limit=1', $staff);
+is $r->{json}{bookings}[0]{day}, $first, 'sorted by date ascending on demand';
+is api(GET => '/reservations?sort=price', $staff)->{json}{error}{field}, 'sort', 'only declared sorts';
+ok !exists $r->{json}{bookings}[0]{manageTokenHash}, 'never the guest token';
+
+# --- transitions, allowed and refused
+my @audited_before = @{ audit_entries()->{entries} };
+is scalar @audited_before, 0, 'nothing audited yet (site writes are not admin writes)';
+my ($p1, $p2, $p3, $p4) = map { $_->{_id} } @made[0 .. 3];
+my %t = (validate => 'confirmed', reject => 'cancelled', cancel => 'cancelled',
+	 'mark-present' => 'completed', 'mark-noshow' => 'no-show');
+sub move { my ($id, $what, $who, $json) = @_; api(POST => "/reservations/$id/$what", $who // $staff, json => $json // {}) }
+sub refused {
+	my ($id, $what, $label) = @_;
+	my $r = move($id, $what);
+	is $r->{status}, 422, "$label: $what refused";
+	is $r->{json}{error}{code}, 'invalid_transition', '…invalid_transition';
+}
+refused($p1, 'mark-present', 'pending');
+refused($p1, 'mark-noshow', 'pending');
+$r = move($p1, 'validate');
+is $r->{status}, 200, 'pending → validate';
+is $r->{json}{booking}{status}, 'confirmed', '…confirmed';
+my $validate_rid = $r->{headers}{'x-request-id'};
+refused($p1, 'validate', 'confirmed');
+refused($p1, 'reject', 'confirmed');
+$r = move($p2, 'reject', undef, { reason => 'Salle réservée pour un événement privé' });
+is $r->{json}{booking}{status}, 'cancelled', 'pending → reject → cancelled';
+is $r->{json}{booking}{cancelReason}, 'Salle réservée pour un événement privé', '…with the reason';
+refused($p2, $_, 'cancelled') for qw(validate reject cancel mark-present mark-noshow);
+move($p3, 'validate');
+$r = move($p3, 'mark-present');
+is $r->{json}{booking}{status}, 'completed', 'confirmed → mark-present → completed';
+is $r->{json}{booking}{attendanceStatus}, 'present', '…present';
+refused($p3, $_, 'completed') for qw(validate reject cancel mark-present mark-noshow);
+move($p4, 'validate');
+$r = move($p4, 'mark-noshow');
+is $r->{json}{booking}{status}, 'no-show', 'confirmed → mark-noshow → no-show';
+refused($p4, $_, 'no-show') for qw(validate reject cancel mark-present mark-noshow);
+is api(POST => '/reservations/ffffffffffffffffffffffff/validate', $staff, json => {})->{status}, 404, 'unknown id: 404';
+
+# cancel a confirmed booking: fee preview, waived by an admin only
+my $c = $made[5]{_id};
+move($c, 'validate');
+$r = api(GET => "/reservations/$c/cancellation-fees", $staff);
+is $r->{status}, 200, 'fee preview';
+ok !$r->{json}{canWaive}, 'staff cannot waive';
+is $r->{json}{fees}{chargePercentage}, 0, 'far ahead: 0 %';
+$r = move($c, 'cancel', $staff, { waiveFee => JSON::PP::true() });
+is $r->{status}, 403, 'staff waiving the fee: 403';
+is $r->{json}{error}{field}, 'waiveFee', '…naming waiveFee';
+is api(GET => "/reservations/$c", $staff)->{json}{booking}{status}, 'confirmed', '…and nothing changed';
+$r = move($c, 'cancel', $admin, { waiveFee => JSON::PP::true(), reason => 'Geste commercial' });
+is $r->{status}, 200, 'an admin cancels with the fee waived';
+is $r->{json}{booking}{cancellationFee}, 0, '…no fee';
+ok $r->{json}{booking}{feeWaived}, '…waived on record';
+$r = move($made[6]{_id}, 'cancel', $staff, { waiveFee => 'yes' });
+is $r->{json}{error}{field}, 'waiveFee', 'waiveFee must be a boolean';
+
+# --- create: walk-in and customer, price override with a reason
+my $day = add_days($first, 10);
+$day = add_days($day, 1) while $b->holiday_name($day);
+my %req = (spaceType => 'salle-verriere', reservationType => 'hourly', date => $day,
+	   startTime => '14:00', endTime => '16:00', numberOfPeople => 3);
+$r = api(POST => '/reservations', $staff, json => { %req });
+is $r->{status}, 400, 'a walk-in without a name';
+is $r->{json}{error}{field}, 'contactName', '…names contactName';
+$r = api(POST => '/reservations', $staff, json => { %req, date => '2027-13-01', contactName => 'X' });
+is $r->{json}{error}{field}, 'date', 'a bad date names date';
+$r = api(POST => '/reservations', $staff, json => { %req, contactName => 'Jean Passant', priceOverride => 30 });
+is $r->{status}, 422, 'an override without a reason';
+is $r->{json}{error}{field}, 'priceOverrideReason', '…names priceOverrideReason';
+$r = api(POST => '/reservations', $staff, json => { %req, contactName => 'Jean Passant', priceOverride => -1, priceOverrideReason => 'x' });
+is $r->{json}{error}{field}, 'priceOverride', 'a negative price names priceOverride';
+$r = api(POST => '/reservations', $staff, json => { %req, contactName => 'Jean Passant', priceOverride => 30,
+						    priceOverrideReason => 'Client fidèle', notes => 'Paie sur place' });
+is $r->{status}, 201, 'a walk-in booked with an override' or diag $r->{content};
+my $walkin = $r->{json}{booking};
+is $walkin->{totalPrice}, 30, '…at the agreed price';
+is $walkin->{suggestedPrice}, 48, '…the quote kept as suggested (2 h × 24 €)';
+is $walkin->{priceOverrideReason}, 'Client fidèle', '…and the reason';
+ok $walkin->{isAdminBooking}, '…an admin booking';
+is $walkin->{notes}, 'Paie sur place', '…staff notes shown to staff';
+ok !$walkin->{holdExpiresAt}, '…no hold';
+$r = api(POST => '/reservations', $staff, json => { %req, contactName => 'Autre' });
+is $r->{status}, 409, 'the same slot again: 409 booking_conflict';
+$r = api(POST => '/reservations', $staff, json => { %req, startTime => '17:00', endTime => '18:00', customer => $client_id });
+is $r->{status}, 201, 'booked for a customer' or diag $r->{content};
+is $r->{json}{booking}{user}, $client_id, '…on their account';
+is $r->{json}{booking}{contactEmail}, 'client@coworkingcafe.local', '…with their contact';
+is $s->get('/api/bookings', session => $client)->{json}{pagination}{total}, 1, 'the customer sees it';
+$r = api(POST => '/reservations', $staff, json => { %req, customer => 'ffffffffffffffffffffffff' });
+is $r->{json}{error}{field}, 'customer', 'an unknown customer names customer';
+
+# --- edit
+$r = api(PATCH => "/reservations/$walkin->{_id}", $staff, json => { notes => 'Facture au nom de la société', companyName => 'Les Ateliers Réunis' });
+is $r->{status}, 200, 'staff edit notes and company';
+is $r->{json}{booking}{companyName}, 'Les Ateliers Réunis', '…changed';
+$r = api(PATCH => "/reservations/$walkin->{_id}", $staff, json => { contactEmail => 'pas-un-email' });
+is $r->{json}{error}{field}, 'contactEmail', 'a bad e-mail names contactEmail';
+$r = api(PUT => "/reservations/$walkin->{_id}", $staff, json => { date => $day });
+is $r->{status}, 422, 'moving is refused for now';
+is $r->{json}{error}{field}, 'date', '…naming date';
+$r = api(PATCH => "/reservations/$p2", $staff, json => { notes => 'x' });
+is $r->{json}{error}{code}, 'invalid_transition', 'a cancelled booking is not edited';
+
+# --- the price quote
+$r = $s->post('/api/calculate-price', session => $staff, host => 'admin', json => { %req, startTime => '10:00', endTime => '12:00' });
+is $r->{status}, 200, 'staff quote a price';
+is $r->{json}{quote}{totalPrice} // $r->{json}{quote}{total}, 48, '…the Verrière for 2 h';
+is $s->post('/api/calculate-price', host => 'admin', json => { %req })->{status}, 401, 'signed out: no quote';
+
+# --- the audit log
+is $s->get('/api/audit-log', session => $staff, host => 'admin')->{status}, 403, 'staff cannot read the audit log';
+my $log = audit_entries(collection => 'bookings');
+my @e = @{ $log->{entries} };
+# validate ×4, reject, mark-present, mark-noshow, cancel, create ×2, edit
+is scalar @e, 11, 'one entry per successful write, none for the refused ones' or diag explain [ map { $_->{action} } @e ];
+my ($v) = grep { ($_->{requestId} // '') eq ($validate_rid // '-') } @e;
+ok $v, 'the entry carries the request id of the answer';
+is $v->{action}, 'booking.reservations.validate', '…the action';
+is $v->{documentId}, $p1, '…the document';
+is $v->{actor}{email}, 'staff@coworkingcafe.local', '…the actor';
+is $v->{actor}{role}, 'staff', '…and the role';
+ok $v->{ip}, '…the address';
+is_deeply $v->{before}, { status => 'pending' }, '…only the changed fields before';
+is $v->{after}{status}, 'confirmed', '…and after';
+my ($cr) = grep { $_->{action} eq 'booking.reservations.create' && $_->{documentId} eq $walkin->{_id} } @e;
+ok $cr && !exists $cr->{before}, 'a creation has no before';
+is $cr->{after}{totalPrice}, 30, '…its fields after';
+is $cr->{after}{manageTokenHash}, '<redacted>', '…never the guest token';
+my ($ed) = grep { $_->{action} eq 'booking.reservations.update' } @e;
+is_deeply [ sort keys %{ $ed->{after} } ], [qw(companyName notes)], 'an edit: the changed fields only';
+my ($w) = grep { $_->{action} eq 'booking.reservations.cancel' } @e;
+is $w->{actor}{role}, 'admin', 'the waived cancel is the admin\'s';
+is audit_entries(collection => 'bookings', documentId => $p1)->{pagination}{total}, 1, 'one document\'s history';
+
+$s->stop;
+done_testing;
