@@ -204,7 +204,8 @@ is $s->get('/api/audit-log', session => $staff, host => 'admin')->{status}, 403,
 my $log = audit_entries(collection => 'bookings');
 my @e = @{ $log->{entries} };
 # validate ×4, reject, mark-present, mark-noshow, cancel, create ×2, edit
-is scalar @e, 11, 'one entry per successful write, none for the refused ones' or diag explain [ map { $_->{action} } @e ];
+is scalar @e, 11, 'one entry per successful write of a booking' or diag explain [ map { $_->{action} } @e ];
+is audit_entries()->{pagination}{total}, 11, 'none for the refused ones (422, 403, 404, 409)';
 my ($v) = grep { ($_->{requestId} // '') eq ($validate_rid // '-') } @e;
 ok $v, 'the entry carries the request id of the answer';
 is $v->{action}, 'booking.reservations.validate', '…the action';
