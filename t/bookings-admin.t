@@ -187,14 +187,36 @@ is $r->{status}, 200, 'staff edit notes and company';
 is $r->{json}{booking}{companyName}, 'Les Ateliers Réunis', '…changed';
 $r = api(PATCH => "/reservations/$walkin->{_id}", $staff, json => { contactEmail => 'pas-un-email' });
 is $r->{json}{error}{field}, 'contactEmail', 'a bad e-mail names contactEmail';
-$r = api(PUT => "/reservations/$walkin->{_id}", $staff, json => { date => $day });
-is $r->{status}, 422, 'moving is refused for now';
-is $r->{json}{error}{field}, 'date', '…naming date';
+# moving: re-priced, re-checked (the booking itself left out), slots claimed anew
+$r = api(PUT => "/reservations/$walkin->{_id}", $staff, json => { startTime => '10:00', endTime => '12:00' });
+is $r->{status}, 200, 'staff move a booking' or diag $r->{content};
+is $r->{json}{booking}{startTime}, '10:00', '…to its new time';
+is $r->{json}{booking}{totalPrice}, 48, '…priced again by the quote';
+ok !exists $r->{json}{booking}{priceOverrideReason}, '…the old override dropped';
+is $r->{json}{booking}{companyName}, 'Les Ateliers Réunis', '…the rest kept';
+$r = api(PATCH => "/reservations/$walkin->{_id}", $staff, json => { startTime => '11:00', endTime => '13:00' });
+is $r->{status}, 200, 'a move overlapping its own old time' or diag $r->{content};
+$r = $b->book(date => $day, spaceType => 'salle-verriere', startTime => '14:00', endTime => '16:00', numberOfPeople => 2);
+is $r->{status}, 201, 'the slot it left is free for a customer' or diag $r->{content};
+$r = $b->book(date => $day, spaceType => 'salle-verriere', startTime => '12:00', endTime => '13:00', numberOfPeople => 2);
+is $r->{status}, 409, 'the slot it took is not';
+$r = api(PATCH => "/reservations/$walkin->{_id}", $staff, json => { startTime => '17:00', endTime => '18:00' });
+is $r->{status}, 409, 'a move onto a booked slot: 409';
+is $r->{json}{error}{code}, 'booking_conflict', '…booking_conflict';
+$r = api(PATCH => "/reservations/$walkin->{_id}", $staff, json => { endTime => '21:00' });
+is $r->{status}, 422, 'a move past closing: 422';
+is $r->{json}{error}{field}, 'endTime', '…naming endTime';
+$r = api(PATCH => "/reservations/$walkin->{_id}", $staff, json => { date => 'demain' });
+is $r->{json}{error}{field}, 'date', 'a bad date names date';
+$r = api(GET => "/reservations/$walkin->{_id}", $staff);
+is "$r->{json}{booking}{startTime}-$r->{json}{booking}{endTime}", '11:00-13:00', 'refused moves changed nothing';
+$r = $b->book(date => $day, spaceType => 'salle-verriere', startTime => '11:00', endTime => '12:00', numberOfPeople => 2);
+is $r->{status}, 409, '…and it still holds its slots';
 $r = api(PATCH => "/reservations/$p2", $staff, json => { notes => 'x' });
 is $r->{json}{error}{code}, 'invalid_transition', 'a cancelled booking is not edited';
 
 # --- the price quote
-$r = $s->post('/api/calculate-price', session => $staff, host => 'admin', json => { %req, startTime => '10:00', endTime => '12:00' });
+$r = $s->post('/api/calculate-price', session => $staff, host => 'admin', json => { %req, startTime => '18:00', endTime => '20:00' });
 is $r->{status}, 200, 'staff quote a price';
 is $r->{json}{quote}{totalPrice} // $r->{json}{quote}{total}, 48, '…the Verrière for 2 h';
 is $s->post('/api/calculate-price', host => 'admin', json => { %req })->{status}, 401, 'signed out: no quote';
@@ -203,9 +225,9 @@ is $s->post('/api/calculate-price', host => 'admin', json => { %req })->{status}
 is $s->get('/api/audit-log', session => $staff, host => 'admin')->{status}, 403, 'staff cannot read the audit log';
 my $log = audit_entries(collection => 'bookings');
 my @e = @{ $log->{entries} };
-# validate ×4, reject, mark-present, mark-noshow, cancel, create ×2, edit
-is scalar @e, 11, 'one entry per successful write of a booking' or diag explain [ map { $_->{action} } @e ];
-is audit_entries()->{pagination}{total}, 11, 'none for the refused ones (422, 403, 404, 409)';
+# validate ×4, reject, mark-present, mark-noshow, cancel, create ×2, edit, move ×2
+is scalar @e, 13, 'one entry per successful write of a booking' or diag explain [ map { $_->{action} } @e ];
+is audit_entries()->{pagination}{total}, 13, 'none for the refused ones (422, 403, 404, 409)';
 my ($v) = grep { ($_->{requestId} // '') eq ($validate_rid // '-') } @e;
 ok $v, 'the entry carries the request id of the answer';
 is $v->{action}, 'booking.reservations.validate', '…the action';
@@ -219,7 +241,8 @@ my ($cr) = grep { $_->{action} eq 'booking.reservations.create' && $_->{document
 ok $cr && !exists $cr->{before}, 'a creation has no before';
 is $cr->{after}{totalPrice}, 30, '…its fields after';
 is $cr->{after}{manageTokenHash}, '<redacted>', '…never the guest token';
-my ($ed) = grep { $_->{action} eq 'booking.reservations.update' } @e;
+my ($ed, @moves) = reverse grep { $_->{action} eq 'booking.reservations.update' } @e;
+is_deeply [ $moves[0]{before}{startTime}, $moves[0]{after}{startTime} ], [ '14:00', '10:00' ], 'a move: the times before and after';
 is_deeply [ sort keys %{ $ed->{after} } ], [qw(companyName notes)], 'an edit: the changed fields only';
 my ($w) = grep { $_->{action} eq 'booking.reservations.cancel' } @e;
 is $w->{actor}{role}, 'admin', 'the waived cancel is the admin\'s';

@@ -203,6 +203,13 @@ bool booking_check_available(store_t *st, const struct booking_space *sp,
 			     const struct booking_hours *h, const struct booking_request *rq,
 			     int64_t now, struct err *e)
 {
+	return booking_check_available_except(st, sp, h, rq, now, NULL, e);
+}
+
+bool booking_check_available_except(store_t *st, const struct booking_space *sp,
+				    const struct booking_hours *h, const struct booking_request *rq,
+				    int64_t now, const bson_oid_t *ignore, struct err *e)
+{
 	struct booking_day bd;
 	struct booking_span spans[BOOKING_MAX_SPANS];
 	int64_t today;
@@ -244,7 +251,7 @@ bool booking_check_available(store_t *st, const struct booking_space *sp,
 		store_error_t se = { 0 };
 		int from = spans[i].start_min / BOOKING_SLOT_MIN;
 		int to = (spans[i].end_min + BOOKING_SLOT_MIN - 1) / BOOKING_SLOT_MIN;
-		if (!booking_day_occupancy(st, sp->space_type, h, spans[i].day, now, NULL, &o, &se))
+		if (!booking_day_occupancy(st, sp->space_type, h, spans[i].day, now, ignore, &o, &se))
 			return store_fail(e, "booking: occupancy", &se);
 		booking_format_date(spans[i].day, d);
 		for (int s = from; s < to; s++) {

@@ -70,6 +70,11 @@ bool booking_check_available(store_t *st, const struct booking_space *space,
 			     const struct booking_hours *h, const struct booking_request *rq,
 			     int64_t now, struct err *e);
 
+/* The same, leaving the booking `ignore` out (the one being moved). */
+bool booking_check_available_except(store_t *st, const struct booking_space *space,
+				    const struct booking_hours *h, const struct booking_request *rq,
+				    int64_t now, const bson_oid_t *ignore, struct err *e);
+
 /* Whether a stored booking is live at `now` (see the file comment). */
 bool booking_is_live(const bson_t *booking, int64_t now);
 

@@ -2,8 +2,14 @@
  * staff.c — the staff's own changes to bookings. See staff.h.
  */
 #include "booking/staff.h"
+#include "booking/availability.h"
+#include "booking/booking.h"
+#include "booking/calendar.h"
 #include "booking/catalogue.h"
+#include "booking/claims.h"
+#include "core/buf.h"
 #include "core/doc.h"
+#include "core/log.h"
 
 #include <string.h>
 
@@ -142,5 +148,117 @@ bool booking_staff_waive_fee(store_t *st, const bson_t *b, const bson_oid_t *by,
 	bson_append_document_end(&update, &set);
 	ok = update_booking(st, b, "cancelled", &update, out, e);
 	bson_destroy(&update);
+	return ok;
+}
+
+/* Takes back the slots `b` held before a refused move. */
+static void claims_restore(store_t *st, const bson_t *b, const bson_oid_t *id,
+			   const struct booking_hours *h, int64_t now)
+{
+	struct booking_space space;
+	struct booking_span spans[BOOKING_MAX_SPANS];
+	store_error_t se = { 0 };
+	struct err e = { 0 };
+	bool found = false;
+	const char *type = booking_space_type_current(doc_str(b, "spaceType"));
+	int n = booking_stored_spans(h, b, spans);
+
+	if (!type || !booking_space_load(st, type, &space, &found, &se) || !found ||
+	    !booking_claims_take(st, &space, spans, n, (int)doc_int(b, "numberOfPeople", 1), id,
+				 doc_date(b, "holdExpiresAt", 0), now, &e))
+		log_error("booking: a refused move could not take its old slots back: %s %s",
+			  se.message, e.message);
+}
+
+bool booking_staff_move(store_t *st, const bson_t *b, const struct booking_request *rq, int64_t now,
+			bson_t *out, struct booking_quote *quote, struct err *e)
+{
+	const char *status = doc_str(b, "status");
+	struct booking_space space;
+	struct booking_quote q;
+	struct booking_hours hours;
+	struct booking_span spans[BOOKING_MAX_SPANS];
+	store_error_t se = { 0 };
+	bson_t update = BSON_INITIALIZER, set, unset, arr, line;
+	bson_oid_t id;
+	char t[6], key[16];
+	int nspans;
+	bool ok = false;
+
+	if (!status || (strcmp(status, "pending") != 0 && strcmp(status, "confirmed") != 0))
+		return err_set(e, 422, "invalid_transition", "status", "A %s booking cannot be moved.",
+			       status ? status : "?");
+	if (!doc_oid(b, "_id", &id))
+		return err_set(e, 404, "not_found", NULL, "No such booking.");
+	if (!booking_quote(st, rq, &space, &q, e))
+		return false;
+	if (!booking_hours_load(st, &hours, &se))
+		return store_fail(e, "booking: load hours", &se);
+	if (!booking_check_available_except(st, &space, &hours, rq, now, &id, e))
+		goto done;
+	nspans = booking_request_spans(&hours, rq, spans);
+	if (!booking_claims_release(st, &id, &se)) {
+		store_fail(e, "booking: release claims", &se);
+		goto done;
+	}
+	if (!booking_claims_take(st, &space, spans, nspans, rq->people, &id,
+				 doc_date(b, "holdExpiresAt", 0), now, e)) {
+		claims_restore(st, b, &id, &hours, now);
+		goto done;
+	}
+	BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+	BSON_APPEND_UTF8(&set, "spaceType", rq->space_type);
+	BSON_APPEND_DATE_TIME(&set, "date", booking_day_ms(rq->day));
+	BSON_APPEND_UTF8(&set, "reservationType", booking_rtype_name(rq->rtype));
+	if (rq->rtype == BOOKING_HOURLY) {
+		booking_format_time(rq->start_min, t);
+		BSON_APPEND_UTF8(&set, "startTime", t);
+		booking_format_time(rq->end_min, t);
+		BSON_APPEND_UTF8(&set, "endTime", t);
+	}
+	if (q.days > 1)
+		BSON_APPEND_DATE_TIME(&set, "endDate", booking_day_ms(rq->day + q.days - 1));
+	BSON_APPEND_INT32(&set, "numberOfPeople", rq->people);
+	booking_append_euros(&set, "basePrice", q.base_price);
+	booking_append_euros(&set, "servicesPrice", q.services_price);
+	booking_append_euros(&set, "totalPrice", q.total);
+	BSON_APPEND_INT64(&set, "depositAmount", q.hold);
+	BSON_APPEND_ARRAY_BEGIN(&set, "additionalServices", &arr);
+	for (int i = 0; i < q.nlines; i++) {
+		(void)buf_fmt(key, sizeof key, "%d", i);
+		BSON_APPEND_DOCUMENT_BEGIN(&arr, key, &line);
+		BSON_APPEND_OID(&line, "service", &q.lines[i].service);
+		BSON_APPEND_UTF8(&line, "name", q.lines[i].name);
+		BSON_APPEND_INT32(&line, "quantity", q.lines[i].quantity);
+		booking_append_euros(&line, "unitPrice", q.lines[i].unit_price);
+		booking_append_euros(&line, "totalPrice", q.lines[i].total);
+		bson_append_document_end(&arr, &line);
+	}
+	bson_append_array_end(&set, &arr);
+	BSON_APPEND_DATE_TIME(&set, "updatedAt", now);
+	bson_append_document_end(&update, &set);
+	BSON_APPEND_DOCUMENT_BEGIN(&update, "$unset", &unset);
+	if (rq->rtype != BOOKING_HOURLY) {
+		BSON_APPEND_UTF8(&unset, "startTime", "");
+		BSON_APPEND_UTF8(&unset, "endTime", "");
+	}
+	if (q.days <= 1)
+		BSON_APPEND_UTF8(&unset, "endDate", "");
+	BSON_APPEND_UTF8(&unset, "suggestedPrice", "");
+	BSON_APPEND_UTF8(&unset, "priceOverrideReason", "");
+	bson_append_document_end(&update, &unset);
+	if (!update_booking(st, b, status, &update, out, e)) {
+		store_error_t re = { 0 };
+		if (!booking_claims_release(st, &id, &re))
+			log_error("booking: release the claims of a failed move: %s", re.message);
+		claims_restore(st, b, &id, &hours, now);
+		goto done;
+	}
+	if (quote)
+		*quote = q;
+	ok = true;
+done:
+	bson_destroy(&update);
+	booking_hours_free(&hours);
 	return ok;
 }

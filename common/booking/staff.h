@@ -12,6 +12,7 @@
 #ifndef CWC_BOOKING_STAFF_H
 #define CWC_BOOKING_STAFF_H
 
+#include "booking/price.h"
 #include "core/err.h"
 #include "store/store.h"
 
@@ -50,6 +51,16 @@ struct booking_edit {
  * booking is not edited: 422 `invalid_transition`. */
 bool booking_staff_edit(store_t *st, const bson_t *b, const struct booking_edit *ed, int64_t now,
 			bson_t *out, struct err *e);
+
+/* Moves `b` (as loaded, pending or confirmed) to `rq`: priced again by
+ * the quote (an earlier override is dropped), every rule checked with
+ * `b` itself left out, its slots claimed anew (its old ones released
+ * first and taken back if the new ones are refused). False with the
+ * 422 / 409 of the rules, `invalid_transition` for another status, or a
+ * store failure; the booking is then as it was. `quote` (may be NULL)
+ * receives the new price. */
+bool booking_staff_move(store_t *st, const bson_t *b, const struct booking_request *rq, int64_t now,
+			bson_t *out, struct booking_quote *quote, struct err *e);
 
 /* Waives the fee of the cancelled booking `b`: cancellationFee 0, the
  * whole hold refunded, feeWaivedBy. Anything but a cancelled booking is

@@ -426,6 +426,43 @@ static bool edit_text(struct http_req *req, const char *key, size_t max_chars, c
 	return true;
 }
 
+/* The schedule of a stored booking as the members of a booking request
+ * (booking_api_read_request()). Caller puts it. */
+static json_object *request_of(const bson_t *b)
+{
+	json_object *o = json_object_new_object(), *services = json_object_new_array();
+	const char *keys[] = { "spaceType", "reservationType", "startTime", "endTime" };
+	char d[11], hex[25];
+	bson_iter_t it, arr;
+
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		if (doc_str(b, keys[i]))
+			json_object_object_add(o, keys[i], json_object_new_string(doc_str(b, keys[i])));
+	booking_format_date(booking_day_of_ms(doc_date(b, "date", 0)), d);
+	json_object_object_add(o, "date", json_object_new_string(d));
+	json_object_object_add(o, "numberOfPeople", json_object_new_int((int)doc_int(b, "numberOfPeople", 1)));
+	if (bson_iter_init_find(&it, b, "additionalServices") && BSON_ITER_HOLDS_ARRAY(&it) &&
+	    bson_iter_recurse(&it, &arr)) {
+		while (bson_iter_next(&arr)) {
+			bson_iter_t f;
+			bson_oid_t sid;
+			json_object *line;
+			if (!BSON_ITER_HOLDS_DOCUMENT(&arr) || !bson_iter_recurse(&arr, &f) ||
+			    !bson_iter_find(&f, "service") || !BSON_ITER_HOLDS_OID(&f))
+				continue;
+			bson_oid_copy(bson_iter_oid(&f), &sid);
+			bson_oid_to_string(&sid, hex);
+			line = json_object_new_object();
+			json_object_object_add(line, "service", json_object_new_string(hex));
+			if (bson_iter_recurse(&arr, &f) && bson_iter_find(&f, "quantity") && BSON_ITER_HOLDS_NUMBER(&f))
+				json_object_object_add(line, "quantity", json_object_new_int((int)bson_iter_as_int64(&f)));
+			json_object_array_add(services, line);
+		}
+	}
+	json_object_object_add(o, "services", services);
+	return o;
+}
+
 void admin_booking_edit(struct http_req *req)
 {
 	static const char *const schedule[] = { "spaceType", "reservationType", "date", "startTime",
@@ -436,20 +473,15 @@ void admin_booking_edit(struct http_req *req)
 	char name[4 * NAME_MAX_CHARS + 1], phone[4 * PHONE_MAX_CHARS + 1], company[4 * COMPANY_MAX_CHARS + 1];
 	char requests[4 * TEXT_MAX_CHARS + 1], notes[4 * TEXT_MAX_CHARS + 1];
 	char email_in[4 * ACCOUNT_EMAIL_MAX + 1], email[ACCOUNT_EMAIL_MAX + 1];
-	bson_t b, after;
+	bson_t b, after, moved;
+	bool moving = false;
 	json_object *o;
 
 	if (!st)
 		return;
 	memset(&ed, 0, sizeof ed);
 	for (int i = 0; schedule[i]; i++)
-		if (json_object_object_get_ex(req->json, schedule[i], NULL)) {
-			/* moving a booking re-checks its slots: cancel and create
-			 * again until the move is written */
-			http_error_field(req, 422, "not_supported", schedule[i],
-					 "Moving a booking is not possible yet: cancel it and create another.");
-			return;
-		}
+		moving |= json_object_object_get_ex(req->json, schedule[i], NULL);
 	if (!edit_text(req, "contactName", NAME_MAX_CHARS, name, sizeof name, &ed.contact_name, &e) ||
 	    !edit_text(req, "contactEmail", ACCOUNT_EMAIL_MAX, email_in, sizeof email_in, &ed.contact_email, &e) ||
 	    !edit_text(req, "contactPhone", PHONE_MAX_CHARS, phone, sizeof phone, &ed.contact_phone, &e) ||
@@ -473,11 +505,34 @@ void admin_booking_edit(struct http_req *req)
 	}
 	if (!load_booking(req, st, &b))
 		return;
-	if (!booking_staff_edit(st, &b, &ed, account_now_ms(), &after, &e)) {
+	if (moving) {   /* the schedule: the stored one with the body's changes */
+		struct booking_request rq;
+		json_object *merged = request_of(&b);
+		bool read;
+		json_object_object_foreach(req->json, k, v) {
+			for (int i = 0; schedule[i]; i++)
+				if (strcmp(k, schedule[i]) == 0)
+					json_object_object_add(merged, k, json_object_get(v));
+		}
+		read = booking_api_read_request(merged, &rq, &e);
+		json_object_put(merged);
+		if (!read || !booking_staff_move(st, &b, &rq, account_now_ms(), &moved, NULL, &e)) {
+			bson_destroy(&b);
+			http_send_err(req, &e);
+			return;
+		}
+	}
+	if (!booking_staff_edit(st, moving ? &moved : &b, &ed, account_now_ms(), &after, &e)) {
+		if (moving) {   /* moved, not edited: the move is on record */
+			note_change(req, &b, &moved);
+			bson_destroy(&moved);
+		}
 		bson_destroy(&b);
 		http_send_err(req, &e);
 		return;
 	}
+	if (moving)
+		bson_destroy(&moved);
 	note_change(req, &b, &after);
 	o = json_object_new_object();
 	json_object_object_add(o, "booking", admin_booking_json(&after));
