@@ -4,6 +4,7 @@
 #ifndef CWC_ADMIN_H
 #define CWC_ADMIN_H
 
+#include "store/store.h"
 #include "web/http.h"
 
 #include <bson/bson.h>
@@ -30,6 +31,13 @@ void admin_booking_cancel(struct http_req *req);
 void admin_booking_mark_present(struct http_req *req);
 void admin_booking_mark_noshow(struct http_req *req);
 void admin_booking_pending_count(struct http_req *req);
+/* Moves the path's :id booking to `to` (only from `from` when not NULL)
+ * as the signed-in staff member, with `reason` (may be ""), the fee
+ * waived when asked (admins only: 403 otherwise); notes the change for
+ * the audit log. `out` receives the booking (initialised on success). */
+struct err;
+bool admin_booking_move(struct http_req *req, store_t *st, const char *from, const char *to,
+			const char *reason, bool waive_fee, bson_t *out, struct err *e);
 /* The booking as the staff see it (notes included). Caller puts it. */
 json_object *admin_booking_json(const bson_t *b);
 /* The list's filters of the query (status, spaceType, from, to, customer,

@@ -565,68 +565,79 @@ void admin_booking_fees(struct http_req *req)
 	http_send_json(req, 200, o);
 }
 
+bool admin_booking_move(struct http_req *req, store_t *st, const char *from, const char *to,
+			const char *reason, bool waive_fee, bson_t *out, struct err *e)
+{
+	const struct auth_session *me = auth_session(req);
+	struct booking_actor actor = { .user = me ? &me->user_id : NULL, .staff = true };
+	store_error_t se = { 0 };
+	bool found = false;
+	bson_t b, after, waived;
+
+	if (waive_fee && req->role < ROLE_ADMIN)
+		return err_set(e, 403, "forbidden", "waiveFee", "Only an admin may waive a cancellation fee.");
+	if (!booking_find(st, http_param(req, "id"), &b, &found, &se))
+		return store_fail(e, "admin booking: find", &se);
+	if (!found) {
+		bson_destroy(&b);
+		return err_set(e, 404, "not_found", NULL, "No such booking.");
+	}
+	if (from && strcmp(doc_str(&b, "status") ? doc_str(&b, "status") : "", from) != 0) {
+		err_set(e, 422, "invalid_transition", "status", "A %s booking cannot become %s.",
+			doc_str(&b, "status") ? doc_str(&b, "status") : "?", to);
+		bson_destroy(&b);
+		return false;
+	}
+	if (!booking_transition(st, &b, to, &actor, reason, account_now_ms(), &after, e)) {
+		bson_destroy(&b);
+		return false;
+	}
+	if (waive_fee) {
+		if (!booking_staff_waive_fee(st, &after, actor.user, account_now_ms(), &waived, e)) {
+			note_change(req, &b, &after);   /* the cancel is made: on record */
+			bson_destroy(&b);
+			bson_destroy(&after);
+			return false;
+		}
+		bson_destroy(&after);
+		bson_steal(&after, &waived);
+	}
+	note_change(req, &b, &after);
+	bson_destroy(&b);
+	bson_steal(out, &after);
+	return true;
+}
+
 /* Moves the path's booking to `to` (only from `from` when not NULL),
  * with the body's `reason`; an admin may waive the fee of a cancel. */
 static void move(struct http_req *req, const char *from, const char *to)
 {
 	store_t *st = store_or_fail(req);
-	const struct auth_session *me = auth_session(req);
-	struct booking_actor actor = { .user = me ? &me->user_id : NULL, .staff = true };
 	struct err e = { 0 };
 	char reason[4 * REASON_MAX_CHARS + 1];
 	json_object *waive = NULL, *o;
 	bool waive_fee = false;
-	bson_t b, after, waived;
+	bson_t after;
 
 	if (!st)
 		return;
-	if (req->json && !booking_api_read_text(req->json, "reason", false, REASON_MAX_CHARS, reason,
-						 sizeof reason, &e)) {
+	if (!booking_api_read_text(req->json, "reason", false, REASON_MAX_CHARS, reason, sizeof reason, &e)) {
 		http_send_err(req, &e);
 		return;
 	}
-	if (!req->json)
-		reason[0] = '\0';
-	if (strcmp(to, "cancelled") == 0 && req->json &&
-	    json_object_object_get_ex(req->json, "waiveFee", &waive) && waive) {
+	if (strcmp(to, "cancelled") == 0 && json_object_object_get_ex(req->json, "waiveFee", &waive) && waive) {
 		if (!json_object_is_type(waive, json_type_boolean)) {
 			http_error_field(req, 400, "invalid_request", "waiveFee", "waiveFee is true or false.");
 			return;
 		}
 		waive_fee = json_object_get_boolean(waive);
 	}
-	if (waive_fee && req->role < ROLE_ADMIN) {
-		http_error_field(req, 403, "forbidden", "waiveFee", "Only an admin may waive a cancellation fee.");
-		return;
-	}
-	if (!load_booking(req, st, &b))
-		return;
-	if (from && strcmp(doc_str(&b, "status") ? doc_str(&b, "status") : "", from) != 0) {
-		http_error_field(req, 422, "invalid_transition", "status", "A %s booking cannot become %s.",
-				 doc_str(&b, "status") ? doc_str(&b, "status") : "?", to);
-		bson_destroy(&b);
-		return;
-	}
-	if (!booking_transition(st, &b, to, &actor, reason, account_now_ms(), &after, &e)) {
-		bson_destroy(&b);
+	if (!admin_booking_move(req, st, from, to, reason, waive_fee, &after, &e)) {
 		http_send_err(req, &e);
 		return;
 	}
-	if (waive_fee) {
-		if (!booking_staff_waive_fee(st, &after, actor.user, account_now_ms(), &waived, &e)) {
-			note_change(req, &b, &after);   /* the cancel is made: on record */
-			bson_destroy(&b);
-			bson_destroy(&after);
-			http_send_err(req, &e);
-			return;
-		}
-		bson_destroy(&after);
-		after = waived;
-	}
-	note_change(req, &b, &after);
 	o = json_object_new_object();
 	json_object_object_add(o, "booking", admin_booking_json(&after));
-	bson_destroy(&b);
 	bson_destroy(&after);
 	http_send_json(req, 200, o);
 }
