@@ -41,7 +41,15 @@ bool admin_booking_move(struct http_req *req, store_t *st, const char *from, con
 /* The booking as the staff see it (notes included). Caller puts it. */
 json_object *admin_booking_json(const bson_t *b);
 /* The list's filters of the query (status, spaceType, from, to, customer,
- * q) appended to `filter`; false with a 400 naming the parameter sent. */
-bool admin_booking_filter(struct http_req *req, bson_t *filter);
+ * q) appended to `filter`; false with a 400 naming the parameter in `e`. */
+bool admin_booking_filter(struct http_req *req, bson_t *filter, struct err *e);
+/* Creates the booking `body` describes (the members of POST
+ * /api/booking/reservations) as the signed-in staff member; notes it for
+ * the audit log. `out` receives it (initialised on success), `rq` and `q`
+ * the request and its quote; false with the error in `e`. */
+struct booking_request;
+struct booking_quote;
+bool admin_booking_create_from(struct http_req *req, store_t *st, json_object *body, bson_t *out,
+			       struct booking_request *rq, struct booking_quote *q, struct err *e);
 
 #endif

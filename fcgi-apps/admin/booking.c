@@ -114,7 +114,7 @@ static bool query_long(struct http_req *req, const char *key, long min, long max
 	return true;
 }
 
-bool admin_booking_filter(struct http_req *req, bson_t *filter)
+bool admin_booking_filter(struct http_req *req, bson_t *filter, struct err *e)
 {
 	const char *status = http_query(req, "status"), *space = http_query(req, "spaceType");
 	const char *from = http_query(req, "from"), *to = http_query(req, "to");
@@ -126,33 +126,27 @@ bool admin_booking_filter(struct http_req *req, bson_t *filter)
 		bool known = false;
 		for (int i = 0; statuses[i]; i++)
 			known |= strcmp(statuses[i], status) == 0;
-		if (!known) {
-			http_error_field(req, 400, "invalid_request", "status",
-					 "status is one of pending, confirmed, cancelled, completed, no-show.");
-			return false;
-		}
+		if (!known)
+			return err_set(e, 400, "invalid_request", "status",
+			       "status is one of pending, confirmed, cancelled, completed, no-show.");
 		BSON_APPEND_UTF8(filter, "status", status);
 	}
 	if (space && *space) {
 		const char *cur = booking_space_type_current(space);
-		if (!cur) {
-			http_error_field(req, 400, "invalid_request", "spaceType", "There is no such space.");
-			return false;
-		}
+		if (!cur)
+			return err_set(e, 400, "invalid_request", "spaceType",
+			       "There is no such space.");
 		BSON_APPEND_UTF8(filter, "spaceType", cur);
 	}
-	if (from && *from && !booking_parse_date(from, &dfrom)) {
-		http_error_field(req, 400, "invalid_request", "from", "from is a date written YYYY-MM-DD.");
-		return false;
-	}
-	if (to && *to && !booking_parse_date(to, &dto)) {
-		http_error_field(req, 400, "invalid_request", "to", "to is a date written YYYY-MM-DD.");
-		return false;
-	}
-	if (dfrom && dto && dto < dfrom) {
-		http_error_field(req, 400, "invalid_request", "to", "to comes on or after from.");
-		return false;
-	}
+	if (from && *from && !booking_parse_date(from, &dfrom))
+		return err_set(e, 400, "invalid_request", "from",
+		       "from is a date written YYYY-MM-DD.");
+	if (to && *to && !booking_parse_date(to, &dto))
+		return err_set(e, 400, "invalid_request", "to",
+		       "to is a date written YYYY-MM-DD.");
+	if (dfrom && dto && dto < dfrom)
+		return err_set(e, 400, "invalid_request", "to",
+		       "to comes on or after from.");
 	if (dfrom || dto) {
 		bson_t range;
 		BSON_APPEND_DOCUMENT_BEGIN(filter, "date", &range);
@@ -168,11 +162,9 @@ bool admin_booking_filter(struct http_req *req, bson_t *filter)
 			BSON_APPEND_OID(filter, "user", &uid);
 		else if (account_email_normalise(customer, strlen(customer), email, sizeof email))
 			BSON_APPEND_UTF8(filter, "contactEmail", email);
-		else {
-			http_error_field(req, 400, "invalid_request", "customer",
-					 "customer is a user id or an e-mail address.");
-			return false;
-		}
+		else
+			return err_set(e, 400, "invalid_request", "customer",
+			       "customer is a user id or an e-mail address.");
 	}
 	if (q && *q) {
 		bson_t or, a, b, c;
@@ -209,12 +201,17 @@ void admin_booking_list(struct http_req *req)
 	int64_t total = 0;
 	int dir = -1;
 	json_object *o, *arr = NULL, *pg;
+	struct err e;
 
 	if (!st)
 		goto done;
 	if (!query_long(req, "page", 1, 100000, &page) ||
-	    !query_long(req, "limit", 1, LIST_LIMIT_MAX, &limit) || !admin_booking_filter(req, &filter))
+	    !query_long(req, "limit", 1, LIST_LIMIT_MAX, &limit))
 		goto done;
+	if (!admin_booking_filter(req, &filter, &e)) {
+		http_send_err(req, &e);
+		goto done;
+	}
 	if (sort_s && *sort_s) {
 		if (strcmp(sort_s, "date") == 0)
 			dir = 1;
@@ -317,6 +314,29 @@ static bool member_euros(json_object *body, const char *key, int64_t *cents, str
 void admin_booking_create(struct http_req *req)
 {
 	store_t *st = store_or_fail(req);
+	struct booking_quote q;
+	struct booking_request rq;
+	struct err e = { 0 };
+	bson_t booking;
+	json_object *o;
+
+	if (!st)
+		return;
+	if (!admin_booking_create_from(req, st, req->json, &booking, &rq, &q, &e)) {
+		http_send_err(req, &e);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "booking", admin_booking_json(&booking));
+	json_object_object_add(o, "quote", booking_quote_json(&rq, &q));
+	bson_destroy(&booking);
+	http_send_json(req, 201, o);
+}
+
+bool admin_booking_create_from(struct http_req *req, store_t *st, json_object *body, bson_t *out,
+			       struct booking_request *rq_out, struct booking_quote *q_out,
+			       struct err *e_out)
+{
 	const struct auth_session *me = auth_session(req);
 	struct booking_new nb;
 	struct booking_quote q;
@@ -330,21 +350,18 @@ void admin_booking_create(struct http_req *req)
 	bson_oid_t uid;
 	bson_t user, created, booking;
 	bool have_user = false, ok = false;
-	json_object *o;
 
-	if (!st)
-		return;
 	memset(&nb, 0, sizeof nb);
-	if (!booking_api_read_request(req->json, &nb.rq, &e) ||
-	    !booking_api_read_text(req->json, "customer", false, 24, customer, sizeof customer, &e) ||
-	    !booking_api_read_text(req->json, "contactName", false, NAME_MAX_CHARS, name, sizeof name, &e) ||
-	    !booking_api_read_text(req->json, "contactEmail", false, ACCOUNT_EMAIL_MAX, email_in, sizeof email_in, &e) ||
-	    !booking_api_read_text(req->json, "contactPhone", false, PHONE_MAX_CHARS, phone, sizeof phone, &e) ||
-	    !booking_api_read_text(req->json, "companyName", false, COMPANY_MAX_CHARS, company, sizeof company, &e) ||
-	    !booking_api_read_text(req->json, "specialRequests", false, TEXT_MAX_CHARS, requests, sizeof requests, &e) ||
-	    !booking_api_read_text(req->json, "notes", false, TEXT_MAX_CHARS, notes, sizeof notes, &e) ||
-	    !member_euros(req->json, "priceOverride", &x.override_cents, &e) ||
-	    !booking_api_read_text(req->json, "priceOverrideReason", false, REASON_MAX_CHARS, reason, sizeof reason, &e))
+	if (!booking_api_read_request(body, &nb.rq, &e) ||
+	    !booking_api_read_text(body, "customer", false, 24, customer, sizeof customer, &e) ||
+	    !booking_api_read_text(body, "contactName", false, NAME_MAX_CHARS, name, sizeof name, &e) ||
+	    !booking_api_read_text(body, "contactEmail", false, ACCOUNT_EMAIL_MAX, email_in, sizeof email_in, &e) ||
+	    !booking_api_read_text(body, "contactPhone", false, PHONE_MAX_CHARS, phone, sizeof phone, &e) ||
+	    !booking_api_read_text(body, "companyName", false, COMPANY_MAX_CHARS, company, sizeof company, &e) ||
+	    !booking_api_read_text(body, "specialRequests", false, TEXT_MAX_CHARS, requests, sizeof requests, &e) ||
+	    !booking_api_read_text(body, "notes", false, TEXT_MAX_CHARS, notes, sizeof notes, &e) ||
+	    !member_euros(body, "priceOverride", &x.override_cents, &e) ||
+	    !booking_api_read_text(body, "priceOverrideReason", false, REASON_MAX_CHARS, reason, sizeof reason, &e))
 		goto fail;
 	x.notes = notes;
 	x.override_reason = reason;
@@ -365,8 +382,8 @@ void admin_booking_create(struct http_req *req)
 		ok = store_find_one(st, "users", &filter, NULL, &user, &found, &se);
 		bson_destroy(&filter);
 		if (!ok) {
-			send_store_fail(req, "admin booking: customer", &se);
-			return;
+			store_fail(&e, "admin booking: customer", &se);
+			goto fail;
 		}
 		ok = false;
 		if (!found || doc_bool(&user, "isDeleted", false)) {
@@ -400,17 +417,16 @@ void admin_booking_create(struct http_req *req)
 	}
 	bson_destroy(&created);
 	note_change(req, NULL, &booking);
-	o = json_object_new_object();
-	json_object_object_add(o, "booking", admin_booking_json(&booking));
-	json_object_object_add(o, "quote", booking_quote_json(&nb.rq, &q));
-	bson_destroy(&booking);
+	bson_steal(out, &booking);
+	*rq_out = nb.rq;
+	*q_out = q;
 	ok = true;
-	http_send_json(req, 201, o);
 fail:
 	if (have_user)
 		bson_destroy(&user);
 	if (!ok)
-		http_send_err(req, &e);
+		*e_out = e;
+	return ok;
 }
 
 /* A text member of the edit: NULL when absent, "" to remove. */
