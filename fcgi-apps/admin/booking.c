@@ -128,25 +128,25 @@ bool admin_booking_filter(struct http_req *req, bson_t *filter, struct err *e)
 			known |= strcmp(statuses[i], status) == 0;
 		if (!known)
 			return err_set(e, 400, "invalid_request", "status",
-			       "status is one of pending, confirmed, cancelled, completed, no-show.");
+				       "status is one of pending, confirmed, cancelled, completed, no-show.");
 		BSON_APPEND_UTF8(filter, "status", status);
 	}
 	if (space && *space) {
 		const char *cur = booking_space_type_current(space);
 		if (!cur)
 			return err_set(e, 400, "invalid_request", "spaceType",
-			       "There is no such space.");
+				       "There is no such space.");
 		BSON_APPEND_UTF8(filter, "spaceType", cur);
 	}
 	if (from && *from && !booking_parse_date(from, &dfrom))
 		return err_set(e, 400, "invalid_request", "from",
-		       "from is a date written YYYY-MM-DD.");
+			       "from is a date written YYYY-MM-DD.");
 	if (to && *to && !booking_parse_date(to, &dto))
 		return err_set(e, 400, "invalid_request", "to",
-		       "to is a date written YYYY-MM-DD.");
+			       "to is a date written YYYY-MM-DD.");
 	if (dfrom && dto && dto < dfrom)
 		return err_set(e, 400, "invalid_request", "to",
-		       "to comes on or after from.");
+			       "to comes on or after from.");
 	if (dfrom || dto) {
 		bson_t range;
 		BSON_APPEND_DOCUMENT_BEGIN(filter, "date", &range);
@@ -164,7 +164,7 @@ bool admin_booking_filter(struct http_req *req, bson_t *filter, struct err *e)
 			BSON_APPEND_UTF8(filter, "contactEmail", email);
 		else
 			return err_set(e, 400, "invalid_request", "customer",
-			       "customer is a user id or an e-mail address.");
+				       "customer is a user id or an e-mail address.");
 	}
 	if (q && *q) {
 		bson_t or, a, b, c;
