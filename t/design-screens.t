@@ -11,6 +11,7 @@ use lib "$FindBin::Bin/lib";
 use CWC::Bookings;
 use CWC::Browser;
 use CWC::Stack;
+use CWC::Bookings qw(add_days);
 use File::Temp qw(tempdir);
 use JSON::PP;
 use Test::More;
@@ -57,6 +58,36 @@ $bk->book(session => $client, spaceType => 'open-space', date => $day, contactNa
 
 my @widths = ([390, 844, 'phone'], [1280, 800, 'laptop']);
 
+# The bookings screens with a realistic week: dozens of bookings, long
+# names, every status, made through the staff's API.
+my $bk = CWC::Bookings->new($s);
+my $staff = $s->login('staff', undef, host => 'admin');
+my $week = $bk->open_weekday(1, 10);
+my (@ids, $confirmed);
+for my $i (0 .. 35) {
+	my $day = add_days($week, $i % 6);
+	next if $bk->holiday_name($day);
+	my $start = 10 + int($i / 6) * 1.5;
+	my $r = $s->post('/api/booking/reservations', session => $staff, json => {
+		spaceType => $i % 4 ? 'open-space' : 'salle-verriere', reservationType => 'hourly', date => $day,
+		startTime => sprintf('%02d:%02d', int($start), ($start - int $start) * 60),
+		endTime => sprintf('%02d:%02d', int($start) + 1, ($start - int $start) * 60),
+		numberOfPeople => 1 + $i % 3,
+		contactName => "Marie-Charlotte de La Tour d'Auvergne-Lauraguais n°$i",
+		contactEmail => "marie-charlotte.de-la-tour-$i\@entreprise-au-nom-tres-long.example.com",
+		companyName => 'Société Coopérative des Artisans Boulangers et Pâtissiers du Bas-Rhin',
+		notes => 'Souhaite une place près de la fenêtre, avec une prise, et un café à l\'arrivée.',
+	});
+	die "staff booking $i: $r->{status} $r->{content}" unless $r->{status} == 201;
+	push @ids, $r->{json}{booking}{_id};
+}
+for my $i (1 .. 8) {
+	my $what = (qw(validate validate reject validate validate cancel validate validate))[$i - 1];
+	$s->post("/api/booking/reservations/$ids[$i]/$what", session => $staff, json => {});
+}
+$s->post("/api/booking/reservations/$ids[3]/mark-present", session => $staff, json => {});
+$confirmed = $ids[7];
+
 # name => [app base, path, who signs in first (or undef), expected status]
 my @pages = (
 	['home', $s->site_url, '/', undef],
@@ -77,6 +108,14 @@ my @pages = (
 	['admin-login', $s->admin_url, '/login', undef],
 	['admin-home', $s->admin_url, '/', 'staff'],
 	['admin-messages', $s->admin_url, '/messages', 'staff'],
+	['admin-bookings', $s->admin_url, '/booking/reservations', 'staff'],
+	['admin-agenda-day', $s->admin_url, "/booking/reservations/agenda?view=day&date=$week", 'staff'],
+	['admin-agenda-week', $s->admin_url, "/booking/reservations/agenda?view=week&date=$week", 'staff'],
+	['admin-agenda-month', $s->admin_url, "/booking/reservations/agenda?view=month&date=$week", 'staff'],
+	['admin-booking-pending', $s->admin_url, "/booking/reservations/$ids[0]", 'staff'],
+	['admin-booking-confirmed', $s->admin_url, "/booking/reservations/$confirmed", 'staff'],
+	['admin-booking-cancel', $s->admin_url, "/booking/reservations/$confirmed/cancel", 'admin'],
+	['admin-booking-new', $s->admin_url, '/booking/reservations/new', 'staff'],
 );
 
 for my $pg (@pages) {

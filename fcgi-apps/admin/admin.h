@@ -52,4 +52,17 @@ struct booking_quote;
 bool admin_booking_create_from(struct http_req *req, store_t *st, json_object *body, bson_t *out,
 			       struct booking_request *rq, struct booking_quote *q, struct err *e);
 
+/* booking_pages.c — the staff's booking screens (SPEC §9 bookings) */
+void admin_page_bookings(struct http_req *req);
+void admin_page_agenda(struct http_req *req);
+void admin_page_booking(struct http_req *req);
+void admin_page_booking_new(struct http_req *req);
+void admin_page_booking_cancel(struct http_req *req);
+void admin_form_booking_create(struct http_req *req);
+void admin_form_booking_validate(struct http_req *req);
+void admin_form_booking_reject(struct http_req *req);
+void admin_form_booking_cancel(struct http_req *req);
+void admin_form_booking_mark_present(struct http_req *req);
+void admin_form_booking_mark_noshow(struct http_req *req);
+
 #endif

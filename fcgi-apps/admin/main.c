@@ -56,6 +56,18 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/", admin_home, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_GET, "/login", login_page, ROLE_PUBLIC, ROUTE_PAGE },
 	{ HTTP_GET, "/messages", chat_page, ROLE_STAFF, ROUTE_PAGE },
+	/* bookings (booking_pages.c): forms audited as the API's routes */
+	{ HTTP_GET, "/booking/reservations", admin_page_bookings, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/booking/reservations", admin_form_booking_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/booking/reservations/agenda", admin_page_agenda, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_GET, "/booking/reservations/new", admin_page_booking_new, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_GET, "/booking/reservations/:id", admin_page_booking, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_GET, "/booking/reservations/:id/cancel", admin_page_booking_cancel, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/booking/reservations/:id/cancel", admin_form_booking_cancel, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/booking/reservations/:id/validate", admin_form_booking_validate, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/booking/reservations/:id/reject", admin_form_booking_reject, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/booking/reservations/:id/mark-present", admin_form_booking_mark_present, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/booking/reservations/:id/mark-noshow", admin_form_booking_mark_noshow, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 };
 
 static const char *base_url(void)
