@@ -14,6 +14,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use CWC::Stack;
 use CWC::Bookings qw(add_days);
+use Encode ();
 use Test::More;
 binmode $_, ':encoding(UTF-8)' for map { Test::More->builder->$_ } qw(output failure_output todo_output);
 
@@ -247,6 +248,52 @@ is_deeply [ sort keys %{ $ed->{after} } ], [qw(companyName notes)], 'an edit: th
 my ($w) = grep { $_->{action} eq 'booking.reservations.cancel' } @e;
 is $w->{actor}{role}, 'admin', 'the waived cancel is the admin\'s';
 is audit_entries(collection => 'bookings', documentId => $p1)->{pagination}{total}, 1, 'one document\'s history';
+
+# --- the screens: plain forms that come back to the detail, audited the same
+sub page { my ($method, $path, $who, $form) = @_;
+	$s->request($method, $path, session => $who, host => 'admin',
+		    (defined $form ? (body => $form, headers => { 'Content-Type' => 'application/x-www-form-urlencoded' }) : ())) }
+$r = page(GET => '/booking/reservations', undef);
+is $r->{status}, 303, 'signed out: the list sends to the login page';
+$r = page(GET => '/booking/reservations?status=pending', $staff);
+is $r->{status}, 200, 'the list page';
+my $html = Encode::decode('UTF-8', $r->{content});
+my $pending = () = $html =~ /<span class="badge">En attente</g;
+my $other = () = $html =~ /<span class="badge badge-[a-z]+">/g;
+ok $pending >= 25 && !$other, "filtered on pending: $pending rows, none of another status";
+like $r->{content}, qr{href="\?status=pending&amp;page=2" rel="next"}, 'the next page keeps the filter';
+$r = page(GET => '/booking/reservations?from=hier', $staff);
+is $r->{status}, 400, 'a bad filter: 400';
+like $r->{content}, qr/alert-error/, '…told on the page';
+$r = page(GET => "/booking/reservations/agenda?view=week&date=$first", $staff);
+like $r->{content}, qr{href="/booking/reservations/$made[0]{_id}"}, 'the week agenda lists the bookings';
+my $f = $made[10]{_id};
+$r = page(POST => "/booking/reservations/$f/validate", $staff, '');
+is $r->{status}, 303, 'validate by the form: back to the detail';
+is $r->{headers}{location}, "/booking/reservations/$f?done=validate", '…with what was done';
+is api(GET => "/reservations/$f", $staff)->{json}{booking}{status}, 'confirmed', '…confirmed';
+$r = page(POST => "/booking/reservations/$f/validate", $staff, '');
+is $r->{status}, 422, 'validate again: refused';
+like $r->{content}, qr/alert-error/, '…the page says why';
+$r = page(GET => "/booking/reservations/$f/cancel", $staff);
+like Encode::decode('UTF-8', $r->{content}), qr/Confirmer l’annulation/, 'cancelling asks for confirmation first';
+unlike $r->{content}, qr/name="waiveFee"/, '…with no waiver for staff';
+$r = page(POST => "/booking/reservations/$f/cancel", $staff, 'reason=Client+malade&waiveFee=1');
+is $r->{status}, 403, 'staff waiving by the form: 403';
+$r = page(POST => "/booking/reservations/$f/cancel", $admin, 'reason=Client+malade&waiveFee=1');
+is $r->{status}, 303, 'an admin cancels by the form, fee waived';
+is api(GET => "/reservations/$f", $staff)->{json}{booking}{cancelReason}, 'Client malade', '…with the reason';
+$r = page(POST => '/booking/reservations', $staff, "spaceType=salle-etage&reservationType=hourly&date=$day&startTime=10:00&endTime=12:00&numberOfPeople=8");
+is $r->{status}, 400, 'the create form without a name';
+like $r->{content}, qr/id="n-name"[^>]*aria-invalid="true"/, '…marks the name field';
+$r = page(POST => '/booking/reservations', $staff, "spaceType=salle-etage&reservationType=hourly&date=$day&startTime=10:00&endTime=12:00&numberOfPeople=8&contactName=Atelier+des+Tisserands&priceOverride=99,50&priceOverrideReason=Forfait+association");
+is $r->{status}, 303, 'the create form books' or diag $r->{content};
+my ($new_id) = ($r->{headers}{location} // '') =~ m{/booking/reservations/([0-9a-f]{24})\?done=created};
+is api(GET => "/reservations/$new_id", $staff)->{json}{booking}{totalPrice}, 99.5, '…at the agreed price (a decimal comma)';
+my @pe = @{ audit_entries(documentId => $f)->{entries} };
+is_deeply [ map { $_->{action} } reverse @pe ], [qw(booking.reservations.validate booking.reservations.cancel)],
+	'the forms are audited as the API (refused ones not)';
+is audit_entries(action => 'booking.reservations.create', documentId => $new_id)->{pagination}{total}, 1, '…the create too';
 
 $s->stop;
 done_testing;
