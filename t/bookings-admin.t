@@ -249,6 +249,19 @@ my ($w) = grep { $_->{action} eq 'booking.reservations.cancel' } @e;
 is $w->{actor}{role}, 'admin', 'the waived cancel is the admin\'s';
 is audit_entries(collection => 'bookings', documentId => $p1)->{pagination}{total}, 1, 'one document\'s history';
 
+# --- delete: admins only, the slots freed, the whole document on record
+my $gone = $made[12];
+$r = api(DELETE => "/reservations/$gone->{_id}", $staff);
+is $r->{status}, 403, 'staff cannot delete a booking';
+$r = api(DELETE => "/reservations/$gone->{_id}", $admin);
+is $r->{status}, 204, 'an admin deletes one';
+is api(GET => "/reservations/$gone->{_id}", $staff)->{status}, 404, '…gone';
+is api(DELETE => "/reservations/$gone->{_id}", $admin)->{status}, 404, '…twice: 404';
+my ($del) = @{ audit_entries(action => 'booking.reservations.delete')->{entries} };
+is $del->{before}{contactName}, $gone->{contactName}, 'the deletion keeps the document before';
+ok !exists $del->{after}, '…and nothing after';
+is $del->{before}{manageTokenHash}, '<redacted>', '…never the guest token';
+
 # --- the screens: plain forms that come back to the detail, audited the same
 sub page { my ($method, $path, $who, $form) = @_;
 	$s->request($method, $path, session => $who, host => 'admin',

@@ -262,3 +262,25 @@ done:
 	booking_hours_free(&hours);
 	return ok;
 }
+
+bool booking_staff_delete(store_t *st, const bson_t *b, struct err *e)
+{
+	bson_t filter = BSON_INITIALIZER;
+	store_error_t se = { 0 };
+	int64_t deleted = 0;
+	bson_oid_t id;
+	bool ok;
+
+	if (!doc_oid(b, "_id", &id))
+		return err_set(e, 404, "not_found", NULL, "No such booking.");
+	BSON_APPEND_OID(&filter, "_id", &id);
+	ok = store_delete_one(st, "bookings", &filter, &deleted, &se);
+	bson_destroy(&filter);
+	if (!ok)
+		return store_fail(e, "booking: delete", &se);
+	if (!deleted)
+		return err_set(e, 404, "not_found", NULL, "No such booking.");
+	if (!booking_claims_release(st, &id, &se))
+		log_error("booking: release the claims of a deleted booking: %s", se.message);
+	return true;
+}

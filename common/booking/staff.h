@@ -62,6 +62,10 @@ bool booking_staff_edit(store_t *st, const bson_t *b, const struct booking_edit 
 bool booking_staff_move(store_t *st, const bson_t *b, const struct booking_request *rq, int64_t now,
 			bson_t *out, struct booking_quote *quote, struct err *e);
 
+/* Deletes `b` (as loaded) and releases its slots (admins: SPEC §9). A
+ * booking already gone is 404 `not_found`. */
+bool booking_staff_delete(store_t *st, const bson_t *b, struct err *e);
+
 /* Waives the fee of the cancelled booking `b`: cancellationFee 0, the
  * whole hold refunded, feeWaivedBy. Anything but a cancelled booking is
  * 422 `invalid_transition`. */

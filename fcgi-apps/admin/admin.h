@@ -24,6 +24,7 @@ void admin_booking_list(struct http_req *req);
 void admin_booking_create(struct http_req *req);
 void admin_booking_get(struct http_req *req);
 void admin_booking_edit(struct http_req *req);
+void admin_booking_delete(struct http_req *req);   /* admins */
 void admin_booking_fees(struct http_req *req);
 void admin_booking_validate(struct http_req *req);
 void admin_booking_reject(struct http_req *req);

@@ -557,6 +557,24 @@ void admin_booking_edit(struct http_req *req)
 	http_send_json(req, 200, o);
 }
 
+void admin_booking_delete(struct http_req *req)
+{
+	store_t *st = store_or_fail(req);
+	struct err e = { 0 };
+	bson_t b;
+
+	if (!st || !load_booking(req, st, &b))
+		return;
+	if (!booking_staff_delete(st, &b, &e)) {
+		bson_destroy(&b);
+		http_send_err(req, &e);
+		return;
+	}
+	note_change(req, &b, NULL);
+	bson_destroy(&b);
+	http_send_json(req, 204, NULL);
+}
+
 void admin_booking_fees(struct http_req *req)
 {
 	store_t *st = store_or_fail(req);

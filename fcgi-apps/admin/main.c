@@ -40,6 +40,7 @@ static const struct route admin_routes[] = {
 	{ HTTP_POST, "/api/booking/reservations", admin_booking_create, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
 	{ HTTP_GET, "/api/booking/reservations/:id", admin_booking_get, ROLE_STAFF, 0 },
 	{ HTTP_PUT | HTTP_PATCH, "/api/booking/reservations/:id", admin_booking_edit, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_DELETE, "/api/booking/reservations/:id", admin_booking_delete, ROLE_ADMIN, ROUTE_AUDIT },
 	{ HTTP_GET, "/api/booking/reservations/:id/cancellation-fees", admin_booking_fees, ROLE_STAFF, 0 },
 	{ HTTP_POST, "/api/booking/reservations/:id/validate", admin_booking_validate, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
 	{ HTTP_POST, "/api/booking/reservations/:id/reject", admin_booking_reject, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
