@@ -8,7 +8,6 @@ use warnings;
 use utf8;
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use CWC::Bookings;
 use CWC::Browser;
 use CWC::Stack;
 use CWC::Bookings qw(add_days);
@@ -60,7 +59,6 @@ my @widths = ([390, 844, 'phone'], [1280, 800, 'laptop']);
 
 # The bookings screens with a realistic week: dozens of bookings, long
 # names, every status, made through the staff's API.
-my $bk = CWC::Bookings->new($s);
 my $staff = $s->login('staff', undef, host => 'admin');
 my $week = $bk->open_weekday(1, 10);
 my (@ids, $confirmed);
