@@ -308,5 +308,15 @@ is_deeply [ map { $_->{action} } reverse @pe ], [qw(booking.reservations.validat
 	'the forms are audited as the API (refused ones not)';
 is audit_entries(action => 'booking.reservations.create', documentId => $new_id)->{pagination}{total}, 1, '…the create too';
 
+# --- the audit log's screen: admins only, the changes shown
+is page(GET => '/audit-log', $staff)->{status}, 403, 'staff cannot open the audit log';
+$r = page(GET => "/audit-log?documentId=$f", $admin);
+is $r->{status}, 200, 'an admin opens it';
+$html = Encode::decode('UTF-8', $r->{content});
+like $html, qr{<strong>status</strong> : pending → confirmed}, 'a change as before → after';
+like $html, qr{booking\.reservations\.cancel}, 'the actions listed';
+unlike page(GET => '/', $staff)->{content}, qr{href="/audit-log"}, 'staff have no audit link';
+like page(GET => '/', $admin)->{content}, qr{href="/audit-log"}, 'admins have it';
+
 $s->stop;
 done_testing;

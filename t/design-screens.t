@@ -114,6 +114,7 @@ my @pages = (
 	['admin-booking-confirmed', $s->admin_url, "/booking/reservations/$confirmed", 'staff'],
 	['admin-booking-cancel', $s->admin_url, "/booking/reservations/$confirmed/cancel", 'admin'],
 	['admin-booking-new', $s->admin_url, '/booking/reservations/new', 'staff'],
+	['admin-audit-log', $s->admin_url, '/audit-log', 'admin'],
 );
 
 for my $pg (@pages) {

@@ -34,6 +34,7 @@ void account_page_data(struct http_req *req, json_object *data)
 	user = json_object_new_object();
 	json_object_object_add(user, "name", json_object_new_string(name ? name : ""));
 	json_object_object_add(user, "roleLabel", json_object_new_string(role_label(me->role)));
+	json_object_object_add(user, "isAdmin", json_object_new_boolean(me->role >= ROLE_ADMIN));
 	json_object_object_add(data, "user", user);
 }
 

@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 
 /* The `page_data` hook of both apps (web/route.h): adds user {name,
- * roleLabel} when someone is signed in, for the layout's header. */
+ * roleLabel, isAdmin} when someone is signed in, for the layout's header. */
 void account_page_data(struct http_req *req, json_object *data);
 
 /* GET /auth/login (site) and /login (admin): the sign-in form

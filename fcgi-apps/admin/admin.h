@@ -66,4 +66,7 @@ void admin_form_booking_cancel(struct http_req *req);
 void admin_form_booking_mark_present(struct http_req *req);
 void admin_form_booking_mark_noshow(struct http_req *req);
 
+/* audit.c — GET /audit-log: the audit log's screen (admins) */
+void admin_page_audit(struct http_req *req);
+
 #endif

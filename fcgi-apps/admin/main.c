@@ -57,6 +57,7 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/", admin_home, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_GET, "/login", login_page, ROLE_PUBLIC, ROUTE_PAGE },
 	{ HTTP_GET, "/messages", chat_page, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_GET, "/audit-log", admin_page_audit, ROLE_ADMIN, ROUTE_PAGE },
 	/* bookings (booking_pages.c): forms audited as the API's routes */
 	{ HTTP_GET, "/booking/reservations", admin_page_bookings, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_POST, "/booking/reservations", admin_form_booking_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },

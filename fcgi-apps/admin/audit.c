@@ -1,0 +1,182 @@
+/*
+ * audit.c — the audit log's screen (SPEC §9, admins): who did what,
+ * when, from where, on which document, newest first, filtered by
+ * collection, action or document, 50 a page. The entries are written by
+ * the dispatcher (audit/api.h); this page only reads them.
+ */
+#include "admin.h"
+#include "audit/audit.h"
+#include "booking/calendar.h"
+#include "conn/conn.h"
+#include "core/buf.h"
+#include "core/doc.h"
+#include "core/template.h"
+#include "web/page.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE_SIZE 50
+#define VALUE_MAX 80
+
+static void set_str(json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
+}
+
+/* A value as one short line ("—" when absent). */
+static void value_text(json_object *v, bool present, char *out, size_t outlen)
+{
+	const char *s;
+
+	if (!present) {
+		(void)buf_fmt(out, outlen, "—");
+		return;
+	}
+	s = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+	    : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	if (strlen(s) > VALUE_MAX)
+		(void)buf_fmt(out, outlen, "%.*s…", VALUE_MAX, s);
+	else
+		(void)buf_fmt(out, outlen, "%s", s);
+}
+
+/* [{field, before, after}] of an entry's changed fields. */
+static json_object *changes(json_object *entry)
+{
+	json_object *before = NULL, *after = NULL, *arr = json_object_new_array();
+
+	json_object_object_get_ex(entry, "before", &before);
+	json_object_object_get_ex(entry, "after", &after);
+	for (int pass = 0; pass < 2; pass++) {
+		json_object *src = pass ? after : before, *other = pass ? before : after;
+		if (!src || !json_object_is_type(src, json_type_object))
+			continue;
+		json_object_object_foreach(src, key, v) {
+			json_object *ov = NULL, *c;
+			bool in_other = other && json_object_is_type(other, json_type_object) &&
+					json_object_object_get_ex(other, key, &ov);
+			char b[4 * VALUE_MAX + 8], a[4 * VALUE_MAX + 8];
+			if (pass && in_other)
+				continue;   /* shown with before */
+			value_text(pass ? ov : v, pass ? in_other : true, b, sizeof b);
+			value_text(pass ? v : ov, pass ? true : in_other, a, sizeof a);
+			c = json_object_new_object();
+			set_str(c, "field", key);
+			set_str(c, "before", b);
+			set_str(c, "after", a);
+			json_object_array_add(arr, c);
+		}
+	}
+	return arr;
+}
+
+void admin_page_audit(struct http_req *req)
+{
+	static const char *const filters[] = { "collection", "action", "documentId", NULL };
+	store_error_t se = { 0 };
+	store_t *st = conn_store(&se);
+	const char *page_s = http_query(req, "page");
+	long page = page_s ? strtol(page_s, NULL, 10) : 1;
+	bson_t filter = BSON_INITIALIZER, *sort = NULL;
+	store_cursor_t *cur = NULL;
+	const bson_t *doc;
+	int64_t total = 0;
+	json_object *data = NULL, *rows, *f;
+
+	if (!st) {
+		page_error(req, 503);
+		goto done;
+	}
+	if (page < 1 || page > 100000)
+		page = 1;
+	data = page_data(req, "Journal d’audit");
+	page_section(data, "audit");
+	f = json_object_new_object();
+	for (int i = 0; filters[i]; i++) {
+		const char *v = http_query(req, filters[i]);
+		set_str(f, filters[i], v);
+		if (v && *v)
+			BSON_APPEND_UTF8(&filter, filters[i], v);
+	}
+	json_object_object_add(data, "filters", f);
+	if (!store_count(st, AUDIT_COLLECTION, &filter, &total, &se))
+		goto fail;
+	sort = BCON_NEW("at", BCON_INT32(-1), "_id", BCON_INT32(-1));
+	store_find_opts_t opts = { .sort = sort, .skip = (page - 1) * PAGE_SIZE, .limit = PAGE_SIZE };
+	cur = store_find(st, AUDIT_COLLECTION, &filter, &opts, &se);
+	if (!cur)
+		goto fail;
+	rows = json_object_new_array();
+	json_object_object_add(data, "rows", rows);
+	while (store_cursor_next(cur, &doc)) {
+		json_object *e = doc_to_json(doc), *row = json_object_new_object(), *actor = NULL, *v = NULL;
+		int64_t day;
+		int minute;
+		char when[32], d[11], t[6], href[96];
+		const char *coll = doc_str(doc, "collection"), *id = doc_str(doc, "documentId");
+		booking_paris_local(doc_date(doc, "at", 0), &day, &minute);
+		booking_format_date(day, d);
+		booking_format_time(minute, t);
+		(void)buf_fmt(when, sizeof when, "%s %s", d, t);
+		set_str(row, "at", when);
+		set_str(row, "action", doc_str(doc, "action"));
+		set_str(row, "collection", coll);
+		set_str(row, "documentId", id);
+		if (coll && id && strcmp(coll, "bookings") == 0 && strlen(id) == 24) {
+			(void)buf_fmt(href, sizeof href, "/booking/reservations/%s", id);
+			set_str(row, "href", href);
+		}
+		set_str(row, "ip", doc_str(doc, "ip"));
+		set_str(row, "requestId", doc_str(doc, "requestId"));
+		if (json_object_object_get_ex(e, "actor", &actor) && actor) {
+			if (json_object_object_get_ex(actor, "email", &v) && v)
+				set_str(row, "actor", json_object_get_string(v));
+			if (json_object_object_get_ex(actor, "role", &v) && v)
+				set_str(row, "role", json_object_get_string(v));
+		}
+		json_object_object_add(row, "changes", changes(e));
+		json_object_put(e);
+		json_object_array_add(rows, row);
+	}
+	if (store_cursor_error(cur, &se))
+		goto fail;
+	json_object_object_add(data, "total", json_object_new_int64(total));
+	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
+	{
+		int64_t pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+		struct buf q = { 0 };
+		for (int i = 0; filters[i]; i++) {
+			const char *v = http_query(req, filters[i]);
+			char *enc;
+			if (!v || !*v)
+				continue;
+			enc = tpl_url_encode(v);
+			buf_printf(&q, "&%s=%s", filters[i], enc);
+			free(enc);
+		}
+		if (pages > 1) {
+			json_object *pg = json_object_new_object();
+			char href[512];
+			json_object_object_add(pg, "page", json_object_new_int64(page));
+			json_object_object_add(pg, "pages", json_object_new_int64(pages));
+			if (page > 1 && buf_fmt(href, sizeof href, "?page=%ld%s", page - 1, q.data ? q.data : ""))
+				set_str(pg, "prev", href);
+			if (page < pages && buf_fmt(href, sizeof href, "?page=%ld%s", page + 1, q.data ? q.data : ""))
+				set_str(pg, "next", href);
+			json_object_object_add(data, "pager", pg);
+		}
+		buf_free(&q);
+	}
+	page_render(req, 200, "audit-log.html", data);
+	goto done;
+fail:
+	json_object_put(data);
+	page_error(req, 503);
+done:
+	if (cur)
+		store_cursor_destroy(cur);
+	if (sort)
+		bson_destroy(sort);
+	bson_destroy(&filter);
+}
