@@ -18,6 +18,7 @@
 
 #define PAGE_SIZE 50
 #define VALUE_MAX 80
+#define CHANGES_SHOWN 8   /* a creation lists every field: the rest is counted */
 
 static void set_str(json_object *o, const char *key, const char *value)
 {
@@ -135,7 +136,16 @@ void admin_page_audit(struct http_req *req)
 			if (json_object_object_get_ex(actor, "role", &v) && v)
 				set_str(row, "role", json_object_get_string(v));
 		}
-		json_object_object_add(row, "changes", changes(e));
+		{
+			json_object *all = changes(e), *shown = json_object_new_array();
+			size_t n = json_object_array_length(all);
+			for (size_t i = 0; i < n && i < CHANGES_SHOWN; i++)
+				json_object_array_add(shown, json_object_get(json_object_array_get_idx(all, i)));
+			json_object_object_add(row, "changes", shown);
+			if (n > CHANGES_SHOWN)
+				json_object_object_add(row, "more", json_object_new_int64((int64_t)(n - CHANGES_SHOWN)));
+			json_object_put(all);
+		}
 		json_object_put(e);
 		json_object_array_add(rows, row);
 	}
