@@ -308,6 +308,38 @@ is_deeply [ map { $_->{action} } reverse @pe ], [qw(booking.reservations.validat
 	'the forms are audited as the API (refused ones not)';
 is audit_entries(action => 'booking.reservations.create', documentId => $new_id)->{pagination}{total}, 1, '…the create too';
 
+# --- booking settings: admins, every member checked, the fees follow
+is $s->get('/api/booking-settings', session => $staff, host => 'admin')->{status}, 403, 'staff cannot read the settings';
+$r = $s->get('/api/booking-settings', session => $admin, host => 'admin');
+is_deeply $r->{json}{settings}{cancellationPolicyOpenSpace},
+	[ { daysBeforeBooking => 7, chargePercentage => 0 }, { daysBeforeBooking => 3, chargePercentage => 50 },
+	  { daysBeforeBooking => 0, chargePercentage => 100 } ], 'the settings in force (seeded)';
+sub settings { $s->post('/api/booking-settings', session => $_[0] // $admin, host => 'admin', json => $_[1]) }
+is settings($staff, { autoNoShow => JSON::PP::true() })->{status}, 403, 'staff cannot change them';
+for my $bad ([ { holdLeadDays => 9 }, 'holdLeadDays', 422 ], [ { pendingHoldMinutes => '15' }, 'pendingHoldMinutes', 400 ],
+	     [ { notificationEmail => 'équipe' }, 'notificationEmail', 422 ], [ { stripeKey => 'x' }, 'stripeKey', 400 ],
+	     [ { cancellationPolicyMeetingRooms => [ { daysBeforeBooking => 3, chargePercentage => 120 } ] },
+	       'cancellationPolicyMeetingRooms[0]', 422 ],
+	     [ { cancellationPolicyOpenSpace => [] }, 'cancellationPolicyOpenSpace', 422 ]) {
+	my ($json, $field, $status) = @$bad;
+	$r = settings(undef, $json);
+	is $r->{status}, $status, "refused: $field ($status)";
+	is $r->{json}{error}{field}, $field, '…naming it';
+}
+$r = settings(undef, { cancellationPolicyOpenSpace => [ { daysBeforeBooking => 0, chargePercentage => 100 },
+							 { daysBeforeBooking => 20, chargePercentage => 25 } ],
+		       notificationEmail => 'Equipe@CoworkingCafe.example', autoNoShow => JSON::PP::true() });
+is $r->{status}, 200, 'an admin changes the settings' or diag $r->{content};
+is $r->{json}{settings}{notificationEmail}, 'equipe@coworkingcafe.example', '…the e-mail normalised';
+is $r->{json}{settings}{cancellationPolicyOpenSpace}[0]{daysBeforeBooking}, 20, '…tiers by days, descending';
+my $os = (grep { $_->{spaceType} eq 'open-space' && $_->{status} eq 'pending' } @made)[-1];
+move($os->{_id}, 'validate');
+is api(GET => "/reservations/$os->{_id}/cancellation-fees", $staff)->{json}{fees}{chargePercentage}, 25,
+	'the fee preview follows the new policy';
+my ($se) = @{ audit_entries(collection => 'bookingsettings')->{entries} };
+is $se->{action}, 'booking-settings.update', 'the change is audited as an update';
+ok $se->{after}{autoNoShow} && exists $se->{after}{cancellationPolicyOpenSpace}, '…with the fields after';
+
 # --- the audit log's screen: admins only, the changes shown
 is page(GET => '/audit-log', $staff)->{status}, 403, 'staff cannot open the audit log';
 $r = page(GET => "/audit-log?documentId=$f", $admin);

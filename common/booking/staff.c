@@ -284,3 +284,44 @@ bool booking_staff_delete(store_t *st, const bson_t *b, struct err *e)
 		log_error("booking: release the claims of a deleted booking: %s", se.message);
 	return true;
 }
+
+bool booking_staff_settings_save(store_t *st, const bson_t *set, int64_t now, bson_t *before,
+				 bson_t *after, struct err *e)
+{
+	bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, fields, *sort;
+	store_fam_opts_t opts = { .upsert = true, .return_new = true };
+	store_error_t se = { 0 };
+	bool found = false, ok = false;
+
+	/* the oldest document is the one in force (booking_settings_load
+	 * reads the first): write that one */
+	sort = BCON_NEW("_id", BCON_INT32(1));
+	opts.sort = sort;
+	{
+		store_find_opts_t fo = { .sort = sort };
+		if (!store_find_one(st, "bookingsettings", &filter, &fo, before, &found, &se)) {
+			store_fail(e, "booking: settings", &se);
+			goto done;
+		}
+	}
+	BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &fields);
+	bson_concat(&fields, set);
+	BSON_APPEND_DATE_TIME(&fields, "updatedAt", now);
+	bson_append_document_end(&update, &fields);
+	if (found) {
+		bson_oid_t id;
+		if (doc_oid(before, "_id", &id))
+			BSON_APPEND_OID(&filter, "_id", &id);
+	}
+	if (!store_find_one_and_update(st, "bookingsettings", &filter, &update, &opts, after, &found, &se)) {
+		bson_destroy(before);
+		store_fail(e, "booking: save settings", &se);
+		goto done;
+	}
+	ok = true;
+done:
+	bson_destroy(sort);
+	bson_destroy(&filter);
+	bson_destroy(&update);
+	return ok;
+}

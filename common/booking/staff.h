@@ -66,6 +66,13 @@ bool booking_staff_move(store_t *st, const bson_t *b, const struct booking_reque
  * booking already gone is 404 `not_found`. */
 bool booking_staff_delete(store_t *st, const bson_t *b, struct err *e);
 
+/* Sets the fields of `set` (already validated: the members of
+ * `bookingsettings`, SPEC §7) on the one settings document, creating it
+ * when missing. `before` (empty when there was none) and `after` are
+ * initialised on success. */
+bool booking_staff_settings_save(store_t *st, const bson_t *set, int64_t now, bson_t *before,
+				 bson_t *after, struct err *e);
+
 /* Waives the fee of the cancelled booking `b`: cancellationFee 0, the
  * whole hold refunded, feeWaivedBy. Anything but a cancelled booking is
  * 422 `invalid_transition`. */

@@ -24,6 +24,9 @@ enum route_flags {
 	/* a write of the audit log: after the handler the dispatcher hands
 	 * the app's `audit` hook the route's action (route_audit_action()) */
 	ROUTE_AUDIT = 1 << 5,
+	/* the path names one document (the settings), not a collection: an
+	 * audited POST to it is an "update", not a "create" */
+	ROUTE_SINGLETON = 1 << 6,
 };
 
 typedef void (*route_handler)(struct http_req *req);
@@ -86,7 +89,8 @@ void route_dispatch(const struct app *app, struct http_req *req);
 /* The audit action of `method` on route `r`, from its pattern: the
  * segments after /api/ that are not parameters, joined by ".", then
  * "create" for a POST to a collection (a pattern ending in a name), an
- * "update" for PUT / PATCH, "delete" for DELETE; a POST to an action
+ * "update" for PUT / PATCH (and a POST to a ROUTE_SINGLETON), "delete"
+ * for DELETE; a POST to an action
  * ("…/:id/cancel") is the action itself:
  *   POST /api/booking/reservations            booking.reservations.create
  *   PATCH /api/booking/reservations/:id       booking.reservations.update

@@ -66,6 +66,10 @@ void admin_form_booking_cancel(struct http_req *req);
 void admin_form_booking_mark_present(struct http_req *req);
 void admin_form_booking_mark_noshow(struct http_req *req);
 
+/* settings.c — GET/POST /api/booking-settings (admins) */
+void admin_settings_get(struct http_req *req);
+void admin_settings_post(struct http_req *req);
+
 /* audit.c — GET /audit-log: the audit log's screen (admins) */
 void admin_page_audit(struct http_req *req);
 

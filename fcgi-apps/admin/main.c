@@ -50,6 +50,10 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/api/booking/pending-count", admin_booking_pending_count, ROLE_STAFF, 0 },
 	{ HTTP_POST, "/api/calculate-price", booking_api_calculate_price, ROLE_STAFF, ROUTE_JSON },
 
+	/* booking settings (settings.c): admins */
+	{ HTTP_GET, "/api/booking-settings", admin_settings_get, ROLE_ADMIN, 0 },
+	{ HTTP_POST, "/api/booking-settings", admin_settings_post, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT | ROUTE_SINGLETON },
+
 	/* the audit log (common/audit/api.c) */
 	{ HTTP_GET, "/api/audit-log", audit_api_list, ROLE_ADMIN, 0 },
 

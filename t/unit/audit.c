@@ -154,6 +154,12 @@ static void test_actions(void)
 	action_is(HTTP_POST, "/api/users/:id", "users.update");
 	action_is(HTTP_POST, "/bookings/:id/cancel", "bookings.cancel");
 	ok(!route_audit_action(&r, HTTP_POST, small, sizeof small), "an action too long is refused");
+	{
+		struct route single = { HTTP_POST, "/api/booking-settings", NULL, 0, ROUTE_AUDIT | ROUTE_SINGLETON };
+		char out[64];
+		ok(route_audit_action(&single, HTTP_POST, out, sizeof out), "a singleton has an action");
+		is_str(out, "booking-settings.update", "a POST to a singleton is an update");
+	}
 }
 
 int main(void)
