@@ -15,7 +15,7 @@ static const char *role_label(int role)
 	switch (role) {
 	case ROLE_DEV: return "Développement";
 	case ROLE_ADMIN: return "Administration";
-	case ROLE_STAFF: return "Équipe";
+	case ROLE_STAFF: return "Membre de l’équipe";
 	default: return "Client";
 	}
 }
