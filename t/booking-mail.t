@@ -18,6 +18,7 @@ use CWC::Stack;
 use CWC::Cron;
 use CWC::Bookings qw(add_days);
 use FakeService;
+use HTTP::Tiny;
 use Encode qw(decode encode);
 use JSON::PP;
 use MIME::Base64 qw(decode_base64);
@@ -85,7 +86,7 @@ sub invitation {
 }
 
 # ---- a guest books the Verrière ---------------------------------------------------
-my $day = $b->open_weekday(3, 20);
+my $day = $b->open_weekday(3, 9);    # 9 to 15 days ahead: a fee of 30 or 50 %
 my $r = $b->book(date => $day, spaceType => 'salle-verriere', startTime => '14:00', endTime => '16:30',
 		 numberOfPeople => 3, contactName => 'Zoé de La Tour-Dupin, « Atelier; Nord »',
 		 contactEmail => 'zoe.tour@example.com', companyName => 'Atelier Nord',
@@ -142,7 +143,8 @@ my $fee = $r->{json}{booking}{cancellationFee} // 0;
 ($got) = mails_to('zoe.tour@example.com', qr/est annulée/);
 ok $got, 'the guest gets "cancelled"';
 my $fee_fr = sprintf('%.2f', $fee) =~ s/\./,/r;
-like $got->{text} // '', qr/^Frais d’annulation : \Q$fee_fr\E\x{a0}€$/m, "… with the fee ($fee_fr €)";
+cmp_ok $fee, '>', 0, "the cancellation costs a fee ($fee_fr €)";
+like $got->{text} // '', qr/^Frais d’annulation : \Q$fee_fr\E\x{a0}€$/m, "… the mail says it";
 my $c3 = invitation($got // {}, 'cancelled');
 is $c3->{p}{'VEVENT.UID'}, $uid, '… same UID';
 is $c3->{p}{METHOD}, 'CANCEL', '… METHOD:CANCEL';
@@ -151,9 +153,11 @@ cmp_ok $c3->{p}{'VEVENT.SEQUENCE'} // -1, '>', $c2->{p}{'VEVENT.SEQUENCE'}, '…
 is $c3->{p}{'VEVENT.DTSTART;TZID=Europe/Paris'}, "${ics_day}T140000", '… the same DTSTART';
 
 # ---- another booking, refused ---------------------------------------------------------------
-$r = $b->book(date => add_days($day, 7), startTime => '09:30', endTime => '11:00',
+my $day2 = $b->open_weekday(3, 16);   # a Wednesday: open 09:00–20:00
+$r = $b->book(date => $day2, reservationType => 'daily', startTime => undef, endTime => undef,
 	      contactName => 'Marc', contactEmail => 'marc.refus@example.com');
-is $r->{status}, 201, 'a second guest books the open space' or diag $r->{content};
+is $r->{status}, 201, 'a second guest books a day of open space' or diag $r->{content};
+(my $ics_day2 = $day2) =~ s/-//g;
 my $n2 = $r->{json}{booking}{confirmationNumber};
 ($rc, $out) = $s->ctl('booking-status', $n2, 'cancelled', 'Complet ce jour-là');
 is $rc, 0, 'staff refuse it (cancel while pending)' or diag $out;
@@ -163,12 +167,15 @@ like $got->{text} // '', qr/^Motif : Complet ce jour-là$/m, '… with the reaso
 my $c4 = invitation($got // {}, 'refused');
 is $c4->{p}{METHOD}, 'CANCEL', '… METHOD:CANCEL';
 is $c4->{p}{'VEVENT.UID'}, "$r->{json}{booking}{_id}\@coworkingcafe.fr", '… its own UID';
+is $c4->{p}{'VEVENT.DTSTART;TZID=Europe/Paris'}, "${ics_day2}T090000", '… a day: from the opening (09:00 on a weekday)';
+is $c4->{p}{'VEVENT.DTEND;TZID=Europe/Paris'}, "${ics_day2}T200000", '… to the closing (20:00)';
+like $got->{text} // '', qr/\(Open Space|[^,]+, \w+ \d+(er)? \w+ \d{4} \(journée\)\)/, '… "journée" in the text';
 
 # ---- through the strict Resend fake -----------------------------------------------------------
 my $KEY = 're_test_' . join('', map { ('a' .. 'z', 0 .. 9)[rand 36] } 1 .. 24);
 my $resend = FakeService->start('resend', '--key', $KEY);
 $s->stop_component('mailer');
-$r = $b->book(date => add_days($day, 8), startTime => '10:00', endTime => '12:00',
+$r = $b->book(date => $b->open_weekday(5, 9), startTime => '10:00', endTime => '12:00',
 	      contactName => 'Inès', contactEmail => 'ines.resend@example.com');
 is $r->{status}, 201, 'a third booking, the mailer stopped' or diag $r->{content};
 my $errlog = $s->dir . '/logs/cron-resend.log';
@@ -185,6 +192,49 @@ my $ics = decode('UTF-8', decode_base64($att->[0]{content} // ''));
 my $c5 = ics($ics);
 is $c5->{p}{'VEVENT.UID'}, "$r->{json}{booking}{_id}\@coworkingcafe.fr", '… content: base64 of the invitation';
 
+
+# the fake refuses attachments as Resend does
+sub resend_post {
+	my ($body) = @_;
+	my $ua = HTTP::Tiny->new(timeout => 10, agent => 'cwc-test/1');
+	my $res = $ua->post($resend->url . '/emails', { headers => {
+		Authorization => "Bearer $KEY", 'Content-Type' => 'application/json' },
+		content => encode_json({ from => 'contact@cafe.test', to => ['a@example.com'],
+					 subject => 'x', text => 'y', %$body }) });
+	return [ $res->{status}, eval { decode_json($res->{content})->{name} } ];
+}
+is_deeply resend_post({ attachments => { filename => 'a.ics' } }), [ 422, 'validation_error' ],
+	'fake: attachments not an array → 422';
+is_deeply resend_post({ attachments => [ { content => 'QQ==' } ] }), [ 422, 'validation_error' ],
+	'fake: an attachment without filename → 422';
+is_deeply resend_post({ attachments => [ { filename => 'a.ics', content => 'not base64!' } ] }),
+	[ 422, 'validation_error' ], 'fake: content that is not base64 → 422';
+is_deeply resend_post({ attachments => [ { filename => 'a.ics', content => 'QQ==', size => 1 } ] }),
+	[ 422, 'validation_error' ], 'fake: an unknown attachment field → 422';
+is_deeply resend_post({ attachments => [ { filename => 'big.bin', content => 'QUFB' x (10 * 1024 * 1024 + 1) } ] }),
+	[ 422, 'validation_error' ], 'fake: above 40 MB in all → 422';
+is resend_post({ attachments => [ { filename => 'a.ics', content => 'QQ==', content_type => 'text/calendar' } ] })->[0],
+	200, 'fake: a well-formed attachment is accepted';
+
+# ---- through the strict SMTP fake ---------------------------------------------------------------
+my $smtp = FakeService->start('smtp');
+$r = $b->book(date => $b->open_weekday(4, 9), startTime => '10:00', endTime => '12:00',
+	      contactName => 'Hugo', contactEmail => 'hugo.smtp@example.com');
+is $r->{status}, 201, 'a fourth booking' or diag $r->{content};
+%env = ($s->app_env, SMTP_URL => 'smtp://127.0.0.1:' . $smtp->port, CWC_MAIL_TRANSPORT => 'smtp');
+($rc) = run_cron(\%env, $errlog, 'outbox');
+is $rc, 0, 'cwc-cron outbox through SMTP';
+my @msgs = grep { $_->{rcpt}[0] eq 'hugo.smtp@example.com' } $smtp->records;
+is scalar @msgs, 1, 'the SMTP fake accepted the mail (its base64 parts decode)';
+my $tmp = $s->dir . '/smtp.eml';
+open my $fh, '>:raw', $tmp or die;
+print $fh encode('UTF-8', $msgs[0]{data} // '');
+close $fh;
+my ($m) = @{ decode_json(`python3 $ROOT/t/tools/mail-parts.py $tmp`) };
+my $c6 = invitation($m, 'smtp');
+is $c6->{p}{'VEVENT.UID'}, "$r->{json}{booking}{_id}\@coworkingcafe.fr", '… the invitation of that booking';
+
+$smtp->stop;
 $resend->stop;
 $s->stop;
 done_testing;
