@@ -3,6 +3,7 @@
  */
 #include "booking/booking.h"
 #include "booking/claims.h"
+#include "booking/notify.h"
 #include "core/buf.h"
 #include "core/crypto.h"
 #include "core/doc.h"
@@ -180,6 +181,8 @@ bool booking_create(store_t *st, const struct booking_new *nb, int64_t now, bson
 	}
 	if (ok && quote)
 		*quote = q;
+	if (ok)
+		booking_notify_created(st, out, nb->user ? NULL : guest_token, now);
 done:
 	booking_hours_free(&hours);
 	return ok;
@@ -394,6 +397,7 @@ bool booking_transition(store_t *st, const bson_t *b, const char *to,
 		log_error("booking: release claims: %s", se.message);   /* the expiry job retries */
 	if (strcmp(to, "confirmed") == 0 && !booking_claims_set_expiry(st, &id, 0, &se))
 		log_error("booking: clear claims' expiry: %s", se.message);
+	booking_notify_transition(st, b, out, actor->staff, now);
 	ok = true;
 done:
 	bson_destroy(&filter);

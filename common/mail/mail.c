@@ -7,6 +7,7 @@
  * describes the document.
  */
 #include "mail/mail.h"
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "mail/templates.h"
@@ -20,7 +21,8 @@
 
 /* Inserts the outbox document; `r` NULL for a request (see mail.h). */
 static bool insert(store_t *st, const char *template_name, const char *to,
-		   const struct mail_rendered *r, store_error_t *err)
+		   const struct mail_rendered *r, const struct mail_attachment *atts,
+		   size_t natts, store_error_t *err)
 {
 	struct timespec ts;
 	bson_t doc = BSON_INITIALIZER;
@@ -39,6 +41,21 @@ static bool insert(store_t *st, const char *template_name, const char *to,
 		BSON_APPEND_UTF8(&doc, "text", r->text);
 	} else {
 		BSON_APPEND_BOOL(&doc, "request", true);
+	}
+	if (natts) {
+		bson_t arr, one;
+		char key[16];
+		BSON_APPEND_ARRAY_BEGIN(&doc, "attachments", &arr);
+		for (size_t i = 0; i < natts; i++) {
+			(void)buf_fmt(key, sizeof key, "%zu", i);
+			BSON_APPEND_DOCUMENT_BEGIN(&arr, key, &one);
+			BSON_APPEND_UTF8(&one, "filename", atts[i].filename);
+			BSON_APPEND_UTF8(&one, "contentType", atts[i].content_type);
+			BSON_APPEND_BINARY(&one, "content", BSON_SUBTYPE_BINARY,
+					   atts[i].data, (uint32_t)atts[i].len);
+			bson_append_document_end(&arr, &one);
+		}
+		bson_append_array_end(&doc, &arr);
 	}
 	BSON_APPEND_UTF8(&doc, "template", template_name);
 	BSON_APPEND_UTF8(&doc, "status", "pending");
@@ -80,17 +97,43 @@ static bool can_queue(store_t *st, const char *template_name, const char *to,
 bool mail_enqueue(store_t *st, const char *template_name, const char *to,
 		  json_object *vars, store_error_t *err)
 {
+	return mail_enqueue_with(st, template_name, to, vars, NULL, 0, err);
+}
+
+bool mail_enqueue_with(store_t *st, const char *template_name, const char *to,
+		       json_object *vars, const struct mail_attachment *atts, size_t natts,
+		       store_error_t *err)
+{
 	struct mail_rendered r;
 	char msg[256];
+	size_t total = 0;
 	bool ok;
 
 	if (!can_queue(st, template_name, to, err))
 		return false;
+	if (natts > MAIL_MAX_ATTACHMENTS) {
+		store_error_set(err, STORE_ERR_BAD_VALUE, "mail_enqueue(%s): more than %d "
+				"attachments", template_name, MAIL_MAX_ATTACHMENTS);
+		return false;
+	}
+	for (size_t i = 0; i < natts; i++) {
+		if (!mail_attachment_valid(&atts[i])) {
+			store_error_set(err, STORE_ERR_BAD_VALUE, "mail_enqueue(%s): unusable "
+					"attachment #%zu", template_name, i + 1);
+			return false;
+		}
+		total += 4 * ((atts[i].len + 2) / 3);
+	}
+	if (total > MAIL_MAX_TOTAL_BYTES) {
+		store_error_set(err, STORE_ERR_BAD_VALUE, "mail_enqueue(%s): attachments "
+				"above %u bytes", template_name, MAIL_MAX_TOTAL_BYTES);
+		return false;
+	}
 	if (!mail_render_template(template_name, vars, &r, msg, sizeof msg)) {
 		store_error_set(err, STORE_ERR_BAD_VALUE, "mail_enqueue: %s", msg);
 		return false;
 	}
-	ok = insert(st, template_name, to, &r, err);
+	ok = insert(st, template_name, to, &r, atts, natts, err);
 	mail_rendered_free(&r);
 	return ok;
 }
@@ -105,5 +148,5 @@ bool mail_enqueue_request(store_t *st, const char *template_name, const char *to
 			"\"%.40s\"", template_name ? template_name : "");
 		return false;
 	}
-	return insert(st, template_name, to, NULL, err);
+	return insert(st, template_name, to, NULL, NULL, 0, err);
 }

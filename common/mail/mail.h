@@ -11,6 +11,7 @@
 #ifndef CWC_MAIL_H
 #define CWC_MAIL_H
 
+#include "mail/transport.h"
 #include "store/store.h"
 
 #include <json-c/json.h>
@@ -23,6 +24,16 @@
  * refuses the write. */
 bool mail_enqueue(store_t *st, const char *template_name, const char *to,
 		  json_object *vars, store_error_t *err);
+
+/* mail_enqueue() with files joined (e.g. a booking's invite.ics): each is
+ * stored in the document as {filename, contentType, content (binary)}
+ * and sent as an attachment by every transport. `atts` is borrowed; at
+ * most MAIL_MAX_ATTACHMENTS, each valid (mail_attachment_valid()), in all
+ * at most MAIL_MAX_TOTAL_BYTES in base64; otherwise STORE_ERR_BAD_VALUE. */
+#define MAIL_MAX_ATTACHMENTS 10
+bool mail_enqueue_with(store_t *st, const char *template_name, const char *to,
+		       json_object *vars, const struct mail_attachment *atts, size_t natts,
+		       store_error_t *err);
 
 /* A mail whose content, and whether it is sent at all, depends on the
  * account behind `to` (a password reset, a new activation link): queues a

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <openssl/evp.h>
 #include <string.h>
 #include <time.h>
 
@@ -261,6 +262,79 @@ static struct mail_header *doc_headers(const bson_t *doc, size_t *n)
 	return h;
 }
 
+/* The optional `attachments` array: {filename, contentType, content}
+ * with content raw binary (as mail_enqueue_with() writes it) or a base64
+ * string. Binary content points into `doc`; decoded base64 goes to
+ * `*decoded` (one buffer per attachment, freed with attachments_free()).
+ * An element that is not usable is kept with len 0, so the transport
+ * rejects the mail instead of sending it without its file. */
+static struct mail_attachment *doc_attachments(const bson_t *doc, size_t *n,
+					       unsigned char ***decoded)
+{
+	bson_iter_t it, arr, one;
+	struct mail_attachment *a = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	*decoded = NULL;
+	if (!bson_iter_init_find(&it, doc, "attachments") ||
+	    !BSON_ITER_HOLDS_ARRAY(&it) || !bson_iter_recurse(&it, &arr))
+		return NULL;
+	while (bson_iter_next(&arr)) {
+		struct mail_attachment x = { 0 };
+		unsigned char *dec = NULL;
+		if (BSON_ITER_HOLDS_DOCUMENT(&arr) && bson_iter_recurse(&arr, &one)) {
+			while (bson_iter_next(&one)) {
+				const char *k = bson_iter_key(&one);
+				if (!strcmp(k, "filename") && BSON_ITER_HOLDS_UTF8(&one)) {
+					x.filename = bson_iter_utf8(&one, NULL);
+				} else if (!strcmp(k, "contentType") && BSON_ITER_HOLDS_UTF8(&one)) {
+					x.content_type = bson_iter_utf8(&one, NULL);
+				} else if (!strcmp(k, "content") && BSON_ITER_HOLDS_BINARY(&one)) {
+					bson_subtype_t sub;
+					uint32_t len;
+					bson_iter_binary(&one, &sub, &len, &x.data);
+					x.len = len;
+				} else if (!strcmp(k, "content") && BSON_ITER_HOLDS_UTF8(&one)) {
+					uint32_t len;
+					const char *b64 = bson_iter_utf8(&one, &len);
+					int got;
+					free(dec);
+					dec = malloc(3 * (len / 4) + 3);
+					if (!dec)
+						abort();
+					got = len % 4 ? -1 : EVP_DecodeBlock(dec, (const unsigned char *)b64,
+									    (int)len);
+					if (got > 0) {   /* EVP_DecodeBlock counts the padding */
+						got -= (len >= 1 && b64[len - 1] == '=') +
+						       (len >= 2 && b64[len - 2] == '=');
+						x.data = dec;
+						x.len = (size_t)got;
+					}
+				}
+			}
+		}
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 2;
+			a = realloc(a, cap * sizeof *a);
+			*decoded = realloc(*decoded, cap * sizeof **decoded);
+			if (!a || !*decoded)
+				abort();
+		}
+		(*decoded)[*n] = dec;
+		a[(*n)++] = x;
+	}
+	return a;
+}
+
+static void attachments_free(struct mail_attachment *a, unsigned char **decoded, size_t n)
+{
+	for (size_t i = 0; decoded && i < n; i++)
+		free(decoded[i]);
+	free(decoded);
+	free(a);
+}
+
 /* A request resolved: its mail is written into the document (if the claim
  * is still ours), so a retry sends the same mail and the same link. */
 static bool store_resolved(store_t *st, const bson_value_t *id, const char *token,
@@ -323,6 +397,8 @@ int outbox_deliver_one(store_t *st, mail_transport_t *t,
 	struct mail_result res = { 0 };
 	struct mail_message m = { 0 };
 	struct mail_header *headers = NULL;
+	struct mail_attachment *atts = NULL;
+	unsigned char **decoded = NULL;
 	struct mail_rendered rendered = { 0 };
 	const char *status, *template_name;
 	int64_t attempts, next = 0;
@@ -359,6 +435,8 @@ int outbox_deliver_one(store_t *st, mail_transport_t *t,
 	m.date_ms = doc_date(&doc, "createdAt", now_ms());
 	headers = doc_headers(&doc, &m.nheaders);
 	m.headers = headers;
+	atts = doc_attachments(&doc, &m.nattachments, &decoded);
+	m.attachments = atts;
 	mask_address(m.to, masked, sizeof masked);
 	if (!template_name)
 		template_name = "-";
@@ -453,6 +531,7 @@ int outbox_deliver_one(store_t *st, mail_transport_t *t,
 done:
 	mail_rendered_free(&rendered);
 	free(headers);
+	attachments_free(atts, decoded, m.nattachments);
 	bson_value_destroy(&idv);
 	bson_destroy(&doc);
 	return rc;

@@ -262,6 +262,67 @@ static void add_part(struct buf *b, const char *type, const char *body)
 	buf_str(b, "\r\n");
 }
 
+bool mail_attachment_valid(const struct mail_attachment *a)
+{
+	size_t n;
+
+	if (!a || !a->filename || !a->content_type || !a->data || !a->len)
+		return false;
+	n = strlen(a->filename);
+	if (n == 0 || n > 100 || !plain_ascii(a->filename, 100) ||
+	    strpbrk(a->filename, "\"/\\") || a->filename[0] == '.')
+		return false;
+	return *a->content_type && plain_ascii(a->content_type, 200) &&
+	       !strpbrk(a->content_type, "\"\\");
+}
+
+/* `n` bytes in base64 (no line breaks); a new string, caller frees. */
+static char *base64_new(const unsigned char *p, size_t n)
+{
+	char *out = malloc(4 * ((n + 2) / 3) + 1);
+
+	if (!out)
+		abort();
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	return out;
+}
+
+/* The base64 of `a`, in lines of 76 characters (RFC 2045). */
+static void add_attachment(struct buf *b, const struct mail_attachment *a)
+{
+	char *b64 = base64_new(a->data, a->len);
+	size_t len = strlen(b64);
+
+	buf_printf(b, "Content-Type: %s; name=\"%s\"\r\n"
+		      "Content-Disposition: attachment; filename=\"%s\"\r\n"
+		      "Content-Transfer-Encoding: base64\r\n\r\n",
+		   a->content_type, a->filename, a->filename);
+	for (size_t i = 0; i < len; i += 76) {
+		buf_add(b, b64 + i, len - i < 76 ? len - i : 76);
+		buf_str(b, "\r\n");
+	}
+	free(b64);
+}
+
+/* The body: multipart/alternative (or the single part) of the text. */
+static void add_body(struct buf *b, const struct mail_message *m)
+{
+	if (m->html && m->text) {
+		/* "=_" never occurs in quoted-printable text: a safe boundary */
+		buf_printf(b, "Content-Type: multipart/alternative; boundary=\"=_cwc_%s\"\r\n"
+			       "\r\n"
+			       "This is a multi-part message in MIME format.\r\n"
+			       "\r\n--=_cwc_%s\r\n", m->id, m->id);
+		add_part(b, "text/plain", m->text);
+		buf_printf(b, "--=_cwc_%s\r\n", m->id);
+		add_part(b, "text/html", m->html);
+		buf_printf(b, "--=_cwc_%s--\r\n", m->id);
+	} else {
+		add_part(b, m->html ? "text/html" : "text/plain",
+			 m->html ? m->html : m->text);
+	}
+}
+
 char *mail_message_format(const struct mail_message *m, char *errbuf,
 			  size_t errlen)
 {
@@ -283,6 +344,11 @@ char *mail_message_format(const struct mail_message *m, char *errbuf,
 		snprintf(errbuf, errlen, "the mail has neither HTML nor text");
 		return NULL;
 	}
+	for (size_t i = 0; i < m->nattachments; i++)
+		if (!mail_attachment_valid(&m->attachments[i])) {
+			snprintf(errbuf, errlen, "unusable attachment #%zu", i + 1);
+			return NULL;
+		}
 	for (size_t i = 0; i < m->nheaders; i++)
 		if (!header_name_ok(m->headers[i].name) ||
 		    !header_value_ok(m->headers[i].value)) {
@@ -302,19 +368,20 @@ char *mail_message_format(const struct mail_message *m, char *errbuf,
 	for (size_t i = 0; i < m->nheaders; i++)
 		buf_printf(&b, "%s: %s\r\n", m->headers[i].name, m->headers[i].value);
 
-	if (m->html && m->text) {
-		/* "=_" never occurs in quoted-printable text: a safe boundary */
-		buf_printf(&b, "Content-Type: multipart/alternative; boundary=\"=_cwc_%s\"\r\n"
+	if (m->nattachments) {
+		/* "=_" never occurs in quoted-printable or base64 either */
+		buf_printf(&b, "Content-Type: multipart/mixed; boundary=\"=_cwm_%s\"\r\n"
 			       "\r\n"
 			       "This is a multi-part message in MIME format.\r\n"
-			       "\r\n--=_cwc_%s\r\n", m->id, m->id);
-		add_part(&b, "text/plain", m->text);
-		buf_printf(&b, "--=_cwc_%s\r\n", m->id);
-		add_part(&b, "text/html", m->html);
-		buf_printf(&b, "--=_cwc_%s--\r\n", m->id);
+			       "\r\n--=_cwm_%s\r\n", m->id, m->id);
+		add_body(&b, m);
+		for (size_t i = 0; i < m->nattachments; i++) {
+			buf_printf(&b, "--=_cwm_%s\r\n", m->id);
+			add_attachment(&b, &m->attachments[i]);
+		}
+		buf_printf(&b, "--=_cwm_%s--\r\n", m->id);
 	} else {
-		add_part(&b, m->html ? "text/html" : "text/plain",
-			 m->html ? m->html : m->text);
+		add_body(&b, m);
 	}
 	return b.data;
 }
@@ -693,6 +760,21 @@ static char *resend_body(const struct mail_message *m)
 		json_object_object_add(o, "html", json_object_new_string(m->html));
 	if (m->text)
 		json_object_object_add(o, "text", json_object_new_string(m->text));
+	if (m->nattachments) {
+		json_object *arr = json_object_new_array();
+		for (size_t i = 0; i < m->nattachments; i++) {
+			json_object *a = json_object_new_object();
+			char *b64 = base64_new(m->attachments[i].data, m->attachments[i].len);
+			json_object_object_add(a, "filename",
+					       json_object_new_string(m->attachments[i].filename));
+			json_object_object_add(a, "content", json_object_new_string(b64));
+			json_object_object_add(a, "content_type",
+					       json_object_new_string(m->attachments[i].content_type));
+			free(b64);
+			json_object_array_add(arr, a);
+		}
+		json_object_object_add(o, "attachments", arr);
+	}
 	if (m->nheaders) {
 		json_object *h = json_object_new_object();
 		for (size_t i = 0; i < m->nheaders; i++)
@@ -742,6 +824,11 @@ static void resend_send(mail_transport_t *t, const struct mail_message *m,
 		result_set(res, MAIL_REJECTED, "unusable recipient address");
 		return;
 	}
+	for (size_t i = 0; i < m->nattachments; i++)
+		if (!mail_attachment_valid(&m->attachments[i])) {
+			result_set(res, MAIL_REJECTED, "unusable attachment #%zu", i + 1);
+			return;
+		}
 	body = resend_body(m);
 	snprintf(idem, sizeof idem, "Idempotency-Key: outbox-%s", m->id);
 	h = curl_slist_append(h, t->auth_header);
@@ -898,7 +985,16 @@ static void smtp_send(mail_transport_t *t, const struct mail_message *m,
 void mail_transport_send(mail_transport_t *t, const struct mail_message *m,
 			 struct mail_result *res)
 {
+	size_t total = 0;
+
 	memset(res, 0, sizeof *res);
+	for (size_t i = 0; i < m->nattachments; i++)
+		total += 4 * ((m->attachments[i].len + 2) / 3);
+	if (total > MAIL_MAX_TOTAL_BYTES) {
+		result_set(res, MAIL_REJECTED, "attachments of %zu bytes in base64: "
+			   "above the %u bytes a mail may carry", total, MAIL_MAX_TOTAL_BYTES);
+		return;
+	}
 	switch (t->kind) {
 	case T_FILE:
 		file_send(t, m, res);

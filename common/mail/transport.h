@@ -33,6 +33,17 @@ struct mail_header {
 	const char *value;    /* printable ASCII, one line */
 };
 
+/* A file joined to a mail (e.g. a booking's invite.ics). Nothing owned. */
+struct mail_attachment {
+	const char *filename;      /* printable ASCII, no quotes or slashes */
+	const char *content_type;  /* e.g. "text/calendar; charset=UTF-8; method=REQUEST" */
+	const unsigned char *data;
+	size_t len;
+};
+
+/* Resend's limit on a whole mail, attachments included (after base64). */
+#define MAIL_MAX_TOTAL_BYTES (40u * 1024 * 1024)
+
 /* One mail, as the outbox holds it. Strings are UTF-8; nothing is owned. */
 struct mail_message {
 	const char *id;       /* outbox _id (hex): Message-ID, file name, Idempotency-Key */
@@ -44,6 +55,8 @@ struct mail_message {
 	const struct mail_header *headers;
 	size_t nheaders;
 	int64_t date_ms;      /* the Date: header (when the mail was queued) */
+	const struct mail_attachment *attachments;
+	size_t nattachments;
 };
 
 enum mail_outcome {
@@ -99,8 +112,14 @@ void mail_header_encode(struct buf *out, const char *s);
  * 76 characters, a leading '.' encoded so SMTP needs no dot-stuffing. */
 void mail_qp_encode(struct buf *out, const char *s);
 
+/* True when `a` can be sent: a safe file name (1–100 printable ASCII
+ * characters, no quotes, slashes or backslashes), a content type of
+ * printable ASCII without quotes, and some bytes. */
+bool mail_attachment_valid(const struct mail_attachment *a);
+
 /* The whole RFC 5322 message (headers, multipart/alternative with text
- * then HTML, quoted-printable, CRLF). Returns a new string (caller frees),
+ * then HTML, quoted-printable, CRLF; inside multipart/mixed followed by
+ * the attachments in base64 when there are any). Returns a new string (caller frees),
  * or NULL with `errbuf` filled when a header is unusable. */
 char *mail_message_format(const struct mail_message *m, char *errbuf,
 			  size_t errlen);

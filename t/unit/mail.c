@@ -95,8 +95,15 @@ static void test_templates(void)
 
 	/* every template renders with the variables the callers pass */
 	json_object *all = vars_of("givenName", "A", "link", "https://x.test",
-				   "name", "Zoé <b>", "email", "z@x.test", "phone", "",
-				   "subject", "Autre", "message", "<script>x</script>", NULL);
+				   "name", "Zoé <b>", "email", "z@x.test",
+				   "subject", "Autre", "message", "<script>x</script>",
+				   /* the booking mails (booking/notify.c) */
+				   "number", "CWC-7K3Q9M", "space", "Salle Verrière",
+				   "when", "dimanche 28 mars 2027, de 10:00 à 20:00", "people", "4",
+				   "total", "120,00 €", "reason", "", "fee", "60,00 €",
+				   "refund", "60,00 €", "contactName", "Zoé", "customerEmail",
+				   "zoe@example.com", "phone", "06 12 34 56 78", "company", "",
+				   "requests", "", "adminLink", "https://admin.x.test/b", NULL);
 	const char *name;
 	size_t count = 0;
 	for (size_t i = 0; (name = mail_template_at(i)); i++, count++) {
@@ -110,7 +117,8 @@ static void test_templates(void)
 			   strstr(r.html, "&lt;script&gt;"), "%s: user text escaped in HTML", tname);
 		mail_rendered_free(&r);
 	}
-	is_int(count, 6, "six mails: activation, contact_ack, contact_staff, password_changed, password_reset, test");
+	is_int(count, 12, "twelve mails: activation, six booking mails, contact_ack, contact_staff, "
+	       "password_changed, password_reset, test");
 	json_object_put(all);
 
 	json_object *nolink = vars_of("givenName", "A", NULL);
@@ -289,6 +297,33 @@ static void test_message(void)
 			crlf = false;
 	ok(crlf, "every line ends in CRLF");
 	free(msg);
+
+	/* an attachment: multipart/mixed around the alternative, base64 */
+	unsigned char ics[300];
+	for (size_t i = 0; i < sizeof ics; i++)
+		ics[i] = (unsigned char)("BEGIN:VCALENDAR\r\n"[i % 17]);
+	struct mail_attachment att = { "invitation.ics", "text/calendar; charset=UTF-8; method=REQUEST",
+				       ics, sizeof ics };
+	m.attachments = &att;
+	m.nattachments = 1;
+	msg = mail_message_format(&m, err, sizeof err);
+	const char *mixed = strstr(msg ? msg : "", "Content-Type: multipart/mixed; boundary=\"=_cwm_");
+	const char *alt = strstr(msg ? msg : "", "Content-Type: multipart/alternative;");
+	const char *file = strstr(msg ? msg : "", "Content-Disposition: attachment; filename=\"invitation.ics\"");
+	ok(mixed && alt && file && mixed < alt && alt < file,
+	   "with an attachment: multipart/mixed, the alternative, then the file");
+	ok(has(msg, "Content-Type: text/calendar; charset=UTF-8; method=REQUEST; name=\"invitation.ics\"\r\n"
+		    "Content-Disposition: attachment; filename=\"invitation.ics\"\r\n"
+		    "Content-Transfer-Encoding: base64\r\n\r\nQkVHSU46VkNBTEVOREFSDQpCRUdJTjpWQ0FMRU5EQVINCkJFR0lOOlZDQUxFTkRBUg0KQkVHSU46\r\n"),
+	   "the file in base64, lines of 76");
+	ok(has(msg, "\r\n--=_cwm_65f1a2b3c4d5e6f708192a3b--\r\n"), "the closing mixed boundary");
+	free(msg);
+	att.filename = "../x\".ics";
+	msg = mail_message_format(&m, err, sizeof err);
+	ok(!msg && has(err, "attachment"), "an unsafe file name is refused (%s)", err);
+	free(msg);
+	m.attachments = NULL;
+	m.nattachments = 0;
 
 	const struct mail_header evil[] = { { "X-Note", "a\r\nBcc: x@evil.test" } };
 	m.headers = evil;

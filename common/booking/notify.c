@@ -1,0 +1,298 @@
+/*
+ * notify.c — the booking mails and their invitation. See booking/notify.h.
+ *
+ * Every mail gets the same values (number, space, when, people, total,
+ * link; fee, refund and reason when cancelled or refused; the customer's
+ * details for the staff), rendered from common/mail/templates/booking_*.
+ */
+#include "booking/notify.h"
+#include "booking/calendar.h"
+#include "booking/catalogue.h"
+#include "booking/ics.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/doc.h"
+#include "core/log.h"
+#include "mail/mail.h"
+#include "mail/transport.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum notify_kind { N_RECEIVED, N_CONFIRMED, N_REFUSED, N_CANCELLED, N_CHANGED };
+
+static const char *const templates[] = {
+	"booking_received", "booking_confirmed", "booking_refused",
+	"booking_cancelled", "booking_changed",
+};
+
+static const char *const weekdays[] = {
+	"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+};
+static const char *const months[] = {
+	"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+	"septembre", "octobre", "novembre", "décembre",
+};
+
+/* "dimanche 28 mars 2027", "lundi 1er mars 2027" */
+static void french_date(struct buf *out, int64_t day)
+{
+	int y, m, d;
+
+	booking_civil_from_days(day, &y, &m, &d);
+	buf_printf(out, "%s %d%s %s %d", weekdays[booking_weekday(day)], d, d == 1 ? "er" : "",
+		   months[m - 1], y);
+}
+
+/* "1 234,50 €" (no-break spaces) */
+static void french_money(int64_t cents, char *out, size_t n)
+{
+	struct buf b = { 0 };
+	char digits[32];
+	int64_t euros;
+	size_t len;
+
+	if (cents < 0) {
+		buf_str(&b, "-");
+		cents = -cents;
+	}
+	euros = cents / 100;
+	(void)buf_fmt(digits, sizeof digits, "%lld", (long long)euros);
+	len = strlen(digits);
+	for (size_t i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf_str(&b, "\xc2\xa0");
+		buf_add(&b, &digits[i], 1);
+	}
+	buf_printf(&b, ",%02d\xc2\xa0\xe2\x82\xac", (int)(cents % 100));
+	(void)buf_fmt(out, n, "%s", b.data);
+	buf_free(&b);
+}
+
+static int64_t cents_of(const bson_t *b, const char *key)
+{
+	bson_iter_t it;
+
+	return bson_iter_init_find(&it, b, key) ? booking_cents(&it) : 0;
+}
+
+/* The booking's local start and end (ics) and its French wording. An
+ * hourly booking has its times; a day, week or month runs from the first
+ * day's opening to the last day's closing. */
+static void booking_when(store_t *st, const bson_t *b, struct booking_ics *ev, struct buf *when)
+{
+	const char *st_s = doc_str(b, "startTime"), *et_s = doc_str(b, "endTime");
+	int64_t day = booking_day_of_ms(doc_date(b, "date", 0));
+	int64_t last = doc_date(b, "endDate", 0) ? booking_day_of_ms(doc_date(b, "endDate", 0)) : day;
+	int s = 0, e = 0;
+
+	ev->start_day = day;
+	ev->end_day = last;
+	if (st_s && et_s && booking_parse_time(st_s, false, &s) && booking_parse_time(et_s, true, &e)) {
+		ev->start_min = s;
+		ev->end_min = e;
+		french_date(when, day);
+		buf_printf(when, ", de %s à %s", st_s, et_s);
+		return;
+	}
+	struct booking_hours h;
+	struct booking_day first = { .open = true, .open_min = 9 * 60, .close_min = 20 * 60 };
+	struct booking_day end = first;
+	store_error_t se = { 0 };
+	if (booking_hours_load(st, &h, &se)) {
+		booking_hours_day(&h, day, &first);
+		booking_hours_day(&h, last, &end);
+		booking_hours_free(&h);
+	}
+	ev->start_min = first.open ? first.open_min : 9 * 60;
+	ev->end_min = end.open ? end.close_min : 20 * 60;
+	if (last == day) {
+		french_date(when, day);
+		buf_str(when, " (journée)");
+	} else {
+		buf_str(when, "du ");
+		french_date(when, day);
+		buf_str(when, " au ");
+		french_date(when, last);
+	}
+}
+
+static void add_str(json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, json_object_new_string(v ? v : ""));
+}
+
+/* The invitation's SEQUENCE for a mail after the first: `icsSequence` + 1,
+ * stored. On a store error, one more than the document says. */
+static int next_sequence(store_t *st, const bson_t *b)
+{
+	bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, inc, out;
+	store_fam_opts_t opts = { .return_new = true };
+	store_error_t se = { 0 };
+	bson_iter_t it;
+	bool found = false;
+	int seq = (int)doc_int(b, "icsSequence", 0) + 1;
+
+	if (!bson_iter_init_find(&it, b, "_id"))
+		return seq;
+	BSON_APPEND_VALUE(&filter, "_id", bson_iter_value(&it));
+	BSON_APPEND_DOCUMENT_BEGIN(&update, "$inc", &inc);
+	BSON_APPEND_INT32(&inc, "icsSequence", 1);
+	bson_append_document_end(&update, &inc);
+	if (store_find_one_and_update(st, "bookings", &filter, &update, &opts, &out, &found, &se)) {
+		if (found)
+			seq = (int)doc_int(&out, "icsSequence", seq);
+		bson_destroy(&out);
+	} else {
+		log_error("booking mail: SEQUENCE not stored: %s", se.message);
+	}
+	bson_destroy(&filter);
+	bson_destroy(&update);
+	return seq;
+}
+
+static void queue(store_t *st, const char *tpl, const char *to, json_object *vars,
+		  const char *ics, bool cancel)
+{
+	struct mail_attachment a = {
+		.filename = "invitation.ics",
+		.content_type = cancel ? "text/calendar; charset=UTF-8; method=CANCEL"
+				       : "text/calendar; charset=UTF-8; method=REQUEST",
+		.data = (const unsigned char *)ics,
+		.len = strlen(ics),
+	};
+	store_error_t se = { 0 };
+
+	if (!mail_enqueue_with(st, tpl, to, vars, &a, 1, &se))
+		log_error("booking mail %s: %s", tpl, se.message);
+}
+
+static void notify(store_t *st, enum notify_kind kind, const bson_t *b, const char *guest_token,
+		   int seq, int64_t now)
+{
+	struct booking_space space;
+	struct booking_settings settings;
+	struct booking_ics ev = { 0 };
+	struct buf when = { 0 }, link = { 0 }, uid = { 0 }, desc = { 0 };
+	store_error_t se = { 0 };
+	char org_name[256], org_addr[256], id[25], money[64];
+	const char *to = doc_str(b, "contactEmail"), *number = doc_str(b, "confirmationNumber");
+	const char *space_type = doc_str(b, "spaceType"), *space_name;
+	bool found = false, cancel = kind == N_REFUSED || kind == N_CANCELLED;
+	bson_oid_t oid;
+	json_object *vars = NULL;
+	char *ics = NULL;
+
+	if (!cfg)      /* no configuration (the rules' unit tests): no mail */
+		return;
+	if (!to || !number || !space_type || !doc_oid(b, "_id", &oid)) {
+		log_error("booking mail %s: the booking lacks its e-mail, number or space",
+			  templates[kind]);
+		return;
+	}
+	bson_oid_to_string(&oid, id);
+	space_name = space_type;
+	if (booking_space_load(st, space_type, &space, &found, &se) && found && space.name[0])
+		space_name = space.name;
+	booking_when(st, b, &ev, &when);
+
+	if (guest_token)
+		buf_printf(&link, "%s/reservation/%s?token=%s", cfg->site_url, number, guest_token);
+	else if (doc_oid(b, "user", &oid))
+		buf_printf(&link, "%s/dashboard/reservations/%s", cfg->site_url, number);
+
+	buf_printf(&uid, "%s@%s", id, BOOKING_ICS_DOMAIN);
+	buf_printf(&desc, "Réservation %s : %s, %lld personne%s.", number, space_name,
+		   (long long)doc_int(b, "numberOfPeople", 1),
+		   doc_int(b, "numberOfPeople", 1) > 1 ? "s" : "");
+	if (!mail_mailbox_split(cfg->email_from, org_name, sizeof org_name, org_addr,
+				sizeof org_addr)) {
+		(void)buf_fmt(org_name, sizeof org_name, "CoworKing Café");
+		(void)buf_fmt(org_addr, sizeof org_addr, "%s", cfg->contact_email);
+	}
+	char summary[300];
+	(void)buf_fmt(summary, sizeof summary, "CoworKing Café : %s", space_name);
+	ev.uid = uid.data;
+	ev.sequence = seq;
+	ev.cancel = cancel;
+	ev.confirmed = strcmp(doc_str(b, "status") ? doc_str(b, "status") : "", "confirmed") == 0;
+	ev.stamp_ms = now;
+	ev.summary = summary;
+	ev.description = desc.data;
+	ev.organizer_name = org_name[0] ? org_name : NULL;
+	ev.organizer_email = org_addr;
+	ev.attendee_name = doc_str(b, "contactName");
+	ev.attendee_email = to;
+	ics = booking_ics_new(&ev);
+
+	vars = json_object_new_object();
+	add_str(vars, "givenName", doc_str(b, "contactName"));
+	add_str(vars, "number", number);
+	add_str(vars, "space", space_name);
+	add_str(vars, "when", when.data);
+	json_object_object_add(vars, "people",
+			       json_object_new_int64(doc_int(b, "numberOfPeople", 1)));
+	french_money(cents_of(b, "totalPrice"), money, sizeof money);
+	add_str(vars, "total", money);
+	add_str(vars, "link", link.data);
+	add_str(vars, "reason", kind == N_CANCELLED || kind == N_REFUSED
+				? doc_str(b, "cancelReason") : NULL);
+	french_money(cents_of(b, "cancellationFee"), money, sizeof money);
+	add_str(vars, "fee", money);
+	french_money(cents_of(b, "refundAmount"), money, sizeof money);
+	add_str(vars, "refund", money);
+	queue(st, templates[kind], to, vars, ics, cancel);
+
+	if (kind == N_RECEIVED && booking_settings_load(st, &settings, &se) &&
+	    settings.notification_email[0]) {
+		struct buf admin = { 0 };
+		buf_printf(&admin, "%s/booking/reservations?status=pending", cfg->admin_url);
+		add_str(vars, "contactName", doc_str(b, "contactName"));
+		add_str(vars, "customerEmail", to);
+		add_str(vars, "phone", doc_str(b, "contactPhone"));
+		add_str(vars, "company", doc_str(b, "companyName"));
+		add_str(vars, "requests", doc_str(b, "specialRequests"));
+		add_str(vars, "adminLink", admin.data);
+		queue(st, "booking_staff_new", settings.notification_email, vars, ics, false);
+		buf_free(&admin);
+	}
+	json_object_put(vars);
+	free(ics);
+	buf_free(&when);
+	buf_free(&link);
+	buf_free(&uid);
+	buf_free(&desc);
+}
+
+void booking_notify_created(store_t *st, const bson_t *booking, const char *guest_token,
+			    int64_t now)
+{
+	notify(st, N_RECEIVED, booking, guest_token, (int)doc_int(booking, "icsSequence", 0), now);
+}
+
+void booking_notify_transition(store_t *st, const bson_t *before, const bson_t *after,
+			       bool staff, int64_t now)
+{
+	const char *from = doc_str(before, "status"), *to = doc_str(after, "status");
+	enum notify_kind kind;
+
+	if (!from || !to)
+		return;
+	if (strcmp(to, "confirmed") == 0) {
+		kind = N_CONFIRMED;
+	} else if (strcmp(to, "cancelled") == 0) {
+		/* the hold ran out: the expiry's own mail, not these */
+		if (strcmp(from, "pending") == 0 && doc_date(before, "holdExpiresAt", INT64_MAX) <= now)
+			return;
+		kind = strcmp(from, "pending") == 0 && staff ? N_REFUSED : N_CANCELLED;
+	} else {
+		return;     /* completed, no-show: their mails are other jobs' */
+	}
+	notify(st, kind, after, NULL, next_sequence(st, after), now);
+}
+
+void booking_notify_changed(store_t *st, const bson_t *after, int64_t now)
+{
+	notify(st, N_CHANGED, after, NULL, next_sequence(st, after), now);
+}

@@ -1,0 +1,43 @@
+/*
+ * notify.h — the booking mails (SPEC §7 "Mails and jobs"), each with the
+ * booking's calendar invitation (booking/ics.h) attached.
+ *
+ * booking.c calls one function per event, after the change is stored:
+ *   created                → booking_received (customer) + booking_staff_new
+ *                            (bookingsettings.notificationEmail)
+ *   pending → confirmed    → booking_confirmed
+ *   pending → cancelled by staff (a refusal) → booking_refused
+ *   … → cancelled (customer, guest, staff) → booking_cancelled, with the fee
+ *   edited / moved         → booking_changed
+ * A pending booking whose payment hold ran out is cancelled without these
+ * mails (the "hold failed" mail is its own). The invitation keeps one UID
+ * per booking (<id>@coworkingcafe.fr) and a SEQUENCE stored on the booking
+ * (`icsSequence`, raised on every mail after the first), so calendars
+ * update the one event; refusals and cancellations send METHOD:CANCEL.
+ *
+ * A mail that cannot be queued is logged, never an error for the caller:
+ * the booking change stands.
+ */
+#ifndef CWC_BOOKING_NOTIFY_H
+#define CWC_BOOKING_NOTIFY_H
+
+#include "store/store.h"
+
+#include <bson/bson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* After booking_create(): `guest_token` is the guest's private link token
+ * (NULL for a customer with an account). */
+void booking_notify_created(store_t *st, const bson_t *booking, const char *guest_token,
+			    int64_t now);
+
+/* After booking_transition() moved `before` to `after` (`staff`: the
+ * actor was staff). Sends the mail the move calls for, if any. */
+void booking_notify_transition(store_t *st, const bson_t *before, const bson_t *after,
+			       bool staff, int64_t now);
+
+/* After an edit or a move of `after` (dates, times, space, people). */
+void booking_notify_changed(store_t *st, const bson_t *after, int64_t now);
+
+#endif
