@@ -136,6 +136,20 @@ is $c2->{p}{METHOD}, 'REQUEST', '… METHOD:REQUEST';
 cmp_ok $c2->{p}{'VEVENT.SEQUENCE'} // -1, '>', $c1->{p}{'VEVENT.SEQUENCE'}, '… SEQUENCE increased';
 is $c2->{p}{'VEVENT.STATUS'}, 'CONFIRMED', '… STATUS:CONFIRMED';
 
+# ---- the staff move it an hour later: "changed" -----------------------------------------------
+my $staff_session = $s->login('staff', undef, host => 'admin');
+$r = $s->request(PATCH => "/api/booking/reservations/$bk->{_id}", session => $staff_session, host => 'admin',
+		 json => { startTime => '15:00', endTime => '17:30' });
+is $r->{status}, 200, 'staff move the confirmed booking an hour later' or diag $r->{content};
+($got) = mails_to('zoe.tour@example.com', qr/a été modifiée/);
+ok $got, 'the guest gets "changed"';
+my $cm = invitation($got // {}, 'changed');
+is $cm->{p}{'VEVENT.UID'}, $uid, '… same UID';
+is $cm->{p}{METHOD}, 'REQUEST', '… METHOD:REQUEST';
+cmp_ok $cm->{p}{'VEVENT.SEQUENCE'} // -1, '>', $c2->{p}{'VEVENT.SEQUENCE'}, '… SEQUENCE increased';
+is $cm->{p}{'VEVENT.DTSTART;TZID=Europe/Paris'}, "${ics_day}T150000", '… the new DTSTART';
+$c2 = $cm;    # what the cancellation's SEQUENCE must pass
+
 # ---- the guest cancels with the link ---------------------------------------------------------
 $r = $s->post("/api/bookings/$bk->{_id}/cancel", json => { token => $token, reason => 'Changement de programme' });
 is $r->{status}, 200, 'the guest cancels' or diag $r->{content};
@@ -150,7 +164,7 @@ is $c3->{p}{'VEVENT.UID'}, $uid, '… same UID';
 is $c3->{p}{METHOD}, 'CANCEL', '… METHOD:CANCEL';
 is $c3->{p}{'VEVENT.STATUS'}, 'CANCELLED', '… STATUS:CANCELLED';
 cmp_ok $c3->{p}{'VEVENT.SEQUENCE'} // -1, '>', $c2->{p}{'VEVENT.SEQUENCE'}, '… SEQUENCE increased again';
-is $c3->{p}{'VEVENT.DTSTART;TZID=Europe/Paris'}, "${ics_day}T140000", '… the same DTSTART';
+is $c3->{p}{'VEVENT.DTSTART;TZID=Europe/Paris'}, "${ics_day}T150000", '… the DTSTART it was moved to';
 
 # ---- another booking, refused ---------------------------------------------------------------
 my $day2 = $b->open_weekday(3, 16);   # a Wednesday: open 09:00–20:00

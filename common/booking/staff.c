@@ -2,6 +2,7 @@
  * staff.c — the staff's own changes to bookings. See staff.h.
  */
 #include "booking/staff.h"
+#include "booking/notify.h"
 #include "booking/availability.h"
 #include "booking/booking.h"
 #include "booking/calendar.h"
@@ -256,6 +257,7 @@ bool booking_staff_move(store_t *st, const bson_t *b, const struct booking_reque
 	}
 	if (quote)
 		*quote = q;
+	booking_notify_changed(st, out, now);    /* the "changed" mail, new .ics */
 	ok = true;
 done:
 	bson_destroy(&update);
