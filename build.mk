@@ -64,20 +64,20 @@ build/gen/assets.h: $(PUBLIC_SRC) $(ASSET_LIST) etc/fingerprint
 	$(Q)rm -rf build/public
 	$(Q)sh etc/fingerprint fcgi-apps/site/public build/public $@
 
-# Every object may include assets.h; the real header dependencies come from
-# the compiler (-MMD -MP, the .d files included at the end).
-$(COMMON_OBJ) $(COMMON_SAN): build/gen/assets.h
+# Any object may include assets.h, so it exists before the first compile
+# (order only); the real header dependencies come from the compiler
+# (-MMD -MP, the .d files included at the end).
 
 # Objects are kept (no intermediate deletion); V=1 shows the commands.
 .SECONDARY:
 Q := $(if $(V),,@)
 
-build/obj/%.o: %.c
+build/obj/%.o: %.c | build/gen/assets.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-build/asan/%.o: %.c
+build/asan/%.o: %.c | build/gen/assets.h
 	@mkdir -p $(dir $@)
 	@echo "  CC asan $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -O1 $(SAN) -DCWC_TEST_BUILD -c -o $@ $<
@@ -152,14 +152,13 @@ COMMON_FUZZ := $(COMMON_SRC:%.c=build/fuzz/%.o)
 FUZZ_RELAY_OBJ := $(addprefix build/fuzz/ws-relay/,relay_frame.o relay_chat.o \
 	relay_event.o relay_outq.o relay_store.o)
 
-$(COMMON_FUZZ): build/gen/assets.h
 
-build/fuzz/t/fuzz/%.o: t/fuzz/%.c
+build/fuzz/t/fuzz/%.o: t/fuzz/%.c | build/gen/assets.h
 	@mkdir -p $(dir $@)
 	@echo "  CC fuzz $<"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -Iws-relay -fsanitize=fuzzer -c -o $@ $<
 
-build/fuzz/%.o: %.c
+build/fuzz/%.o: %.c | build/gen/assets.h
 	@mkdir -p $(dir $@)
 	@echo "  CC fuzz $<"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
