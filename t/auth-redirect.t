@@ -3,8 +3,8 @@
 # browser to their `next` parameter after signing in: only ever a path on
 # the same origin, however a browser's URL parser reads it (it drops tabs
 # and newlines, turns "\" into "/", and "//host" is another site), or the
-# default page. Checked on the page's data-next (what login.js follows),
-# then by resolving it the way a browser does.
+# default page. Checked on the form's hidden `next` field (where the form's
+# POST redirects), then by resolving it the way a browser does.
 use strict;
 use warnings;
 use FindBin;
@@ -36,7 +36,7 @@ sub data_next {
 	my ($path, $host) = @_;
 	my $r = $s->get($path, host => $host);
 	is $r->{status}, 200, "$host $path: the login page";
-	my ($next) = $r->{content} =~ /data-next="([^"]*)"/;
+	my ($next) = $r->{content} =~ /<input type="hidden" name="next" value="([^"]*)">/;
 	$next //= '';
 	$next =~ s/&quot;/"/g; $next =~ s/&#39;/'/g; $next =~ s/&lt;/</g; $next =~ s/&gt;/>/g;
 	$next =~ s/&#x([0-9a-f]+);/chr hex $1/gie; $next =~ s/&#(\d+);/chr $1/ge; $next =~ s/&amp;/&/g;

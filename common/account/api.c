@@ -198,80 +198,58 @@ done:
 
 /* ---- endpoints ----------------------------------------------------- */
 
-static void bad_credentials(struct http_req *req, const char *email)
+static bool bad_credentials(struct http_req *req, const char *email, struct err *e)
 {
 	throttle_hit(THROTTLE_LOGIN, THROTTLE_IP, http_client_ip(req));
 	throttle_hit(THROTTLE_LOGIN, THROTTLE_ACCOUNT, email);
 	log_info("failed login from %s", http_client_ip(req));
-	http_error(req, 401, "bad_credentials", "Wrong email or password.");
+	return err_set(e, 401, "bad_credentials", NULL, "Wrong email or password.");
 }
 
-void auth_login(struct http_req *req, int min_role)
+bool auth_sign_in(struct http_req *req, int min_role, const char *email_in,
+		  size_t email_len, const char *password, size_t password_len,
+		  bson_t *user, int *role, struct err *e)
 {
-	struct err e;
 	store_error_t se = { 0 };
-	const char *email_in, *password;
-	size_t email_len, password_len;
 	char email[ACCOUNT_EMAIL_MAX + 1], raw[65];
 	long retry = 0;
 	store_t *st;
-	bson_t user = BSON_INITIALIZER;
 	bson_oid_t uid;
 	bool found = false, rehash = false;
-	int role;
 
-	if (!account_read_string(req->json, "email", true, ACCOUNT_EMAIL_MAX + 64,
-				 &email_in, &email_len, &e) ||
-	    !account_read_string(req->json, "password", true, PASSWORD_MAX_BYTES,
-				 &password, &password_len, &e)) {
-		http_send_err(req, &e);
-		return;
-	}
-	if (!account_email_normalise(email_in, email_len, email, sizeof email)) {
-		err_set(&e, 422, "validation_failed", "email",
-			     "email is not a valid email address.");
-		http_send_err(req, &e);
-		return;
-	}
+	if (!account_email_normalise(email_in, email_len, email, sizeof email))
+		return err_set(e, 422, "validation_failed", "email",
+			       "email is not a valid email address.");
 	if (!throttle_check(THROTTLE_LOGIN, THROTTLE_IP, http_client_ip(req), &retry) ||
 	    !throttle_check(THROTTLE_LOGIN, THROTTLE_ACCOUNT, email, &retry)) {
-		throttle_refuse(req, retry);
-		return;
+		http_add_headerf(req, "Retry-After", "%ld", retry);
+		return err_set(e, 429, "too_many_requests", NULL,
+			       "Too many attempts. Please try again in %ld seconds.", retry);
 	}
 	if (!(st = conn_store(&se))) {
-		store_fail(&e, "login", &se);
-		http_send_err(req, &e);
-		return;
+		store_fail(e, "login", &se);
+		return false;
 	}
-	if (!account_find_by_email(st, email, &user, &found, &se)) {
-		store_fail(&e, "login: find", &se);
-		http_send_err(req, &e);
-		goto done;
+	if (!account_find_by_email(st, email, user, &found, &se)) {
+		store_fail(e, "login: find", &se);
+		return false;
 	}
-	if (!found || !doc_oid(&user, "_id", &uid)) {
+	if (!found || !doc_oid(user, "_id", &uid)) {
 		password_burn(password, password_len);
-		bad_credentials(req, email);
-		goto done;
+		return bad_credentials(req, email, e);
 	}
-	if (!password_verify(password, password_len, doc_str(&user, "password"), &rehash)) {
-		bad_credentials(req, email);
-		goto done;
+	if (!password_verify(password, password_len, doc_str(user, "password"), &rehash))
+		return bad_credentials(req, email, e);
+	if (account_is_pending(user))
+		return err_set(e, 403, "not_activated", NULL,
+			       "This account is not activated yet: use the link of the activation "
+			       "email, or ask for a new one.");
+	if (!account_user_role(st, user, role, &se)) {
+		store_fail(e, "login: role", &se);
+		return false;
 	}
-	if (account_is_pending(&user)) {
-		http_error(req, 403, "not_activated",
-			   "This account is not activated yet: use the link of the activation "
-			   "email, or ask for a new one.");
-		goto done;
-	}
-	if (!account_user_role(st, &user, &role, &se)) {
-		store_fail(&e, "login: role", &se);
-		http_send_err(req, &e);
-		goto done;
-	}
-	if (role < min_role) {
-		http_error(req, 403, "forbidden", "This account may not sign in here.");
-		goto done;
-	}
+	if (*role < min_role)
+		return err_set(e, 403, "forbidden", NULL, "This account may not sign in here.");
 	throttle_clear(THROTTLE_LOGIN, THROTTLE_ACCOUNT, email);
 	if (rehash && !account_rehash(st, &uid, password, password_len, &se))
 		log_error("login: cannot upgrade the password hash: %s", se.message);
@@ -286,10 +264,9 @@ void auth_login(struct http_req *req, int min_role)
 		}
 	}
 	if (!session_create(st, &uid, http_client_ip(req),
-				 http_header(req, "User-Agent"), account_now_ms(), raw, &se)) {
-		store_fail(&e, "login: session", &se);
-		http_send_err(req, &e);
-		goto done;
+			    http_header(req, "User-Agent"), account_now_ms(), raw, &se)) {
+		store_fail(e, "login: session", &se);
+		return false;
 	}
 	{
 		bson_t *f = BCON_NEW("_id", BCON_OID(&uid));
@@ -301,6 +278,29 @@ void auth_login(struct http_req *req, int min_role)
 	}
 	auth_cookie_set(req, raw);
 	explicit_bzero(raw, sizeof raw);
+	return true;
+}
+
+void auth_login(struct http_req *req, int min_role)
+{
+	struct err e;
+	const char *email_in, *password;
+	size_t email_len, password_len;
+	bson_t user = BSON_INITIALIZER;
+	int role = 0;
+
+	if (!account_read_string(req->json, "email", true, ACCOUNT_EMAIL_MAX + 64,
+				 &email_in, &email_len, &e) ||
+	    !account_read_string(req->json, "password", true, PASSWORD_MAX_BYTES,
+				 &password, &password_len, &e)) {
+		http_send_err(req, &e);
+		goto done;
+	}
+	if (!auth_sign_in(req, min_role, email_in, email_len, password, password_len,
+			  &user, &role, &e)) {
+		http_send_err(req, &e);
+		goto done;
+	}
 	{
 		json_object *o = json_object_new_object();
 		json_object_object_add(o, "user", account_user_json(&user, role));

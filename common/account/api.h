@@ -65,6 +65,19 @@ bool auth_origin_of(const char *url, char *out, size_t outlen);
 void auth_cookie_set(struct http_req *req, const char *raw_token);
 void auth_cookie_clear(struct http_req *req);
 
+/* Signs in with `email_in` and `password` (not NUL-terminated needed:
+ * lengths given), for both apps and both faces (the JSON API, the form of
+ * the login page): the throttles, the credentials, activation and
+ * `min_role` checked, then a new session and its cookie on the response.
+ * `user` (initialised by the caller, destroyed by the caller) receives the
+ * user document and *role its role. False with `e`: 422 email malformed
+ * (field "email"), 401 bad_credentials, 403 not_activated / forbidden,
+ * 429 too_many_requests (Retry-After already added to the response),
+ * 5xx when the store fails. */
+bool auth_sign_in(struct http_req *req, int min_role, const char *email_in,
+		  size_t email_len, const char *password, size_t password_len,
+		  bson_t *user, int *role, struct err *e);
+
 /* POST /api/auth/login {email,password}: for both apps; `min_role` is
  * the lowest role the app admits (the admin app refuses a client with
  * 403 `forbidden`). Use with ROUTE_JSON. */

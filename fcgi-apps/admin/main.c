@@ -60,6 +60,7 @@ static const struct route admin_routes[] = {
 	/* pages */
 	{ HTTP_GET, "/", admin_home, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_GET, "/login", login_page, ROLE_PUBLIC, ROUTE_PAGE },
+	{ HTTP_POST, "/login", login_page_post, ROLE_PUBLIC, ROUTE_FORM },
 	{ HTTP_GET, "/messages", chat_page, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_GET, "/audit-log", admin_page_audit, ROLE_ADMIN, ROUTE_PAGE },
 	/* bookings (booking_pages.c): forms audited as the API's routes */

@@ -66,6 +66,15 @@ static const struct route site_routes[] = {
 
 	/* pages */
 	{ HTTP_GET, "/auth/login", login_page, ROLE_PUBLIC, ROUTE_PAGE },
+	{ HTTP_POST, "/auth/login", login_page_post, ROLE_PUBLIC, ROUTE_FORM },
+	{ HTTP_GET, "/auth/register", register_page, ROLE_PUBLIC, ROUTE_PAGE },
+	{ HTTP_POST, "/auth/register", register_page_post, ROLE_PUBLIC, ROUTE_FORM },
+	{ HTTP_GET, "/auth/activate-account", activate_page, ROLE_PUBLIC, ROUTE_PAGE },
+	{ HTTP_POST, "/auth/activate-account", activate_page_post, ROLE_PUBLIC, ROUTE_FORM },
+	{ HTTP_GET, "/auth/forgot-password", forgot_page, ROLE_PUBLIC, ROUTE_PAGE },
+	{ HTTP_POST, "/auth/forgot-password", forgot_page_post, ROLE_PUBLIC, ROUTE_FORM },
+	{ HTTP_GET, "/auth/reset-password", reset_page, ROLE_PUBLIC, ROUTE_PAGE },
+	{ HTTP_POST, "/auth/reset-password", reset_page_post, ROLE_PUBLIC, ROUTE_FORM },
 	{ HTTP_GET, "/dashboard/messages", chat_page, ROLE_CLIENT, ROUTE_PAGE },
 
 	/* booking pages (booking.c, reservation.c) */
