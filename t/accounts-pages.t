@@ -139,7 +139,7 @@ field_error_ok($r, 'password', qr/Saisissez un mot de passe/, 'login');
 
 $r = form('/auth/login', email => $email, password => 'secret-1234', next => '//evil.example/x');
 is $r->{status}, 303, 'sign in: 303';
-is $r->{headers}{location}, '/dashboard/messages', 'a next to another site: the default page';
+is $r->{headers}{location}, '/dashboard', 'a next to another site: the default page (the dashboard)';
 my ($cookie) = join(';', map { ref $_ ? @$_ : $_ } $r->{headers}{'set-cookie'} // '') =~ /(cwc_session=[0-9a-f]{64})/;
 ok $cookie, 'signed in: a session cookie';
 $r = $s->get('/api/auth/session', headers => { Cookie => $cookie });

@@ -58,7 +58,7 @@ my @evil = (
 	"/\xc0\xaf/evil.example",
 );
 my %apps = (
-	site => ['/auth/login', '/dashboard/messages', ['/dashboard/messages', '/dashboard/messages?c=12',
+	site => ['/auth/login', '/dashboard', ['/dashboard/messages', '/dashboard/messages?c=12',
 		'/espaces/salle-1#plan', '/caf%C3%A9/r%C3%A9servations', "/\xc3\xa9t\xc3\xa9"]],
 	admin => ['/login', '/', ['/messages', '/messages?conversation=abc', '/', '/a/b.c']],
 );

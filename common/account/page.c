@@ -237,7 +237,7 @@ static const char *token_of(const char *raw)
 
 static const char *login_default(const struct http_req *req)
 {
-	return req->app->staff ? "/" : "/dashboard/messages";
+	return req->app->staff ? "/" : "/dashboard";
 }
 
 static json_object *login_data(struct http_req *req, const char *next)

@@ -100,6 +100,15 @@ static const struct route site_routes[] = {
 	{ HTTP_POST, "/contact", site_contact_post, ROLE_PUBLIC, ROUTE_FORM },
 	{ HTTP_GET, "/contact/merci", site_contact_thanks, ROLE_PUBLIC, 0 },
 	{ HTTP_POST, "/api/contact-mails", site_contact_api, ROLE_PUBLIC, ROUTE_JSON },
+
+	/* the client dashboard (dashboard.c) */
+	{ HTTP_GET, "/dashboard", site_dashboard, ROLE_CLIENT, ROUTE_PAGE },
+	{ HTTP_GET, "/dashboard/profile", site_profile_page, ROLE_CLIENT, ROUTE_PAGE },
+	{ HTTP_POST, "/dashboard/profile", site_profile_post, ROLE_CLIENT, ROUTE_PAGE | ROUTE_FORM },
+	{ HTTP_POST, "/dashboard/password", site_password_post, ROLE_CLIENT, ROUTE_PAGE | ROUTE_FORM },
+	{ HTTP_POST, "/dashboard/delete", site_delete_post, ROLE_CLIENT, ROUTE_PAGE | ROUTE_FORM },
+	{ HTTP_GET, "/dashboard/settings", site_settings_page, ROLE_CLIENT, ROUTE_PAGE },
+	{ HTTP_POST, "/dashboard/settings", site_settings_post, ROLE_CLIENT, ROUTE_PAGE | ROUTE_FORM },
 };
 
 static const char *base_url(void)

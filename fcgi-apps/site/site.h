@@ -46,4 +46,14 @@ void site_contact_post(struct http_req *req);
 void site_contact_thanks(struct http_req *req);
 void site_contact_api(struct http_req *req);
 
+/* dashboard.c — the client dashboard (SPEC §8): GET pages and their
+ * form POSTs (ROUTE_FORM), signed in */
+void site_dashboard(struct http_req *req);
+void site_profile_page(struct http_req *req);
+void site_profile_post(struct http_req *req);
+void site_password_post(struct http_req *req);
+void site_delete_post(struct http_req *req);
+void site_settings_page(struct http_req *req);
+void site_settings_post(struct http_req *req);
+
 #endif
