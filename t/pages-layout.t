@@ -35,13 +35,13 @@ sub layout_ok {
 my $r = $s->get('/');
 is $r->{status}, 200, 'home: 200';
 layout_ok($r, 'home');
-like $r->{content}, qr{<title>Accueil — CoworKing Café</title>}, 'home: its title';
+like $r->{content}, qr{<title>Café-coworking au cœur de Strasbourg — CoworKing Café</title>}, 'home: its title';
 like $r->{content}, qr{<meta name="description" content="Un café pour travailler[^"]*">}, 'home: a description';
 my $site = $s->site_url;
 like $r->{content}, qr{<link rel="canonical" href="\Q$site\E/">}, 'home: its canonical URL';
 my ($ld) = $r->{content} =~ m{<script type="application/ld\+json">(.*?)</script>}s;
 my $ldj = eval { JSON::PP->new->decode($ld // '') };
-is $ldj && $ldj->{'@type'}, 'CafeOrCoffeeShop', 'home: JSON-LD that parses';
+is $ldj && $ldj->{'@type'}, 'CoworkingSpace', 'home: JSON-LD that parses';
 unlike $r->{content}, qr{closure-banner}, 'no closure banner when nothing is closed';
 
 # ---- login pages: `next` lands in an attribute -----------------------------
@@ -70,7 +70,7 @@ is $r->{status}, 200, 'chat page: 200';
 layout_ok($r, 'chat page');
 like $r->{content}, qr{data-name="Zoe &lt;script&gt;alert\(&quot;x&quot;\)&lt;/script&gt; &amp; &#39;Co&#39;"},
 	'chat page: the name escaped in its attribute';
-like $r->{content}, qr{<a href="/dashboard/messages" aria-current="page">Messages</a>}, 'signed in: the header links the messages, the current page';
+like $r->{content}, qr{<a href="/dashboard" aria-current="page">Mon espace</a>}, 'signed in: the header links the dashboard, current on the messages';
 like $r->{content}, qr{<script defer src="/static/chat\.[0-9a-f]+\.js"></script>}, 'chat page: its script';
 
 # ---- error pages -------------------------------------------------------------

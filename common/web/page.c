@@ -132,6 +132,21 @@ done:
 	json_object_put(data);
 }
 
+void page_render_plain(struct http_req *req, int status, const char *content_type,
+		       const char *name, json_object *data)
+{
+	struct buf body = { 0 };
+
+	if (render(name, data, &body)) {
+		http_add_header(req, "Cache-Control", "no-cache");
+		http_send(req, status, content_type, body.data ? body.data : "", body.len);
+	} else {
+		http_error(req, 500, "internal", "Internal error (request %s).", req->request_id);
+	}
+	buf_free(&body);
+	json_object_put(data);
+}
+
 void page_not_found(struct http_req *req)
 {
 	page_render(req, 404, "not-found.html", page_data(req, "Page introuvable"));

@@ -53,6 +53,11 @@ void page_set_json_ld(json_object *data, json_object *ld);
 void page_render(struct http_req *req, int status, const char *name,
 		 json_object *data);
 
+/* Renders the template `name` alone, without the layout, as
+ * `content_type` (robots.txt, sitemap.xml) with `status`; takes `data`. */
+void page_render_plain(struct http_req *req, int status, const char *content_type,
+		       const char *name, json_object *data);
+
 /* The 404 page, and a generic error page carrying the request id. */
 void page_not_found(struct http_req *req);
 void page_error(struct http_req *req, int status);

@@ -101,6 +101,29 @@ static const struct route site_routes[] = {
 	{ HTTP_GET, "/contact/merci", site_contact_thanks, ROLE_PUBLIC, 0 },
 	{ HTTP_POST, "/api/contact-mails", site_contact_api, ROLE_PUBLIC, ROUTE_JSON },
 
+	/* for search engines (seo.c) */
+	{ HTTP_GET, "/robots.txt", site_robots, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/sitemap.xml", site_sitemap, ROLE_PUBLIC, 0 },
+
+	/* public pages (pages.c: the Markdown of etc/content, facts from the store) */
+	{ HTTP_GET, "/concept", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/take-away", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/history", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/manifest", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/partners", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/espaces", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/spaces", site_redirect_301, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/pricing", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/tarifs", site_redirect_301, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/members-program", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/student-offers", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/privatization", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/compagny-pass", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/horaires", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/cgu", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/mentions-legales", site_content_page, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/confidentiality", site_content_page, ROLE_PUBLIC, 0 },
+
 	/* the client dashboard (dashboard.c) */
 	{ HTTP_GET, "/dashboard", site_dashboard, ROLE_CLIENT, ROUTE_PAGE },
 	{ HTTP_GET, "/dashboard/profile", site_profile_page, ROLE_CLIENT, ROUTE_PAGE },
@@ -147,7 +170,7 @@ static const struct app site_app = {
 	.not_found = page_not_found,
 	.templates_load = templates_load,
 	.templates_free = templates_free,
-	.page_data = account_page_data,
+	.page_data = site_page_data,
 	.login_path = "/auth/login",
 	.base_url = base_url,
 	.listen_addr = listen_addr,

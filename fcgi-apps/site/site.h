@@ -4,9 +4,61 @@
 #ifndef CWC_SITE_H
 #define CWC_SITE_H
 
+#include "booking/calendar.h"
+#include "store/store.h"
 #include "web/http.h"
 
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The café: one source for what the footer, the pages and the JSON-LD say. */
+#define CAFE_NAME "CoworKing Café"
+#define CAFE_STREET "1 rue de la Division Leclerc"
+#define CAFE_POSTAL_CODE "67000"
+#define CAFE_CITY "Strasbourg"
+#define CAFE_REGION "Grand Est"
+#define CAFE_COUNTRY "FR"
+#define CAFE_PHONE "+33987334519"
+#define CAFE_PHONE_DISPLAY "09 87 33 45 19"
+#define CAFE_EMAIL "strasbourg@coworkingcafe.fr"
+#define CAFE_TRANSPORT "Tram A et D, arrêt Langstross-Grand’Rue ; parking Gutenberg à cinq minutes à pied."
+#define CAFE_LATITUDE 48.5829
+#define CAFE_LONGITUDE 7.7482
+
 void site_home(struct http_req *req);
+
+/* pages.c — the Markdown pages of etc/content with their facts from the
+ * store (GET of every path of its table); the 301 of /spaces → /espaces
+ * and /tarifs → /pricing; site_page_path(i): the i-th path of the table,
+ * NULL after the last (the sitemap). */
+void site_content_page(struct http_req *req);
+void site_redirect_301(struct http_req *req);
+const char *site_page_path(size_t i);
+/* The modification time (seconds) of the i-th page's text; 0 unknown. */
+int64_t site_page_mtime(size_t i);
+
+/* seo.c — GET /robots.txt and /sitemap.xml (templates robots.txt and
+ * sitemap.xml.html, the public base URL from NEXTAUTH_URL). */
+void site_robots(struct http_req *req);
+void site_sitemap(struct http_req *req);
+/* data.spaces [{id, name, description, capacity, features, prices
+ * [{amount, unit, note}], extra, quote}] and data.hasSpaces: the active
+ * spaces of the store, in their display order. */
+bool site_add_spaces(store_t *st, json_object *data, store_error_t *se);
+
+/* layout.c — the app's page_data hook: the signed-in user, `cafe` (the
+ * identity above), `footerHours` [{days, hours}] and the closure banner
+ * (the next exceptional closure within 30 days), from the store's hours. */
+void site_page_data(struct http_req *req, json_object *data);
+/* {name, street, postalCode, city, phone, phoneDisplay, email, transport}. New object. */
+json_object *site_identity_json(void);
+/* [{days: "Lundi – vendredi", hours: "9 h – 20 h"}…, {days: "Jours fériés"…}]. New array. */
+json_object *site_hours_summary(const struct booking_hours *h);
+/* "9 h", "9 h 30"; "samedi 12 décembre 2026"; "lundi" (0 = Monday). */
+void site_format_time(int minute, char *out, size_t len);
+void site_format_day(int64_t day, char *out, size_t len);
+const char *site_weekday_name(int i);
 
 /* account.c — SPEC §4 */
 void site_register(struct http_req *req);
