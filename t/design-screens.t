@@ -89,7 +89,19 @@ $confirmed = $ids[7];
 # name => [app base, path, who signs in first (or undef), expected status]
 my @pages = (
 	['home', $s->site_url, '/', undef],
+	['concept', $s->site_url, '/concept', undef],
+	['espaces', $s->site_url, '/espaces', undef],
+	['pricing', $s->site_url, '/pricing', undef],
+	['horaires', $s->site_url, '/horaires', undef],
+	['members', $s->site_url, '/members-program', undef],
+	['cgu', $s->site_url, '/cgu', undef],
 	['login', $s->site_url, '/auth/login', undef],
+	['register', $s->site_url, '/auth/register', undef],
+	['forgot-password', $s->site_url, '/auth/forgot-password', undef],
+	['reset-password', $s->site_url, '/auth/reset-password', undef],
+	['dashboard', $s->site_url, '/dashboard', 'client'],
+	['profile', $s->site_url, '/dashboard/profile', 'client'],
+	['settings', $s->site_url, '/dashboard/settings', 'client'],
 	['not-found', $s->site_url, '/no-such-page', undef],
 	['blog', $s->site_url, '/blog', undef],
 	['article', $s->site_url, '/blog/demo-07', undef],
@@ -156,8 +168,13 @@ for my $pg (@pages) {
 	ok !$page->js(q{document.querySelector('.nav').checkVisibility()}), 'phone: the menu starts closed';
 	$page->js(q{document.querySelector('.menu-button').click(); true});
 	ok $page->js(q{document.querySelector('.nav').checkVisibility()}), 'phone: the menu button opens it, without JavaScript';
+	ok $page->js(q{[...document.querySelectorAll('.nav .has-sub ul a')].every(a => a.checkVisibility())}),
+		'phone: every submenu link is shown in the opened menu';
 	$page->viewport(1280, 800);
 	ok $page->js(q{document.querySelector('.nav').checkVisibility()}), 'laptop: the menu is always shown';
+	ok !$page->js(q{document.querySelector('a[href="/history"]').checkVisibility()}), 'laptop: submenus start closed';
+	$page->js(q{document.querySelector('.nav .has-sub > a[href="/concept"]').focus(); true});
+	ok $page->js(q{document.querySelector('a[href="/history"]').checkVisibility()}), 'laptop: a submenu opens on keyboard focus';
 }
 
 diag "screenshots in $shots" if $ENV{CWC_SCREENSHOTS};
