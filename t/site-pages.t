@@ -138,8 +138,9 @@ my %in_sitemap;
 while ($r->{content} =~ m{<url><loc>\Q$base\E([^<]*)</loc>(?:<lastmod>(\d{4}-\d\d-\d\d)</lastmod>)?</url>}g) {
 	$in_sitemap{$1} = $2 // '';
 }
-is_deeply [sort keys %in_sitemap], [sort @PAGES], 'the sitemap lists every public page';
-ok !(grep { !$_ } values %in_sitemap), 'each with a lastmod';
+my @missing_pages = grep { !exists $in_sitemap{$_} } @PAGES, '/booking', '/contact', '/blog';
+is_deeply \@missing_pages, [], 'the sitemap lists every public page';
+ok !(grep { !$in_sitemap{$_} } @PAGES), 'each text page with a lastmod';
 
 # ---- a crawler from / ---------------------------------------------------------
 my @queue = ('/');
@@ -167,7 +168,8 @@ while (defined(my $p = shift @queue)) {
 }
 is_deeply \@broken, [], 'the crawler finds no broken internal link';
 diag "linked, built elsewhere: " . join ', ', map { "$_ ($elsewhere{$_})" } sort keys %elsewhere if %elsewhere;
-my @missing = grep { !exists $in_sitemap{$_} && !m{^/auth/} } sort keys %html_pages;
+# the account pages and the blog's own listing pages (pages, search) are not for the sitemap
+my @missing = grep { !exists $in_sitemap{$_} && !m{^/auth/|^/blog/(?:page|search)\b|^/contact/merci$} } sort keys %html_pages;
 is_deeply \@missing, [], 'every public page the crawler finds is in the sitemap';
 ok scalar(keys %html_pages) >= @PAGES, 'the crawler reached every page (' . scalar(keys %html_pages) . ')';
 

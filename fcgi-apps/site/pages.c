@@ -7,7 +7,7 @@
  *   title: Le concept
  *   description: One sentence for search engines (≤ 160 characters).
  *   ---
- *   Markdown (core/markdown.h: no raw HTML), headings from ##.
+ *   Markdown (core/markdown.h: no raw HTML), headings from # (one level down).
  *
  * rendered in templates/content.html with its breadcrumb (and
  * BreadcrumbList JSON-LD) and, for some pages, facts read from the store
@@ -158,7 +158,7 @@ static const struct content *content_get(size_t i)
 		content_clear(c);
 		goto fail;
 	}
-	md_render(body, n - (size_t)(body - src), &html);
+	markdown_render(body, n - (size_t)(body - src), &html);
 	c->html = html.data ? html.data : strdup("");
 	c->mtime = sb.st_mtim;
 	c->size = sb.st_size;
