@@ -23,7 +23,7 @@ DEBIAN_PACKAGES := build-essential pkg-config libfcgi-dev caddy redis-server \
 
 BUILD := $(MAKE) --no-print-directory -f build.mk
 
-.PHONY: all deps go run stop rolling-update test unit bench fuzz clean
+.PHONY: all deps go lighthouse run stop rolling-update test unit bench fuzz clean
 all: deps
 	+@$(BUILD) all
 
@@ -48,7 +48,11 @@ rolling-update: deps
 	+@$(BUILD) all
 	@perl t/run-stack --rolling-update
 
-test: go
+# Lighthouse (npm, pinned in t/lighthouse/) for t/site-lighthouse.t.
+lighthouse: deps
+	@sh etc/install-lighthouse
+
+test: go lighthouse
 	+@$(BUILD) all unit mongo-server fuzz-bins
 	prove -r --timer t/ build/asan/t/
 
