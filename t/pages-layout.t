@@ -70,7 +70,7 @@ is $r->{status}, 200, 'chat page: 200';
 layout_ok($r, 'chat page');
 like $r->{content}, qr{data-name="Zoe &lt;script&gt;alert\(&quot;x&quot;\)&lt;/script&gt; &amp; &#39;Co&#39;"},
 	'chat page: the name escaped in its attribute';
-like $r->{content}, qr{<a href="/dashboard/messages" aria-current="page">Messages</a>}, 'signed in: the header links the messages, the current page';
+like $r->{content}, qr{<a href="/dashboard" aria-current="page">Mon espace</a>}, 'signed in: the header links "Mon espace", current on the messages page';
 like $r->{content}, qr{<script defer src="/static/chat\.[0-9a-f]+\.js"></script>}, 'chat page: its script';
 
 # ---- error pages -------------------------------------------------------------
