@@ -9,6 +9,7 @@
 #include "booking/booking.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
+#include "booking/money.h"
 #include "booking/price.h"
 #include "conn/conn.h"
 #include "core/buf.h"
@@ -610,7 +611,8 @@ void booking_api_create(struct http_req *req)
 	const char *email_in;
 	bson_t booking;
 	json_object *o;
-	bool ok = false, pay = cfg->stripe_secret_key && *cfg->stripe_secret_key;
+	bool ok = false, pay = cfg->stripe_secret_key && *cfg->stripe_secret_key, setup = false;
+	char secret[256] = "";
 
 	long retry = 0;
 
@@ -674,13 +676,24 @@ void booking_api_create(struct http_req *req)
 	nb.hold_minutes = pay ? settings.pending_hold_minutes : 0;
 	if (!booking_create(st, &nb, account_now_ms(), &booking, &q, token, &e))
 		goto fail;
+	/* the card step: no slot held without an intent */
+	if (pay && !booking_money_hold_start(st, &booking, &settings, account_now_ms(), secret,
+					     sizeof secret, &setup, &e)) {
+		bson_oid_t id;
+		if (doc_oid(&booking, "_id", &id))
+			booking_money_abandon(st, &id);
+		bson_destroy(&booking);
+		goto fail;
+	}
 	if (!me)
 		throttle_hit(THROTTLE_GUEST_BOOKING, THROTTLE_IP, http_client_ip(req));
 	ok = true;
 	o = json_object_new_object();
 	json_object_object_add(o, "booking", booking_json(&booking));
 	json_object_object_add(o, "quote", booking_quote_json(&nb.rq, &q));
-	json_object_object_add(o, "clientSecret", NULL);
+	json_object_object_add(o, "clientSecret", pay ? json_object_new_string(secret) : NULL);
+	if (pay)
+		json_object_object_add(o, "intentType", json_object_new_string(setup ? "setup" : "payment"));
 	if (!nb.user) {
 		char url[256];
 		(void)buf_fmt(url, sizeof url, "/reservation/%s?token=%s",
