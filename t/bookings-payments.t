@@ -163,13 +163,36 @@ staff($g->{number}, 'cancelled');   # refused
 is fake_obj($g->{intent})->{status}, 'canceled', 'refused: the hold is released';
 is wait_status($g, 'released')->{status}, 'cancelled', '  the booking cancelled, paymentStatus released';
 
+# ---- 2b. the confirmation page asks the server, which asks Stripe -------------------------------------------------
+
+$stripe->control(deliver => JSON::PP::false);   # no webhook this time
+my $pc = book(guest => 1);
+my $r = $s->post("/api/bookings/$pc->{id}/payment-check", json => { token => $pc->{token}, status => 'succeeded',
+								  paymentStatus => 'authorized' });
+is $r->{status}, 200, 'payment-check before the card is given: 200' or diag $r->{content};
+is $r->{json}{booking}{paymentStatus}, 'pending', '  still pending: what the browser claims is not read';
+is $s->post("/api/bookings/$pc->{id}/payment-check", json => {})->{status}, 404, '  without the guest token: 404';
+authorise($pc);
+$r = $s->post("/api/bookings/$pc->{id}/payment-check", json => { token => $pc->{token} });
+is $r->{json}{booking}{paymentStatus}, 'authorized', '  after the card, without any webhook: authorized (read from Stripe)';
+ok !exists $r->{json}{booking}{holdExpiresAt}, '  the slot held for the staff';
+$stripe->control(deliver => JSON::PP::true);
+
 # ---- 3. no-show: the fee captured ---------------------------------------------------------------------------
 
 my $ns = book();
 authorise($ns);
 wait_status($ns, 'authorized');
 staff($ns->{number}, 'confirmed');
-staff($ns->{number}, 'no-show');
+{	# two staff at once: one move, one capture
+	my @kids = map {
+		my $pid = fork // die "fork: $!";
+		if (!$pid) { my ($rc) = $s->ctl('booking-status', $ns->{number}, 'no-show'); POSIX::_exit($rc ? 1 : 0) }
+		$pid;
+	} 1 .. 2;
+	my @rcs = map { waitpid($_, 0); $? >> 8 } @kids;
+	is_deeply [ sort @rcs ], [ 0, 1 ], 'no-show marked twice at once: one succeeds, one is refused';
+}
 my $fee = int($ns->{total} * 70 + 0.5);   # cents: the meeting rooms' 0-day tier, 70 % of the total
 $fee = $ns->{hold} if $fee > $ns->{hold};
 $pi = fake_obj($ns->{intent});
@@ -178,6 +201,8 @@ is $pi->{amount_received}, $fee, "  the no-show fee only ($fee of $ns->{hold} ce
 $doc = wait_status($ns, 'paid');
 is $doc->{amountPaid}, $fee / 100, '  amountPaid in euros';
 is scalar(grep { ($_->{booking} // '') eq $ns->{id} && $_->{kind} eq 'capture' } payments()), 1, '  one capture document';
+is scalar(grep { $_->{method} eq 'POST' && $_->{path} eq "/v1/payment_intents/$ns->{intent}/capture" } api_calls()), 1,
+	'  one capture request to Stripe';
 
 # ---- 4. late cancellation by the customer: the fee captured ---------------------------------------------------
 
@@ -185,7 +210,7 @@ my $lc = book();
 authorise($lc);
 wait_status($lc, 'authorized');
 staff($lc->{number}, 'confirmed');
-my $r = $s->post("/api/bookings/$lc->{id}/cancel", session => $client, json => { reason => 'Empêchement de dernière minute' });
+$r = $s->post("/api/bookings/$lc->{id}/cancel", session => $client, json => { reason => 'Empêchement de dernière minute' });
 is $r->{status}, 200, 'the customer cancels 2 days before' or diag $r->{content};
 my $lfee = int($r->{json}{fees}{cancellationFee} * 100 + 0.5);
 ok $lfee > 0 && $lfee < $lc->{hold}, "  a fee ($lfee cents) below the hold";

@@ -815,6 +815,43 @@ void booking_api_cancel(struct http_req *req)
 	http_send_json(req, 200, o);
 }
 
+void booking_api_payment_check(struct http_req *req)
+{
+	store_t *st = store_or_fail(req);
+	store_error_t se = { 0 };
+	struct err e = { 0 };
+	const char *token = NULL;
+	bool found = false;
+	bson_t b, after;
+	json_object *o;
+
+	if (!st)
+		return;
+	if (!member_string(req->json, "token", false, &token, &e)) {
+		http_send_err(req, &e);
+		return;
+	}
+	if (!load_accessible(req, st, token, &b))
+		return;
+	/* the browser says the card went through: ask Stripe */
+	if (!booking_money_refresh(st, &b, account_now_ms(), &e)) {
+		bson_destroy(&b);
+		http_send_err(req, &e);
+		return;
+	}
+	if (!booking_find(st, http_param(req, "id"), &after, &found, &se)) {
+		bson_destroy(&b);
+		send_store_fail(req, "booking: find", &se);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "booking", booking_json(found ? &after : &b));
+	bson_destroy(&b);
+	bson_destroy(&after);
+	http_add_header(req, "Cache-Control", "private, no-store");
+	http_send_json(req, 200, o);
+}
+
 void booking_api_list_mine(struct http_req *req)
 {
 	store_t *st = store_or_fail(req);

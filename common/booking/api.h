@@ -39,6 +39,10 @@ void booking_api_get(struct http_req *req);
 /* GET /api/bookings/:id/cancellation-fees, POST /api/bookings/:id/cancel {reason?} */
 void booking_api_cancellation_fees(struct http_req *req);
 void booking_api_cancel(struct http_req *req);
+/* POST /api/bookings/:id/payment-check {token?}: the confirmation page
+ * asking where the card step is; the intent is read from Stripe (never
+ * from the browser) and the booking set from it → {booking} */
+void booking_api_payment_check(struct http_req *req);
 /* GET /api/cancellation-policy?spaceType= */
 void booking_api_cancellation_policy(struct http_req *req);
 
