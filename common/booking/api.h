@@ -30,7 +30,9 @@ void booking_api_calculate_price(struct http_req *req);
 /* GET /api/availability?spaceType=&date=&numberOfPeople= → the day's
  * 30-minute slots with seats left */
 void booking_api_availability(struct http_req *req);
-/* POST /api/bookings → 201 {booking, quote, clientSecret, manageUrl?} */
+/* POST /api/bookings → 201 {booking, quote, clientSecret, intentType
+ * ("payment" | "setup"), manageUrl?}; 503 payment_unavailable, nothing
+ * stored, when Stripe cannot be reached */
 void booking_api_create(struct http_req *req);
 /* GET /api/bookings?status=&page=&limit= (signed in) */
 void booking_api_list_mine(struct http_req *req);
