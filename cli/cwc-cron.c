@@ -55,7 +55,8 @@ static const struct cli_command jobs[] = {
 	  "queue a test mail (or any template, for a preview) to TO",
 	  "cwc-cron", job_mail_test },
 	{ "expire-holds", "",
-	  "cancel the pending bookings whose payment hold ran out, freeing their slots",
+	  "cancel the pending bookings whose payment hold ran out, freeing their slots; "
+	  "retry the card steps Stripe could not take",
 	  "cwc-cron", job_expire_holds },
 	{ "purge-expired", "",
 	  "remove expired sessions and tokens (what TTL indexes do, for a "
@@ -440,6 +441,15 @@ static int job_expire_holds(int argc, char **argv)
 	if (!booking_expire_holds(st, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &n, &se))
 		return cli_fail("expire-holds: %s", se.message);
 	printf("expired %d pending booking%s\n", n, n == 1 ? "" : "s");
+	{	/* card steps that failed after their move (Stripe was down) */
+		struct err e = { 0 };
+		int done = 0, failed = 0;
+		if (cfg->stripe_secret_key && *cfg->stripe_secret_key &&
+		    !booking_money_retry(st, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &done, &failed, &e))
+			return cli_fail("expire-holds: %s", e.message);
+		if (done || failed)
+			printf("card steps retried: %d done, %d failed\n", done, failed);
+	}
 	return 0;
 }
 

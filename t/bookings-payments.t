@@ -325,6 +325,26 @@ like $out, qr/expired 1 pending booking/, 'expire-holds cancels the unpaid booki
 is reread($ex)->{status}, 'cancelled', '  cancelled';
 is fake_obj($ex->{intent})->{status}, 'canceled', '  and its PaymentIntent cancelled at Stripe';
 
+# ---- 8b. Stripe down when the staff refuse: the move stands, the release is retried ----------------------------------
+
+my $sd = book();
+authorise($sd);
+wait_status($sd, 'authorized');
+$stripe->control(failFirst => 100, failStatus => 503);
+staff($sd->{number}, 'cancelled');
+$stripe->control(failFirst => 0);
+$doc = reread($sd);
+is $doc->{status}, 'cancelled', 'Stripe down while refusing: the booking is refused all the same';
+is $doc->{paymentRetry}{to}, 'cancelled', '  its release marked to retry';
+is fake_obj($sd->{intent})->{status}, 'requires_capture', '  (the hold still at Stripe)';
+($rc, $out) = run_cron(\%env, $s->dir . '/logs/cwc-cron.log', 'expire-holds');
+like $out, qr/card steps retried: 1 done, 0 failed/, 'expire-holds retries it once Stripe is back';
+is fake_obj($sd->{intent})->{status}, 'canceled', '  the hold released';
+$doc = wait_status($sd, 'released');
+ok !exists $doc->{paymentRetry}, '  the mark removed';
+($rc, $out) = run_cron(\%env, $s->dir . '/logs/cwc-cron.log', 'expire-holds');
+unlike $out, qr/retried/, '  nothing left to retry';
+
 # ---- 9. Stripe down while booking: nothing half-made ---------------------------------------------------------------
 
 my $count = () = CWC::Stripe::collection($s, 'bookings');

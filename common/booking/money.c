@@ -16,6 +16,7 @@
 #include <string.h>
 
 #define PURPOSE_MAX 96
+#define MONEY_STALE_MS (5 * 60 * 1000)   /* a move `processing` this long: its process died */
 
 /* ---- small readers ----------------------------------------------------------- */
 
@@ -90,9 +91,30 @@ static bool payment_claim(store_t *st, const char *purpose, const char *kind, co
 		*mine = true;
 		return true;
 	}
-	if (se.code == STORE_ERR_DUPLICATE_KEY)
-		return true;
-	return store_fail(e, "money: claim payment", &se);
+	if (se.code != STORE_ERR_DUPLICATE_KEY)
+		return store_fail(e, "money: claim payment", &se);
+	{	/* left `processing` by a process that died mid-call: take it over
+		 * (the idempotency key makes the Stripe call the same one) */
+		bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, range, set, out;
+		store_fam_opts_t opts = { 0 };
+		bool found = false;
+		BSON_APPEND_UTF8(&filter, "_id", purpose);
+		BSON_APPEND_UTF8(&filter, "status", "processing");
+		BSON_APPEND_DOCUMENT_BEGIN(&filter, "updatedAt", &range);
+		BSON_APPEND_DATE_TIME(&range, "$lt", now - MONEY_STALE_MS);
+		bson_append_document_end(&filter, &range);
+		BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+		BSON_APPEND_DATE_TIME(&set, "updatedAt", now);
+		bson_append_document_end(&update, &set);
+		ok = store_find_one_and_update(st, "payments", &filter, &update, &opts, &out, &found, &se);
+		bson_destroy(&filter);
+		bson_destroy(&update);
+		if (!ok)
+			return store_fail(e, "money: take over a payment", &se);
+		bson_destroy(&out);
+		*mine = found;
+	}
+	return true;
 }
 
 static void payment_forget(store_t *st, const char *purpose)
@@ -567,8 +589,130 @@ bool booking_money_capture_fee(store_t *st, const bson_t *b, int64_t fee, int64_
 	return ok;
 }
 
+static bool after_transition(store_t *st, const bson_t *before, const bson_t *after,
+			     const char *to, int64_t now, struct err *e);
+
+/* Sets (or with `to` NULL, removes) the booking's mark of a card step
+ * that failed, which expire-holds retries: {to, from, paymentStatus, at}. */
+static void mark_retry(store_t *st, const bson_t *before, const char *to, int64_t now,
+		       const char *why)
+{
+	bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set, mark;
+	store_error_t se = { 0 };
+	bson_oid_t id;
+
+	if (!doc_oid(before, "_id", &id)) {
+		bson_destroy(&filter);
+		bson_destroy(&update);
+		return;
+	}
+	BSON_APPEND_OID(&filter, "_id", &id);
+	if (to) {
+		BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+		BSON_APPEND_DOCUMENT_BEGIN(&set, "paymentRetry", &mark);
+		BSON_APPEND_UTF8(&mark, "to", to);
+		BSON_APPEND_UTF8(&mark, "from", doc_str(before, "status") ? doc_str(before, "status") : "");
+		BSON_APPEND_UTF8(&mark, "paymentStatus",
+				 doc_str(before, "paymentStatus") ? doc_str(before, "paymentStatus") : "");
+		BSON_APPEND_UTF8(&mark, "error", why ? why : "");
+		BSON_APPEND_DATE_TIME(&mark, "at", now);
+		bson_append_document_end(&set, &mark);
+		bson_append_document_end(&update, &set);
+	} else {
+		BSON_APPEND_DOCUMENT_BEGIN(&update, "$unset", &set);
+		BSON_APPEND_UTF8(&set, "paymentRetry", "");
+		bson_append_document_end(&update, &set);
+	}
+	if (!store_update_one(st, "bookings", &filter, &update, false, NULL, &se))
+		log_error("money: mark the card step to retry: %s", se.message);
+	bson_destroy(&filter);
+	bson_destroy(&update);
+}
+
 bool booking_money_after_transition(store_t *st, const bson_t *before, const bson_t *after,
 				    const char *to, int64_t now, struct err *e)
+{
+	if (after_transition(st, before, after, to, now, e))
+		return true;
+	mark_retry(st, before, to, now, e->message);
+	return false;
+}
+
+/* `b` as it was before the move its paymentRetry mark records. */
+static void before_of(const bson_t *b, const char *from, const char *paid, bson_t *out)
+{
+	bson_iter_t all;
+
+	bson_init(out);
+	if (bson_iter_init(&all, b))
+		while (bson_iter_next(&all)) {
+			const char *k = bson_iter_key(&all);
+			if (strcmp(k, "status") && strcmp(k, "paymentStatus") && strcmp(k, "paymentRetry"))
+				bson_append_iter(out, k, -1, &all);
+		}
+	BSON_APPEND_UTF8(out, "status", from ? from : "");
+	BSON_APPEND_UTF8(out, "paymentStatus", paid ? paid : "");
+}
+
+bool booking_money_retry(store_t *st, int64_t now, int *done, int *failed, struct err *e)
+{
+	bson_t *filter = BCON_NEW("paymentRetry", "{", "$exists", BCON_BOOL(true), "}");
+	store_error_t se = { 0 };
+	store_cursor_t *cur = store_find(st, "bookings", filter, NULL, &se);
+	const bson_t *d;
+	bson_t **due = NULL;
+	size_t ndue = 0;
+	bool ok = true;
+
+	*done = *failed = 0;
+	bson_destroy(filter);
+	if (!cur)
+		return store_fail(e, "money: retries", &se);
+	while (store_cursor_next(cur, &d)) {
+		due = realloc(due, (ndue + 1) * sizeof *due);
+		if (!due)
+			abort();
+		due[ndue++] = bson_copy(d);
+	}
+	if (store_cursor_error(cur, &se))
+		ok = store_fail(e, "money: retries", &se);
+	store_cursor_destroy(cur);
+	for (size_t i = 0; i < ndue; i++) {
+		bson_iter_t it, sub;
+		const char *to = NULL, *from = NULL, *paid = NULL;
+		struct err one = { 0 };
+		if (ok && bson_iter_init_find(&it, due[i], "paymentRetry") && BSON_ITER_HOLDS_DOCUMENT(&it) &&
+		    bson_iter_recurse(&it, &sub)) {
+			bson_t before;
+			while (bson_iter_next(&sub)) {
+				const char *k = bson_iter_key(&sub);
+				const char *v = BSON_ITER_HOLDS_UTF8(&sub) ? bson_iter_utf8(&sub, NULL) : NULL;
+				if (strcmp(k, "to") == 0)
+					to = v;
+				else if (strcmp(k, "from") == 0)
+					from = v;
+				else if (strcmp(k, "paymentStatus") == 0)
+					paid = v;
+			}
+			before_of(due[i], from, paid, &before);
+			if (to && after_transition(st, &before, due[i], to, now, &one)) {
+				mark_retry(st, due[i], NULL, now, NULL);
+				(*done)++;
+			} else {
+				log_error("money: retry of booking %s → %s: %s", doc_str(due[i], "confirmationNumber"),
+					  to ? to : "?", one.message);
+				(*failed)++;
+			}
+			bson_destroy(&before);
+		}
+		bson_destroy(due[i]);
+	}
+	free(due);
+	return ok;
+}
+
+static bool after_transition(store_t *st, const bson_t *before, const bson_t *after,
+			     const char *to, int64_t now, struct err *e)
 {
 	const char *from = doc_str(before, "status"), *paid = doc_str(before, "paymentStatus");
 	bson_iter_t it;

@@ -72,9 +72,17 @@ bool booking_money_refund_difference(store_t *st, const bson_t *booking, int64_t
  * to the card: a refused or expired pending booking and a present one
  * release; a no-show captures the no-show fee (the 0-day tier); a late
  * cancellation captures its cancellationFee, or refunds the difference
- * when the hold was captured already. */
+ * when the hold was captured already. On failure the booking is marked
+ * for booking_money_retry(). */
 bool booking_money_after_transition(store_t *st, const bson_t *before, const bson_t *after,
 				    const char *to, int64_t now, struct err *e);
+
+/* A card step that failed after its move (Stripe unreachable) is marked on
+ * the booking (`paymentRetry` {to, from, paymentStatus, error, at}) by
+ * booking_money_after_transition(); this retries each marked one (the
+ * expire-holds job, every minute) and removes the mark once it went
+ * through. *done and *failed count them. */
+bool booking_money_retry(store_t *st, int64_t now, int *done, int *failed, struct err *e);
 
 /* Reads the booking's intent from Stripe and sets the booking from it (the
  * confirmation page asking the server). */
