@@ -171,11 +171,13 @@ my $r = $s->post("/api/bookings/$pc->{id}/payment-check", json => { token => $pc
 								  paymentStatus => 'authorized' });
 is $r->{status}, 200, 'payment-check before the card is given: 200' or diag $r->{content};
 is $r->{json}{booking}{paymentStatus}, 'pending', '  still pending: what the browser claims is not read';
+is $r->{json}{clientSecret}, $pc->{secret}, '  with the client secret to finish the card step';
 is $s->post("/api/bookings/$pc->{id}/payment-check", json => {})->{status}, 404, '  without the guest token: 404';
 authorise($pc);
 $r = $s->post("/api/bookings/$pc->{id}/payment-check", json => { token => $pc->{token} });
 is $r->{json}{booking}{paymentStatus}, 'authorized', '  after the card, without any webhook: authorized (read from Stripe)';
 ok !exists $r->{json}{booking}{holdExpiresAt}, '  the slot held for the staff';
+is $r->{json}{clientSecret}, undef, '  nothing left for the customer to do: no client secret';
 $stripe->control(deliver => JSON::PP::true);
 
 # ---- 3. no-show: the fee captured ---------------------------------------------------------------------------
@@ -310,6 +312,12 @@ $doc = wait_status($su2, 'action_required');
 is $doc->{paymentStatus}, 'action_required', 'the 3-D Secure card off-session: the booking is flagged action_required';
 my $mail = $s->wait_mail("invite.$n\@example.com", qr/confirmiez/);
 like $mail, qr{/reservation/\Q$su2->{number}\E}, '  the customer is mailed a link';
+$r = $s->post("/api/bookings/$su2->{id}/payment-check", json => { token => $su2->{token} });
+my ($again) = ($r->{json}{clientSecret} // '') =~ /^(pi_[0-9a-f]+)_secret_/;
+ok $again, '  back on the site, the customer gets a new hold to confirm on session' or diag $r->{content};
+fake_post('/_fake/confirm', { id => $again, paymentMethod => 'pm_card_visa' });
+is wait_status($su2, 'authorized')->{stripePaymentIntentId}, $again, '  confirmed: the booking is held (authorized)';
+is fake_obj($again)->{amount}, $su2->{hold}, '  for its hold amount';
 
 # ---- 8. an unpaid hold expires: the booking cancelled, the intent cancelled ---------------------------------------
 

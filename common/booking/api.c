@@ -822,6 +822,7 @@ void booking_api_payment_check(struct http_req *req)
 	struct err e = { 0 };
 	const char *token = NULL;
 	bool found = false;
+	char secret[256];
 	bson_t b, after;
 	json_object *o;
 
@@ -844,8 +845,16 @@ void booking_api_payment_check(struct http_req *req)
 		send_store_fail(req, "booking: find", &se);
 		return;
 	}
+	if (!booking_money_client_secret(st, found ? &after : &b, account_now_ms(), secret, sizeof secret, &e)) {
+		bson_destroy(&b);
+		bson_destroy(&after);
+		http_send_err(req, &e);
+		return;
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "booking", booking_json(found ? &after : &b));
+	/* what the page needs to finish the card step, if anything */
+	json_object_object_add(o, "clientSecret", secret[0] ? json_object_new_string(secret) : NULL);
 	bson_destroy(&b);
 	bson_destroy(&after);
 	http_add_header(req, "Cache-Control", "private, no-store");

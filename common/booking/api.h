@@ -43,7 +43,9 @@ void booking_api_cancellation_fees(struct http_req *req);
 void booking_api_cancel(struct http_req *req);
 /* POST /api/bookings/:id/payment-check {token?}: the confirmation page
  * asking where the card step is; the intent is read from Stripe (never
- * from the browser) and the booking set from it → {booking} */
+ * from the browser) and the booking set from it → {booking, clientSecret
+ * (null when the customer has nothing left to do: a card declined, or an
+ * off-session hold that needs them, gets one)} */
 void booking_api_payment_check(struct http_req *req);
 /* GET /api/cancellation-policy?spaceType= */
 void booking_api_cancellation_policy(struct http_req *req);

@@ -763,6 +763,71 @@ bool booking_money_refresh(store_t *st, const bson_t *b, int64_t now, struct err
 	return pid ? sync_intent(st, pid, now, e) : true;
 }
 
+bool booking_money_client_secret(store_t *st, const bson_t *b, int64_t now, char *out, size_t len,
+				 struct err *e)
+{
+	const char *paid = doc_str(b, "paymentStatus"), *status = doc_str(b, "status");
+	const char *pid = doc_str(b, "stripePaymentIntentId"), *sid = doc_str(b, "stripeSetupIntentId");
+	json_object *o = NULL;
+	stripe_t *sc;
+	bool ok = false;
+
+	out[0] = '\0';
+	if (!paid || !status || (strcmp(status, "pending") && strcmp(status, "confirmed")) ||
+	    (strcmp(paid, "pending") && strcmp(paid, "failed") && strcmp(paid, "action_required")))
+		return true;
+	if (!(sc = stripe_client(e)))
+		return false;
+	if (strcmp(paid, "action_required") == 0) {
+		/* the off-session hold needed its holder: one on session now */
+		bson_t update = BSON_INITIALIZER, set, filter = BSON_INITIALIZER, copy;
+		store_error_t se = { 0 };
+		struct stripe_kv md[2];
+		bson_oid_t id;
+		char hex[25], purpose[PURPOSE_MAX];
+		bool mine = false;
+		if (!booking_id_hex(b, &id, hex)) {
+			bson_destroy(&update);
+			bson_destroy(&filter);
+			return true;
+		}
+		md[0] = (struct stripe_kv){ "bookingId", hex };
+		md[1] = (struct stripe_kv){ "confirmationNumber", doc_str(b, "confirmationNumber") };
+		struct stripe_intent in = { .amount = doc_int(b, "depositAmount", 0),
+					    .customer = doc_str(b, "stripeCustomerId"), .metadata = md,
+					    .nmetadata = 2, .description = doc_str(b, "confirmationNumber") };
+		(void)buf_fmt(purpose, sizeof purpose, "booking/%s/hold/on-session", hex);
+		ok = stripe_payment_intent_create(sc, &in, purpose, &o, e);
+		if (ok) {
+			BSON_APPEND_OID(&filter, "_id", &id);
+			BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+			BSON_APPEND_UTF8(&set, "stripePaymentIntentId", stripe_str(o, "id"));
+			BSON_APPEND_UTF8(&set, "captureMethod", "manual");
+			bson_append_document_end(&update, &set);
+			ok = store_update_one(st, "bookings", &filter, &update, false, NULL, &se) ||
+			     store_fail(e, "money: record the intent", &se);
+		}
+		if (ok) {
+			bson_copy_to(b, &copy);
+			BSON_APPEND_UTF8(&copy, "stripePaymentIntentId", stripe_str(o, "id"));
+			ok = payment_claim(st, purpose, "hold", &copy, in.amount, now, &mine, e);
+			bson_destroy(&copy);
+		}
+		bson_destroy(&update);
+		bson_destroy(&filter);
+	} else if (pid) {
+		ok = stripe_payment_intent_retrieve(sc, pid, &o, e);
+	} else if (sid) {
+		ok = stripe_setup_intent_retrieve(sc, sid, &o, e);
+	} else {
+		return true;
+	}
+	if (ok && stripe_str(o, "client_secret"))
+		(void)buf_fmt(out, len, "%s", stripe_str(o, "client_secret"));
+	json_object_put(o);
+	return ok;
+}
+
 /* ---- webhook events --------------------------------------------------------------- */
 
 static int64_t wall_ms(void)

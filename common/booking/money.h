@@ -88,6 +88,13 @@ bool booking_money_retry(store_t *st, int64_t now, int *done, int *failed, struc
  * confirmation page asking the server). */
 bool booking_money_refresh(store_t *st, const bson_t *booking, int64_t now, struct err *e);
 
+/* The client secret the customer's browser needs to finish the card step
+ * of `b` (pending, failed, or action_required: then a new on-session hold
+ * `booking/<id>/hold/on-session` replaces the off-session one); "" when
+ * there is nothing for the customer to do. */
+bool booking_money_client_secret(store_t *st, const bson_t *b, int64_t now, char *out, size_t len,
+				 struct err *e);
+
 /* The webhook's handlers (payment_event_fn): payment_intent.*,
  * setup_intent.*, charge.refunded. */
 bool booking_money_on_intent_event(store_t *st, const struct payment_event *ev, struct err *e);
