@@ -312,6 +312,8 @@ $doc = wait_status($su2, 'action_required');
 is $doc->{paymentStatus}, 'action_required', 'the 3-D Secure card off-session: the booking is flagged action_required';
 my $mail = $s->wait_mail("invite.$n\@example.com", qr/confirmiez/);
 like $mail, qr{/reservation/\Q$su2->{number}\E}, '  the customer is mailed a link';
+like $s->wait_mail('strasbourg@coworkingcafe.fr', qr/\Q$su2->{number}\E.*authentication_required/s),
+	qr/invite\.$n\@example\.com/, '  and the staff alerted (notificationEmail), with whom to call';
 $r = $s->post("/api/bookings/$su2->{id}/payment-check", json => { token => $su2->{token} });
 my ($again) = ($r->{json}{clientSecret} // '') =~ /^(pi_[0-9a-f]+)_secret_/;
 ok $again, '  back on the site, the customer gets a new hold to confirm on session' or diag $r->{content};

@@ -182,16 +182,23 @@ static bool refunded_cents(store_t *st, const bson_oid_t *booking, int64_t *out,
 
 /* ---- the booking from Stripe's word ------------------------------------------------ */
 
-static void mail_booking(store_t *st, const char *template_name, const bson_t *b, const char *link)
+/* Queues `template_name` about `b` to `to` (NULL: the booking's contact). */
+static void mail_booking(store_t *st, const char *template_name, const bson_t *b, const char *link,
+			 const char *to, const char *reason)
 {
-	const char *to = doc_str(b, "contactEmail");
 	json_object *vars;
 	store_error_t se = { 0 };
 	char day[11], amount[32];
 
+	if (!to)
+		to = doc_str(b, "contactEmail");
 	if (!to || !*to)
 		return;
 	vars = json_object_new_object();
+	json_object_object_add(vars, "contactEmail", json_object_new_string(
+		doc_str(b, "contactEmail") ? doc_str(b, "contactEmail") : ""));
+	if (reason)
+		json_object_object_add(vars, "reason", json_object_new_string(reason));
 	booking_format_date(booking_day_of_ms(doc_date(b, "date", 0)), day);
 	(void)buf_fmt(amount, sizeof amount, "%.2f", (double)doc_int(b, "depositAmount", 0) / 100.0);
 	json_object_object_add(vars, "givenName", json_object_new_string(
@@ -288,7 +295,7 @@ static bool apply_intent(store_t *st, const bson_t *b, json_object *pi, int64_t 
 			if (!booking_claims_set_expiry(st, &id, 0, &se))
 				log_error("money: clear claims' expiry: %s", se.message);
 			if (strcmp(booking_status, "pending") == 0)
-				mail_booking(st, "booking_hold_placed", b, NULL);
+				mail_booking(st, "booking_hold_placed", b, NULL, NULL, NULL);
 		}
 	} else if (strcmp(status, "succeeded") == 0) {
 		int64_t received = stripe_int(pi, "amount_received", 0), refunded = 0;
@@ -892,7 +899,7 @@ bool booking_money_on_setup_event(store_t *st, const struct payment_event *ev, s
 			store_error_t se = { 0 };
 			if (!booking_claims_set_expiry(st, &id, 0, &se))
 				log_error("money: clear claims' expiry: %s", se.message);
-			mail_booking(st, "booking_hold_placed", &b, NULL);
+			mail_booking(st, "booking_hold_placed", &b, NULL, NULL, NULL);
 		}
 	} else if (strcmp(status, "requires_payment_method") == 0) {
 		static const char *const waiting[] = { "pending", NULL };
@@ -913,8 +920,8 @@ done:
 /* ---- place-holds ------------------------------------------------------------------- */
 
 /* Places the off-session hold of `b` (a saved card). */
-static bool place_hold(store_t *st, stripe_t *sc, const bson_t *b, int64_t now, bool *placed,
-		       bool *declined, struct err *e)
+static bool place_hold(store_t *st, stripe_t *sc, const bson_t *b, int64_t now,
+		       const char *staff_email, bool *placed, bool *declined, struct err *e)
 {
 	const char *pm = doc_str(b, "stripePaymentMethodId"), *cus = doc_str(b, "stripeCustomerId");
 	json_object *pi = NULL;
@@ -956,7 +963,10 @@ static bool place_hold(store_t *st, stripe_t *sc, const bson_t *b, int64_t now, 
 			(void)buf_fmt(link, sizeof link, "%s/reservation/%s", cfg->site_url,
 				      doc_str(b, "confirmationNumber") ? doc_str(b, "confirmationNumber") : "");
 			if (ok && hit) {
-				mail_booking(st, "booking_hold_action", b, link);
+				mail_booking(st, "booking_hold_action", b, link, NULL, NULL);
+				if (staff_email && *staff_email)
+					mail_booking(st, "booking_hold_failed_staff", b, NULL, staff_email,
+						     f->code[0] ? f->code : "card_declined");
 				log_warn("place-holds: booking %s: the card needs its holder (%s)",
 					 doc_str(b, "confirmationNumber"), f->code);
 			}
@@ -1033,7 +1043,7 @@ bool booking_money_place_holds(store_t *st, int64_t now, int *placed, int *faile
 	for (size_t i = 0; i < ndue; i++) {
 		struct err one = { 0 };
 		bool done = false, declined = false;
-		if (ok && !place_hold(st, sc, due[i], now, &done, &declined, &one)) {
+		if (ok && !place_hold(st, sc, due[i], now, s.notification_email, &done, &declined, &one)) {
 			log_error("place-holds: booking %s: %s", doc_str(due[i], "confirmationNumber"),
 				  one.message);
 			(*failed)++;
