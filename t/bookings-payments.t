@@ -63,7 +63,6 @@ sub day_ahead {
 	$d = add_days($d, 1) while $d =~ /-(12-25|01-01)$/;
 	return $d;
 }
-my $soon = day_ahead(2);     # within holdLeadDays (3): a PaymentIntent
 my $later = day_ahead(20);   # beyond: a SetupIntent
 
 # the booking as its owner sees it
@@ -99,8 +98,10 @@ sub book {
 	my (%o) = @_;
 	my $guest = delete $o{guest};
 	$n++;
-	my $r = $b->book(date => $soon, spaceType => 'salle-verriere', startTime => sprintf('%02d:00', 9 + $n % 10),
-			 endTime => sprintf('%02d:00', 10 + $n % 10), numberOfPeople => 3,
+	# a slot of its own: 10:00–19:00 over 1 to 3 days ahead (all within holdLeadDays)
+	my $r = $b->book(date => day_ahead(1 + int(($n - 1) / 9) % 3), spaceType => 'salle-verriere',
+			 startTime => sprintf('%02d:00', 10 + ($n - 1) % 9), endTime => sprintf('%02d:00', 11 + ($n - 1) % 9),
+			 numberOfPeople => 3,
 			 ($guest ? (contactEmail => "invite.$n\@example.com", contactName => "Invitée numéro $n de la Verrière")
 				 : (session => $client, contactName => undef, contactEmail => undef, contactPhone => undef)),
 			 %o);
@@ -213,7 +214,7 @@ authorise($lc);
 wait_status($lc, 'authorized');
 staff($lc->{number}, 'confirmed');
 $r = $s->post("/api/bookings/$lc->{id}/cancel", session => $client, json => { reason => 'Empêchement de dernière minute' });
-is $r->{status}, 200, 'the customer cancels 2 days before' or diag $r->{content};
+is $r->{status}, 200, 'the customer cancels a day or three before' or diag $r->{content};
 my $lfee = int($r->{json}{fees}{cancellationFee} * 100 + 0.5);
 ok $lfee > 0 && $lfee < $lc->{hold}, "  a fee ($lfee cents) below the hold";
 $pi = fake_obj($lc->{intent});
@@ -238,6 +239,28 @@ $doc = wait_status($rf, 'partial');
 is $doc->{amountPaid}, $rfee / 100, '  amountPaid = the fee kept';
 is scalar(grep { ($_->{booking} // '') eq $rf->{id} && $_->{kind} eq 'refund' && $_->{stripeRefundId} } payments()), 1,
 	'  one refund document with its Stripe id';
+
+# ---- 5b. the back office: an admin waives the fee, deletes a booking -------------------------------------------------
+
+my $admin = $s->login('admin', undef, host => 'admin');
+sub admin_api { my ($method, $path, %o) = @_; $s->request($method, "/api/booking/reservations$path", session => $admin, host => 'admin', %o) }
+my $wv = book();
+authorise($wv);
+wait_status($wv, 'authorized');
+is admin_api('POST', "/$wv->{id}/validate", json => {})->{status}, 200, 'the back office validates a held booking';
+$r = admin_api('POST', "/$wv->{id}/cancel", json => { reason => 'Geste commercial', waiveFee => JSON::PP::true });
+is $r->{status}, 200, '  an admin cancels it, fee waived' or diag $r->{content};
+$pi = fake_obj($wv->{intent});
+my $back = 0;
+$back += $_->{params}{amount} for grep { $_->{method} eq 'POST' && $_->{path} eq '/v1/refunds' && ($_->{params}{payment_intent} // '') eq $wv->{intent} } api_calls();
+is $pi->{amount_received} - $back, 0, '  nothing kept from the card (what the cancel captured is refunded)';
+is wait_status($wv, 'refunded')->{amountPaid}, 0, '  paymentStatus refunded, amountPaid 0';
+my $del = book();
+authorise($del);
+wait_status($del, 'authorized');
+$r = admin_api('DELETE', "/$del->{id}");
+ok $r->{success}, 'an admin deletes a held booking' or diag "$r->{status} $r->{content}";
+is fake_obj($del->{intent})->{status}, 'canceled', '  its hold released first';
 
 # ---- 6. stale and repeated events change nothing -----------------------------------------------------------------
 
@@ -360,7 +383,7 @@ unlike $out, qr/retried/, '  nothing left to retry';
 my $count = () = CWC::Stripe::collection($s, 'bookings');
 my $claims = () = CWC::Stripe::collection($s, 'bookingclaims');
 $stripe->control(failFirst => 100, failStatus => 503);
-$r = $b->book(date => $soon, spaceType => 'salle-verriere', startTime => '18:00', endTime => '19:00', numberOfPeople => 2,
+$r = $b->book(date => day_ahead(3), spaceType => 'salle-etage', startTime => '18:00', endTime => '19:00', numberOfPeople => 10,
 	      contactEmail => 'panne.stripe@example.com');
 $stripe->control(failFirst => 0);
 is $r->{status}, 503, 'Stripe unreachable: 503';
@@ -368,7 +391,7 @@ is $r->{json}{error}{code}, 'payment_unavailable', '  payment_unavailable';
 unlike $r->{content}, qr/sk_test|stripe\.com|127\.0\.0\.1/, '  nothing internal in the answer';
 is scalar(() = CWC::Stripe::collection($s, 'bookings')), $count, '  no booking stored';
 is scalar(() = CWC::Stripe::collection($s, 'bookingclaims')), $claims, '  no slot claimed';
-$r = $b->book(date => $soon, spaceType => 'salle-verriere', startTime => '18:00', endTime => '19:00', numberOfPeople => 2,
+$r = $b->book(date => day_ahead(3), spaceType => 'salle-etage', startTime => '18:00', endTime => '19:00', numberOfPeople => 10,
 	      contactEmail => 'panne.stripe@example.com');
 is $r->{status}, 201, '  the same slot can be booked once Stripe is back';
 
