@@ -289,6 +289,8 @@ authorise($su);
 $doc = wait_status($su, 'card_saved');
 is $doc->{paymentStatus}, 'card_saved', '  the card saved (webhook)';
 ok !exists $doc->{holdExpiresAt}, '  the slot held for the staff';
+like $s->wait_mail('client@coworkingcafe.local', qr/\Q$su->{number}\E.*sera plac/s), qr/quelques jours avant/,
+	'  the "en attente" mail says the hold comes later';
 my $su2 = book(date => $later, guest => 1);
 fake_post('/_fake/confirm', { id => $su2->{intent}, paymentMethod => 'pm_card_authenticationRequired' });
 fake_post('/_fake/confirm', { id => $su2->{intent}, authenticate => JSON::PP::true });

@@ -211,6 +211,8 @@ static void mail_booking(store_t *st, const char *template_name, const bson_t *b
 	json_object_object_add(vars, "endTime", json_object_new_string(
 		doc_str(b, "endTime") ? doc_str(b, "endTime") : ""));
 	json_object_object_add(vars, "holdAmount", json_object_new_string(amount));
+	if (doc_str(b, "captureMethod") && strcmp(doc_str(b, "captureMethod"), "deferred") == 0)
+		json_object_object_add(vars, "holdLater", json_object_new_boolean(1));
 	if (link)
 		json_object_object_add(vars, "link", json_object_new_string(link));
 	if (!mail_enqueue(st, template_name, to, vars, &se))
