@@ -396,5 +396,9 @@ is scalar(() = CWC::Stripe::collection($s, 'bookingclaims')), $claims, '  no slo
 $r = $b->book(date => day_ahead(3), spaceType => 'salle-etage', startTime => '18:00', endTime => '19:00', numberOfPeople => 10,
 	      contactEmail => 'panne.stripe@example.com');
 is $r->{status}, 201, '  the same slot can be booked once Stripe is back';
+my $number = $r->{json}{booking}{confirmationNumber};
+$s->wait_mail('panne.stripe@example.com', qr/\Q$number\E/);
+my @to = grep { open my $fh, '<', $_; my $t = do { local $/; <$fh> }; $t =~ /^To:.*panne\.stripe\@example\.com/mi } $s->mails;
+is scalar(@to), 1, '  one mail to that customer: the booking made, none for the one refused';
 
 done_testing;

@@ -674,17 +674,10 @@ void booking_api_create(struct http_req *req)
 	 * customer pays; without it the booking waits for the staff */
 	nb.requires_payment = pay;
 	nb.hold_minutes = pay ? settings.pending_hold_minutes : 0;
-	if (!booking_create(st, &nb, account_now_ms(), &booking, &q, token, &e))
+	/* with the card step: no slot held without an intent */
+	if (!booking_money_book(st, &nb, &settings, account_now_ms(), &booking, &q, token, secret,
+				sizeof secret, &setup, &e))
 		goto fail;
-	/* the card step: no slot held without an intent */
-	if (pay && !booking_money_hold_start(st, &booking, &settings, account_now_ms(), secret,
-					     sizeof secret, &setup, &e)) {
-		bson_oid_t id;
-		if (doc_oid(&booking, "_id", &id))
-			booking_money_abandon(st, &id);
-		bson_destroy(&booking);
-		goto fail;
-	}
 	if (!me)
 		throttle_hit(THROTTLE_GUEST_BOOKING, THROTTLE_IP, http_client_ip(req));
 	ok = true;

@@ -182,7 +182,7 @@ bool booking_create(store_t *st, const struct booking_new *nb, int64_t now, bson
 	}
 	if (ok && quote)
 		*quote = q;
-	if (ok)
+	if (ok && !nb->requires_payment)   /* else once its card step started (money.h) */
 		booking_notify_created(st, out, nb->user ? NULL : guest_token, now);
 done:
 	booking_hours_free(&hours);

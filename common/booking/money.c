@@ -5,6 +5,7 @@
 #include "booking/money.h"
 #include "booking/calendar.h"
 #include "booking/claims.h"
+#include "booking/notify.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/doc.h"
@@ -462,6 +463,29 @@ done:
 	json_object_put(customer);
 	json_object_put(intent);
 	return ok;
+}
+
+bool booking_money_book(store_t *st, const struct booking_new *nb, const struct booking_settings *s,
+			int64_t now, bson_t *out, struct booking_quote *quote,
+			char guest_token[BOOKING_TOKEN_HEX + 1], char *client_secret, size_t len,
+			bool *setup, struct err *e)
+{
+	bson_oid_t id;
+
+	client_secret[0] = '\0';
+	*setup = false;
+	if (!booking_create(st, nb, now, out, quote, guest_token, e))
+		return false;
+	if (!nb->requires_payment)
+		return true;
+	if (!booking_money_hold_start(st, out, s, now, client_secret, len, setup, e)) {
+		if (doc_oid(out, "_id", &id))
+			booking_money_abandon(st, &id);
+		bson_destroy(out);
+		return false;
+	}
+	booking_notify_created(st, out, nb->user ? NULL : guest_token, now);
+	return true;
 }
 
 void booking_money_abandon(store_t *st, const bson_oid_t *id)

@@ -34,6 +34,7 @@
 #ifndef CWC_BOOKING_MONEY_H
 #define CWC_BOOKING_MONEY_H
 
+#include "booking/booking.h"
 #include "booking/catalogue.h"
 #include "core/err.h"
 #include "payment/webhook.h"
@@ -53,6 +54,17 @@
 bool booking_money_hold_start(store_t *st, const bson_t *booking, const struct booking_settings *s,
 			      int64_t now, char *client_secret, size_t len, bool *setup,
 			      struct err *e);
+
+/* booking_create(), then, when `nb->requires_payment`, the card step
+ * (booking_money_hold_start(); `client_secret` "" otherwise): a booking
+ * whose card step cannot start is removed (booking_money_abandon()) and
+ * this fails with Stripe's error (503 payment_unavailable when it cannot
+ * be reached), nothing left behind, no mail sent. The "received" mails
+ * (notify.h) go once the card step started. `out` as booking_create(). */
+bool booking_money_book(store_t *st, const struct booking_new *nb, const struct booking_settings *s,
+			int64_t now, bson_t *out, struct booking_quote *quote,
+			char guest_token[BOOKING_TOKEN_HEX + 1], char *client_secret, size_t len,
+			bool *setup, struct err *e);
 
 /* Removes a booking whose card step could not start: its document, its
  * slot claims and its `payments` documents. Logs what it could not do. */
