@@ -19,6 +19,7 @@
 #include "mail/mail.h"
 #include "mail/templates.h"
 #include "booking/booking.h"
+#include "booking/money.h"
 #include "mail/transport.h"
 #include "mail/outbox.h"
 #include "store/store.h"
@@ -38,6 +39,7 @@ static int job_outbox_retry(int argc, char **argv);
 static int job_mail_test(int argc, char **argv);
 static int job_expire_holds(int argc, char **argv);
 static int job_purge_expired(int argc, char **argv);
+static int job_place_holds(int argc, char **argv);
 
 static const struct cli_command jobs[] = {
 	{ "outbox", "[--follow]",
@@ -53,13 +55,17 @@ static const struct cli_command jobs[] = {
 	  "queue a test mail (or any template, for a preview) to TO",
 	  "cwc-cron", job_mail_test },
 	{ "expire-holds", "",
-	  "cancel the pending bookings whose payment hold ran out, freeing their slots",
+	  "cancel the pending bookings whose payment hold ran out, freeing their slots; "
+	  "retry the card steps Stripe could not take",
 	  "cwc-cron", job_expire_holds },
 	{ "purge-expired", "",
 	  "remove expired sessions and tokens (what TTL indexes do, for a "
 	  "MongoDB-compatible server without them)",
 	  "cwc-cron", job_purge_expired },
-	/* SPEC §7 jobs to come: place-holds, reminders,
+	{ "place-holds", "",
+	  "place the card holds of bookings due within holdLeadDays, from their saved cards",
+	  "cwc-cron", job_place_holds },
+	/* SPEC §7 jobs to come: reminders,
 	 * attendance, daily-report; §10: backup (bin/cwc-backup). */
 };
 
@@ -435,6 +441,36 @@ static int job_expire_holds(int argc, char **argv)
 	if (!booking_expire_holds(st, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &n, &se))
 		return cli_fail("expire-holds: %s", se.message);
 	printf("expired %d pending booking%s\n", n, n == 1 ? "" : "s");
+	{	/* card steps that failed after their move (Stripe was down) */
+		struct err e = { 0 };
+		int done = 0, failed = 0;
+		if (cfg->stripe_secret_key && *cfg->stripe_secret_key &&
+		    !booking_money_retry(st, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &done, &failed, &e))
+			return cli_fail("expire-holds: %s", e.message);
+		if (done || failed)
+			printf("card steps retried: %d done, %d failed\n", done, failed);
+	}
+	return 0;
+}
+
+static int job_place_holds(int argc, char **argv)
+{
+	store_error_t se = { 0 };
+	struct err e = { 0 };
+	store_t *st;
+	struct timespec ts;
+	int placed = 0, failed = 0;
+
+	if (argc != 1)
+		return cli_usage();
+	st = conn_store(&se);
+	if (!st)
+		return cli_fail("place-holds: %s", se.message);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (!booking_money_place_holds(st, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+				       &placed, &failed, &e))
+		return cli_fail("place-holds: %s", e.message);
+	printf("placed %d hold%s, %d failed\n", placed, placed == 1 ? "" : "s", failed);
 	return 0;
 }
 

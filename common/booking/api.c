@@ -9,6 +9,7 @@
 #include "booking/booking.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
+#include "booking/money.h"
 #include "booking/price.h"
 #include "conn/conn.h"
 #include "core/buf.h"
@@ -610,7 +611,8 @@ void booking_api_create(struct http_req *req)
 	const char *email_in;
 	bson_t booking;
 	json_object *o;
-	bool ok = false, pay = cfg->stripe_secret_key && *cfg->stripe_secret_key;
+	bool ok = false, pay = cfg->stripe_secret_key && *cfg->stripe_secret_key, setup = false;
+	char secret[256] = "";
 
 	long retry = 0;
 
@@ -672,7 +674,9 @@ void booking_api_create(struct http_req *req)
 	 * customer pays; without it the booking waits for the staff */
 	nb.requires_payment = pay;
 	nb.hold_minutes = pay ? settings.pending_hold_minutes : 0;
-	if (!booking_create(st, &nb, account_now_ms(), &booking, &q, token, &e))
+	/* with the card step: no slot held without an intent */
+	if (!booking_money_book(st, &nb, &settings, account_now_ms(), &booking, &q, token, secret,
+				sizeof secret, &setup, &e))
 		goto fail;
 	if (!me)
 		throttle_hit(THROTTLE_GUEST_BOOKING, THROTTLE_IP, http_client_ip(req));
@@ -680,7 +684,9 @@ void booking_api_create(struct http_req *req)
 	o = json_object_new_object();
 	json_object_object_add(o, "booking", booking_json(&booking));
 	json_object_object_add(o, "quote", booking_quote_json(&nb.rq, &q));
-	json_object_object_add(o, "clientSecret", NULL);
+	json_object_object_add(o, "clientSecret", pay ? json_object_new_string(secret) : NULL);
+	if (pay)
+		json_object_object_add(o, "intentType", json_object_new_string(setup ? "setup" : "payment"));
 	if (!nb.user) {
 		char url[256];
 		(void)buf_fmt(url, sizeof url, "/reservation/%s?token=%s",
@@ -799,6 +805,52 @@ void booking_api_cancel(struct http_req *req)
 	json_object_object_add(o, "fees", booking_fees_json(&b, &f));
 	bson_destroy(&b);
 	bson_destroy(&after);
+	http_send_json(req, 200, o);
+}
+
+void booking_api_payment_check(struct http_req *req)
+{
+	store_t *st = store_or_fail(req);
+	store_error_t se = { 0 };
+	struct err e = { 0 };
+	const char *token = NULL;
+	bool found = false;
+	char secret[256];
+	bson_t b, after;
+	json_object *o;
+
+	if (!st)
+		return;
+	if (!member_string(req->json, "token", false, &token, &e)) {
+		http_send_err(req, &e);
+		return;
+	}
+	if (!load_accessible(req, st, token, &b))
+		return;
+	/* the browser says the card went through: ask Stripe */
+	if (!booking_money_refresh(st, &b, account_now_ms(), &e)) {
+		bson_destroy(&b);
+		http_send_err(req, &e);
+		return;
+	}
+	if (!booking_find(st, http_param(req, "id"), &after, &found, &se)) {
+		bson_destroy(&b);
+		send_store_fail(req, "booking: find", &se);
+		return;
+	}
+	if (!booking_money_client_secret(st, found ? &after : &b, account_now_ms(), secret, sizeof secret, &e)) {
+		bson_destroy(&b);
+		bson_destroy(&after);
+		http_send_err(req, &e);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "booking", booking_json(found ? &after : &b));
+	/* what the page needs to finish the card step, if anything */
+	json_object_object_add(o, "clientSecret", secret[0] ? json_object_new_string(secret) : NULL);
+	bson_destroy(&b);
+	bson_destroy(&after);
+	http_add_header(req, "Cache-Control", "private, no-store");
 	http_send_json(req, 200, o);
 }
 

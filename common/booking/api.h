@@ -30,7 +30,9 @@ void booking_api_calculate_price(struct http_req *req);
 /* GET /api/availability?spaceType=&date=&numberOfPeople= → the day's
  * 30-minute slots with seats left */
 void booking_api_availability(struct http_req *req);
-/* POST /api/bookings → 201 {booking, quote, clientSecret, manageUrl?} */
+/* POST /api/bookings → 201 {booking, quote, clientSecret, intentType
+ * ("payment" | "setup"), manageUrl?}; 503 payment_unavailable, nothing
+ * stored, when Stripe cannot be reached */
 void booking_api_create(struct http_req *req);
 /* GET /api/bookings?status=&page=&limit= (signed in) */
 void booking_api_list_mine(struct http_req *req);
@@ -39,6 +41,12 @@ void booking_api_get(struct http_req *req);
 /* GET /api/bookings/:id/cancellation-fees, POST /api/bookings/:id/cancel {reason?} */
 void booking_api_cancellation_fees(struct http_req *req);
 void booking_api_cancel(struct http_req *req);
+/* POST /api/bookings/:id/payment-check {token?}: the confirmation page
+ * asking where the card step is; the intent is read from Stripe (never
+ * from the browser) and the booking set from it → {booking, clientSecret
+ * (null when the customer has nothing left to do: a card declined, or an
+ * off-session hold that needs them, gets one)} */
+void booking_api_payment_check(struct http_req *req);
 /* GET /api/cancellation-policy?spaceType= */
 void booking_api_cancellation_policy(struct http_req *req);
 

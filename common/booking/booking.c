@@ -3,6 +3,7 @@
  */
 #include "booking/booking.h"
 #include "booking/claims.h"
+#include "booking/money.h"
 #include "booking/notify.h"
 #include "core/buf.h"
 #include "core/crypto.h"
@@ -181,7 +182,7 @@ bool booking_create(store_t *st, const struct booking_new *nb, int64_t now, bson
 	}
 	if (ok && quote)
 		*quote = q;
-	if (ok)
+	if (ok && !nb->requires_payment)   /* else once its card step started (money.h) */
 		booking_notify_created(st, out, nb->user ? NULL : guest_token, now);
 done:
 	booking_hours_free(&hours);
@@ -397,6 +398,11 @@ bool booking_transition(store_t *st, const bson_t *b, const char *to,
 		log_error("booking: release claims: %s", se.message);   /* the expiry job retries */
 	if (strcmp(to, "confirmed") == 0 && !booking_claims_set_expiry(st, &id, 0, &se))
 		log_error("booking: clear claims' expiry: %s", se.message);
+	{	/* the card (money.h): the move stands; a failed release or capture is logged */
+		struct err me = { 0 };
+		if (!booking_money_after_transition(st, b, out, to, now, &me))
+			log_error("booking: %s → %s: the card step failed: %s", from, to, me.message);
+	}
 	booking_notify_transition(st, b, out, actor->staff, now);
 	ok = true;
 done:

@@ -11,8 +11,8 @@
  * Cancellation fee: 0 % for a pending booking; for a confirmed one the
  * tier of the space's policy (bookingsettings) for the calendar days left
  * (Europe/Paris), 100 % when no tier matches; fee = min(total × %, hold).
- * The card side (release, capture, refund) is the payment step's; this
- * module records the amounts (the seam: booking_cancel() returns them).
+ * A stored move then does the card's part (money.h: release, capture
+ * the fee, refund the difference); its failure is logged, the move stands.
  */
 #ifndef CWC_BOOKING_H
 #define CWC_BOOKING_H

@@ -8,11 +8,13 @@
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
 #include "booking/claims.h"
+#include "booking/money.h"
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/log.h"
 
 #include <string.h>
+#include <time.h>
 
 /* find-one-and-update of `b`'s _id (and `status` when not NULL). */
 static bool update_booking(store_t *st, const bson_t *b, const char *status, bson_t *update,
@@ -149,6 +151,11 @@ bool booking_staff_waive_fee(store_t *st, const bson_t *b, const bson_oid_t *by,
 	bson_append_document_end(&update, &set);
 	ok = update_booking(st, b, "cancelled", &update, out, e);
 	bson_destroy(&update);
+	if (ok) {   /* a fee captured by the cancel goes back (money.h) */
+		struct err me = { 0 };
+		if (!booking_money_refund_difference(st, out, 0, now, &me))
+			log_error("booking: refund a waived fee: %s", me.message);
+	}
 	return ok;
 }
 
@@ -275,6 +282,9 @@ bool booking_staff_delete(store_t *st, const bson_t *b, struct err *e)
 
 	if (!doc_oid(b, "_id", &id))
 		return err_set(e, 404, "not_found", NULL, "No such booking.");
+	/* a hold on the customer's card is given back first (money.h) */
+	if (!booking_money_release(st, b, (int64_t)time(NULL) * 1000, e))
+		return false;
 	BSON_APPEND_OID(&filter, "_id", &id);
 	ok = store_delete_one(st, "bookings", &filter, &deleted, &se);
 	bson_destroy(&filter);

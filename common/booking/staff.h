@@ -62,8 +62,9 @@ bool booking_staff_edit(store_t *st, const bson_t *b, const struct booking_edit 
 bool booking_staff_move(store_t *st, const bson_t *b, const struct booking_request *rq, int64_t now,
 			bson_t *out, struct booking_quote *quote, struct err *e);
 
-/* Deletes `b` (as loaded) and releases its slots (admins: SPEC §9). A
- * booking already gone is 404 `not_found`. */
+/* Deletes `b` (as loaded) and releases its slots (admins: SPEC §9), its
+ * card hold released first (Stripe unreachable: its error, nothing
+ * deleted). A booking already gone is 404 `not_found`. */
 bool booking_staff_delete(store_t *st, const bson_t *b, struct err *e);
 
 /* Sets the fields of `set` (already validated: the members of
@@ -74,7 +75,8 @@ bool booking_staff_settings_save(store_t *st, const bson_t *set, int64_t now, bs
 				 bson_t *after, struct err *e);
 
 /* Waives the fee of the cancelled booking `b`: cancellationFee 0, the
- * whole hold refunded, feeWaivedBy. Anything but a cancelled booking is
+ * whole hold refunded (what the cancel captured goes back at Stripe; a
+ * failed refund is logged), feeWaivedBy. Anything but a cancelled booking is
  * 422 `invalid_transition`. */
 bool booking_staff_waive_fee(store_t *st, const bson_t *b, const bson_oid_t *by, int64_t now,
 			     bson_t *out, struct err *e);

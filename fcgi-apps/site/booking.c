@@ -23,6 +23,7 @@
 #include "booking/booking.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
+#include "booking/money.h"
 #include "booking/price.h"
 #include "conn/conn.h"
 #include "core/buf.h"
@@ -840,8 +841,8 @@ static bool book(struct funnel *f)
 	struct booking_settings settings;
 	store_error_t se = { 0 };
 	struct err e = { 0 };
-	char token[BOOKING_TOKEN_HEX + 1];
-	bool pay = cfg->stripe_secret_key && *cfg->stripe_secret_key;
+	char token[BOOKING_TOKEN_HEX + 1], secret[256];
+	bool pay = cfg->stripe_secret_key && *cfg->stripe_secret_key, setup = false;
 	long retry = 0;
 	bson_t booking;
 	struct buf url = { 0 };
@@ -857,13 +858,18 @@ static bool book(struct funnel *f)
 	nb.special_requests = f->requests;
 	if (!booking_settings_load(f->st, &settings, &se))
 		booking_settings_defaults(&settings);
-	/* PAYMENT STEP (card hold, the payments issue): with Stripe
-	 * configured the booking holds its slot for pendingHoldMinutes and
-	 * the card form belongs between here and the redirect below;
-	 * without it the booking waits for the staff, unpaid. */
+	/* with Stripe configured the booking holds its slot for
+	 * pendingHoldMinutes with a card hold (booking/money.h); the
+	 * booking's page gets the intent's client secret from POST
+	 * /api/bookings/:id/payment-check (never in a URL). Without it the
+	 * booking waits for the staff, unpaid. */
 	nb.requires_payment = pay;
 	nb.hold_minutes = pay ? settings.pending_hold_minutes : 0;
-	if (!booking_create(f->st, &nb, account_now_ms(), &booking, NULL, token, &e)) {
+	if (!booking_money_book(f->st, &nb, &settings, account_now_ms(), &booking, NULL, token, secret,
+				sizeof secret, &setup, &e)) {
+		if (e.status >= 500 || e.status == 402)
+			field_error(f, "form", "Le paiement en ligne est momentanément indisponible : "
+				    "votre réservation n’a pas été enregistrée. Réessayez dans un instant.");
 		domain_error(f, &e);
 		if (strcmp(e.field, "startTime") == 0 || strcmp(e.field, "date") == 0 ||
 		    strcmp(e.field, "numberOfPeople") == 0)

@@ -59,6 +59,7 @@ static const struct route site_routes[] = {
 	{ HTTP_GET, "/api/bookings/:id", booking_api_get, ROLE_PUBLIC, 0 },
 	{ HTTP_GET, "/api/bookings/:id/cancellation-fees", booking_api_cancellation_fees, ROLE_PUBLIC, 0 },
 	{ HTTP_POST, "/api/bookings/:id/cancel", booking_api_cancel, ROLE_PUBLIC, ROUTE_JSON },
+	{ HTTP_POST, "/api/bookings/:id/payment-check", booking_api_payment_check, ROLE_PUBLIC, ROUTE_JSON },
 
 	/* Stripe (webhook.c): the seed's URL and the original's */
 	{ HTTP_POST, "/api/webhooks/stripe", site_stripe_webhook, ROLE_PUBLIC, ROUTE_RAW_BODY },

@@ -2,12 +2,13 @@
  * webhook.c — the site's Stripe webhook: the signature first, then the
  * event recorded once and handed to the handler of its type.
  *
- * The table below is where each event type gets its meaning. The booking
- * module (common/booking/) fills the entries that move bookings and
- * `payments` (SPEC §7: hold authorised, captured, failed, released,
- * refunded; a paid ticket for checkout.session.*); until it does, they
- * only record the event, so that a replay later is still recognised.
+ * The table below is where each event type gets its meaning: the booking
+ * module's handlers (booking/money.h) move bookings and `payments` (SPEC
+ * §7: hold authorised, captured, failed, released, refunded), reading the
+ * intent from Stripe; the others (a paid ticket for checkout.session.*,
+ * still to come) only record the event, so a replay later is recognised.
  */
+#include "booking/money.h"
 #include "conn/conn.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -18,16 +19,16 @@
 
 static const struct payment_event_handler site_payment_events[] = {
 	/* the card hold (SPEC §7 Lifecycle 2, 5, 6) */
-	{ "payment_intent.amount_capturable_updated", payment_event_record_only },
-	{ "payment_intent.succeeded", payment_event_record_only },
-	{ "payment_intent.payment_failed", payment_event_record_only },
-	{ "payment_intent.canceled", payment_event_record_only },
+	{ "payment_intent.amount_capturable_updated", booking_money_on_intent_event },
+	{ "payment_intent.succeeded", booking_money_on_intent_event },
+	{ "payment_intent.payment_failed", booking_money_on_intent_event },
+	{ "payment_intent.canceled", booking_money_on_intent_event },
 	{ "payment_intent.requires_action", payment_event_record_only },
 	/* a card saved for a hold placed later (holdLeadDays) */
-	{ "setup_intent.succeeded", payment_event_record_only },
-	{ "setup_intent.setup_failed", payment_event_record_only },
+	{ "setup_intent.succeeded", booking_money_on_setup_event },
+	{ "setup_intent.setup_failed", booking_money_on_setup_event },
 	/* money given back */
-	{ "charge.refunded", payment_event_record_only },
+	{ "charge.refunded", booking_money_on_charge_event },
 	/* paid event tickets (SPEC §8) */
 	{ "checkout.session.completed", payment_event_record_only },
 	{ "checkout.session.expired", payment_event_record_only },

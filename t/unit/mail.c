@@ -103,7 +103,10 @@ static void test_templates(void)
 				   "total", "120,00 €", "reason", "", "fee", "60,00 €",
 				   "refund", "60,00 €", "contactName", "Zoé", "customerEmail",
 				   "zoe@example.com", "phone", "06 12 34 56 78", "company", "",
-				   "requests", "", "adminLink", "https://admin.x.test/b", NULL);
+				   "requests", "", "adminLink", "https://admin.x.test/b",
+				   /* the card hold's (booking/money.c) */
+				   "confirmationNumber", "CWC-7K3Q9M", "date", "2027-03-28", "startTime", "10:00",
+				   "endTime", "12:00", "holdAmount", "24.00", "contactEmail", "z@x.test", NULL);
 	const char *name;
 	size_t count = 0;
 	for (size_t i = 0; (name = mail_template_at(i)); i++, count++) {
@@ -117,8 +120,8 @@ static void test_templates(void)
 			   strstr(r.html, "&lt;script&gt;"), "%s: user text escaped in HTML", tname);
 		mail_rendered_free(&r);
 	}
-	is_int(count, 12, "twelve mails: activation, six booking mails, contact_ack, contact_staff, "
-	       "password_changed, password_reset, test");
+	is_int(count, 15, "fifteen mails: activation, six booking mails, three of the card hold, contact_ack, "
+	       "contact_staff, password_changed, password_reset, test");
 	json_object_put(all);
 
 	json_object *nolink = vars_of("givenName", "A", NULL);
