@@ -111,11 +111,7 @@ void audit_api_list(struct http_req *req)
 	o = json_object_new_object();
 	json_object_object_add(o, "entries", arr);
 	arr = NULL;
-	pg = json_object_new_object();
-	json_object_object_add(pg, "page", json_object_new_int64(page));
-	json_object_object_add(pg, "limit", json_object_new_int64(limit));
-	json_object_object_add(pg, "total", json_object_new_int64(total));
-	json_object_object_add(pg, "pages", json_object_new_int64((total + limit - 1) / limit));
+	pg = http_pagination(page, limit, total);
 	json_object_object_add(o, "pagination", pg);
 	http_send_json(req, 200, o);
 	goto done;

@@ -32,27 +32,6 @@
 
 static const char *const statuses[] = { "pending", "confirmed", "cancelled", "completed", "no-show", NULL };
 
-static store_t *store_or_fail(struct http_req *req)
-{
-	store_error_t se = { 0 };
-	store_t *st = conn_store(&se);
-	struct err e;
-
-	if (!st) {
-		store_fail(&e, "booking: open store", &se);
-		http_send_err(req, &e);
-	}
-	return st;
-}
-
-static void send_store_fail(struct http_req *req, const char *what, const store_error_t *se)
-{
-	struct err e;
-
-	store_fail(&e, what, se);
-	http_send_err(req, &e);
-}
-
 /* ---- reading input --------------------------------------------------------- */
 
 static size_t utf8_chars(const char *s, size_t len)
@@ -215,7 +194,7 @@ static json_object *space_json(const bson_t *doc, bool with_deposit)
 
 void booking_api_spaces(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	bson_t *filter, *sort;
 	store_cursor_t *cur;
 	store_error_t se = { 0 };
@@ -231,7 +210,7 @@ void booking_api_spaces(struct http_req *req)
 	bson_destroy(filter);
 	bson_destroy(sort);
 	if (!cur) {
-		send_store_fail(req, "booking: list spaces", &se);
+		http_send_store_fail(req, "booking: list spaces", &se);
 		return;
 	}
 	arr = json_object_new_array();
@@ -240,7 +219,7 @@ void booking_api_spaces(struct http_req *req)
 	if (store_cursor_error(cur, &se)) {
 		store_cursor_destroy(cur);
 		json_object_put(arr);
-		send_store_fail(req, "booking: list spaces", &se);
+		http_send_store_fail(req, "booking: list spaces", &se);
 		return;
 	}
 	store_cursor_destroy(cur);
@@ -252,7 +231,7 @@ void booking_api_spaces(struct http_req *req)
 
 void booking_api_space(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	const char *t = booking_space_type_current(http_param(req, "spaceType"));
 	bson_t filter = BSON_INITIALIZER, doc;
 	store_error_t se = { 0 };
@@ -268,7 +247,7 @@ void booking_api_space(struct http_req *req)
 	BSON_APPEND_UTF8(&filter, "spaceType", t);
 	if (!store_find_one(st, "spaceconfigurations", &filter, NULL, &doc, &found, &se)) {
 		bson_destroy(&filter);
-		send_store_fail(req, "booking: space", &se);
+		http_send_store_fail(req, "booking: space", &se);
 		return;
 	}
 	bson_destroy(&filter);
@@ -300,7 +279,7 @@ static json_object *dayhours_json(const struct booking_dayhours *h)
 
 void booking_api_global_hours(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	struct booking_hours h;
 	store_error_t se = { 0 };
 	json_object *o, *week, *closures, *holidays, *annual;
@@ -311,7 +290,7 @@ void booking_api_global_hours(struct http_req *req)
 	if (!st)
 		return;
 	if (!booking_hours_load(st, &h, &se)) {
-		send_store_fail(req, "booking: hours", &se);
+		http_send_store_fail(req, "booking: hours", &se);
 		return;
 	}
 	booking_paris_local(account_now_ms(), &today, &minute);
@@ -372,7 +351,7 @@ void booking_api_global_hours(struct http_req *req)
 
 void booking_api_services(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	const char *type = http_query(req, "spaceType"), *category = http_query(req, "category");
 	const char *cur_type = type && *type ? booking_space_type_current(type) : NULL;
 	bson_t *filter, *sort;
@@ -396,7 +375,7 @@ void booking_api_services(struct http_req *req)
 	bson_destroy(filter);
 	bson_destroy(sort);
 	if (!cur) {
-		send_store_fail(req, "booking: services", &se);
+		http_send_store_fail(req, "booking: services", &se);
 		return;
 	}
 	arr = json_object_new_array();
@@ -409,7 +388,7 @@ void booking_api_services(struct http_req *req)
 	if (store_cursor_error(cur, &se)) {
 		store_cursor_destroy(cur);
 		json_object_put(arr);
-		send_store_fail(req, "booking: services", &se);
+		http_send_store_fail(req, "booking: services", &se);
 		return;
 	}
 	store_cursor_destroy(cur);
@@ -420,7 +399,7 @@ void booking_api_services(struct http_req *req)
 
 void booking_api_cancellation_policy(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	const char *type = http_query(req, "spaceType");
 	const char *cur = booking_space_type_current(type);
 	struct booking_settings s;
@@ -436,7 +415,7 @@ void booking_api_cancellation_policy(struct http_req *req)
 		return;
 	}
 	if (!booking_settings_load(st, &s, &se)) {
-		send_store_fail(req, "booking: settings", &se);
+		http_send_store_fail(req, "booking: settings", &se);
 		return;
 	}
 	p = booking_settings_policy(&s, cur);
@@ -459,7 +438,7 @@ void booking_api_cancellation_policy(struct http_req *req)
 
 void booking_api_calculate_price(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	struct booking_request rq;
 	struct booking_space space;
 	struct booking_quote q;
@@ -475,7 +454,7 @@ void booking_api_calculate_price(struct http_req *req)
 		return;
 	}
 	if (!booking_hours_load(st, &h, &se)) {
-		send_store_fail(req, "booking: hours", &se);
+		http_send_store_fail(req, "booking: hours", &se);
 		return;
 	}
 	if (!booking_check_available(st, &space, &h, &rq, account_now_ms(), &e)) {
@@ -491,7 +470,7 @@ void booking_api_calculate_price(struct http_req *req)
 
 void booking_api_availability(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	const char *type = http_query(req, "spaceType"), *date = http_query(req, "date");
 	const char *people_s = http_query(req, "numberOfPeople");
 	const char *cur = booking_space_type_current(type);
@@ -531,7 +510,7 @@ void booking_api_availability(struct http_req *req)
 		people = (int)n;
 	}
 	if (!booking_space_load(st, cur, &space, &found, &se)) {
-		send_store_fail(req, "booking: space", &se);
+		http_send_store_fail(req, "booking: space", &se);
 		return;
 	}
 	if (!found || !space.active) {
@@ -539,13 +518,13 @@ void booking_api_availability(struct http_req *req)
 		return;
 	}
 	if (!booking_hours_load(st, &h, &se)) {
-		send_store_fail(req, "booking: hours", &se);
+		http_send_store_fail(req, "booking: hours", &se);
 		return;
 	}
 	booking_hours_day(&h, day, &bd);
 	if (!booking_day_occupancy(st, cur, &h, day, now, NULL, &occ, &se)) {
 		booking_hours_free(&h);
-		send_store_fail(req, "booking: occupancy", &se);
+		http_send_store_fail(req, "booking: occupancy", &se);
 		return;
 	}
 	booking_paris_local(now, &today, &now_min);
@@ -598,7 +577,7 @@ void booking_api_availability(struct http_req *req)
 
 void booking_api_create(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	const struct auth_session *me = auth_session(req);
 	struct booking_new nb;
 	struct booking_settings settings;
@@ -667,7 +646,7 @@ void booking_api_create(struct http_req *req)
 	nb.contact = (struct booking_contact){ name, email, phone, company };
 	nb.special_requests = requests;
 	if (!booking_settings_load(st, &settings, &se)) {
-		send_store_fail(req, "booking: settings", &se);
+		http_send_store_fail(req, "booking: settings", &se);
 		return;
 	}
 	/* the card step (Stripe, another module) holds the slot while the
@@ -714,7 +693,7 @@ static bool load_accessible(struct http_req *req, store_t *st, const char *token
 	if (!token)
 		token = token_json;
 	if (!booking_find(st, http_param(req, "id"), out, &found, &se)) {
-		send_store_fail(req, "booking: find", &se);
+		http_send_store_fail(req, "booking: find", &se);
 		return false;
 	}
 	if (found && me && doc_oid(out, "user", &owner) && bson_oid_equal(&owner, &me->user_id))
@@ -729,7 +708,7 @@ static bool load_accessible(struct http_req *req, store_t *st, const char *token
 
 void booking_api_get(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	bson_t b;
 	json_object *o;
 
@@ -744,7 +723,7 @@ void booking_api_get(struct http_req *req)
 
 void booking_api_cancellation_fees(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	struct booking_settings s;
 	struct booking_fees f;
 	store_error_t se = { 0 };
@@ -755,7 +734,7 @@ void booking_api_cancellation_fees(struct http_req *req)
 		return;
 	if (!booking_settings_load(st, &s, &se)) {
 		bson_destroy(&b);
-		send_store_fail(req, "booking: settings", &se);
+		http_send_store_fail(req, "booking: settings", &se);
 		return;
 	}
 	booking_cancellation_fees(&b, &s, account_now_ms(), &f);
@@ -767,7 +746,7 @@ void booking_api_cancellation_fees(struct http_req *req)
 
 void booking_api_cancel(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	const struct auth_session *me = auth_session(req);
 	struct booking_actor actor = { .user = me ? &me->user_id : NULL, .staff = false };
 	struct booking_settings s;
@@ -791,7 +770,7 @@ void booking_api_cancel(struct http_req *req)
 		return;
 	if (!booking_settings_load(st, &s, &se)) {
 		bson_destroy(&b);
-		send_store_fail(req, "booking: settings", &se);
+		http_send_store_fail(req, "booking: settings", &se);
 		return;
 	}
 	booking_cancellation_fees(&b, &s, now, &f);
@@ -810,7 +789,7 @@ void booking_api_cancel(struct http_req *req)
 
 void booking_api_payment_check(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	store_error_t se = { 0 };
 	struct err e = { 0 };
 	const char *token = NULL;
@@ -835,7 +814,7 @@ void booking_api_payment_check(struct http_req *req)
 	}
 	if (!booking_find(st, http_param(req, "id"), &after, &found, &se)) {
 		bson_destroy(&b);
-		send_store_fail(req, "booking: find", &se);
+		http_send_store_fail(req, "booking: find", &se);
 		return;
 	}
 	if (!booking_money_client_secret(st, found ? &after : &b, account_now_ms(), secret, sizeof secret, &e)) {
@@ -856,7 +835,7 @@ void booking_api_payment_check(struct http_req *req)
 
 void booking_api_list_mine(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	const struct auth_session *me = auth_session(req);
 	const char *status = http_query(req, "status"), *page_s = http_query(req, "page");
 	const char *limit_s = http_query(req, "limit");
@@ -901,7 +880,7 @@ void booking_api_list_mine(struct http_req *req)
 		BSON_APPEND_UTF8(&filter, "status", status);
 	if (!store_count(st, "bookings", &filter, &total, &se)) {
 		bson_destroy(&filter);
-		send_store_fail(req, "booking: count mine", &se);
+		http_send_store_fail(req, "booking: count mine", &se);
 		return;
 	}
 	sort = BCON_NEW("date", BCON_INT32(-1), "_id", BCON_INT32(-1));
@@ -910,7 +889,7 @@ void booking_api_list_mine(struct http_req *req)
 	bson_destroy(&filter);
 	bson_destroy(sort);
 	if (!cur) {
-		send_store_fail(req, "booking: list mine", &se);
+		http_send_store_fail(req, "booking: list mine", &se);
 		return;
 	}
 	arr = json_object_new_array();
@@ -919,17 +898,13 @@ void booking_api_list_mine(struct http_req *req)
 	if (store_cursor_error(cur, &se)) {
 		store_cursor_destroy(cur);
 		json_object_put(arr);
-		send_store_fail(req, "booking: list mine", &se);
+		http_send_store_fail(req, "booking: list mine", &se);
 		return;
 	}
 	store_cursor_destroy(cur);
 	o = json_object_new_object();
-	pg = json_object_new_object();
 	json_object_object_add(o, "bookings", arr);
-	json_object_object_add(pg, "page", json_object_new_int64(page));
-	json_object_object_add(pg, "limit", json_object_new_int64(limit));
-	json_object_object_add(pg, "total", json_object_new_int64(total));
-	json_object_object_add(pg, "pages", json_object_new_int64((total + limit - 1) / limit));
+	pg = http_pagination(page, limit, total);
 	json_object_object_add(o, "pagination", pg);
 	http_send_json(req, 200, o);
 }

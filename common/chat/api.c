@@ -56,16 +56,6 @@ static bool ctx_init(struct chat_ctx *c, struct http_req *req)
 	return true;
 }
 
-static void store_failed(struct http_req *req, const char *what, const store_error_t *se)
-{
-	struct err e;
-	char where[96];
-
-	(void)buf_fmt(where, sizeof where, "chat: %s", what);
-	store_fail(&e, where, se);
-	http_send_err(req, &e);
-}
-
 /* The conversation of the path's :id the caller may read, into `out`
  * (initialised on success); otherwise the 404 (or error) is finished. */
 static bool load_conversation(struct chat_ctx *c, bson_t *out)
@@ -83,7 +73,7 @@ static bool load_conversation(struct chat_ctx *c, bson_t *out)
 	ok = store_find_one(c->st, "conversations", &filter, NULL, out, &found, &err);
 	bson_destroy(&filter);
 	if (!ok) {
-		store_failed(c->req, "load conversation", &err);
+		http_send_store_fail(c->req, "chat: load conversation", &err);
 		return false;
 	}
 	if (!found || !chat_can_access(out, &c->me->user_id, c->me->role, c->staff_view)) {
@@ -231,7 +221,7 @@ void chat_conversations_list(struct http_req *req)
 	bson_destroy(&filter);
 	bson_destroy(&sort);
 	if (!cur) {
-		store_failed(req, "list conversations", &err);
+		http_send_store_fail(req, "chat: list conversations", &err);
 		return;
 	}
 	while (store_cursor_next(cur, &doc)) {
@@ -256,7 +246,7 @@ void chat_conversations_list(struct http_req *req)
 		for (size_t i = 0; i < n; i++)
 			bson_destroy(rows[i].doc);
 		free(rows);
-		store_failed(req, "list conversations", &err);
+		http_send_store_fail(req, "chat: list conversations", &err);
 		return;
 	}
 	store_cursor_destroy(cur);
@@ -325,7 +315,7 @@ static void create_direct(struct chat_ctx *c)
 	int status = 200;
 
 	if (!find_direct(c, &conv, &found, &err)) {
-		store_failed(c->req, "find conversation", &err);
+		http_send_store_fail(c->req, "chat: find conversation", &err);
 		return;
 	}
 	if (!found) {
@@ -349,7 +339,7 @@ static void create_direct(struct chat_ctx *c)
 		if (!ok || !find_direct(c, &conv, &found, &err) || !found) {
 			if (ok && !found)
 				bson_destroy(&conv);
-			store_failed(c->req, "create conversation", &err);
+			http_send_store_fail(c->req, "chat: create conversation", &err);
 			return;
 		}
 		bson_oid_t kept;
@@ -405,7 +395,7 @@ static void create_group(struct chat_ctx *c)
 			return;
 		}
 		if (!account_find_by_id(c->st, &uid, &user, &found, &err)) {
-			store_failed(c->req, "group participants", &err);
+			http_send_store_fail(c->req, "chat: group participants", &err);
 			bson_destroy(&doc);
 			return;
 		}
@@ -440,7 +430,7 @@ static void create_group(struct chat_ctx *c)
 	BSON_APPEND_DATE_TIME(&doc, "updatedAt", c->now);
 	if (!store_insert_one(c->st, "conversations", &doc, NULL, &err)) {
 		bson_destroy(&doc);
-		store_failed(c->req, "create group", &err);
+		http_send_store_fail(c->req, "chat: create group", &err);
 		return;
 	}
 	bson_copy_to(&doc, &conv);
@@ -550,7 +540,7 @@ void chat_messages_list(struct http_req *req)
 	if (before || after) {
 		if (!message_position(&c, &conv_id, before ? before : after, &at, &t, &found, &err)) {
 			bson_destroy(&filter);
-			store_failed(req, "message cursor", &err);
+			http_send_store_fail(req, "chat: message cursor", &err);
 			return;
 		}
 		if (!found) {
@@ -570,7 +560,7 @@ void chat_messages_list(struct http_req *req)
 	bson_destroy(&filter);
 	bson_destroy(&sort);
 	if (!cur) {
-		store_failed(req, "list messages", &err);
+		http_send_store_fail(req, "chat: list messages", &err);
 		return;
 	}
 	json_object *list = json_object_new_array();
@@ -598,7 +588,7 @@ void chat_messages_list(struct http_req *req)
 	if (store_cursor_error(cur, &err)) {
 		store_cursor_destroy(cur);
 		json_object_put(list);
-		store_failed(req, "list messages", &err);
+		http_send_store_fail(req, "chat: list messages", &err);
 		return;
 	}
 	store_cursor_destroy(cur);
@@ -801,7 +791,7 @@ void chat_messages_send(struct http_req *req)
 			bson_destroy(&extra);
 			bson_destroy(&conv);
 			if (err.code)
-				store_failed(req, "reply target", &err);
+				http_send_store_fail(req, "chat: reply target", &err);
 			else
 				http_error(req, 422, "validation_failed", "replyTo: no such message in this conversation.");
 			return;
@@ -831,7 +821,7 @@ void chat_messages_send(struct http_req *req)
 		bson_destroy(&msg);
 		bson_destroy(&extra);
 		bson_destroy(&conv);
-		store_failed(req, "insert message", &err);
+		http_send_store_fail(req, "chat: insert message", &err);
 		return;
 	}
 	BSON_APPEND_OID(&extra, "lastMessage", &msg_id);
@@ -886,7 +876,7 @@ void chat_mark_read(struct http_req *req)
 	bson_destroy(&update);
 	if (!ok || !update_participants(&c, &conv, NULL, 0, &c.me->user_id, NULL, &err)) {
 		bson_destroy(&conv);
-		store_failed(req, "mark read", &err);
+		http_send_store_fail(req, "chat: mark read", &err);
 		return;
 	}
 	doc_iso_time(c.now, ts, sizeof ts);

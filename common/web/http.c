@@ -2,6 +2,7 @@
  * http.c — request parsing and response building. See http.h.
  */
 #include "web/http.h"
+#include "conn/conn.h"
 #include "core/config.h"
 #include "core/crypto.h"
 
@@ -724,6 +725,35 @@ void http_error_field(struct http_req *req, int status, const char *code,
 	va_start(ap, fmt);
 	error_v(req, status, code, field, field ? strlen(field) : 0, fmt, ap);
 	va_end(ap);
+}
+
+store_t *http_store(struct http_req *req)
+{
+	store_error_t se = { 0 };
+	store_t *st = conn_store(&se);
+
+	if (!st)
+		http_send_store_fail(req, "open the store", &se);
+	return st;
+}
+
+void http_send_store_fail(struct http_req *req, const char *what, const store_error_t *se)
+{
+	struct err e;
+
+	store_fail(&e, what, se);
+	http_send_err(req, &e);
+}
+
+json_object *http_pagination(int64_t page, int64_t limit, int64_t total)
+{
+	json_object *pg = json_object_new_object();
+
+	json_object_object_add(pg, "page", json_object_new_int64(page));
+	json_object_object_add(pg, "limit", json_object_new_int64(limit));
+	json_object_object_add(pg, "total", json_object_new_int64(total));
+	json_object_object_add(pg, "pages", json_object_new_int64(limit > 0 ? (total + limit - 1) / limit : 0));
+	return pg;
 }
 
 void http_send_err(struct http_req *req, const struct err *e)

@@ -16,10 +16,12 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "store/store.h"
 
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct FCGX_Request;
 struct app;           /* web/route.h */
@@ -115,6 +117,19 @@ char *http_percent_decode(const char *in, size_t len, bool plus_is_space);
 bool http_add_header(struct http_req *req, const char *name, const char *value);
 bool http_add_headerf(struct http_req *req, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The process's store (conn_store()), or NULL with the response finished
+ * (503 "unavailable", the reason logged). */
+store_t *http_store(struct http_req *req);
+
+/* Finishes the response with the store failure `se` through store_fail()
+ * (503 when the store is unreachable, else 500 with no detail; `what` and
+ * the failure go to the log). */
+void http_send_store_fail(struct http_req *req, const char *what, const store_error_t *se);
+
+/* {page, limit, total, pages}: the "pagination" member of a list. New
+ * object. */
+json_object *http_pagination(int64_t page, int64_t limit, int64_t total);
 
 /* Finishes the response with the error `e` (core/err.h). */
 void http_send_err(struct http_req *req, const struct err *e);

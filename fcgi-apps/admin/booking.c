@@ -35,27 +35,6 @@
 
 static const char *const statuses[] = { "pending", "confirmed", "cancelled", "completed", "no-show", NULL };
 
-static store_t *store_or_fail(struct http_req *req)
-{
-	store_error_t se = { 0 };
-	store_t *st = conn_store(&se);
-	struct err e;
-
-	if (!st) {
-		store_fail(&e, "admin booking: open store", &se);
-		http_send_err(req, &e);
-	}
-	return st;
-}
-
-static void send_store_fail(struct http_req *req, const char *what, const store_error_t *se)
-{
-	struct err e;
-
-	store_fail(&e, what, se);
-	http_send_err(req, &e);
-}
-
 /* The booking as the staff see it: everything but the guest token. */
 json_object *admin_booking_json(const bson_t *b)
 {
@@ -85,7 +64,7 @@ static bool load_booking(struct http_req *req, store_t *st, bson_t *out)
 	bool found = false;
 
 	if (!booking_find(st, http_param(req, "id"), out, &found, &se)) {
-		send_store_fail(req, "admin booking: find", &se);
+		http_send_store_fail(req, "admin booking: find", &se);
 		return false;
 	}
 	if (!found) {
@@ -191,7 +170,7 @@ bool admin_booking_filter(struct http_req *req, bson_t *filter, struct err *e)
 
 void admin_booking_list(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	const char *sort_s = http_query(req, "sort");
 	long page = 1, limit = LIST_LIMIT_DEFAULT;
 	bson_t filter = BSON_INITIALIZER, *sort = NULL;
@@ -235,16 +214,12 @@ void admin_booking_list(struct http_req *req)
 	o = json_object_new_object();
 	json_object_object_add(o, "bookings", arr);
 	arr = NULL;
-	pg = json_object_new_object();
-	json_object_object_add(pg, "page", json_object_new_int64(page));
-	json_object_object_add(pg, "limit", json_object_new_int64(limit));
-	json_object_object_add(pg, "total", json_object_new_int64(total));
-	json_object_object_add(pg, "pages", json_object_new_int64((total + limit - 1) / limit));
+	pg = http_pagination(page, limit, total);
 	json_object_object_add(o, "pagination", pg);
 	http_send_json(req, 200, o);
 	goto done;
 fail:
-	send_store_fail(req, "admin booking: list", &se);
+	http_send_store_fail(req, "admin booking: list", &se);
 done:
 	json_object_put(arr);
 	if (cur)
@@ -256,7 +231,7 @@ done:
 
 void admin_booking_get(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	bson_t b;
 	json_object *o;
 
@@ -271,7 +246,7 @@ void admin_booking_get(struct http_req *req)
 
 void admin_booking_pending_count(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	bson_t filter = BSON_INITIALIZER;
 	store_error_t se = { 0 };
 	int64_t n = 0;
@@ -281,7 +256,7 @@ void admin_booking_pending_count(struct http_req *req)
 		goto done;
 	BSON_APPEND_UTF8(&filter, "status", "pending");
 	if (!store_count(st, "bookings", &filter, &n, &se)) {
-		send_store_fail(req, "admin booking: pending count", &se);
+		http_send_store_fail(req, "admin booking: pending count", &se);
 		goto done;
 	}
 	o = json_object_new_object();
@@ -313,7 +288,7 @@ static bool member_euros(json_object *body, const char *key, int64_t *cents, str
 
 void admin_booking_create(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	struct booking_quote q;
 	struct booking_request rq;
 	struct err e = { 0 };
@@ -483,7 +458,7 @@ void admin_booking_edit(struct http_req *req)
 {
 	static const char *const schedule[] = { "spaceType", "reservationType", "date", "startTime",
 						"endTime", "numberOfPeople", "services", NULL };
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	struct booking_edit ed;
 	struct err e = { 0 };
 	char name[4 * NAME_MAX_CHARS + 1], phone[4 * PHONE_MAX_CHARS + 1], company[4 * COMPANY_MAX_CHARS + 1];
@@ -559,7 +534,7 @@ void admin_booking_edit(struct http_req *req)
 
 void admin_booking_delete(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	struct err e = { 0 };
 	bson_t b;
 
@@ -577,7 +552,7 @@ void admin_booking_delete(struct http_req *req)
 
 void admin_booking_fees(struct http_req *req)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	struct booking_settings s;
 	struct booking_fees f;
 	store_error_t se = { 0 };
@@ -588,7 +563,7 @@ void admin_booking_fees(struct http_req *req)
 		return;
 	if (!booking_settings_load(st, &s, &se)) {
 		bson_destroy(&b);
-		send_store_fail(req, "admin booking: settings", &se);
+		http_send_store_fail(req, "admin booking: settings", &se);
 		return;
 	}
 	booking_cancellation_fees(&b, &s, account_now_ms(), &f);
@@ -646,7 +621,7 @@ bool admin_booking_move(struct http_req *req, store_t *st, const char *from, con
  * with the body's `reason`; an admin may waive the fee of a cancel. */
 static void move(struct http_req *req, const char *from, const char *to)
 {
-	store_t *st = store_or_fail(req);
+	store_t *st = http_store(req);
 	struct err e = { 0 };
 	char reason[4 * REASON_MAX_CHARS + 1];
 	json_object *waive = NULL, *o;

@@ -18,19 +18,6 @@
 
 #define TOKEN_MAX_BYTES 128
 
-static store_t *store_or_fail(struct http_req *req)
-{
-	store_error_t se = { 0 };
-	store_t *st = conn_store(&se);
-	struct err e;
-
-	if (!st) {
-		store_fail(&e, req->method_name, &se);
-		http_send_err(req, &e);
-	}
-	return st;
-}
-
 static void send_ok(struct http_req *req, int status, const char *message)
 {
 	json_object *o = json_object_new_object();
@@ -79,7 +66,7 @@ void site_register(struct http_req *req)
 		throttle_refuse(req, retry);
 		goto done;
 	}
-	if (!(st = store_or_fail(req)))
+	if (!(st = http_store(req)))
 		goto done;
 	if (!account_register(st, &in, account_now_ms(), &id, NULL, &e)) {
 		http_send_err(req, &e);
@@ -111,7 +98,7 @@ void site_activate_account(struct http_req *req)
 		http_send_err(req, &e);
 		return;
 	}
-	if (!(st = store_or_fail(req)))
+	if (!(st = http_store(req)))
 		return;
 	if (!account_activate(st, token, token_len, password, password_len,
 			      account_now_ms(), NULL, &e)) {
@@ -155,7 +142,7 @@ void site_resend_activation(struct http_req *req)
 	store_t *st;
 
 	if (!read_email(req, email) ||
-	    !take_both(req, THROTTLE_RESEND, email) || !(st = store_or_fail(req)))
+	    !take_both(req, THROTTLE_RESEND, email) || !(st = http_store(req)))
 		return;
 	if (!account_request_mail(st, "activation", email, &e)) {
 		http_send_err(req, &e);
@@ -172,7 +159,7 @@ void site_forgot_password(struct http_req *req)
 	store_t *st;
 
 	if (!read_email(req, email) ||
-	    !take_both(req, THROTTLE_FORGOT, email) || !(st = store_or_fail(req)))
+	    !take_both(req, THROTTLE_FORGOT, email) || !(st = http_store(req)))
 		return;
 	if (!account_request_mail(st, "password_reset", email, &e)) {
 		http_send_err(req, &e);
@@ -200,7 +187,7 @@ void site_reset_password(struct http_req *req)
 		http_send_err(req, &e);
 		return;
 	}
-	if (!(st = store_or_fail(req)))
+	if (!(st = http_store(req)))
 		return;
 	if (!account_reset_password(st, token, token_len, password, password_len,
 				    account_now_ms(), &uid, &e)) {
@@ -267,7 +254,7 @@ void site_profile_put(struct http_req *req)
 		http_send_err(req, &e);
 		return;
 	}
-	if (!(st = store_or_fail(req)))
+	if (!(st = http_store(req)))
 		return;
 	if (!account_update_profile(st, &s->user_id, &in, account_now_ms(), &e)) {
 		http_send_err(req, &e);
@@ -304,7 +291,7 @@ void site_password_put(struct http_req *req)
 		throttle_refuse(req, retry);
 		return;
 	}
-	if (!(st = store_or_fail(req)))
+	if (!(st = http_store(req)))
 		return;
 	if (!account_change_password(st, &s->user, current, current_len, next, next_len,
 				     s->token_hash, account_now_ms(), &e)) {
@@ -322,7 +309,7 @@ void site_account_delete(struct http_req *req)
 	struct err e;
 	store_t *st;
 
-	if (!(st = store_or_fail(req)))
+	if (!(st = http_store(req)))
 		return;
 	if (!account_delete(st, &s->user_id, account_now_ms(), &e)) {
 		http_send_err(req, &e);
