@@ -194,7 +194,7 @@ $html = page($s->request('GET', $r->{headers}{location}, headers => { Cookie => 
 like $html, qr/\Q$number\E/, 'the confirmation page shows its number';
 $html = page($s->request('GET', '/dashboard/reservations', headers => { Cookie => $cookie }));
 like $html, qr/href="\/dashboard\/reservations\/\Q$number\E"/, 'listed in Mes réservations';
-like $html, qr/aria-current="page">Mes réservations/, 'the menu marks the section';
+like $html, qr/aria-current="page">Mon espace/, 'the menu marks the section (Mon espace)';
 is $s->get("/dashboard/reservations/$number")->{status}, 303, 'signed out: to the login page';
 my $other = $s->new_client('autre.client@example.com');
 is $s->request('GET', "/dashboard/reservations/$number", headers => { Cookie => $other->{cookie} })->{status}, 404,

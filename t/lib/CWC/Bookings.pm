@@ -8,6 +8,7 @@ package CWC::Bookings;
 #   my $r = $b->book(date => $d, ...);        # POST /api/bookings as a guest
 use strict;
 use warnings;
+use utf8;
 use POSIX qw(floor);
 use Exporter 'import';
 our @EXPORT_OK = qw(ymd add_days);
