@@ -57,24 +57,6 @@ void audit_route_done(struct http_req *req, const char *action)
 	}
 }
 
-static bool query_long(struct http_req *req, const char *key, long min, long max, long *out)
-{
-	const char *s = http_query(req, key);
-	char *end;
-	long v;
-
-	if (!s)
-		return true;
-	v = strtol(s, &end, 10);
-	if (!*s || *end || v < min || v > max) {
-		http_error_field(req, 400, "invalid_request", key, "%s is a whole number from %ld to %ld.",
-				 key, min, max);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
 void audit_api_list(struct http_req *req)
 {
 	static const char *const filters[] = { "collection", "documentId", "action", NULL };
@@ -88,8 +70,8 @@ void audit_api_list(struct http_req *req)
 	json_object *o, *arr = NULL, *pg;
 	struct err e;
 
-	if (!query_long(req, "page", 1, 100000, &page) ||
-	    !query_long(req, "limit", 1, LIST_LIMIT_MAX, &limit))
+	if (!http_query_long(req, "page", 1, 100000, &page) ||
+	    !http_query_long(req, "limit", 1, LIST_LIMIT_MAX, &limit))
 		goto done;
 	for (int i = 0; filters[i]; i++) {
 		const char *v = http_query(req, filters[i]);

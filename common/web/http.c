@@ -745,6 +745,24 @@ void http_send_store_fail(struct http_req *req, const char *what, const store_er
 	http_send_err(req, &e);
 }
 
+bool http_query_long(struct http_req *req, const char *key, long min, long max, long *out)
+{
+	const char *s = http_query(req, key);
+	char *end;
+	long v;
+
+	if (!s)
+		return true;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || v < min || v > max) {
+		http_error_field(req, 400, "invalid_request", key, "%s is a whole number from %ld to %ld.",
+				 key, min, max);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
 json_object *http_pagination(int64_t page, int64_t limit, int64_t total)
 {
 	json_object *pg = json_object_new_object();

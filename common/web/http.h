@@ -127,6 +127,11 @@ store_t *http_store(struct http_req *req);
  * the failure go to the log). */
 void http_send_store_fail(struct http_req *req, const char *what, const store_error_t *se);
 
+/* The query parameter `key` as a whole number from `min` to `max` into
+ * *out (left as it is when the parameter is absent). False with the 400
+ * `invalid_request` naming the parameter finished otherwise. */
+bool http_query_long(struct http_req *req, const char *key, long min, long max, long *out);
+
 /* {page, limit, total, pages}: the "pagination" member of a list. New
  * object. */
 json_object *http_pagination(int64_t page, int64_t limit, int64_t total);

@@ -75,24 +75,6 @@ static bool load_booking(struct http_req *req, store_t *st, bson_t *out)
 	return true;
 }
 
-static bool query_long(struct http_req *req, const char *key, long min, long max, long *out)
-{
-	const char *s = http_query(req, key);
-	char *end;
-	long v;
-
-	if (!s)
-		return true;
-	v = strtol(s, &end, 10);
-	if (!*s || *end || v < min || v > max) {
-		http_error_field(req, 400, "invalid_request", key, "%s is a whole number from %ld to %ld.",
-				 key, min, max);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
 bool admin_booking_filter(struct http_req *req, bson_t *filter, struct err *e)
 {
 	const char *status = http_query(req, "status"), *space = http_query(req, "spaceType");
@@ -184,8 +166,8 @@ void admin_booking_list(struct http_req *req)
 
 	if (!st)
 		goto done;
-	if (!query_long(req, "page", 1, 100000, &page) ||
-	    !query_long(req, "limit", 1, LIST_LIMIT_MAX, &limit))
+	if (!http_query_long(req, "page", 1, 100000, &page) ||
+	    !http_query_long(req, "limit", 1, LIST_LIMIT_MAX, &limit))
 		goto done;
 	if (!admin_booking_filter(req, &filter, &e)) {
 		http_send_err(req, &e);
