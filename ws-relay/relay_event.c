@@ -18,7 +18,7 @@
 /* The event types a client may receive from Redis, and one for the relay
  * itself: "revoke" (relay_revoke.h). */
 static const char *const known_types[] = {
-	"message", "read", "typing", "presence", "revoke",
+	"message", "read", "typing", "presence", "badge", "revoke",
 };
 
 #define JSON_MAX_DEPTH 16

@@ -23,6 +23,16 @@ void audit_note(struct http_req *req, const char *collection, const char *id,
 	audit_note_add(collection, id, before, after);
 }
 
+void audit_export(struct http_req *req, const char *collection, long rows)
+{
+	bson_t after = BSON_INITIALIZER;
+
+	BSON_APPEND_INT64(&after, "exported", rows);
+	BSON_APPEND_UTF8(&after, "query", req->query ? req->query : "");
+	audit_note(req, collection, NULL, NULL, &after);
+	bson_destroy(&after);
+}
+
 void audit_route_done(struct http_req *req, const char *action)
 {
 	const struct auth_session *me = auth_session(req);
@@ -37,8 +47,9 @@ void audit_route_done(struct http_req *req, const char *action)
 		audit_discard();
 		return;
 	}
-	if (req->status >= 400) {
-		audit_discard();
+	if (req->status >= 400 ||
+	    ((req->method & (HTTP_GET | HTTP_HEAD)) && !audit_pending())) {
+		audit_discard();   /* refused, or a read that exported nothing */
 		return;
 	}
 	if (me) {

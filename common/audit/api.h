@@ -23,6 +23,12 @@
 void audit_note(struct http_req *req, const char *collection, const char *id,
 		const bson_t *before, const bson_t *after);
 
+/* Notes that this request exported `rows` rows of `collection` (a CSV
+ * export, web/csv.h), with the query string that chose them. An audited
+ * GET route writes an entry only when its handler called this: reading a
+ * list as JSON is not on record, taking it away as a file is. */
+void audit_export(struct http_req *req, const char *collection, long rows);
+
 /* The struct app `audit` hook (see web/route.h). */
 void audit_route_done(struct http_req *req, const char *action);
 

@@ -2,6 +2,7 @@
  * conn.c — per-process store and Redis connections. See conn.h.
  */
 #include "conn/conn.h"
+#include "core/buf.h"
 #include "core/config.h"
 #include "core/log.h"
 
@@ -153,6 +154,20 @@ bool conn_publish(const char *channel, const char *message)
 	if (!r)
 		return false;
 	freeReplyObject(r);
+	return true;
+}
+
+bool conn_publish_badge(const char *what)
+{
+	char event[128];
+
+	if (!buf_fmt(event, sizeof event,
+		     "{\"type\":\"badge\",\"badge\":\"%s\",\"audience\":\"staff\"}", what))
+		return false;
+	if (!conn_publish(CONN_EVENTS_CHANNEL, event)) {
+		log_warn("badge %s: not published (redis unreachable)", what);
+		return false;
+	}
 	return true;
 }
 

@@ -31,6 +31,20 @@ redisReply *conn_redis(const char *fmt, ...);
 /* PUBLISH `message` on `channel`; false when Redis is unreachable. */
 bool conn_publish(const char *channel, const char *message);
 
+/* The back office's badge counts that can change behind a staff member's
+ * back (docs/relay.md "badge"): a new or changed booking, customer
+ * message, contact mail or quote request. */
+#define CONN_BADGE_BOOKINGS "bookings"
+#define CONN_BADGE_MESSAGES "messages"
+#define CONN_BADGE_CONTACT "contact"
+#define CONN_BADGE_QUOTES "quotes"
+
+/* Tells every staff socket that the count `what` (a CONN_BADGE_*) changed:
+ * publishes {"type":"badge","badge":what,"audience":"staff"}; the page
+ * reads the counts again from the admin app. Best effort: false (logged)
+ * when Redis is unreachable — the counts are right after a reload. */
+bool conn_publish_badge(const char *what);
+
 /* Opens the store once, pings it and creates the declared indexes; used by
  * a program's start-up check. On failure writes the reason to `errbuf`. */
 bool conn_store_check(char *errbuf, size_t errlen);

@@ -828,4 +828,34 @@ void http_flush(struct http_req *req)
 	if (!req->fcgx || !req->out.len)
 		return;
 	FCGX_PutStr(req->out.data, (int)req->out.len, req->fcgx->out);
+	req->out.len = 0;
+}
+
+void http_stream_begin(struct http_req *req, int status, const char *content_type)
+{
+	char line[128];
+
+	if (req->finished)
+		return;
+	req->finished = req->streaming = true;
+	req->status = status;
+	snprintf(line, sizeof line, "Status: %d %s\r\n", status, http_status_text(status));
+	buf_str(&req->out, line);
+	buf_str(&req->out, "Content-Type: ");
+	buf_str(&req->out, content_type);
+	buf_add(&req->out, "\r\n", 2);
+	snprintf(line, sizeof line, "X-Request-Id: %s\r\n", req->request_id);
+	buf_str(&req->out, line);
+	if (req->headers.len)
+		buf_add(&req->out, req->headers.data, req->headers.len);
+	buf_add(&req->out, "\r\n", 2);
+}
+
+void http_stream_write(struct http_req *req, const char *data, size_t len)
+{
+	if (!req->streaming || req->method == HTTP_HEAD || !len)
+		return;
+	buf_add(&req->out, data, len);
+	if (req->fcgx && req->out.len >= HTTP_STREAM_CHUNK)
+		http_flush(req);
 }

@@ -68,6 +68,7 @@ struct http_req {
 	struct buf headers;     /* "Name: value\r\n"… */
 	struct buf out;         /* the whole response, once finished */
 	bool finished;
+	bool streaming;         /* http_stream_begin() was called */
 	struct FCGX_Request *fcgx;   /* NULL in unit tests */
 };
 
@@ -167,6 +168,16 @@ const char *http_return_path(const char *next, const char *fallback);
 
 /* Writes the finished response to FastCGI (no-op in tests). */
 void http_flush(struct http_req *req);
+
+/* A streamed response, for answers too big to build in memory (CSV
+ * exports): http_stream_begin() finishes the status and headers (no
+ * Content-Length: FastCGI ends the body), then http_stream_write() adds
+ * body bytes, handed to FastCGI whenever HTTP_STREAM_CHUNK have gathered
+ * (kept in req->out in unit tests); http_flush() writes the rest. The
+ * status is final once begun. A HEAD request gets the headers only. */
+#define HTTP_STREAM_CHUNK 32768
+void http_stream_begin(struct http_req *req, int status, const char *content_type);
+void http_stream_write(struct http_req *req, const char *data, size_t len);
 
 const char *http_status_text(int status);
 const char *http_method_name(unsigned method);

@@ -91,7 +91,9 @@ bool route_audit_action(const struct route *r, unsigned method, char *out, size_
 		if (*p == '/')
 			p++;
 	}
-	if ((method & (HTTP_PUT | HTTP_PATCH)) || (r->flags & ROUTE_SINGLETON))
+	if (method & (HTTP_GET | HTTP_HEAD))
+		verb = "export";     /* a read that is audited: a CSV export */
+	else if ((method & (HTTP_PUT | HTTP_PATCH)) || (r->flags & ROUTE_SINGLETON))
 		verb = "update";
 	else if (method & HTTP_DELETE)
 		verb = "delete";

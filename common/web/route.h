@@ -90,11 +90,13 @@ void route_dispatch(const struct app *app, struct http_req *req);
  * segments after /api/ that are not parameters, joined by ".", then
  * "create" for a POST to a collection (a pattern ending in a name), an
  * "update" for PUT / PATCH (and a POST to a ROUTE_SINGLETON), "delete"
- * for DELETE; a POST to an action
+ * for DELETE, "export" for GET / HEAD (a list whose CSV export is
+ * audited: audit/api.h audit_export()); a POST to an action
  * ("…/:id/cancel") is the action itself:
  *   POST /api/booking/reservations            booking.reservations.create
  *   PATCH /api/booking/reservations/:id       booking.reservations.update
  *   POST /api/booking/reservations/:id/cancel booking.reservations.cancel
+ *   GET /api/booking/reservations?format=csv  booking.reservations.export
  * False when it does not fit `outlen`. */
 bool route_audit_action(const struct route *r, unsigned method, char *out, size_t outlen);
 

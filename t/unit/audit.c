@@ -153,6 +153,7 @@ static void test_actions(void)
 	action_is(HTTP_POST, "/api/booking/reservations/:id/mark-noshow", "booking.reservations.mark-noshow");
 	action_is(HTTP_POST, "/api/users/:id", "users.update");
 	action_is(HTTP_POST, "/bookings/:id/cancel", "bookings.cancel");
+	action_is(HTTP_GET, "/api/booking/reservations", "booking.reservations.export");
 	ok(!route_audit_action(&r, HTTP_POST, small, sizeof small), "an action too long is refused");
 	{
 		struct route single = { HTTP_POST, "/api/booking-settings", NULL, 0, ROUTE_AUDIT | ROUTE_SINGLETON };
