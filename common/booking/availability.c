@@ -119,10 +119,13 @@ static void mark(int *taken, bool *priv, int start, int end, int amount)
 	}
 }
 
-/* Runs `filter` on bookings and adds the live ones covering `day` to `o`. */
+/* Runs `filter` on bookings and adds the live ones covering `day` to `o`;
+ * with `earlier_start`, only those that started before `day` (the ones
+ * starting on it are another query's). */
 static bool add_bookings(store_t *st, const bson_t *filter, const struct booking_hours *h,
 			 int64_t day, int64_t now, const bson_oid_t *ignore, bool exclusive,
-			 bool privatization, struct booking_occupancy *o, store_error_t *err)
+			 bool privatization, bool earlier_start, struct booking_occupancy *o,
+			 store_error_t *err)
 {
 	store_cursor_t *cur = store_find(st, "bookings", filter, NULL, err);
 	const bson_t *b;
@@ -134,7 +137,8 @@ static bool add_bookings(store_t *st, const bson_t *filter, const struct booking
 		int start, end;
 		int64_t first = booking_day_of_ms(doc_date(b, "date", 0));
 		int64_t last = booking_day_of_ms(doc_date(b, "endDate", booking_day_ms(first)));
-		if (!booking_is_live(b, now) || first > day || last < day)
+		if (!booking_is_live(b, now) || first > day || last < day ||
+		    (earlier_start && first == day))
 			continue;
 		if (ignore && doc_oid(b, "_id", &id) && bson_oid_equal(&id, ignore))
 			continue;
@@ -155,7 +159,8 @@ static bool add_bookings(store_t *st, const bson_t *filter, const struct booking
 }
 
 /* The bookings of one stored space type on `day`: those starting that
- * day, and the multi-day ones still running. */
+ * day, and the multi-day ones that started before and still run (a
+ * multi-day booking starting on `day` matches both filters: counted once). */
 static bool add_space_type(store_t *st, const char *stored, const struct booking_hours *h,
 			   int64_t day, int64_t now, const bson_oid_t *ignore, bool exclusive,
 			   bool privatization, struct booking_occupancy *o, store_error_t *err)
@@ -174,8 +179,8 @@ static bool add_space_type(store_t *st, const char *stored, const struct booking
 	BSON_APPEND_DATE_TIME(&range, "$gte", booking_day_ms(day));
 	BSON_APPEND_DATE_TIME(&range, "$lte", booking_day_ms(day + BOOKING_MAX_SPANS));
 	bson_append_document_end(&f2, &range);
-	ok = add_bookings(st, &f1, h, day, now, ignore, exclusive, privatization, o, err) &&
-	     add_bookings(st, &f2, h, day, now, ignore, exclusive, privatization, o, err);
+	ok = add_bookings(st, &f1, h, day, now, ignore, exclusive, privatization, false, o, err) &&
+	     add_bookings(st, &f2, h, day, now, ignore, exclusive, privatization, true, o, err);
 	bson_destroy(&f1);
 	bson_destroy(&f2);
 	return ok;

@@ -206,6 +206,10 @@ static void test_rules(void)
 	       "a day pass on that day is refused (full at 09–12)");
 	ok(strcmp(book("open-space", "weekly", "2027-04-17", NULL, NULL, 39), "ok") == 0,
 	   "a week for 39 from the next day");
+	ok(strcmp(book("open-space", "hourly", "2027-04-17", "10:00", "11:00", 1), "ok") == 0,
+	   "the week's first day still has its last seat (the week counted once)");
+	is_str(book("open-space", "hourly", "2027-04-17", "10:00", "11:00", 1), "409 booking_conflict numberOfPeople",
+	       "and not one more");
 	is_str(book("open-space", "hourly", "2027-04-20", "15:00", "16:00", 2), "409 booking_conflict numberOfPeople",
 	       "2 people during that week are refused (1 seat left)");
 	ok(strcmp(book("open-space", "hourly", "2027-04-23", "15:00", "16:00", 1), "ok") == 0,
