@@ -250,7 +250,7 @@ void chat_conversations_list(struct http_req *req)
 		return;
 	}
 	store_cursor_destroy(cur);
-	if (c.staff_view)
+	if (c.staff_view && n > 1)   /* qsort(NULL, 0) is undefined */
 		qsort(rows, n, sizeof *rows, conv_row_cmp);
 
 	json_object *list = json_object_new_array();

@@ -555,7 +555,30 @@ static int master_loop(struct master *m)
 
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [-l unix-path|host:port] [-w workers]\n", prog);
+	fprintf(stderr, "usage: %s [-l unix-path|host:port] [-w workers] | -r\n", prog);
+}
+
+/* -r: the route table on stdout, one route a line — methods (comma-
+ * separated), pattern, minimum role (0 public … 4 dev), flags (the enum
+ * route_flags bits) — for tests that check every route's door
+ * (t/roles-crawler.t) and for a reader. */
+static void print_routes(const struct app *app)
+{
+	static const unsigned methods[] = {
+		HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE, HTTP_OPTIONS,
+	};
+
+	for (size_t i = 0; i < app->nroutes; i++) {
+		const struct route *r = &app->routes[i];
+		bool first = true;
+
+		for (size_t m = 0; m < sizeof methods / sizeof *methods; m++)
+			if (r->methods & methods[m]) {
+				printf("%s%s", first ? "" : ",", http_method_name(methods[m]));
+				first = false;
+			}
+		printf("\t%s\t%d\t%u\n", r->pattern, r->min_role, r->flags);
+	}
 }
 
 int server_main(const struct app *app, int argc, char **argv)
@@ -565,10 +588,11 @@ int server_main(const struct app *app, int argc, char **argv)
 	int workers_opt = 0, opt, rc;
 	char err[512];
 
-	while ((opt = getopt(argc, argv, "l:w:h")) != -1) {
+	while ((opt = getopt(argc, argv, "l:w:rh")) != -1) {
 		switch (opt) {
 		case 'l': listen_opt = optarg; break;
 		case 'w': workers_opt = atoi(optarg); break;
+		case 'r': print_routes(app); return 0;
 		default: usage(argv[0]); return 2;
 		}
 	}
