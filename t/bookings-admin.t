@@ -347,6 +347,37 @@ is $r->{status}, 200, 'an admin opens it';
 $html = Encode::decode('UTF-8', $r->{content});
 like $html, qr{<strong>status</strong> : pending → confirmed}, 'a change as before → after';
 like $html, qr{booking\.reservations\.cancel}, 'the actions listed';
+# filters: who, when; an entry in full; nothing else is accepted
+my $today = do { my @t = localtime(time - 86400); sprintf '%04d-%02d-%02d', $t[5] + 1900, $t[4] + 1, $t[3] };
+my $all = audit_entries()->{pagination}{total};
+my $by_staff = audit_entries(actor => 'staff@coworkingcafe.local')->{pagination}{total};
+my $by_admin = audit_entries(actor => $admin->{user}{id} // $admin->{user}{_id})->{pagination}{total};
+ok $by_staff > 0 && $by_admin > 0 && $by_staff + $by_admin == $all,
+   "by actor, e-mail or account id ($by_staff + $by_admin of $all)";
+is audit_entries(from => '2000-01-01', to => '2000-12-31')->{pagination}{total}, 0, 'a year long past: nothing';
+ok audit_entries(from => '2000-01-01')->{pagination}{total} == $all, 'from a past day: everything';
+$r = $s->get('/api/audit?color=blue', session => $admin, host => 'admin');
+is $r->{status}, 400, 'an undeclared filter is refused';
+is $r->{json}{error}{field}, 'color', '…naming it';
+$r = $s->get('/api/audit?from=31/12/2026', session => $admin, host => 'admin');
+is_deeply [ $r->{status}, $r->{json}{error}{field} ], [ 400, 'from' ], 'a malformed day is refused, naming the field';
+my ($one) = @{ audit_entries(action => 'booking.reservations.validate')->{entries} };
+$r = $s->get("/api/audit/$one->{_id}", session => $admin, host => 'admin');
+is_deeply [ $r->{status}, $r->{json}{entry}{action} ], [ 200, 'booking.reservations.validate' ], 'one entry in full';
+is $s->get("/api/audit/$one->{_id}", session => $staff, host => 'admin')->{status}, 403, '…for admins only';
+is $s->get('/api/audit/not-an-id', session => $admin, host => 'admin')->{status}, 404, 'an id that is not one: 404';
+for my $m (qw(PUT PATCH DELETE POST)) {
+	my $x = $s->request($m => "/api/audit/$one->{_id}", session => $admin, host => 'admin', json => {});
+	is $x->{status}, 405, "$m of an entry: no such door ($m)";
+}
+$r = page(GET => "/audit-log/$one->{_id}", $admin);
+is $r->{status}, 200, 'the entry\'s screen';
+$html = Encode::decode('UTF-8', $r->{content});
+like $html, qr{<th scope="row">status</th><td class="wrap"><pre class="value-block">pending</pre></td><td class="wrap"><pre class="value-block">confirmed</pre>},
+     '…its changes before and after';
+like page(GET => "/audit-log?actor=staff%40coworkingcafe.local&from=$today", $admin)->{content}, qr{href="/audit-log/[0-9a-f]{24}"},
+     'the list filtered by who and when links to each entry';
+is page(GET => '/audit-log?from=hier', $admin)->{status}, 400, 'a malformed day on the screen: said, nothing listed';
 unlike page(GET => '/', $staff)->{content}, qr{href="/audit-log"}, 'staff have no audit link';
 like page(GET => '/', $admin)->{content}, qr{href="/audit-log"}, 'admins have it';
 

@@ -85,6 +85,9 @@ for my $i (1 .. 8) {
 }
 $s->post("/api/booking/reservations/$ids[3]/mark-present", session => $staff, json => {});
 $confirmed = $ids[7];
+my $audit_entry = $s->get('/api/audit?action=booking.reservations.create&limit=1', host => 'admin',
+			  session => $s->login('admin', undef, host => 'admin'))->{json}{entries}[0]{_id}
+	// die 'no audit entry';
 
 # name => [app base, path, who signs in first (or undef), expected status]
 my @pages = (
@@ -127,6 +130,7 @@ my @pages = (
 	['admin-booking-cancel', $s->admin_url, "/booking/reservations/$confirmed/cancel", 'admin'],
 	['admin-booking-new', $s->admin_url, '/booking/reservations/new', 'staff'],
 	['admin-audit-log', $s->admin_url, '/audit-log', 'admin'],
+	['admin-audit-entry', $s->admin_url, "/audit-log/$audit_entry", 'admin'],
 );
 
 for my $pg (@pages) {

@@ -6,6 +6,7 @@
 #include "account/account.h"
 #include "account/api.h"
 #include "audit/audit.h"
+#include "booking/calendar.h"
 #include "conn/conn.h"
 #include "core/doc.h"
 #include "core/log.h"
@@ -68,9 +69,101 @@ void audit_route_done(struct http_req *req, const char *action)
 	}
 }
 
+/* A day YYYY-MM-DD of the query as the instant its Paris day starts
+ * (`next`: the day after's). */
+static bool query_day(struct http_req *req, const char *key, bool next, int64_t *out,
+		      struct err *e)
+{
+	const char *v = http_query(req, key);
+	int64_t day;
+
+	if (!booking_parse_date(v, &day))
+		return err_set(e, 400, "invalid_request", key, "%s must be a day written YYYY-MM-DD.", key);
+	*out = booking_paris_to_utc(day + (next ? 1 : 0), 0);
+	return true;
+}
+
+bool audit_query_filter(struct http_req *req, bool strict, bson_t *filter, struct err *e)
+{
+	static const char *const exact[] = { "collection", "documentId", "action", NULL };
+	static const char *const known[] = {
+		"collection", "documentId", "action", "actor", "from", "to", "page", "limit", NULL,
+	};
+	const char *actor = http_query(req, "actor");
+	const char *from = http_query(req, "from"), *to = http_query(req, "to");
+	bson_oid_t id;
+
+	for (size_t i = 0; strict && i < req->queryn; i++) {
+		bool ok = false;
+		for (int k = 0; known[k] && !ok; k++)
+			ok = strcmp(req->queryv[i].key, known[k]) == 0;
+		if (!ok)
+			return err_set(e, 400, "unknown_filter", req->queryv[i].key,
+				       "The log cannot be filtered by %.64s.", req->queryv[i].key);
+	}
+	for (int i = 0; exact[i]; i++) {
+		const char *v = http_query(req, exact[i]);
+		if (v && *v)
+			BSON_APPEND_UTF8(filter, exact[i], v);
+	}
+	if (actor && *actor) {
+		if (doc_parse_oid(actor, &id))
+			BSON_APPEND_OID(filter, "actor.user", &id);
+		else
+			BSON_APPEND_UTF8(filter, "actor.email", actor);
+	}
+	if ((from && *from) || (to && *to)) {
+		int64_t lo = 0, hi = 0;
+		bson_t range;
+
+		if (from && *from && !query_day(req, "from", false, &lo, e))
+			return false;
+		if (to && *to && !query_day(req, "to", true, &hi, e))
+			return false;
+		BSON_APPEND_DOCUMENT_BEGIN(filter, "at", &range);
+		if (from && *from)
+			BSON_APPEND_DATE_TIME(&range, "$gte", lo);
+		if (to && *to)
+			BSON_APPEND_DATE_TIME(&range, "$lt", hi);
+		bson_append_document_end(filter, &range);
+	}
+	return true;
+}
+
+void audit_api_get(struct http_req *req)
+{
+	store_t *st = http_store(req);
+	bson_oid_t id;
+	bson_t filter = BSON_INITIALIZER, doc;
+	store_error_t se = { 0 };
+	bool found = false;
+	json_object *o;
+
+	if (!st)
+		goto done;
+	if (!doc_parse_oid(http_param(req, "id"), &id)) {
+		http_error(req, 404, "not_found", "There is no such entry.");
+		goto done;
+	}
+	BSON_APPEND_OID(&filter, "_id", &id);
+	if (!store_find_one(st, AUDIT_COLLECTION, &filter, NULL, &doc, &found, &se)) {
+		http_send_store_fail(req, "audit: entry", &se);
+		goto done;
+	}
+	if (!found) {
+		http_error(req, 404, "not_found", "There is no such entry.");
+		goto done;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "entry", doc_to_json(&doc));
+	bson_destroy(&doc);
+	http_send_json(req, 200, o);
+done:
+	bson_destroy(&filter);
+}
+
 void audit_api_list(struct http_req *req)
 {
-	static const char *const filters[] = { "collection", "documentId", "action", NULL };
 	store_error_t se = { 0 };
 	store_t *st = conn_store(&se);
 	long page = 1, limit = LIST_LIMIT_DEFAULT;
@@ -84,10 +177,9 @@ void audit_api_list(struct http_req *req)
 	if (!http_query_long(req, "page", 1, 100000, &page) ||
 	    !http_query_long(req, "limit", 1, LIST_LIMIT_MAX, &limit))
 		goto done;
-	for (int i = 0; filters[i]; i++) {
-		const char *v = http_query(req, filters[i]);
-		if (v && *v)
-			BSON_APPEND_UTF8(&filter, filters[i], v);
+	if (!audit_query_filter(req, true, &filter, &e)) {
+		http_send_err(req, &e);
+		goto done;
 	}
 	if (!st || !store_count(st, AUDIT_COLLECTION, &filter, &total, &se))
 		goto fail;

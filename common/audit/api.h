@@ -32,8 +32,21 @@ void audit_export(struct http_req *req, const char *collection, long rows);
 /* The struct app `audit` hook (see web/route.h). */
 void audit_route_done(struct http_req *req, const char *action);
 
-/* GET /api/audit-log?collection=&documentId=&action=&page=&limit= (admin):
- * newest first, {entries, pagination}; limit at most 100. */
+/* The filter of the log's list (the API and the screen) from the query:
+ * `collection`, `documentId`, `action` (exact), `actor` (an account id,
+ * or an e-mail address), `from` / `to` (days YYYY-MM-DD, Paris time, both
+ * included). Appends to `filter`. False with `e` (400 naming the field)
+ * for a malformed value, or — when `strict` — for a parameter that is
+ * none of these nor page, limit. */
+bool audit_query_filter(struct http_req *req, bool strict, bson_t *filter, struct err *e);
+
+/* GET /api/audit-log?actor=&action=&collection=&documentId=&from=&to=
+ * &page=&limit= (admin): newest first, {entries, pagination}; limit at
+ * most 100; an undeclared parameter is a 400 naming it. */
 void audit_api_list(struct http_req *req);
+
+/* GET /api/audit-log/:id (admin): one entry, whole; 404 for an id that is
+ * not one. There is no route that changes or removes an entry. */
+void audit_api_get(struct http_req *req);
 
 #endif

@@ -72,5 +72,6 @@ void admin_settings_post(struct http_req *req);
 
 /* audit.c — GET /audit-log: the audit log's screen (admins) */
 void admin_page_audit(struct http_req *req);
+void admin_page_audit_entry(struct http_req *req);   /* GET /audit-log/:id */
 
 #endif

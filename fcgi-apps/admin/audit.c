@@ -5,6 +5,7 @@
  * the dispatcher (audit/api.h); this page only reads them.
  */
 #include "admin.h"
+#include "audit/api.h"
 #include "audit/audit.h"
 #include "booking/calendar.h"
 #include "conn/conn.h"
@@ -25,25 +26,34 @@ static void set_str(json_object *o, const char *key, const char *value)
 	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
 }
 
-/* A value as one short line ("—" when absent). */
-static void value_text(json_object *v, bool present, char *out, size_t outlen)
+/* A value as text ("—" when absent), cut at `max` bytes (0: whole) with
+ * "…". Appended to `out`. */
+static void value_text(json_object *v, bool present, size_t max, struct buf *out)
 {
 	const char *s;
+	size_t len;
 
 	if (!present) {
-		(void)buf_fmt(out, outlen, "—");
+		buf_str(out, "—");
 		return;
 	}
 	s = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-	    : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-	if (strlen(s) > VALUE_MAX)
-		(void)buf_fmt(out, outlen, "%.*s…", VALUE_MAX, s);
-	else
-		(void)buf_fmt(out, outlen, "%s", s);
+	    : json_object_to_json_string_ext(v, max ? JSON_C_TO_STRING_PLAIN
+					     : JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	len = strlen(s);
+	if (max && len > max) {
+		while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+			max--;     /* not inside a character */
+		buf_add(out, s, max);
+		buf_str(out, "…");
+	} else {
+		buf_add(out, s, len);
+	}
 }
 
-/* [{field, before, after}] of an entry's changed fields. */
-static json_object *changes(json_object *entry)
+/* [{field, before, after}] of an entry's changed fields, values cut at
+ * `max` bytes (0: whole). */
+static json_object *changes(json_object *entry, size_t max)
 {
 	json_object *before = NULL, *after = NULL, *arr = json_object_new_array();
 
@@ -57,24 +67,64 @@ static json_object *changes(json_object *entry)
 			json_object *ov = NULL, *c;
 			bool in_other = other && json_object_is_type(other, json_type_object) &&
 					json_object_object_get_ex(other, key, &ov);
-			char b[4 * VALUE_MAX + 8], a[4 * VALUE_MAX + 8];
+			struct buf b = { 0 }, a = { 0 };
 			if (pass && in_other)
 				continue;   /* shown with before */
-			value_text(pass ? ov : v, pass ? in_other : true, b, sizeof b);
-			value_text(pass ? v : ov, pass ? true : in_other, a, sizeof a);
+			value_text(pass ? ov : v, pass ? in_other : true, max, &b);
+			value_text(pass ? v : ov, pass ? true : in_other, max, &a);
+			buf_add(&b, "", 1);
+			buf_add(&a, "", 1);
 			c = json_object_new_object();
 			set_str(c, "field", key);
-			set_str(c, "before", b);
-			set_str(c, "after", a);
+			set_str(c, "before", b.data);
+			set_str(c, "after", a.data);
+			buf_free(&b);
+			buf_free(&a);
 			json_object_array_add(arr, c);
 		}
 	}
 	return arr;
 }
 
+/* The fields every view of an entry shows: when (Paris), who, where from,
+ * what, on which document (linked when it has a screen). */
+static void entry_fields(const bson_t *doc, json_object *e, json_object *row)
+{
+	json_object *actor = NULL, *v = NULL;
+	int64_t day;
+	int minute;
+	char when[32], d[11], t[6], href[96];
+	const char *coll = doc_str(doc, "collection"), *id = doc_str(doc, "documentId");
+
+	booking_paris_local(doc_date(doc, "at", 0), &day, &minute);
+	booking_format_date(day, d);
+	booking_format_time(minute, t);
+	(void)buf_fmt(when, sizeof when, "%s %s", d, t);
+	set_str(row, "at", when);
+	set_str(row, "action", doc_str(doc, "action"));
+	set_str(row, "collection", coll);
+	set_str(row, "documentId", id);
+	if (coll && id && strcmp(coll, "bookings") == 0 && strlen(id) == 24 &&
+	    buf_fmt(href, sizeof href, "/booking/reservations/%s", id))
+		set_str(row, "href", href);
+	set_str(row, "ip", doc_str(doc, "ip"));
+	set_str(row, "requestId", doc_str(doc, "requestId"));
+	if (json_object_object_get_ex(e, "actor", &actor) && actor) {
+		if (json_object_object_get_ex(actor, "email", &v) && v)
+			set_str(row, "actor", json_object_get_string(v));
+		if (json_object_object_get_ex(actor, "role", &v) && v)
+			set_str(row, "role", json_object_get_string(v));
+		if (json_object_object_get_ex(actor, "user", &v) && v)
+			set_str(row, "actorId", json_object_get_string(v));
+	}
+}
+
 void admin_page_audit(struct http_req *req)
 {
-	static const char *const filters[] = { "collection", "action", "documentId", NULL };
+	static const char *const filters[] = {
+		"actor", "action", "collection", "documentId", "from", "to", NULL,
+	};
+	struct err fe = { 0 };
 	store_error_t se = { 0 };
 	store_t *st = conn_store(&se);
 	const char *page_s = http_query(req, "page");
@@ -94,13 +144,18 @@ void admin_page_audit(struct http_req *req)
 	data = page_data(req, "Journal d’audit");
 	page_section(data, "audit");
 	f = json_object_new_object();
-	for (int i = 0; filters[i]; i++) {
-		const char *v = http_query(req, filters[i]);
-		set_str(f, filters[i], v);
-		if (v && *v)
-			BSON_APPEND_UTF8(&filter, filters[i], v);
-	}
+	for (int i = 0; filters[i]; i++)
+		set_str(f, filters[i], http_query(req, filters[i]));
 	json_object_object_add(data, "filters", f);
+	if (!audit_query_filter(req, false, &filter, &fe)) {
+		/* a malformed day (typed in the address): said next to it */
+		json_object *errs = json_object_new_object();
+		set_str(errs, fe.field, "Une date s’écrit AAAA-MM-JJ.");
+		json_object_object_add(data, "errors", errs);
+		json_object_object_add(data, "total", json_object_new_int64(0));
+		page_render(req, 400, "audit-log.html", data);
+		goto done;
+	}
 	if (!store_count(st, AUDIT_COLLECTION, &filter, &total, &se))
 		goto fail;
 	sort = BCON_NEW("at", BCON_INT32(-1), "_id", BCON_INT32(-1));
@@ -111,33 +166,18 @@ void admin_page_audit(struct http_req *req)
 	rows = json_object_new_array();
 	json_object_object_add(data, "rows", rows);
 	while (store_cursor_next(cur, &doc)) {
-		json_object *e = doc_to_json(doc), *row = json_object_new_object(), *actor = NULL, *v = NULL;
-		int64_t day;
-		int minute;
-		char when[32], d[11], t[6], href[96];
-		const char *coll = doc_str(doc, "collection"), *id = doc_str(doc, "documentId");
-		booking_paris_local(doc_date(doc, "at", 0), &day, &minute);
-		booking_format_date(day, d);
-		booking_format_time(minute, t);
-		(void)buf_fmt(when, sizeof when, "%s %s", d, t);
-		set_str(row, "at", when);
-		set_str(row, "action", doc_str(doc, "action"));
-		set_str(row, "collection", coll);
-		set_str(row, "documentId", id);
-		if (coll && id && strcmp(coll, "bookings") == 0 && strlen(id) == 24) {
-			(void)buf_fmt(href, sizeof href, "/booking/reservations/%s", id);
-			set_str(row, "href", href);
-		}
-		set_str(row, "ip", doc_str(doc, "ip"));
-		set_str(row, "requestId", doc_str(doc, "requestId"));
-		if (json_object_object_get_ex(e, "actor", &actor) && actor) {
-			if (json_object_object_get_ex(actor, "email", &v) && v)
-				set_str(row, "actor", json_object_get_string(v));
-			if (json_object_object_get_ex(actor, "role", &v) && v)
-				set_str(row, "role", json_object_get_string(v));
+		json_object *e = doc_to_json(doc), *row = json_object_new_object();
+		bson_oid_t eid;
+		char hex[25], detail[64];
+
+		entry_fields(doc, e, row);
+		if (doc_oid(doc, "_id", &eid)) {
+			bson_oid_to_string(&eid, hex);
+			if (buf_fmt(detail, sizeof detail, "/audit-log/%s", hex))
+				set_str(row, "detail", detail);
 		}
 		{
-			json_object *all = changes(e), *shown = json_object_new_array();
+			json_object *all = changes(e, VALUE_MAX), *shown = json_object_new_array();
 			size_t n = json_object_array_length(all);
 			for (size_t i = 0; i < n && i < CHANGES_SHOWN; i++)
 				json_object_array_add(shown, json_object_get(json_object_array_get_idx(all, i)));
@@ -188,5 +228,48 @@ done:
 		store_cursor_destroy(cur);
 	if (sort)
 		bson_destroy(sort);
+	bson_destroy(&filter);
+}
+
+void admin_page_audit_entry(struct http_req *req)
+{
+	store_t *st = http_store(req);
+	bson_oid_t id;
+	bson_t filter = BSON_INITIALIZER, doc;
+	store_error_t se = { 0 };
+	bool found = false;
+	json_object *data, *e, *row;
+
+	if (!st)
+		goto done;
+	if (!doc_parse_oid(http_param(req, "id"), &id)) {
+		page_error(req, 404);
+		goto done;
+	}
+	BSON_APPEND_OID(&filter, "_id", &id);
+	if (!store_find_one(st, AUDIT_COLLECTION, &filter, NULL, &doc, &found, &se)) {
+		page_error(req, 503);
+		goto done;
+	}
+	if (!found) {
+		page_error(req, 404);
+		goto done;
+	}
+	data = page_data(req, "Entrée du journal d’audit");
+	page_section(data, "audit");
+	e = doc_to_json(&doc);
+	row = json_object_new_object();
+	entry_fields(&doc, e, row);
+	{
+		json_object *all = changes(e, 0);
+		json_object_object_add(row, "hasChanges",
+				       json_object_new_boolean(json_object_array_length(all) > 0));
+		json_object_object_add(row, "changes", all);
+	}
+	json_object_object_add(data, "entry", row);
+	json_object_put(e);
+	bson_destroy(&doc);
+	page_render(req, 200, "audit-entry.html", data);
+done:
 	bson_destroy(&filter);
 }

@@ -56,6 +56,9 @@ static const struct route admin_routes[] = {
 
 	/* the audit log (common/audit/api.c) */
 	{ HTTP_GET, "/api/audit-log", audit_api_list, ROLE_ADMIN, 0 },
+	{ HTTP_GET, "/api/audit-log/:id", audit_api_get, ROLE_ADMIN, 0 },
+	{ HTTP_GET, "/api/audit", audit_api_list, ROLE_ADMIN, 0 },          /* the name of SPEC §9 */
+	{ HTTP_GET, "/api/audit/:id", audit_api_get, ROLE_ADMIN, 0 },
 
 	/* pages */
 	{ HTTP_GET, "/", admin_home, ROLE_STAFF, ROUTE_PAGE },
@@ -63,6 +66,7 @@ static const struct route admin_routes[] = {
 	{ HTTP_POST, "/login", login_page_post, ROLE_PUBLIC, ROUTE_FORM },
 	{ HTTP_GET, "/messages", chat_page, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_GET, "/audit-log", admin_page_audit, ROLE_ADMIN, ROUTE_PAGE },
+	{ HTTP_GET, "/audit-log/:id", admin_page_audit_entry, ROLE_ADMIN, ROUTE_PAGE },
 	/* bookings (booking_pages.c): forms audited as the API's routes */
 	{ HTTP_GET, "/booking/reservations", admin_page_bookings, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_POST, "/booking/reservations", admin_form_booking_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
