@@ -468,6 +468,56 @@ void booking_api_calculate_price(struct http_req *req)
 	http_send_json(req, 200, o);
 }
 
+/* The availability of a day is what every customer choosing a day asks,
+ * many times a second on a busy one: each worker keeps its answers of the
+ * last cfg->availability_cache_ms, by query (space, day, people). Only this
+ * display: quotes and bookings always read the store (and the claims make
+ * a booking exact whatever the display said). */
+#define AVAIL_CACHE_SLOTS 32
+
+struct avail_cached {
+	char key[96];
+	int64_t until;
+	char *body;
+	size_t len;
+};
+
+static struct avail_cached avail_cache[AVAIL_CACHE_SLOTS];
+
+static struct avail_cached *avail_cache_find(const char *key, int64_t now)
+{
+	for (int i = 0; i < AVAIL_CACHE_SLOTS; i++)
+		if (avail_cache[i].body && avail_cache[i].until > now &&
+		    strcmp(avail_cache[i].key, key) == 0)
+			return &avail_cache[i];
+	return NULL;
+}
+
+static void avail_cache_put(const char *key, int64_t until, json_object *o)
+{
+	struct avail_cached *slot = &avail_cache[0];
+	size_t len;
+	const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
+	for (int i = 0; i < AVAIL_CACHE_SLOTS; i++) {   /* the same key, a free slot, or the oldest */
+		if (!avail_cache[i].body || strcmp(avail_cache[i].key, key) == 0) {
+			slot = &avail_cache[i];
+			break;
+		}
+		if (avail_cache[i].until < slot->until)
+			slot = &avail_cache[i];
+	}
+	free(slot->body);
+	slot->body = malloc(len);
+	if (!slot->body)
+		return;
+	memcpy(slot->body, s, len);
+	slot->len = len;
+	slot->until = until;
+	(void)buf_fmt(slot->key, sizeof slot->key, "%s", key);
+}
+
 void booking_api_availability(struct http_req *req)
 {
 	store_t *st = http_store(req);
@@ -483,7 +533,7 @@ void booking_api_availability(struct http_req *req)
 	int64_t day, today, now = account_now_ms();
 	int now_min, people = 1, min_left = INT_MAX;
 	json_object *o, *slots;
-	char t[6];
+	char t[6], key[96];
 
 	if (!st)
 		return;
@@ -508,6 +558,17 @@ void booking_api_availability(struct http_req *req)
 			return;
 		}
 		people = (int)n;
+	}
+	if (cfg->availability_cache_ms > 0 &&
+	    buf_fmt(key, sizeof key, "%s|%s|%d", cur, date, people)) {
+		struct avail_cached *hit = avail_cache_find(key, now);
+		if (hit) {
+			http_add_header(req, "Cache-Control", "no-store");
+			http_send(req, 200, "application/json; charset=utf-8", hit->body, hit->len);
+			return;
+		}
+	} else {
+		key[0] = '\0';
 	}
 	if (!booking_space_load(st, cur, &space, &found, &se)) {
 		http_send_store_fail(req, "booking: space", &se);
@@ -570,6 +631,8 @@ void booking_api_availability(struct http_req *req)
 	json_object_object_add(o, "seatsLeft", json_object_new_int(min_left == INT_MAX ? 0 : min_left));
 	json_object_object_add(o, "slots", slots);
 	booking_hours_free(&h);
+	if (key[0])
+		avail_cache_put(key, now + cfg->availability_cache_ms, o);
 	http_send_json(req, 200, o);
 }
 

@@ -446,6 +446,8 @@ bool cfg_load(char *errbuf, size_t errlen)
 				   256, &ok, errbuf, errlen);
 	c->max_requests = get_long(s, "CWC_MAX_REQUESTS", 10000, 0, LONG_MAX,
 				   &ok, errbuf, errlen);
+	c->availability_cache_ms = get_long(s, "CWC_AVAILABILITY_CACHE_MS", 1000, 0, 60000,
+					    &ok, errbuf, errlen);
 	c->max_body = (size_t)get_long(s, "CWC_MAX_BODY", 1 << 20, 1024,
 				       1L << 30, &ok, errbuf, errlen);
 	if (!ok)

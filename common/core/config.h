@@ -48,6 +48,8 @@ struct cfg {
 	const char *relay_listen;      /* CWC_RELAY_LISTEN: host:port, default 127.0.0.1:8090 */
 	int workers;                   /* CWC_WORKERS, default: number of CPUs */
 	long max_requests;             /* CWC_MAX_REQUESTS: recycle a worker after; 0 = never */
+	long availability_cache_ms;    /* CWC_AVAILABILITY_CACHE_MS: how long a worker may
+					  answer GET /api/availability from its last answer; 0 = never */
 	size_t max_body;               /* CWC_MAX_BODY bytes, default 1 MiB */
 	const char *template_dir;      /* CWC_TEMPLATE_DIR: where the template
 					* folders (common/web/templates…) are;
