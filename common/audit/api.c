@@ -133,33 +133,25 @@ bool audit_query_filter(struct http_req *req, bool strict, bson_t *filter, struc
 void audit_api_get(struct http_req *req)
 {
 	store_t *st = http_store(req);
-	bson_oid_t id;
-	bson_t filter = BSON_INITIALIZER, doc;
+	bson_t doc;
 	store_error_t se = { 0 };
-	bool found = false;
+	bool found;
 	json_object *o;
 
 	if (!st)
-		goto done;
-	if (!doc_parse_oid(http_param(req, "id"), &id)) {
-		http_error(req, 404, "not_found", "There is no such entry.");
-		goto done;
-	}
-	BSON_APPEND_OID(&filter, "_id", &id);
-	if (!store_find_one(st, AUDIT_COLLECTION, &filter, NULL, &doc, &found, &se)) {
+		return;
+	if (!audit_entry_find(st, http_param(req, "id"), &doc, &found, &se)) {
 		http_send_store_fail(req, "audit: entry", &se);
-		goto done;
+		return;
 	}
 	if (!found) {
 		http_error(req, 404, "not_found", "There is no such entry.");
-		goto done;
+		return;
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "entry", doc_to_json(&doc));
 	bson_destroy(&doc);
 	http_send_json(req, 200, o);
-done:
-	bson_destroy(&filter);
 }
 
 void audit_api_list(struct http_req *req)

@@ -3,6 +3,7 @@
  * See audit.h.
  */
 #include "audit/audit.h"
+#include "core/doc.h"
 #include "core/log.h"
 
 #include <stdlib.h>
@@ -196,5 +197,23 @@ bool audit_flush(store_t *st, const struct audit_actor *a, const char *action, i
 		bson_destroy(&doc);
 	}
 	audit_discard();
+	return ok;
+}
+
+bool audit_entry_find(store_t *st, const char *id_hex, bson_t *out, bool *found,
+		      store_error_t *err)
+{
+	bson_t filter = BSON_INITIALIZER;
+	bson_oid_t id;
+	bool ok;
+
+	*found = false;
+	if (!doc_parse_oid(id_hex, &id)) {
+		bson_destroy(&filter);
+		return true;
+	}
+	BSON_APPEND_OID(&filter, "_id", &id);
+	ok = store_find_one(st, AUDIT_COLLECTION, &filter, NULL, out, found, err);
+	bson_destroy(&filter);
 	return ok;
 }

@@ -53,6 +53,12 @@ void audit_discard(void);
 bool audit_flush(store_t *st, const struct audit_actor *actor, const char *action, int64_t now,
 		 store_error_t *err);
 
+/* Reads the entry whose id is `id_hex` into `out` (init'ed when *found).
+ * An id that is not an ObjectId is simply not found. False on a store
+ * failure. */
+bool audit_entry_find(store_t *st, const char *id_hex, bson_t *out, bool *found,
+		      store_error_t *err);
+
 /* The changed fields of `before` → `after` (either may be NULL), secrets
  * redacted, appended to `out_before` / `out_after` (initialised by the
  * caller). `updatedAt` is not a change. */

@@ -234,42 +234,31 @@ done:
 void admin_page_audit_entry(struct http_req *req)
 {
 	store_t *st = http_store(req);
-	bson_oid_t id;
-	bson_t filter = BSON_INITIALIZER, doc;
+	bson_t doc;
 	store_error_t se = { 0 };
-	bool found = false;
-	json_object *data, *e, *row;
+	bool found;
+	json_object *data, *e, *row, *all;
 
 	if (!st)
-		goto done;
-	if (!doc_parse_oid(http_param(req, "id"), &id)) {
-		page_error(req, 404);
-		goto done;
-	}
-	BSON_APPEND_OID(&filter, "_id", &id);
-	if (!store_find_one(st, AUDIT_COLLECTION, &filter, NULL, &doc, &found, &se)) {
+		return;
+	if (!audit_entry_find(st, http_param(req, "id"), &doc, &found, &se)) {
 		page_error(req, 503);
-		goto done;
+		return;
 	}
 	if (!found) {
 		page_error(req, 404);
-		goto done;
+		return;
 	}
 	data = page_data(req, "Entrée du journal d’audit");
 	page_section(data, "audit");
 	e = doc_to_json(&doc);
 	row = json_object_new_object();
 	entry_fields(&doc, e, row);
-	{
-		json_object *all = changes(e, 0);
-		json_object_object_add(row, "hasChanges",
-				       json_object_new_boolean(json_object_array_length(all) > 0));
-		json_object_object_add(row, "changes", all);
-	}
+	all = changes(e, 0);
+	json_object_object_add(row, "hasChanges", json_object_new_boolean(json_object_array_length(all) > 0));
+	json_object_object_add(row, "changes", all);
 	json_object_object_add(data, "entry", row);
 	json_object_put(e);
 	bson_destroy(&doc);
 	page_render(req, 200, "audit-entry.html", data);
-done:
-	bson_destroy(&filter);
 }
