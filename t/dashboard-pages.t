@@ -72,9 +72,17 @@ is $r->{status}, 200, 'Claire cancels her first booking' or diag $r->{content};
 $r = page($client, '/dashboard');
 is $r->{status}, 200, 'overview: 200';
 like $r->{content}, qr{<h1>Bonjour Claire</h1>}, 'overview: greets';
-my @shown = $r->{content} =~ m{<li><strong>[^<]+</strong> — le (\d{4}-\d\d-\d\d), de 10:00 à 11:30}g;
+# "mercredi 6 janvier 2027", as the pages write a day
+sub french_day {
+	my ($date) = @_;
+	my @wd = qw(jeudi vendredi samedi dimanche lundi mardi mercredi);   # 1970-01-01 was a Thursday
+	my @mo = qw(janvier février mars avril mai juin juillet août septembre octobre novembre décembre);
+	my ($y, $m, $d) = split /-/, $date;
+	return "$wd[CWC::Bookings::days_of($date) % 7] " . ($d + 0) . " $mo[$m - 1] $y";
+}
+my @shown = $r->{content} =~ m{<li><strong>[^<]+</strong> — (\w+ \d+ \w+ \d{4}), de 10:00 à 11:30}g;
 is scalar @shown, 5, 'overview: the next five bookings';
-is_deeply \@shown, [ map { $_->[0] } @days[1 .. 5] ], 'soonest first, the cancelled one left out';
+is_deeply \@shown, [ map { french_day($_->[0]) } @days[1 .. 5] ], 'soonest first, the cancelled one left out, days in words';
 unlike $r->{content}, qr{de 14:00 à 15:00}, "another customer's booking is not shown";
 like $r->{content}, qr{Aucun message non lu}, 'no unread message yet';
 like $r->{content}, qr{<a href="/dashboard" aria-current="page">}, 'the overview tab is current';

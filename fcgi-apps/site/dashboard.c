@@ -156,10 +156,10 @@ static bool add_bookings(store_t *st, const struct auth_session *me, json_object
 		struct booking_space space;
 		bool found = false;
 		store_error_t se2 = { 0 };
-		char day[11];
+		char day[64];
 		const char *type = doc_str(doc, "spaceType");
 
-		booking_format_date(booking_day_of_ms(doc_date(doc, "date", 0)), day);
+		site_format_day(booking_day_of_ms(doc_date(doc, "date", 0)), day, sizeof day);
 		set_str(o, "day", day);
 		set_str(o, "start", doc_str(doc, "startTime"));
 		set_str(o, "end", doc_str(doc, "endTime"));
