@@ -497,24 +497,7 @@ static void quote_json(struct funnel *f, json_object *data)
 
 static void policy_json(struct funnel *f, json_object *data)
 {
-	struct booking_settings s;
-	store_error_t se = { 0 };
-	const struct booking_policy *p;
-	json_object *arr = json_object_new_array();
-
-	if (!booking_settings_load(f->st, &s, &se))
-		booking_settings_defaults(&s);
-	p = booking_settings_policy(&s, f->space->space_type);
-	for (int i = 0; i < p->n; i++) {
-		char line[160];
-		if (p->days[i] > 0)
-			(void)buf_fmt(line, sizeof line, "%d jour%s ou plus avant : %d %% du montant", p->days[i],
-				      p->days[i] > 1 ? "s" : "", p->pct[i]);
-		else
-			(void)buf_fmt(line, sizeof line, "Moins d’un jour avant ou absence : %d %% du montant", p->pct[i]);
-		json_object_array_add(arr, json_object_new_string(line));
-	}
-	json_object_object_add(data, "policy", arr);
+	json_object_object_add(data, "policy", site_booking_policy(f->st, f->space->space_type));
 }
 
 static void render(struct funnel *f, enum step step, int status)
