@@ -133,7 +133,7 @@ static void form_refuse(struct http_req *req, json_object *data, const char *tpl
 		page_error(req, e->status >= 500 ? e->status : 500);
 		return;
 	}
-	if ((msg = page_err_field_text(e))) {
+	if ((msg = page_err_field_text(e, buf, sizeof buf))) {
 		set_str(member(data, "errors"), e->field, msg);
 		json_object_object_add(data, "invalid", json_object_new_boolean(true));
 	} else {

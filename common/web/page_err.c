@@ -17,7 +17,7 @@ struct row {
 
 static const struct row rows[] = {
 	/* accounts (common/account) */
-	{ "email_taken", NULL, "Un compte existe déjà avec cette adresse : connectez-vous, "
+	{ "email_taken", "email", "Un compte existe déjà avec cette adresse : connectez-vous, "
 			       "ou demandez un nouveau mot de passe." },
 	{ "bad_credentials", NULL, "Adresse e-mail ou mot de passe incorrect." },
 	{ "not_activated", NULL, "Ce compte n’est pas encore activé : suivez le lien de l’e-mail "
@@ -27,7 +27,7 @@ static const struct row rows[] = {
 	{ NULL, "givenName", "Saisissez votre prénom (100 caractères au plus)." },
 	{ NULL, "username", "Votre nom peut compter 50 caractères au plus." },
 	{ NULL, "phone", "Saisissez un numéro de téléphone valide (chiffres, espaces, +, 30 caractères au plus)." },
-	{ NULL, "companyName", "Le nom de la société est trop long ou contient un caractère non autorisé." },
+	{ NULL, "companyName", "%s" },   /* "… peut compter N caractères au plus" (fill()) */
 	/* a booking's contact (common/booking/contact.c) */
 	{ NULL, "contactName", "Indiquez votre nom et prénom (100 caractères au plus)." },
 	{ NULL, "contactEmail", "Indiquez une adresse e-mail valide (exemple : nom@domaine.fr)." },
@@ -103,9 +103,11 @@ static const char *lookup(const struct err *e, bool field_only)
 		field = "services";
 	if (field_only && !field[0])
 		return NULL;
-	/* the code's own sentence (on that field, or on any) */
+	/* the code's own sentence (on that field, or on any: not next to
+	 * a field then) */
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-		if (rows[i].code && same(rows[i].code, e->code) && (!rows[i].field || strcmp(rows[i].field, field) == 0))
+		if (rows[i].code && same(rows[i].code, e->code) && (!rows[i].field || strcmp(rows[i].field, field) == 0) &&
+		    !(field_only && !rows[i].field))
 			return rows[i].text;
 	if (!input || !field[0])
 		return NULL;
@@ -119,16 +121,32 @@ static const char *lookup(const struct err *e, bool field_only)
 	return NULL;
 }
 
-const char *page_err_field_text(const struct err *e)
+/* A row's text, its "%s" (a length) taken from the English message's
+ * "at most N" (written into `buf`). */
+static const char *fill(const struct err *e, const char *t, char *buf, size_t len)
+{
+	const char *most;
+	long n;
+
+	if (!t || !strstr(t, "%s"))
+		return t;
+	most = strstr(e->message, "at most ");
+	n = most ? strtol(most + 8, NULL, 10) : 0;
+	if (n <= 0 || !buf_fmt(buf, len, "Le nom de la société peut compter %ld caractères au plus.", n))
+		return "Le nom de la société est trop long.";
+	return buf;
+}
+
+const char *page_err_field_text(const struct err *e, char *buf, size_t len)
 {
 	if (!e->field[0])
 		return NULL;
-	return lookup(e, true);
+	return fill(e, lookup(e, true), buf, len);
 }
 
 const char *page_err_text(const struct err *e, char *buf, size_t len)
 {
-	const char *t = lookup(e, false);
+	const char *t = fill(e, lookup(e, false), buf, len);
 
 	if (t)
 		return t;

@@ -15,8 +15,8 @@
 
 /* The sentence to show next to e->field, or NULL when there is none for
  * that field and code (then page_err_text() is shown above the form).
- * Static storage. */
-const char *page_err_field_text(const struct err *e);
+ * Static storage, or `buf` (of `len`) for one that names a length. */
+const char *page_err_field_text(const struct err *e, char *buf, size_t len);
 
 /* The sentence for `e`: page_err_field_text() when there is one, else the
  * one of its code (429: "réessayez dans N minutes", written into `buf`
