@@ -155,8 +155,8 @@ my $api = $s->get("/api/bookings/$number?token=$token")->{json}{booking};
 is $api->{status}, 'pending', 'the booking waits for its card';
 (my $hold = sprintf('%.2f', $api->{depositAmount} / 100)) =~ s/\.00$//;
 $hold =~ tr/./,/;
-like $p->js(q{document.getElementById('card-hold').textContent}), qr/^\Q$hold\E\s?€$/, "the hold shown is the server's ($hold €)";
-ok $p->js(q{document.querySelector('#card-step details.policy li') !== null}), 'with the cancellation policy';
+like $p->js(q{document.getElementById('card-hold').textContent}), qr/^\Q$hold\E[\s\x{a0}]?€$/, "the hold shown is the server's ($hold €)";
+ok $p->js(q{document.querySelector('#card-step details li') !== null}), 'with the cancellation policy';
 pay_with($p, 0);
 ok $p->wait_for(q{document.getElementById('card-status') && /Carte autorisée/.test(document.getElementById('card-status').textContent)}, 20),
 	'the confirmation page says "carte autorisée"';
