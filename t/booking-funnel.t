@@ -119,6 +119,13 @@ $html = page($r);
 like $html, qr/id="contactEmail-error"/, 'the e-mail error is next to the field';
 like $html, qr/value="camille@"/, 'the e-mail typed is kept';
 like $html, qr/value="\Q$name\E"/, 'the name typed is kept';
+# every faulty field at once, in French, from the domain's one check
+$r = submit(form_of($html, 'contactDone'), undef, [contactName => $name], [contactEmail => 'camille@'],
+	    [contactPhone => 'appelez-moi'], [companyName => 'S' x 201]);
+$html = page($r);
+like $html, qr/id="contactEmail-error">Indiquez une adresse e-mail valide/, 'the e-mail error, in French';
+like $html, qr/id="contactPhone-error">Indiquez un numéro de téléphone valide/, 'the phone error too, in French';
+like $html, qr/id="companyName-error">[^<]*200 caractères/, 'and the company name\'s, with its limit';
 $r = submit(form_of($html, 'contactDone'), undef, [contactName => $name], [contactEmail => 'camille.guest@example.com'],
 	    [contactPhone => '+33 6 12 34 56 78'], [specialRequests => "Un tableau blanc <s'il vous plaît>"]);
 $html = page($r);

@@ -7,17 +7,27 @@ use strict;
 use warnings;
 use utf8;
 use FindBin;
-use lib "$FindBin::Bin/lib";
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/fake";
 use CWC::Browser;
 use CWC::Stack;
 use CWC::Bookings qw(add_days);
+use FakeService;
 use File::Temp qw(tempdir);
+use HTTP::Tiny;
 use JSON::PP;
 use Test::More;
 binmode $_, ':encoding(UTF-8)' for map { Test::More->builder->$_ } qw(output failure_output todo_output);
 
 plan skip_all => 'chromium is not installed' unless CWC::Browser::binary();
-my $s = CWC::Stack->start;
+# payments configured, against the fake of Stripe and its Stripe.js (the
+# booking funnel's card step)
+my $stripe_key = 'sk_test_cwc_design_screens_0123456789';
+my $stripe = FakeService->start('stripe', '--key', $stripe_key);
+my $s = CWC::Stack->start(env => {
+	STRIPE_SECRET_KEY => $stripe_key, STRIPE_PUBLIC_KEY => 'pk_test_cwc', STRIPE_WEBHOOK_SECRET => 'whsec_unused',
+	STRIPE_API_BASE => $stripe->url, STRIPE_JS_URL => $stripe->url . '/v3/',
+	CWC_CSP_STRIPE_SCRIPT => $stripe->url, CWC_CSP_STRIPE_CONNECT => $stripe->url,
+});
 $s->seed;
 my $b = CWC::Browser->start or BAIL_OUT('chromium did not start');
 my $shots = $ENV{CWC_SCREENSHOTS} || tempdir('cwc-shots-XXXXXX', TMPDIR => 1, CLEANUP => 1);
@@ -30,6 +40,21 @@ my $funnel = "/booking?spaceType=salle-verriere&reservationType=hourly&date=$day
 my $guest = $bk->book(spaceType => 'salle-verriere', date => $day, startTime => '15:00', endTime => '17:00',
 		      numberOfPeople => 4, specialRequests => 'Un paperboard et beaucoup de café, merci !');
 die "guest booking: $guest->{content}" unless $guest->{status} == 201;
+# the card step of a booking within holdLeadDays, and one whose card went
+# through (confirmed at the fake as Stripe.js does)
+my ($card, $paid) = map {
+	my $r = $bk->book(spaceType => 'salle-verriere', date => add_days($bk->today_paris, 1), startTime => "1$_:00",
+			  endTime => "1" . ($_ + 1) . ":30", numberOfPeople => 4,
+			  contactName => 'Marie-Charlotte de La Tour d\'Auvergne-Lauraguais',
+			  companyName => 'Société Coopérative des Artisans Boulangers et Pâtissiers du Bas-Rhin');
+	die "card booking: $r->{content}" unless $r->{status} == 201;
+	$r->{json};
+} (4, 6);
+{
+	my ($pi) = ($paid->{clientSecret} // '') =~ /^(pi_\w+?)_secret_/ or die 'no intent';
+	my $r = HTTP::Tiny->new->post($stripe->url . '/_fake/confirm', { content => encode_json({ id => $pi, paymentMethod => 'pm_card_visa' }) });
+	die "confirm: $r->{content}" unless $r->{success};
+}
 my $client = $s->login('client');
 $bk->book(session => $client, spaceType => 'open-space', date => $day, contactName => undef,
 	  contactEmail => undef, contactPhone => undef);
@@ -119,6 +144,8 @@ my @pages = (
 	['booking-services', $s->site_url, "$funnel&startTime=10:00&endTime=12:00&numberOfPeople=3", undef],
 	['booking-contact', $s->site_url, "$funnel&startTime=10:00&endTime=12:00&numberOfPeople=3&servicesDone=1", undef],
 	['booking-guest', $s->site_url, "$guest->{json}{manageUrl}&new=1", undef],
+	['booking-card', $s->site_url, "$card->{manageUrl}&new=1", undef],
+	['booking-confirmed', $s->site_url, "$paid->{manageUrl}&new=1", undef],
 	['reservations', $s->site_url, '/dashboard/reservations', 'client'],
 	['admin-login', $s->admin_url, '/login', undef],
 	['admin-home', $s->admin_url, '/', 'staff'],
@@ -163,6 +190,29 @@ for my $pg (@pages) {
 		ok !@p, "$name ($label): no console error or failed load" or diag join "\n", @p;
 		$page->screenshot("$shots/$name-$label.png");
 	}
+}
+
+# The funnel's summary: the contact step posted (personal details are
+# not put in URLs), with a long name and a request.
+for my $w (@widths) {
+	my ($width, $height, $label) = @$w;
+	my $page = $b->page;
+	$page->viewport($width, $height);
+	$page->goto($s->site_url . "$funnel&startTime=10:00&endTime=12:00&numberOfPeople=3&servicesDone=1");
+	$page->js(q{document.getElementById('contactName').value = "Marie-Charlotte de La Tour d'Auvergne-Lauraguais";
+		    document.getElementById('contactEmail').value = 'marie-charlotte.de-la-tour@entreprise-au-nom-tres-long.example.com';
+		    document.getElementById('contactPhone').value = '+33 6 12 34 56 78';
+		    document.getElementById('companyName').value = 'Société Coopérative des Artisans Boulangers et Pâtissiers du Bas-Rhin';
+		    document.getElementById('specialRequests').value = 'Un paperboard, des feutres de couleur et beaucoup de café, merci !';
+		    document.getElementById('contactPhone').form.requestSubmit(); true});
+	ok $page->wait_for(q{document.readyState === 'complete' && !!document.querySelector('button[name=book]')}, 15),
+		"booking-summary ($label): the summary";
+	is $page->js(q{document.querySelectorAll('h1').length}), 1, "booking-summary ($label): one <h1>";
+	ok $page->js(q{document.documentElement.scrollWidth <= window.innerWidth}), "booking-summary ($label): nothing wider than the window";
+	select undef, undef, undef, 0.3;
+	my @p = $page->problems;
+	ok !@p, "booking-summary ($label): no console error or failed load" or diag join "\n", @p;
+	$page->screenshot("$shots/booking-summary-$label.png");
 }
 
 # The phone menu opens without JavaScript: the checkbox and its label.

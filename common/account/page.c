@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "web/http.h"
 #include "web/page.h"
+#include "web/page_err.h"
 #include "web/route.h"
 #include "web/throttle.h"
 
@@ -119,66 +120,6 @@ static json_object *form_json(struct http_req *req, const char *const *keys)
 	return o;
 }
 
-/* What to tell a person about `e`, in French, next to the field it names
- * (the API's messages are for programs). */
-static const char *field_message(const struct err *e)
-{
-	const char *f = e->field;
-	/* absent (400), or present but blank (422 "… must not be empty") */
-	bool missing = e->status == 400 || strstr(e->message, "must not be empty");
-
-	if (strcmp(e->code ? e->code : "", "email_taken") == 0)
-		return "Un compte existe déjà avec cette adresse : connectez-vous, "
-		       "ou demandez un nouveau mot de passe.";
-	if (strcmp(f, "email") == 0)
-		return missing ? "Saisissez votre adresse e-mail."
-			       : "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr.";
-	if (strcmp(f, "password") == 0 || strcmp(f, "newPassword") == 0)
-		return missing ? "Saisissez un mot de passe."
-			       : "Choisissez un mot de passe d’au moins 8 caractères (256 octets au plus).";
-	if (strcmp(f, "currentPassword") == 0)
-		return missing ? "Saisissez votre mot de passe actuel."
-			       : "Ce n’est pas votre mot de passe actuel.";
-	if (strcmp(f, "givenName") == 0)
-		return missing ? "Saisissez votre prénom."
-			       : "Saisissez votre prénom (100 caractères au plus).";
-	if (strcmp(f, "username") == 0)
-		return "Votre nom peut compter 50 caractères au plus.";
-	if (strcmp(f, "phone") == 0)
-		return "Saisissez un numéro de téléphone valide (chiffres, espaces, +, 30 caractères au plus).";
-	if (strcmp(f, "companyName") == 0)
-		return "Le nom de la société peut compter 150 caractères au plus.";
-	return NULL;
-}
-
-/* The message of an error that belongs to no field. */
-static const char *general_message(const struct err *e, char *buf, size_t len)
-{
-	const char *code = e->code ? e->code : "";
-
-	if (e->status == 429) {
-		/* the message of throttle errors ends with the seconds */
-		const char *in = strstr(e->message, " in ");
-		long s = in ? strtol(in + 4, NULL, 10) : 60;
-		long min = (s + 59) / 60;
-
-		if (!buf_fmt(buf, len, "Trop de tentatives : réessayez dans %ld minute%s.",
-			     min, min > 1 ? "s" : ""))
-			return "Trop de tentatives : réessayez plus tard.";
-		return buf;
-	}
-	if (strcmp(code, "bad_credentials") == 0)
-		return "Adresse e-mail ou mot de passe incorrect.";
-	if (strcmp(code, "not_activated") == 0)
-		return "Ce compte n’est pas encore activé : suivez le lien de l’e-mail "
-		       "d’activation que nous vous avons envoyé.";
-	if (strcmp(code, "forbidden") == 0)
-		return "Ce compte ne peut pas se connecter ici.";
-	if (strcmp(code, "token_expired") == 0)
-		return "Ce lien a expiré ou a déjà servi. Demandez-en un nouveau.";
-	return "Cette demande n’a pas pu aboutir.";
-}
-
 /* Renders `tpl` again with `e` next to its field (or above the form) and
  * the status of `e`. A server failure is the error page. Takes `data`. */
 static void form_refuse(struct http_req *req, json_object *data, const char *tpl,
@@ -192,11 +133,11 @@ static void form_refuse(struct http_req *req, json_object *data, const char *tpl
 		page_error(req, e->status >= 500 ? e->status : 500);
 		return;
 	}
-	if (e->field[0] && (msg = field_message(e))) {
+	if ((msg = page_err_field_text(e, buf, sizeof buf))) {
 		set_str(member(data, "errors"), e->field, msg);
 		json_object_object_add(data, "invalid", json_object_new_boolean(true));
 	} else {
-		set_str(data, "error", general_message(e, buf, sizeof buf));
+		set_str(data, "error", page_err_text(e, buf, sizeof buf));
 	}
 	page_render(req, e->status == 403 || e->status == 410 ? 422 : e->status,
 		    tpl, data);

@@ -9,6 +9,7 @@
 #include "booking/booking.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
+#include "booking/contact.h"
 #include "booking/money.h"
 #include "booking/price.h"
 #include "conn/conn.h"
@@ -22,10 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NAME_MAX_CHARS 100
-#define PHONE_MAX_CHARS 25
-#define COMPANY_MAX_CHARS 200
-#define REQUESTS_MAX_CHARS 1000
 #define REASON_MAX_CHARS 500
 #define LIST_LIMIT_DEFAULT 10
 #define LIST_LIMIT_MAX 50
@@ -33,15 +30,6 @@
 static const char *const statuses[] = { "pending", "confirmed", "cancelled", "completed", "no-show", NULL };
 
 /* ---- reading input --------------------------------------------------------- */
-
-static size_t utf8_chars(const char *s, size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return n;
-}
 
 /* A string member: absent → *out NULL (400 when required); not a string
  * → 400. */
@@ -68,32 +56,11 @@ static bool member_text(json_object *body, const char *key, bool required, size_
 			char *out, size_t outlen, struct err *e)
 {
 	const char *s;
-	size_t len;
 
 	out[0] = '\0';
 	if (!member_string(body, key, required, &s, e))
 		return false;
-	if (!s)
-		return true;
-	len = strlen(s);
-	while (len && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) {
-		s++;
-		len--;
-	}
-	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n' || s[len - 1] == '\r'))
-		len--;
-	if (utf8_chars(s, len) > max_chars || len >= outlen)
-		return err_set(e, 422, "validation_failed", key, "%s is too long (at most %zu characters).",
-			       key, max_chars);
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)s[i] < 0x20 && s[i] != '\n') || s[i] == 0x7f)
-			return err_set(e, 422, "validation_failed", key,
-				       "%s must not contain control characters.", key);
-	if (required && len == 0)
-		return err_set(e, 422, "validation_failed", key, "%s must not be empty.", key);
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return true;
+	return booking_text_check(key, s, max_chars, true, required, out, outlen, e);
 }
 
 /* The booking request of `body` (see api.h for the members). */
@@ -647,10 +614,9 @@ void booking_api_create(struct http_req *req)
 	struct booking_quote q;
 	store_error_t se = { 0 };
 	struct err e = { 0 };
-	char name[4 * NAME_MAX_CHARS + 1], phone[4 * PHONE_MAX_CHARS + 1];
-	char company[4 * COMPANY_MAX_CHARS + 1], requests[4 * REQUESTS_MAX_CHARS + 1];
-	char email[ACCOUNT_EMAIL_MAX + 1], token[BOOKING_TOKEN_HEX + 1];
-	const char *email_in;
+	struct booking_contact_form form = { 0 };
+	struct booking_contact_out *c = NULL;
+	char token[BOOKING_TOKEN_HEX + 1];
 	bson_t booking;
 	json_object *o;
 	bool ok = false, pay = cfg->stripe_secret_key && *cfg->stripe_secret_key, setup = false;
@@ -667,48 +633,35 @@ void booking_api_create(struct http_req *req)
 		return;
 	}
 	memset(&nb, 0, sizeof nb);
+	/* absent is 400 for a guest; the rest is the domain's check */
 	if (!read_request(req->json, &nb.rq, &e) ||
-	    !member_text(req->json, "contactName", !me, NAME_MAX_CHARS, name, sizeof name, &e) ||
-	    !member_string(req->json, "contactEmail", !me, &email_in, &e) ||
-	    !member_text(req->json, "contactPhone", !me, PHONE_MAX_CHARS, phone, sizeof phone, &e) ||
-	    !member_text(req->json, "companyName", false, COMPANY_MAX_CHARS, company, sizeof company, &e) ||
-	    !member_text(req->json, "specialRequests", false, REQUESTS_MAX_CHARS, requests, sizeof requests, &e))
+	    !member_string(req->json, "contactName", !me, &form.name, &e) ||
+	    !member_string(req->json, "contactEmail", !me, &form.email, &e) ||
+	    !member_string(req->json, "contactPhone", !me, &form.phone, &e) ||
+	    !member_string(req->json, "companyName", false, &form.company, &e) ||
+	    !member_string(req->json, "specialRequests", false, &form.requests, &e))
 		goto fail;
-	email[0] = '\0';
-	if (email_in && !account_email_normalise(email_in, strlen(email_in), email, sizeof email)) {
-		err_set(&e, 422, "validation_failed", "contactEmail", "contactEmail is not an email address.");
+	if (!(c = calloc(1, sizeof *c))) {
+		err_set(&e, 500, "internal", NULL, "Internal error.");
 		goto fail;
 	}
-	if (phone[0]) {
-		int digits = 0;
-		for (const char *p = phone; *p; p++) {
-			if (*p >= '0' && *p <= '9')
-				digits++;
-			else if (!strchr(" +.-()", *p)) {
-				digits = -100;
-				break;
-			}
-		}
-		if (digits < 6) {
-			err_set(&e, 422, "validation_failed", "contactPhone",
-				"contactPhone is a phone number (digits, spaces, + . - ( )).");
-			goto fail;
-		}
-	}
+	if (!booking_contact_check(&form, !me, c, NULL, NULL, &e))
+		goto fail;
 	if (me) {   /* a customer: the account's details unless given */
 		const char *given = doc_str(&me->user, "givenName"), *uemail = doc_str(&me->user, "email");
 		const char *uphone = doc_str(&me->user, "phone");
 		nb.user = &me->user_id;
-		if (!name[0] && given)
-			(void)buf_fmt(name, sizeof name, "%s", given);
-		if (!email[0] && uemail)
-			(void)buf_fmt(email, sizeof email, "%s", uemail);
-		if (!phone[0] && uphone)
-			(void)buf_fmt(phone, sizeof phone, "%s", uphone);
+		if (!c->name[0] && given)
+			(void)buf_fmt(c->name, sizeof c->name, "%s", given);
+		if (!c->email[0] && uemail)
+			(void)buf_fmt(c->email, sizeof c->email, "%s", uemail);
+		if (!c->phone[0] && uphone)
+			(void)buf_fmt(c->phone, sizeof c->phone, "%s", uphone);
 	}
-	nb.contact = (struct booking_contact){ name, email, phone, company };
-	nb.special_requests = requests;
+	nb.contact = (struct booking_contact){ c->name, c->email, c->phone, c->company };
+	nb.special_requests = c->requests;
 	if (!booking_settings_load(st, &settings, &se)) {
+		free(c);
 		http_send_store_fail(req, "booking: settings", &se);
 		return;
 	}
@@ -738,6 +691,7 @@ void booking_api_create(struct http_req *req)
 	bson_destroy(&booking);
 	http_send_json(req, 201, o);
 fail:
+	free(c);
 	if (!ok)
 		http_send_err(req, &e);
 }

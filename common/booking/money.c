@@ -791,9 +791,15 @@ static bool after_transition(store_t *st, const bson_t *before, const bson_t *af
 
 bool booking_money_refresh(store_t *st, const bson_t *b, int64_t now, struct err *e)
 {
-	const char *pid = doc_str(b, "stripePaymentIntentId");
+	const char *pid = doc_str(b, "stripePaymentIntentId"), *sid = doc_str(b, "stripeSetupIntentId");
 
-	return pid ? sync_intent(st, pid, now, e) : true;
+	if (pid)
+		return sync_intent(st, pid, now, e);
+	if (sid) {   /* a card saved for later: the SetupIntent, read as its events do */
+		struct payment_event ev = { .id = "", .type = "setup_intent.refresh", .object_id = sid };
+		return booking_money_on_setup_event(st, &ev, e);
+	}
+	return true;
 }
 
 bool booking_money_client_secret(store_t *st, const bson_t *b, int64_t now, char *out, size_t len,

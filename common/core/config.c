@@ -411,6 +411,7 @@ bool cfg_load(char *errbuf, size_t errlen)
 	c->stripe_secret_key = get(s, "STRIPE_SECRET_KEY", "");
 	c->stripe_webhook_secret = get(s, "STRIPE_WEBHOOK_SECRET", "");
 	c->stripe_api_base = get(s, "STRIPE_API_BASE", "https://api.stripe.com");
+	c->stripe_js_url = get(s, "STRIPE_JS_URL", "https://js.stripe.com/v3/");
 	c->resend_api_key = get(s, "RESEND_API_KEY", "");
 	c->resend_api_base = get(s, "RESEND_API_BASE", "https://api.resend.com");
 	c->email_from = get(s, "EMAIL_FROM", "CoworKing Café <contact@coworkingcafe.com>");

@@ -35,6 +35,7 @@ struct cfg {
 
 	const char *stripe_public_key, *stripe_secret_key, *stripe_webhook_secret;
 	const char *stripe_api_base;   /* STRIPE_API_BASE, default https://api.stripe.com */
+	const char *stripe_js_url;     /* STRIPE_JS_URL, default https://js.stripe.com/v3/ */
 	const char *resend_api_key, *resend_api_base, *email_from;
 	const char *smtp_url;
 	const char *cloudinary_cloud_name, *cloudinary_api_key,

@@ -23,6 +23,7 @@
 #include "booking/booking.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
+#include "booking/contact.h"
 #include "booking/money.h"
 #include "booking/price.h"
 #include "conn/conn.h"
@@ -32,6 +33,7 @@
 #include "core/log.h"
 #include "core/template.h"
 #include "web/page.h"
+#include "web/page_err.h"
 #include "web/throttle.h"
 #include "assets.h"
 #include "site.h"
@@ -39,10 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NAME_MAX_CHARS 100
-#define PHONE_MAX_CHARS 25
-#define COMPANY_MAX_CHARS 200
-#define REQUESTS_MAX_CHARS 1000
 #define MAX_SPACES 16
 
 enum step { STEP_SPACE, STEP_TYPE, STEP_DATE, STEP_TIME, STEP_SERVICES, STEP_CONTACT, STEP_SUMMARY, NSTEPS };
@@ -70,10 +68,7 @@ struct funnel {
 	struct booking_request rq;
 	struct booking_quote quote;
 	json_object *errors;                 /* {field: message} */
-	/* the contact, trimmed */
-	char name[4 * NAME_MAX_CHARS + 1], email[ACCOUNT_EMAIL_MAX + 1];
-	char phone[4 * PHONE_MAX_CHARS + 1], company[4 * COMPANY_MAX_CHARS + 1];
-	char requests[4 * REQUESTS_MAX_CHARS + 1];
+	struct booking_contact_out contact;   /* trimmed, checked */
 };
 
 /* ---- input ------------------------------------------------------------- */
@@ -99,81 +94,20 @@ static void field_error(struct funnel *f, const char *field, const char *message
 		json_object_object_add(f->errors, field, json_object_new_string(message));
 }
 
-/* A domain error, in French, next to the field it names. */
+/* A domain error, in French (web/page_err.h), next to the field it names. */
 static void domain_error(struct funnel *f, const struct err *e)
 {
-	const char *code = e->code ? e->code : "";
 	const char *field = e->field[0] ? e->field : "form";
-	const char *msg = "Vérifiez ce champ.";
+	char buf[160];
 
 	if (strncmp(field, "services", 8) == 0)
 		field = "services";
-	if (strcmp(code, "closed") == 0)
-		msg = strcmp(field, "date") == 0 ? "Le café est fermé ce jour-là." : "Le café est fermé à cet horaire.";
-	else if (strcmp(code, "date_in_past") == 0)
-		msg = strcmp(field, "date") == 0 ? "Cette date est passée." : "Cet horaire est passé.";
-	else if (strcmp(code, "outside_hours") == 0)
-		msg = "Cet horaire est en dehors des heures d’ouverture.";
-	else if (strcmp(code, "booking_conflict") == 0)
-		msg = strcmp(field, "numberOfPeople") == 0 ? "Il ne reste pas assez de places sur ce créneau."
-							   : "Ce créneau est déjà réservé : choisissez-en un autre.";
-	else if (strcmp(code, "capacity") == 0)
-		msg = "Ce nombre de personnes dépasse la capacité de l’espace.";
-	else if (strcmp(code, "too_short") == 0)
-		msg = "Une réservation à l’heure dure au moins une heure.";
-	else if (strcmp(code, "end_before_start") == 0)
-		msg = "L’heure de fin doit suivre l’heure de début.";
-	else if (strcmp(code, "time_grid") == 0)
-		msg = "Les horaires vont de demi-heure en demi-heure.";
-	else if (strcmp(code, "reservation_type_unavailable") == 0)
-		msg = "Cet espace ne se réserve pas avec cette formule.";
-	else if (strcmp(code, "space_unavailable") == 0 || strcmp(code, "unknown_space_type") == 0)
-		msg = "Cet espace ne peut pas être réservé en ligne.";
-	else if (strcmp(code, "quote_required") == 0)
-		msg = "Cet espace se réserve sur devis : écrivez-nous.";
-	else if (strcmp(code, "unknown_service") == 0 || strcmp(code, "service_unavailable") == 0)
-		msg = "Ce service n’est pas proposé pour cet espace.";
-	else if (e->status >= 500 || e->status == 0)
-		msg = "Le service de réservation est momentanément indisponible. Réessayez dans un instant.";
-	field_error(f, field, msg);
+	field_error(f, field, page_err_text(e, buf, sizeof buf));
 }
 
-/* Trims `s` into `out`: at most `max_chars` characters, no control
- * character but a line break (when `multiline`). False with a French
- * error on `field` otherwise. */
-static bool read_text(struct funnel *f, const char *field, size_t max_chars, bool multiline,
-		      char *out, size_t outlen)
+static void contact_error(void *ctx, const struct err *e)
 {
-	const char *s = in(f, field);
-	size_t len, chars = 0;
-
-	out[0] = '\0';
-	if (!s)
-		return true;
-	len = strlen(s);
-	while (len && strchr(" \t\r\n", *s)) {
-		s++;
-		len--;
-	}
-	while (len && strchr(" \t\r\n", s[len - 1]))
-		len--;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		chars += (c & 0xc0) != 0x80;
-		if ((c < 0x20 && !(multiline && (c == '\n' || c == '\r'))) || c == 0x7f) {
-			field_error(f, field, "Ce champ contient un caractère non autorisé.");
-			return false;
-		}
-	}
-	if (chars > max_chars || len >= outlen) {
-		char msg[96];
-		(void)buf_fmt(msg, sizeof msg, "%zu caractères au plus.", max_chars);
-		field_error(f, field, msg);
-		return false;
-	}
-	memcpy(out, s, len);
-	out[len] = '\0';
-	return true;
+	domain_error(ctx, e);
 }
 
 /* ---- the catalogue ------------------------------------------------------- */
@@ -383,49 +317,25 @@ static bool step_services(struct funnel *f)
 
 static bool step_contact(struct funnel *f)
 {
-	const char *email;
-	bool ok = true;
+	struct booking_contact_form form = {
+		in(f, "contactName"), in(f, "contactEmail"), in(f, "contactPhone"), in(f, "companyName"),
+		in(f, "specialRequests"),
+	};
+	struct err e = { 0 };
+	bool ok;
 
 	if (f->req->method != HTTP_POST || !given(f, "contactDone"))
 		return false;
-	ok &= read_text(f, "companyName", COMPANY_MAX_CHARS, false, f->company, sizeof f->company);
-	ok &= read_text(f, "specialRequests", REQUESTS_MAX_CHARS, true, f->requests, sizeof f->requests);
+	if (f->me)   /* the account's details, as the API takes them */
+		form.name = form.email = form.phone = NULL;
+	ok = booking_contact_check(&form, !f->me, &f->contact, contact_error, f, &e);
 	if (f->me) {
 		const char *g = doc_str(&f->me->user, "givenName"), *s = doc_str(&f->me->user, "surname");
-		const char *e = doc_str(&f->me->user, "email"), *p = doc_str(&f->me->user, "phone");
-		if (!buf_fmt(f->name, sizeof f->name, "%s%s%s", g ? g : "", g && s ? " " : "", s ? s : ""))
-			f->name[0] = '\0';
-		(void)buf_fmt(f->email, sizeof f->email, "%s", e ? e : "");
-		(void)buf_fmt(f->phone, sizeof f->phone, "%s", p ? p : "");
-		return ok;
-	}
-	if (read_text(f, "contactName", NAME_MAX_CHARS, false, f->name, sizeof f->name) && !f->name[0]) {
-		field_error(f, "contactName", "Indiquez votre nom.");
-		ok = false;
-	}
-	email = in(f, "contactEmail");
-	if (!email || !*email) {
-		field_error(f, "contactEmail", "Indiquez votre adresse e-mail.");
-		ok = false;
-	} else if (!account_email_normalise(email, strlen(email), f->email, sizeof f->email)) {
-		field_error(f, "contactEmail", "Cette adresse e-mail n’est pas valide (exemple : nom@domaine.fr).");
-		ok = false;
-	}
-	if (read_text(f, "contactPhone", PHONE_MAX_CHARS, false, f->phone, sizeof f->phone)) {
-		int digits = 0;
-		for (const char *p = f->phone; *p; p++) {
-			if (*p >= '0' && *p <= '9')
-				digits++;
-			else if (!strchr(" +.-()", *p))
-				digits = -100;
-		}
-		if (digits < 6) {
-			field_error(f, "contactPhone", f->phone[0] ? "Ce numéro de téléphone n’est pas valide."
-								   : "Indiquez un numéro de téléphone.");
-			ok = false;
-		}
-	} else {
-		ok = false;
+		const char *em = doc_str(&f->me->user, "email"), *p = doc_str(&f->me->user, "phone");
+		if (!buf_fmt(f->contact.name, sizeof f->contact.name, "%s%s%s", g ? g : "", g && s ? " " : "", s ? s : ""))
+			f->contact.name[0] = '\0';
+		(void)buf_fmt(f->contact.email, sizeof f->contact.email, "%s", em ? em : "");
+		(void)buf_fmt(f->contact.phone, sizeof f->contact.phone, "%s", p ? p : "");
 	}
 	return ok;
 }
@@ -490,8 +400,8 @@ static void state_of(struct funnel *f, enum step upto, json_object *fields, stru
 			}
 		if (s == STEP_CONTACT) {
 			if (fields) {
-				hidden(fields, "companyName", f->company);
-				hidden(fields, "specialRequests", f->requests);
+				hidden(fields, "companyName", f->contact.company);
+				hidden(fields, "specialRequests", f->contact.requests);
 			}
 		}
 	}
@@ -587,24 +497,7 @@ static void quote_json(struct funnel *f, json_object *data)
 
 static void policy_json(struct funnel *f, json_object *data)
 {
-	struct booking_settings s;
-	store_error_t se = { 0 };
-	const struct booking_policy *p;
-	json_object *arr = json_object_new_array();
-
-	if (!booking_settings_load(f->st, &s, &se))
-		booking_settings_defaults(&s);
-	p = booking_settings_policy(&s, f->space->space_type);
-	for (int i = 0; i < p->n; i++) {
-		char line[160];
-		if (p->days[i] > 0)
-			(void)buf_fmt(line, sizeof line, "%d jour%s ou plus avant : %d %% du montant", p->days[i],
-				      p->days[i] > 1 ? "s" : "", p->pct[i]);
-		else
-			(void)buf_fmt(line, sizeof line, "Moins d’un jour avant ou absence : %d %% du montant", p->pct[i]);
-		json_object_array_add(arr, json_object_new_string(line));
-	}
-	json_object_object_add(data, "policy", arr);
+	json_object_object_add(data, "policy", site_booking_policy(f->st, f->space->space_type));
 }
 
 static void render(struct funnel *f, enum step step, int status)
@@ -816,11 +709,11 @@ static void render(struct funnel *f, enum step step, int status)
 		break;
 	case STEP_SUMMARY: {
 		json_object *c = json_object_new_object();
-		add_str(c, "name", f->name);
-		add_str(c, "email", f->email);
-		add_str(c, "phone", f->phone);
-		add_str(c, "company", f->company);
-		add_str(c, "requests", f->requests);
+		add_str(c, "name", f->contact.name);
+		add_str(c, "email", f->contact.email);
+		add_str(c, "phone", f->contact.phone);
+		add_str(c, "company", f->contact.company);
+		add_str(c, "requests", f->contact.requests);
 		json_object_object_add(data, "contact", c);
 		quote_json(f, data);
 		policy_json(f, data);
@@ -854,8 +747,9 @@ static bool book(struct funnel *f)
 	memset(&nb, 0, sizeof nb);
 	nb.rq = f->rq;
 	nb.user = f->me ? &f->me->user_id : NULL;
-	nb.contact = (struct booking_contact){ f->name, f->email, f->phone, f->company };
-	nb.special_requests = f->requests;
+	nb.contact = (struct booking_contact){ f->contact.name, f->contact.email, f->contact.phone,
+					       f->contact.company };
+	nb.special_requests = f->contact.requests;
 	if (!booking_settings_load(f->st, &settings, &se))
 		booking_settings_defaults(&settings);
 	/* with Stripe configured the booking holds its slot for

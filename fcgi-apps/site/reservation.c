@@ -19,6 +19,7 @@
 #include "core/doc.h"
 #include "core/log.h"
 #include "web/page.h"
+#include "web/page_err.h"
 #include "site.h"
 
 #include <stdlib.h>
@@ -186,17 +187,32 @@ static bool load(struct http_req *req, store_t *st, const char *token, bson_t *o
 }
 
 /* The detail page, with the fee a cancellation would cost now. */
-static void render_detail(struct http_req *req, store_t *st, const bson_t *b, const char *token, int status,
-			  const char *notice, const char *error)
+static void render_detail(struct http_req *req, store_t *st, bson_t *b, const char *token, int status,
+			  const char *notice, const char *error, bool card)
 {
 	json_object *data = page_data(req, "Votre réservation");
-	json_object *v = view_of(b, account_now_ms());
+	json_object *v;
 	struct booking_settings s;
 	struct booking_fees fees;
 	store_error_t se = { 0 };
 	char money[32];
 	struct buf action = { 0 };
 
+	if (card) {   /* the card step (card.c), coming back to this very page */
+		bool fresh = http_query(req, "new") != NULL;
+		if (token)
+			buf_printf(&action, "/reservation/%s?token=%s%s", doc_str(b, "confirmationNumber"), token,
+				   fresh ? "&new=1" : "");
+		else
+			buf_printf(&action, "/dashboard/reservations/%s%s", doc_str(b, "confirmationNumber"),
+				   fresh ? "?new=1" : "");
+		site_card_step(req, st, b, action.data, data);
+		buf_free(&action);
+		json_object_object_add(data, "cardForm", json_object_new_boolean(
+			json_object_object_get_ex(data, "cardStep", NULL) &&
+			json_object_object_get_ex(json_object_object_get(data, "cardStep"), "form", NULL)));
+	}
+	v = view_of(b, account_now_ms());
 	if (!booking_settings_load(st, &s, &se))
 		booking_settings_defaults(&s);
 	booking_cancellation_fees(b, &s, account_now_ms(), &fees);
@@ -241,7 +257,7 @@ static void detail(struct http_req *req, const char *token)
 	}
 	if (!load(req, st, token, &b))
 		return;
-	render_detail(req, st, &b, token, 200, NULL, NULL);
+	render_detail(req, st, &b, token, 200, NULL, NULL, true);
 	bson_destroy(&b);
 }
 
@@ -269,16 +285,15 @@ static void cancel(struct http_req *req, const char *token)
 		reason = NULL;
 	if (!booking_transition(st, &b, "cancelled", &actor, reason && *reason ? reason : NULL, account_now_ms(),
 				&after, &e)) {
-		const char *msg = strcmp(e.code ? e.code : "", "booking_started") == 0
-			? "Cette réservation a commencé : elle ne peut plus être annulée en ligne. Appelez-nous."
-			: strcmp(e.code ? e.code : "", "invalid_transition") == 0
+		char buf[160];
+		const char *msg = strcmp(e.code ? e.code : "", "invalid_transition") == 0
 			? "Cette réservation ne peut plus être annulée."
-			: "L’annulation n’a pas pu être enregistrée. Réessayez dans un instant.";
-		render_detail(req, st, &b, token, e.status >= 500 ? 503 : 422, NULL, msg);
+			: page_err_text(&e, buf, sizeof buf);   /* French, by its code */
+		render_detail(req, st, &b, token, e.status >= 500 ? 503 : 422, NULL, msg, false);
 		bson_destroy(&b);
 		return;
 	}
-	render_detail(req, st, &after, token, 200, "Votre réservation est annulée.", NULL);
+	render_detail(req, st, &after, token, 200, "Votre réservation est annulée.", NULL, false);
 	bson_destroy(&b);
 	bson_destroy(&after);
 }

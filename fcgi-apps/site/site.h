@@ -85,6 +85,16 @@ void site_reservations(struct http_req *req);
 void site_reservation_mine(struct http_req *req);
 void site_reservation_mine_cancel(struct http_req *req);
 
+/* card.c — the card step on a booking's page: asks Stripe what became of
+ * the card (refreshing `b`, which it may replace), then sets data.cardStep
+ * {hold, policy, authorized, saved, failed, deadline, unavailable, form
+ * {publicKey, clientSecret, intentType, jsUrl, returnUrl, …}} and the
+ * page's script, or data.waitsForStaff without payments. `page_url`: where
+ * the form comes back once the card is confirmed. */
+void site_card_step(struct http_req *req, store_t *st, bson_t *b, const char *page_url, json_object *data);
+/* The cancellation policy of `space_type`, in French lines. New array. */
+json_object *site_booking_policy(store_t *st, const char *space_type);
+
 /* blog.c — SPEC §8 "Le Mag'" */
 void site_blog(struct http_req *req);
 void site_blog_page(struct http_req *req);
