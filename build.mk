@@ -30,6 +30,7 @@ RELAY_SRC  := $(sort $(wildcard ws-relay/*.c))
 CLI_SRC    := $(sort $(wildcard cli/cwc-*.c))
 CLI_LIB_SRC := cli/cli.c
 BACKUP_SRC := $(sort $(wildcard cli/backup/*.c))
+MIGRATE_SRC := $(sort $(wildcard cli/migrate/*.c))
 UNIT_SRC   := $(sort $(wildcard t/unit/*.c))
 BENCH_SRC  := $(sort $(wildcard bench/*/*.c))
 # Programs the black-box tests run (tpl-render), built with the sanitizers.
@@ -108,16 +109,18 @@ $(eval $(call app,admin,$(ADMIN_SRC)))
 $(eval $(call app,ws-relay,$(RELAY_SRC),$(RELAY_LIBS)))
 
 bin/cwc-backup: $(BACKUP_SRC:%.c=build/obj/%.o)
+bin/cwc-ctl: $(MIGRATE_SRC:%.c=build/obj/%.o)
 bin/%: build/obj/cli/%.o $(CLI_LIB_SRC:%.c=build/obj/%.o) build/libcommon.a
 	@mkdir -p bin
 	@echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS)
 
 build/asan/bin/cwc-backup: $(BACKUP_SRC:%.c=build/asan/%.o)
+build/asan/bin/cwc-ctl: $(MIGRATE_SRC:%.c=build/asan/%.o)
 build/asan/bin/%: build/asan/cli/%.o $(CLI_LIB_SRC:%.c=build/asan/%.o) build/libcommon-asan.a
 	@mkdir -p $(dir $@)
 	@echo "  LD asan $@"
-	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) -O1 $(SAN) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS)
 
 build/asan/t/%.t: build/asan/t/unit/%.o build/libcommon-asan.a
 	@mkdir -p $(dir $@)

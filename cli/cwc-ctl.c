@@ -25,6 +25,7 @@
 #include "web/route.h"
 #include "store/store.h"
 #include "conn/conn.h"
+#include "migrate/migrate.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@ static int cmd_closure(int argc, char **argv);
 static int cmd_booking_status(int argc, char **argv);
 static int cmd_booking_claims(int argc, char **argv);
 static int cmd_health(int argc, char **argv);
+static int cmd_migrate(int argc, char **argv);
 
 static const struct cli_command commands[] = {
 	{ "create-admin", "EMAIL [--role SLUG] [--name GIVEN_NAME]",
@@ -73,6 +75,10 @@ static const struct cli_command commands[] = {
 	{ "booking-claims", "",
 	  "claim the slots of imported live bookings (once, after importing the original's data)",
 	  NULL, cmd_booking_claims },
+	{ "migrate", "DUMP_DIR [--dry-run]",
+	  "bring a mongodump of the original system's database to our model (idempotent; "
+	  "--dry-run writes nothing); docs/operations.md",
+	  NULL, cmd_migrate },
 	{ "health", "ADDRESS [--timeout SECONDS]",
 	  "ask one instance for its health, not through Caddy: a FastCGI socket "
 	  "(path or host:port) or http://host:port of a relay; exit 0 when it answers 200",
@@ -597,6 +603,24 @@ static int cmd_health(int argc, char **argv)
 	return status == 200 ? 0 : 1;
 }
 
+static int cmd_migrate(int argc, char **argv)
+{
+	const char *dir = NULL;
+	bool dry = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dry-run") == 0)
+			dry = true;
+		else if (argv[i][0] != '-' && !dir)
+			dir = argv[i];
+		else
+			return cli_usage();
+	}
+	if (!dir)
+		return cli_usage();
+	return migrate_run(conn_store(NULL), dir, dry, account_now_ms(), stdout);
+}
+
 /* The unique indexes (users.email, roles.slug) are what make account
  * creation safe: ensure them, as the apps do at start-up. Every command
  * then finds the store open (conn_store()), except `health`, which asks
@@ -609,6 +633,8 @@ static bool open_store(const struct cli_command *cmd)
 	if (cmd->run == cmd_health)
 		return true;
 	st = conn_store(&se);
+	if (st && cmd->run == cmd_migrate)
+		return true;   /* it ensures them itself, unless a dry run */
 
 	if (!st || !store_ensure_indexes(st, &se)) {
 		cli_fail("cannot use the store: %s", se.message);
