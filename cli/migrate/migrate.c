@@ -997,8 +997,11 @@ static void put(struct mig *m, const char *coll, conv_fn conv, const bson_t *in,
 	}
 	if (found) {
 		if (!conv(m, &existing, &again, why)) {
-			report(m, t, coll, in, "already in the store, where it cannot be converted: ");
-			fprintf(m->out, "        %s\n", why);
+			char stored_why[WHY_MAX + 64];
+			(void)buf_fmt(stored_why, sizeof stored_why,
+				      "its _id is in the store, where it cannot be converted: %.*s",
+				      WHY_MAX - 1, why);
+			report(m, t, coll, in, stored_why);
 		} else if (bson_equal(&again, &existing)) {
 			t->unchanged++;
 		} else {
