@@ -13,6 +13,7 @@
 # the back office; the live bookings' slots are taken.
 use strict;
 use warnings;
+use utf8;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use CWC::MongoServer;
@@ -21,6 +22,7 @@ use File::Path qw(make_path);
 use JSON::PP;
 use POSIX qw(strftime);
 use Test::More;
+binmode $_, ':encoding(UTF-8)' for map { Test::More->builder->$_ } qw(output failure_output todo_output);
 
 my $root = $CWC::Stack::ROOT;
 my $writer = "$root/build/asan/t/tools/bson-write";
@@ -48,7 +50,7 @@ sub bcrypt { crypt($_[0], '$2b$10$' . 'abcdefghijklmnopqrstuv') }
 sub write_coll {
 	my ($db_dir, $coll, @docs) = @_;
 	make_path($db_dir);
-	my $json = JSON::PP->new->canonical;
+	my $json = JSON::PP->new->canonical->utf8;
 	open my $w, '|-', $writer, "$db_dir/$coll.bson" or die "$writer: $!";
 	print $w $json->encode($_), "\n" for @docs;
 	close $w or die "bson-write $coll failed: $?";
@@ -263,6 +265,24 @@ ok $full, 'a number of the original is kept (upper-cased, as the original stored
 is $full && $full->{spaceType}, 'salle-etage', 'meeting-room-floor became salle-etage';
 $r = $s->get("/api/bookings/$desk->{confirmationNumber}", session => $alice_s);
 is $r->{status}, 200, 'her booking opens by its new confirmation number';
+
+# her chat history
+$r = $s->get("/api/conversations/$conv/messages", session => $alice_s);
+is $r->{status}, 200, 'her conversation of the original opens';
+my @texts = sort map { $_->{content} // '' } @{ $r->{json}{messages} // [] };
+is_deeply \@texts, [ 'Bonjour !', 'À demain' ], '… with its 2 messages (one whose references were strings)'
+	or diag $r->{content};
+
+# the content
+$r = $s->get('/blog/nos-nouveaux-horaires');
+is $r->{status}, 200, 'the article (published at a date written as text) is public';
+# (no event page yet: the store itself says how the date was kept)
+{
+	my %env = $s->app_env;
+	local @ENV{ keys %env } = values %env;
+	my $out = `$root/build/asan/t/tools/store-update events '{"slug": "soiree-jeux", "date": "2025-01-02"}' '{"\$set": {"slug": "soiree-jeux"}}' 2>&1`;
+	like $out, qr/matched 1\b/, 'the event is there, its date (a BSON date in the dump) kept as "YYYY-MM-DD"';
+}
 
 $r = $s->post('/api/auth/login', host => 'admin', json => { email => 'staff@coworkingcafe.fr', password => 'staff-ancien-1' });
 is $r->{status}, 200, 'a back-office account of `admins` logs in on the admin app' or diag $r->{content};
