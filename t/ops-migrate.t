@@ -241,6 +241,13 @@ is_deeply [ @$again{qw(inserted updated reported)} ], [ 0, 0, $expect_reported ]
 is $again->{unchanged}, $run->{converted}, 'every converted document is found as it was';
 like $out, qr/claimed the slots of 0 live bookings/, 'no slot claimed twice';
 
+# ---- the same dump made with mongodump --gzip ---------------------------------
+system("cp -r '$dir/dump' '$dir/dump-gz' && gzip '$dir/dump-gz/coworking_cafe/'*.bson") == 0 or die 'gzip';
+($rc, $out) = migrate("$dir/dump-gz", '--dry-run');
+my $gz = total($out) // {};
+is_deeply [ @$gz{qw(in reported inserted updated)} ], [ $docs_in, $expect_reported, 0, 0 ],
+	'a --gzip dump (.bson.gz) reads the same: nothing left to do' or diag $out;
+
 # ---- the café keeps its customers, staff and bookings ------------------------
 my (undef, $show) = $s->ctl('show-user', 'alice.martin@example.com');
 like $show, qr/"passwordScheme":"bcrypt"/, 'the customer keeps her bcrypt hash';

@@ -52,6 +52,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #define WHY_MAX 300
 
@@ -1057,16 +1059,31 @@ static bool has_file(const char *dir, const char *name)
 	return ok;
 }
 
-/* Whether the dump has `coll`.bson. */
+/* Whether the dump has `coll`.bson, or `coll`.bson.gz (mongodump --gzip). */
 static bool has_coll(const char *dir, const char *coll)
 {
-	struct buf b = { 0 };
+	struct buf b = { 0 }, z = { 0 };
 	bool ok;
 
 	buf_printf(&b, "%s.bson", coll);
-	ok = has_file(dir, b.data);
+	buf_printf(&z, "%s.bson.gz", coll);
+	ok = has_file(dir, b.data) || has_file(dir, z.data);
 	buf_free(&b);
+	buf_free(&z);
 	return ok;
+}
+
+/* libbson reads a gzip file through these. */
+static ssize_t gz_read(void *handle, void *buf, size_t len)
+{
+	int n = gzread(handle, buf, (unsigned)(len > INT32_MAX ? INT32_MAX : len));
+
+	return n < 0 ? -1 : n;
+}
+
+static void gz_destroy(void *handle)
+{
+	gzclose(handle);
 }
 
 /* Reads every document of `dir`/`coll`.bson into `each`; false (said on
@@ -1085,11 +1102,26 @@ static bool read_coll(const char *dir, const char *coll, long *count,
 		buf_printf(&b, "%s/%s.bson", dir, coll);
 		path = b.data;
 	}
-	r = bson_reader_new_from_file(path, &be);
-	if (!r) {
-		fprintf(stderr, "cwc-ctl: migrate: %s: %s\n", path, be.message);
+	if (access(path, F_OK) == 0) {
+		r = bson_reader_new_from_file(path, &be);
+		if (!r) {
+			fprintf(stderr, "cwc-ctl: migrate: %s: %s\n", path, be.message);
+			free(path);
+			return false;
+		}
+	} else {   /* mongodump --gzip */
+		struct buf b = { 0 };
+		gzFile gz;
+		buf_printf(&b, "%s.gz", path);
 		free(path);
-		return false;
+		path = b.data;
+		gz = gzopen(path, "rb");
+		if (!gz) {
+			fprintf(stderr, "cwc-ctl: migrate: %s: %s\n", path, strerror(errno));
+			free(path);
+			return false;
+		}
+		r = bson_reader_new_from_handle(gz, gz_read, gz_destroy);
 	}
 	*count = 0;
 	while ((doc = bson_reader_read(r, &eof))) {
@@ -1130,15 +1162,26 @@ static bool list_colls(const char *dir, char ***names, size_t *n, bool *gz)
 		return false;
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
+		size_t ext = 0;
+		bool dup = false;
 		if (len > 8 && strcmp(e->d_name + len - 8, ".bson.gz") == 0)
-			*gz = true;
-		if (len <= 5 || strcmp(e->d_name + len - 5, ".bson") != 0 ||
-		    strncmp(e->d_name, "system.", 7) == 0)
+			ext = 8;
+		else if (len > 5 && strcmp(e->d_name + len - 5, ".bson") == 0)
+			ext = 5;
+		if (!ext || strncmp(e->d_name, "system.", 7) == 0)
+			continue;
+		for (size_t i = 0; i < *n; i++)   /* both forms of one collection */
+			if (strlen((*names)[i]) == len - ext &&
+			    strncmp((*names)[i], e->d_name, len - ext) == 0) {
+				dup = true;
+				*gz = true;
+			}
+		if (dup)
 			continue;
 		*names = realloc(*names, (*n + 1) * sizeof **names);
 		if (!*names)
 			abort();
-		(*names)[*n] = strndup(e->d_name, len - 5);
+		(*names)[*n] = strndup(e->d_name, len - ext);
 		(*n)++;
 	}
 	closedir(d);
@@ -1156,7 +1199,7 @@ static char *find_db(const char *dump)
 	struct buf seen = { 0 };
 	int n = 0;
 
-	if (has_file(dump, "users.bson"))
+	if (has_coll(dump, "users"))
 		return strdup(dump);
 	d = opendir(dump);
 	if (!d) {
@@ -1170,7 +1213,7 @@ static char *find_db(const char *dump)
 			continue;
 		sub = path_join(dump, e->d_name);
 		buf_printf(&seen, "%s%s", seen.len ? ", " : "", e->d_name);
-		if (stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode) && has_file(sub, "users.bson")) {
+		if (stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode) && has_coll(sub, "users")) {
 			n++;
 			free(found);
 			found = sub;
@@ -1569,8 +1612,8 @@ int migrate_run(store_t *st, const char *dump_dir, bool dry_run, int64_t now, FI
 		goto done;
 	}
 	if (gz) {
-		fprintf(stderr, "cwc-ctl: migrate: %s holds .bson.gz files (mongodump --gzip): "
-			"gunzip them first; nothing was written\n", m.db);
+		fprintf(stderr, "cwc-ctl: migrate: %s holds both NAME.bson and NAME.bson.gz for a "
+			"collection: keep one form; nothing was written\n", m.db);
 		goto done;
 	}
 	if (!has_coll(m.db, "bookings")) {

@@ -5,7 +5,8 @@
  * original system") tells the operator's side; migrate.c the rules.
  *
  * In short: the dump's shape is checked first (users.bson and
- * bookings.bson of the original, every file readable BSON) and nothing is
+ * bookings.bson of the original, every file readable BSON; .bson.gz
+ * files of `mongodump --gzip` are read too) and nothing is
  * written when it is not the original's. Then every document of every
  * collection is either converted (inserted, updated in place, or found
  * already converted: a second run changes nothing, as documents keep their
