@@ -20,6 +20,8 @@
 #include "mail/templates.h"
 #include "booking/booking.h"
 #include "booking/money.h"
+#include "booking/jobs.h"
+#include "booking/calendar.h"
 #include "mail/transport.h"
 #include "mail/outbox.h"
 #include "store/store.h"
@@ -40,6 +42,9 @@ static int job_mail_test(int argc, char **argv);
 static int job_expire_holds(int argc, char **argv);
 static int job_purge_expired(int argc, char **argv);
 static int job_place_holds(int argc, char **argv);
+static int job_reminders(int argc, char **argv);
+static int job_attendance(int argc, char **argv);
+static int job_daily_report(int argc, char **argv);
 
 static const struct cli_command jobs[] = {
 	{ "outbox", "[--follow]",
@@ -65,8 +70,18 @@ static const struct cli_command jobs[] = {
 	{ "place-holds", "",
 	  "place the card holds of bookings due within holdLeadDays, from their saved cards",
 	  "cwc-cron", job_place_holds },
-	/* SPEC §7 jobs to come: reminders,
-	 * attendance, daily-report; §10: backup (bin/cwc-backup). */
+	{ "reminders", "[--today YYYY-MM-DD]",
+	  "mail the \"rappel J-1\" of tomorrow's confirmed bookings (once each)",
+	  "cwc-cron", job_reminders },
+	{ "attendance", "[--today YYYY-MM-DD]",
+	  "list yesterday's bookings nobody marked to the staff; with autoNoShow, "
+	  "mark them no-show (the fee captured)",
+	  "cwc-cron", job_attendance },
+	{ "daily-report", "[--today YYYY-MM-DD]",
+	  "mail the day's report to the staff (arrivals, tomorrow, to validate, "
+	  "holds lapsing, money moved)",
+	  "cwc-cron", job_daily_report },
+	/* §10: backup (bin/cwc-backup). */
 };
 
 /* ---- outbox ------------------------------------------------------------- */
@@ -472,6 +487,66 @@ static int job_place_holds(int argc, char **argv)
 		return cli_fail("place-holds: %s", e.message);
 	printf("placed %d hold%s, %d failed\n", placed, placed == 1 ? "" : "s", failed);
 	return 0;
+}
+
+/* ---- reminders, attendance, daily-report (booking/jobs.h) ----------------------- */
+
+/* Now, and the Paris day the job runs for: today, or --today YYYY-MM-DD
+ * (a day missed, run again). False: bad usage. */
+static bool job_day(int argc, char **argv, int64_t *now, int64_t *today)
+{
+	struct timespec ts;
+	int minute;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	booking_paris_local(*now, today, &minute);
+	if (argc == 3 && strcmp(argv[1], "--today") == 0)
+		return booking_parse_date(argv[2], today);
+	return argc == 1;
+}
+
+typedef bool (*booking_job_fn)(store_t *, int64_t, int64_t, struct booking_job_stats *,
+			       struct err *);
+
+static int run_booking_job(const char *name, booking_job_fn fn, int argc, char **argv)
+{
+	struct booking_job_stats s;
+	store_error_t se = { 0 };
+	struct err e = { 0 };
+	int64_t now, today;
+	char day[11];
+	store_t *st;
+
+	if (!job_day(argc, argv, &now, &today))
+		return cli_usage();
+	st = conn_store(&se);
+	if (!st)
+		return cli_fail("%s: %s", name, se.message);
+	booking_format_date(today, day);
+	if (!fn(st, today, now, &s, &e) && !s.failed)
+		return cli_fail("%s: %s", name, e.message);
+	printf("%s %s: %d done, %d done already, %d failed", name, day, s.done, s.skipped, s.failed);
+	if (fn == booking_job_attendance)
+		printf(", %d listed", s.listed);
+	printf("\n");
+	log_info("%s %s: %d done, %d done already, %d failed", name, day, s.done, s.skipped, s.failed);
+	return s.failed ? 1 : 0;   /* a rerun finishes what failed */
+}
+
+static int job_reminders(int argc, char **argv)
+{
+	return run_booking_job("reminders", booking_job_reminders, argc, argv);
+}
+
+static int job_attendance(int argc, char **argv)
+{
+	return run_booking_job("attendance", booking_job_attendance, argc, argv);
+}
+
+static int job_daily_report(int argc, char **argv)
+{
+	return run_booking_job("daily-report", booking_job_daily_report, argc, argv);
 }
 
 int main(int argc, char **argv)

@@ -289,6 +289,25 @@ json_object *booking_fees_json(const bson_t *b, const struct booking_fees *f)
 	return o;
 }
 
+int64_t booking_no_show_fee(const bson_t *b, const struct booking_settings *s)
+{
+	const struct booking_policy *p = booking_settings_policy(s, doc_str(b, "spaceType"));
+	bson_iter_t it;
+	int64_t total = 0, hold, fee;
+	int pct = 100;
+
+	for (int i = 0; i < p->n; i++)
+		if (p->days[i] == 0) {   /* the no-show fee: the 0-day tier */
+			pct = p->pct[i];
+			break;
+		}
+	if (bson_iter_init_find(&it, b, "totalPrice") && BSON_ITER_HOLDS_NUMBER(&it))
+		total = booking_cents(&it);
+	hold = doc_int(b, "depositAmount", total);
+	fee = (total * pct + 50) / 100;
+	return fee > hold ? hold : fee;
+}
+
 /* Who may move a booking from `from` to `to` (NULL: nobody). */
 static bool transition_allowed(const char *from, const char *to, bool staff)
 {
@@ -370,6 +389,13 @@ bool booking_transition(store_t *st, const bson_t *b, const char *to,
 		if (actor->user)
 			BSON_APPEND_OID(&set, "cancelledBy", actor->user);
 	} else if (strcmp(to, "no-show") == 0) {
+		struct booking_settings s;
+		if (!booking_settings_load(st, &s, &se)) {
+			bson_append_document_end(&update, &set);
+			store_fail(e, "booking: settings", &se);
+			goto done;
+		}
+		booking_append_euros(&set, "cancellationFee", booking_no_show_fee(b, &s));
 		BSON_APPEND_UTF8(&set, "attendanceStatus", "absent");
 		BSON_APPEND_DATE_TIME(&set, "cancelledAt", now);
 		BSON_APPEND_UTF8(&set, "cancelReason", reason && *reason ? reason

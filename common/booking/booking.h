@@ -77,6 +77,10 @@ struct booking_fees {
 /* The fees a cancellation of `booking` at `now` would cost. */
 void booking_cancellation_fees(const bson_t *booking, const struct booking_settings *s,
 			       int64_t now, struct booking_fees *out);
+/* The no-show fee of `booking` in cents: the policy's 0-day tier (100 %
+ * when none) × total, at most the hold. Recorded as cancellationFee by
+ * the move to no-show, and captured (money.h). */
+int64_t booking_no_show_fee(const bson_t *booking, const struct booking_settings *s);
 json_object *booking_fees_json(const bson_t *booking, const struct booking_fees *f);
 
 struct booking_actor {

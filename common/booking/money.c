@@ -766,25 +766,10 @@ static bool after_transition(store_t *st, const bson_t *before, const bson_t *af
 	if (strcmp(to, "no-show") == 0) {
 		struct booking_settings s;
 		store_error_t se = { 0 };
-		int pct = 100;
-		int64_t total = 0, hold;
-		const struct booking_policy *p;
 
 		if (!booking_settings_load(st, &s, &se))
 			return store_fail(e, "money: settings", &se);
-		p = booking_settings_policy(&s, doc_str(before, "spaceType"));
-		for (int i = 0; i < p->n; i++)
-			if (p->days[i] == 0) {   /* the no-show fee: the 0-day tier */
-				pct = p->pct[i];
-				break;
-			}
-		if (bson_iter_init_find(&it, before, "totalPrice") && BSON_ITER_HOLDS_NUMBER(&it))
-			total = booking_cents(&it);
-		hold = doc_int(before, "depositAmount", total);
-		fee = (total * pct + 50) / 100;
-		if (fee > hold)
-			fee = hold;
-		return booking_money_capture_fee(st, after, fee, now, e);
+		return booking_money_capture_fee(st, after, booking_no_show_fee(before, &s), now, e);
 	}
 	return true;
 }

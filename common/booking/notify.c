@@ -9,6 +9,7 @@
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
 #include "booking/ics.h"
+#include "conn/conn.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/doc.h"
@@ -20,11 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum notify_kind { N_RECEIVED, N_CONFIRMED, N_REFUSED, N_CANCELLED, N_CHANGED };
+enum notify_kind {
+	N_RECEIVED, N_CONFIRMED, N_REFUSED, N_CANCELLED, N_CHANGED, N_REMINDER, N_THANKS, N_NO_SHOW
+};
 
 static const char *const templates[] = {
 	"booking_received", "booking_confirmed", "booking_refused",
-	"booking_cancelled", "booking_changed",
+	"booking_cancelled", "booking_changed", "booking_reminder",
+	"booking_thanks", "booking_no_show",
 };
 
 static const char *const weekdays[] = {
@@ -152,7 +156,7 @@ static int next_sequence(store_t *st, const bson_t *b)
 	return seq;
 }
 
-static void queue(store_t *st, const char *tpl, const char *to, json_object *vars,
+static bool queue(store_t *st, const char *tpl, const char *to, json_object *vars,
 		  const char *ics, bool cancel)
 {
 	struct mail_attachment a = {
@@ -164,11 +168,15 @@ static void queue(store_t *st, const char *tpl, const char *to, json_object *var
 	};
 	store_error_t se = { 0 };
 
-	if (!mail_enqueue_with(st, tpl, to, vars, &a, 1, &se))
+	if (!mail_enqueue_with(st, tpl, to, vars, &a, 1, &se)) {
 		log_error("booking mail %s: %s", tpl, se.message);
+		return false;
+	}
+	return true;
 }
 
-static void notify(store_t *st, enum notify_kind kind, const bson_t *b, const char *guest_token,
+/* Queues the mail `kind` about `b`; false (logged) when it could not be. */
+static bool notify(store_t *st, enum notify_kind kind, const bson_t *b, const char *guest_token,
 		   int seq, int64_t now)
 {
 	struct booking_space space;
@@ -179,17 +187,18 @@ static void notify(store_t *st, enum notify_kind kind, const bson_t *b, const ch
 	char org_name[256], org_addr[256], id[25], money[64];
 	const char *to = doc_str(b, "contactEmail"), *number = doc_str(b, "confirmationNumber");
 	const char *space_type = doc_str(b, "spaceType"), *space_name;
-	bool found = false, cancel = kind == N_REFUSED || kind == N_CANCELLED;
+	bool found = false, cancel = kind == N_REFUSED || kind == N_CANCELLED || kind == N_NO_SHOW;
+	bool sent;
 	bson_oid_t oid;
 	json_object *vars = NULL;
 	char *ics = NULL;
 
 	if (!cfg)      /* no configuration (the rules' unit tests): no mail */
-		return;
+		return true;
 	if (!to || !number || !space_type || !doc_oid(b, "_id", &oid)) {
 		log_error("booking mail %s: the booking lacks its e-mail, number or space",
 			  templates[kind]);
-		return;
+		return false;
 	}
 	bson_oid_to_string(&oid, id);
 	space_name = space_type;
@@ -238,11 +247,14 @@ static void notify(store_t *st, enum notify_kind kind, const bson_t *b, const ch
 	add_str(vars, "link", link.data);
 	add_str(vars, "reason", kind == N_CANCELLED || kind == N_REFUSED
 				? doc_str(b, "cancelReason") : NULL);
+	if (kind == N_NO_SHOW)
+		json_object_object_add(vars, "hasFee",
+				       json_object_new_boolean(cents_of(b, "cancellationFee") > 0));
 	french_money(cents_of(b, "cancellationFee"), money, sizeof money);
 	add_str(vars, "fee", money);
 	french_money(cents_of(b, "refundAmount"), money, sizeof money);
 	add_str(vars, "refund", money);
-	queue(st, templates[kind], to, vars, ics, cancel);
+	sent = queue(st, templates[kind], to, vars, ics, cancel);
 
 	if (kind == N_RECEIVED && booking_settings_load(st, &settings, &se) &&
 	    settings.notification_email[0]) {
@@ -263,11 +275,14 @@ static void notify(store_t *st, enum notify_kind kind, const bson_t *b, const ch
 	buf_free(&link);
 	buf_free(&uid);
 	buf_free(&desc);
+	return sent;
 }
 
 void booking_notify_created(store_t *st, const bson_t *booking, const char *guest_token,
 			    int64_t now)
 {
+	if (cfg)       /* the staff's pages count it again (docs/relay.md "badge") */
+		conn_publish_badge(CONN_BADGE_BOOKINGS);
 	notify(st, N_RECEIVED, booking, guest_token, (int)doc_int(booking, "icsSequence", 0), now);
 }
 
@@ -279,6 +294,8 @@ void booking_notify_transition(store_t *st, const bson_t *before, const bson_t *
 
 	if (!from || !to)
 		return;
+	if (cfg)
+		conn_publish_badge(CONN_BADGE_BOOKINGS);
 	if (strcmp(to, "confirmed") == 0) {
 		kind = N_CONFIRMED;
 	} else if (strcmp(to, "cancelled") == 0) {
@@ -286,10 +303,19 @@ void booking_notify_transition(store_t *st, const bson_t *before, const bson_t *
 		if (strcmp(from, "pending") == 0 && doc_date(before, "holdExpiresAt", INT64_MAX) <= now)
 			return;
 		kind = strcmp(from, "pending") == 0 && staff ? N_REFUSED : N_CANCELLED;
+	} else if (strcmp(to, "completed") == 0) {
+		kind = N_THANKS;
+	} else if (strcmp(to, "no-show") == 0) {
+		kind = N_NO_SHOW;
 	} else {
-		return;     /* completed, no-show: their mails are other jobs' */
+		return;
 	}
 	notify(st, kind, after, NULL, next_sequence(st, after), now);
+}
+
+bool booking_notify_reminder(store_t *st, const bson_t *booking, int64_t now)
+{
+	return notify(st, N_REMINDER, booking, NULL, (int)doc_int(booking, "icsSequence", 0), now);
 }
 
 void booking_notify_changed(store_t *st, const bson_t *after, int64_t now)

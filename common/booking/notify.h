@@ -8,7 +8,13 @@
  *   pending → confirmed    → booking_confirmed
  *   pending → cancelled by staff (a refusal) → booking_refused
  *   … → cancelled (customer, guest, staff) → booking_cancelled, with the fee
+ *                            and the refund
+ *   confirmed → completed  → booking_thanks
+ *   confirmed → no-show    → booking_no_show, with the fee (cancellationFee)
  *   edited / moved         → booking_changed
+ *   the day before         → booking_reminder (the reminders job, jobs.h)
+ * Each new booking and each change of status is also told to the staff's
+ * sockets (conn_publish_badge(CONN_BADGE_BOOKINGS)), once per change.
  * A pending booking whose payment hold ran out is cancelled without these
  * mails (the "hold failed" mail is its own). The invitation keeps one UID
  * per booking (<id>@coworkingcafe.fr) and a SEQUENCE stored on the booking
@@ -36,6 +42,11 @@ void booking_notify_created(store_t *st, const bson_t *booking, const char *gues
  * actor was staff). Sends the mail the move calls for, if any. */
 void booking_notify_transition(store_t *st, const bson_t *before, const bson_t *after,
 			       bool staff, int64_t now);
+
+/* The "rappel J-1" mail of `booking` (confirmed, tomorrow). False (logged)
+ * when it could not be queued: the caller (the reminders job) forgets its
+ * mark so a rerun sends it. */
+bool booking_notify_reminder(store_t *st, const bson_t *booking, int64_t now);
 
 /* After an edit or a move of `after` (dates, times, space, people). */
 void booking_notify_changed(store_t *st, const bson_t *after, int64_t now);

@@ -106,7 +106,10 @@ static void test_templates(void)
 				   "requests", "", "adminLink", "https://admin.x.test/b",
 				   /* the card hold's (booking/money.c) */
 				   "confirmationNumber", "CWC-7K3Q9M", "date", "2027-03-28", "startTime", "10:00",
-				   "endTime", "12:00", "holdAmount", "24.00", "contactEmail", "z@x.test", NULL);
+				   "endTime", "12:00", "holdAmount", "24.00", "contactEmail", "z@x.test",
+				   /* the staff's daily mails (booking/jobs.c) */
+				   "day", "2027-03-28", "count", "3", "arrivalsCount", "2",
+				   "tomorrowCount", "1", "pendingCount", "0", "holdsCount", "0", NULL);
 	const char *name;
 	size_t count = 0;
 	for (size_t i = 0; (name = mail_template_at(i)); i++, count++) {
@@ -120,8 +123,9 @@ static void test_templates(void)
 			   strstr(r.html, "&lt;script&gt;"), "%s: user text escaped in HTML", tname);
 		mail_rendered_free(&r);
 	}
-	is_int(count, 15, "fifteen mails: activation, six booking mails, three of the card hold, contact_ack, "
-	       "contact_staff, password_changed, password_reset, test");
+	is_int(count, 20, "twenty mails: activation, nine booking mails, three of the card hold, "
+	       "attendance and the daily report, contact_ack, contact_staff, password_changed, "
+	       "password_reset, test");
 	json_object_put(all);
 
 	json_object *nolink = vars_of("givenName", "A", NULL);
