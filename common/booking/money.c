@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PURPOSE_MAX 96
 #define MONEY_STALE_MS (5 * 60 * 1000)   /* a move `processing` this long: its process died */
@@ -626,9 +627,11 @@ static bool after_transition(store_t *st, const bson_t *before, const bson_t *af
 			     const char *to, int64_t now, struct err *e);
 
 /* Sets (or with `to` NULL, removes) the booking's mark of a card step
- * that failed, which expire-holds retries: {to, from, paymentStatus, at}. */
+ * that failed, which expire-holds retries: {to, from, paymentStatus, at}.
+ * Removing takes `at`, the mark's own: a mark set again since (a
+ * concurrent retry that failed) stays. */
 static void mark_retry(store_t *st, const bson_t *before, const char *to, int64_t now,
-		       const char *why)
+		       const char *why, int64_t at)
 {
 	bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, set, mark;
 	store_error_t se = { 0 };
@@ -640,6 +643,8 @@ static void mark_retry(store_t *st, const bson_t *before, const char *to, int64_
 		return;
 	}
 	BSON_APPEND_OID(&filter, "_id", &id);
+	if (!to)
+		BSON_APPEND_DATE_TIME(&filter, "paymentRetry.at", at);
 	if (to) {
 		BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
 		BSON_APPEND_DOCUMENT_BEGIN(&set, "paymentRetry", &mark);
@@ -667,7 +672,7 @@ bool booking_money_after_transition(store_t *st, const bson_t *before, const bso
 {
 	if (after_transition(st, before, after, to, now, e))
 		return true;
-	mark_retry(st, before, to, now, e->message);
+	mark_retry(st, before, to, now, e->message, 0);
 	return false;
 }
 
@@ -717,6 +722,7 @@ bool booking_money_retry(store_t *st, int64_t now, int *done, int *failed, struc
 		if (ok && bson_iter_init_find(&it, due[i], "paymentRetry") && BSON_ITER_HOLDS_DOCUMENT(&it) &&
 		    bson_iter_recurse(&it, &sub)) {
 			bson_t before;
+			int64_t at = 0;
 			while (bson_iter_next(&sub)) {
 				const char *k = bson_iter_key(&sub);
 				const char *v = BSON_ITER_HOLDS_UTF8(&sub) ? bson_iter_utf8(&sub, NULL) : NULL;
@@ -726,14 +732,23 @@ bool booking_money_retry(store_t *st, int64_t now, int *done, int *failed, struc
 					from = v;
 				else if (strcmp(k, "paymentStatus") == 0)
 					paid = v;
+				else if (strcmp(k, "at") == 0 && BSON_ITER_HOLDS_DATE_TIME(&sub))
+					at = bson_iter_date_time(&sub);
 			}
 			before_of(due[i], from, paid, &before);
 			if (to && after_transition(st, &before, due[i], to, now, &one)) {
-				mark_retry(st, due[i], NULL, now, NULL);
+				/* done, or under way in another process (its payments
+				 * document): that one marks the booking again if it fails */
+				mark_retry(st, due[i], NULL, now, NULL, at);
 				(*done)++;
 			} else {
+				struct timespec ts;
 				log_error("money: retry of booking %s → %s: %s", doc_str(due[i], "confirmationNumber"),
 					  to ? to : "?", one.message);
+				clock_gettime(CLOCK_REALTIME, &ts);
+				if (to)   /* a new `at`: a concurrent success keeps it */
+					mark_retry(st, &before, to, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+						   one.message, 0);
 				(*failed)++;
 			}
 			bson_destroy(&before);
