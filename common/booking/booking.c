@@ -429,6 +429,25 @@ bool booking_transition(store_t *st, const bson_t *b, const char *to,
 		if (!booking_money_after_transition(st, b, out, to, now, &me))
 			log_error("booking: %s → %s: the card step failed: %s", from, to, me.message);
 	}
+	{	/* who moved the money: the `payments` this move made say it (`by`:
+		 * the user, "system" for the jobs, "customer" for a guest's link) */
+		bson_t f = BSON_INITIALIZER, u = BSON_INITIALIZER, ex, bset;
+		BSON_APPEND_OID(&f, "booking", &id);
+		BSON_APPEND_DATE_TIME(&f, "createdAt", now);
+		BSON_APPEND_DOCUMENT_BEGIN(&f, "by", &ex);
+		BSON_APPEND_BOOL(&ex, "$exists", false);
+		bson_append_document_end(&f, &ex);
+		BSON_APPEND_DOCUMENT_BEGIN(&u, "$set", &bset);
+		if (actor->user)
+			BSON_APPEND_OID(&bset, "by", actor->user);
+		else
+			BSON_APPEND_UTF8(&bset, "by", actor->staff ? "system" : "customer");
+		bson_append_document_end(&u, &bset);
+		if (!store_update_many(st, "payments", &f, &u, false, NULL, &se))
+			log_error("booking: who moved the money: %s", se.message);
+		bson_destroy(&f);
+		bson_destroy(&u);
+	}
 	booking_notify_transition(st, b, out, actor->staff, now);
 	ok = true;
 done:

@@ -70,6 +70,15 @@ void admin_form_booking_mark_noshow(struct http_req *req);
 void admin_settings_get(struct http_req *req);
 void admin_settings_post(struct http_req *req);
 
+/* payments.c — the bookings' money (admins): GET /api/payments (JSON, or
+ * ?format=csv, audited), GET /booking/payments (the page); a payment as
+ * JSON (new object) and a booking's payments, oldest first (NULL with
+ * `se` on a store error). */
+void admin_payments_list(struct http_req *req);
+void admin_page_payments(struct http_req *req);
+json_object *admin_payment_json(store_t *st, const bson_t *payment);
+json_object *admin_payments_of_booking(store_t *st, const bson_oid_t *booking, store_error_t *se);
+
 /* audit.c — GET /audit-log: the audit log's screen (admins) */
 void admin_page_audit(struct http_req *req);
 void admin_page_audit_entry(struct http_req *req);   /* GET /audit-log/:id */

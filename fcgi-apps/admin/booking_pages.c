@@ -15,6 +15,7 @@
 #include "booking/booking.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
+#include "booking/jobs.h"
 #include "conn/conn.h"
 #include "core/buf.h"
 #include "core/doc.h"
@@ -445,6 +446,67 @@ done:
 /* ---- a booking -------------------------------------------------------------- */
 
 /* The detail page of `b`, with `done` (a success) or `e` (a refusal) told. */
+static const struct { const char *value, *label; } payment_statuses[] = {
+	{ "pending", "en attente de la carte" }, { "card_saved", "carte enregistrée (empreinte à venir)" },
+	{ "authorized", "empreinte placée" }, { "action_required", "le client doit confirmer sa carte" },
+	{ "failed", "carte refusée" }, { "released", "empreinte levée" }, { "paid", "encaissé" },
+	{ "partial", "encaissé, remboursé en partie" }, { "refunded", "remboursé" },
+	{ "unpaid", "sans paiement en ligne" },
+};
+
+/* The card of a booking: its payment status, Stripe ids, when its hold
+ * lapses (with a warning when before the booking ends), the no-show fee
+ * for the confirmation, and for admins the money history (payments). */
+static json_object *money_json(struct http_req *req, store_t *st, const bson_t *b)
+{
+	json_object *m = json_object_new_object();
+	const char *ps = doc_str(b, "paymentStatus");
+	struct booking_settings s;
+	store_error_t se = { 0 };
+	struct err e = { 0 };
+	int64_t lapses = 0;
+	bson_oid_t id;
+	char buf[64];
+
+	set_str(m, "status", ps ? ps : "unpaid");
+	set_str(m, "statusLabel", ps ? ps : payment_statuses[9].label);
+	for (size_t i = 0; ps && i < sizeof payment_statuses / sizeof *payment_statuses; i++)
+		if (strcmp(payment_statuses[i].value, ps) == 0)
+			set_str(m, "statusLabel", payment_statuses[i].label);
+	if (doc_str(b, "stripePaymentIntentId"))
+		set_str(m, "paymentIntent", doc_str(b, "stripePaymentIntentId"));
+	if (doc_str(b, "stripeSetupIntentId"))
+		set_str(m, "setupIntent", doc_str(b, "stripeSetupIntentId"));
+	if (doc_str(b, "stripeCustomerId"))
+		set_str(m, "customer", doc_str(b, "stripeCustomerId"));
+	if (booking_hold_lapses_at(st, b, &lapses, &e) && lapses) {
+		int64_t day;
+		int minute;
+		char d[11], t[6];
+		booking_paris_local(lapses, &day, &minute);
+		booking_format_date(day, d);
+		booking_format_time(minute, t);
+		(void)buf_fmt(buf, sizeof buf, "%s à %s", d, t);
+		set_str(m, "holdLapses", buf);
+		json_object_object_add(m, "holdWarning",
+				       json_object_new_boolean(lapses < booking_end_ms(st, b)));
+	}
+	if (booking_settings_load(st, &s, &se)) {
+		euros(booking_no_show_fee(b, &s), buf, sizeof buf);
+		set_str(m, "noShowFee", buf);
+	}
+	if (req->role >= ROLE_ADMIN && doc_oid(b, "_id", &id)) {
+		json_object *h = admin_payments_of_booking(st, &id, &se);
+		if (h) {
+			json_object_object_add(m, "hasHistory",
+					       json_object_new_boolean(json_object_array_length(h) > 0));
+			json_object_object_add(m, "history", h);
+		}
+		json_object_object_add(m, "isAdmin", json_object_new_boolean(true));
+	}
+	return m;
+}
+
 static void render_detail(struct http_req *req, store_t *st, const bson_t *b, const char *done,
 			  const struct err *e)
 {
@@ -473,6 +535,7 @@ static void render_detail(struct http_req *req, store_t *st, const bson_t *b, co
 	}
 	euros(stored_cents(b, "cancellationFee"), buf, sizeof buf);
 	set_str(row, "cancellationFee", buf);
+	json_object_object_add(data, "money", money_json(req, st, b));
 	if (doc_int(b, "suggestedPrice", -1) >= 0) {
 		euros(stored_cents(b, "suggestedPrice"), buf, sizeof buf);
 		set_str(row, "suggested", buf);

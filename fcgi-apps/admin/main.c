@@ -48,6 +48,8 @@ static const struct route admin_routes[] = {
 	{ HTTP_POST, "/api/booking/reservations/:id/mark-present", admin_booking_mark_present, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
 	{ HTTP_POST, "/api/booking/reservations/:id/mark-noshow", admin_booking_mark_noshow, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
 	{ HTTP_GET, "/api/booking/pending-count", admin_booking_pending_count, ROLE_STAFF, 0 },
+	/* the bookings' money (payments.c): admins only; the CSV export audited */
+	{ HTTP_GET, "/api/payments", admin_payments_list, ROLE_ADMIN, ROUTE_AUDIT },
 	{ HTTP_POST, "/api/calculate-price", booking_api_calculate_price, ROLE_STAFF, ROUTE_JSON },
 
 	/* booking settings (settings.c): admins */
@@ -73,6 +75,7 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/booking/reservations/agenda", admin_page_agenda, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_GET, "/booking/reservations/new", admin_page_booking_new, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_GET, "/booking/reservations/:id", admin_page_booking, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_GET, "/booking/payments", admin_page_payments, ROLE_ADMIN, ROUTE_PAGE },
 	{ HTTP_GET, "/booking/reservations/:id/cancel", admin_page_booking_cancel, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_POST, "/booking/reservations/:id/cancel", admin_form_booking_cancel, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_POST, "/booking/reservations/:id/validate", admin_form_booking_validate, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
