@@ -308,6 +308,7 @@ static bool apply_intent(store_t *st, const bson_t *b, json_object *pi, int64_t 
 			bson_destroy(&update);
 			return false;
 		}
+		payment_set(st, purpose, "captured", -1, NULL, NULL, NULL, NULL, now);   /* the hold's end */
 		BSON_APPEND_UTF8(&set, "paymentStatus", refunded <= 0 ? "paid"
 				 : refunded >= received ? "refunded" : "partial");
 		booking_append_euros(&set, "amountPaid", received - refunded);

@@ -41,7 +41,8 @@ static const struct { const char *value, *label; } kinds[] = {
 	{ "release", "Empreinte levée" }, { "refund", "Remboursement" },
 };
 static const struct { const char *value, *label; } pay_statuses[] = {
-	{ "processing", "En cours" }, { "authorized", "Autorisée" }, { "succeeded", "Réussi" },
+	{ "processing", "En cours" }, { "authorized", "Autorisée" }, { "captured", "Encaissée" },
+	{ "succeeded", "Réussi" },
 	{ "failed", "Échec" }, { "canceled", "Annulée" }, { "skipped", "Sans objet" },
 };
 
@@ -230,7 +231,7 @@ static bool payments_filter(struct http_req *req, store_t *st, bson_t *filter, s
 			known |= strcmp(pay_statuses[i].value, status) == 0;
 		if (!known)
 			return err_set(e, 400, "invalid_request", "status",
-				       "status is one of processing, authorized, succeeded, failed, canceled, skipped.");
+				       "status is one of processing, authorized, captured, succeeded, failed, canceled, skipped.");
 		BSON_APPEND_UTF8(filter, "status", status);
 	}
 	if (from && *from && !booking_parse_date(from, &dfrom))
