@@ -285,7 +285,7 @@ for my $bk (@e) {
 	$fee{ $bk->{number} } = $pi->{amount_received};
 	my @caps = grep { ($_->{kind} // '') eq 'capture' && $_->{booking} eq $bk->{id} } coll('payments');
 	is scalar(@caps), 1, '  one capture document';
-	my @calls = grep { $_->{method} eq 'POST' && $_->{path} eq "/v1/payment_intents/$bk->{intent}/capture"
+	my @calls = grep { ($_->{method} // "") eq "POST" && ($_->{path} // "") eq "/v1/payment_intents/$bk->{intent}/capture"
 			   && ($_->{outcome} // '') eq 'ok' } $stripe->records;
 	is scalar(@calls), 1, '  one capture at Stripe';
 	ok !exists booking_doc($bk->{number})->{paymentRetry}, '  the retry mark removed';

@@ -15,6 +15,7 @@ use FakeService;
 use File::Temp qw(tempdir);
 use HTTP::Tiny;
 use JSON::PP;
+use POSIX ();
 use Test::More;
 binmode $_, ':encoding(UTF-8)' for map { Test::More->builder->$_ } qw(output failure_output todo_output);
 
@@ -116,6 +117,52 @@ my $audit_entry = $s->get('/api/audit?action=booking.reservations.create&limit=1
 			  session => $s->login('admin', undef, host => 'admin'))->{json}{entries}[0]{_id}
 	// die 'no audit entry';
 
+# The bookings' money: dozens of `payments` (no Stripe here: written to
+# the store as money.c writes them), a hold about to lapse on $confirmed.
+{
+	my %env = $s->app_env;
+	local @ENV{ keys %env } = values %env;
+	my $admin_id = $s->get('/api/auth/session', session => $s->login('admin', undef, host => 'admin'))->{json}{user}{id};
+	my $now = int(time * 1000);
+	my @kinds = (['hold', 'authorized'], ['capture', 'succeeded'], ['release', 'succeeded'],
+		     ['refund', 'succeeded'], ['hold', 'failed'], ['hold', 'captured']);
+	my $update = sub {   # t/tools/store-update, its "matched N" line kept out of the TAP
+		my $pid = fork // die "fork: $!";
+		if (!$pid) {
+			open STDOUT, '>', '/dev/null';
+			exec("$FindBin::Bin/../build/asan/t/tools/store-update", @_) or POSIX::_exit(127);
+		}
+		waitpid $pid, 0;
+		die "store-update @_: $?" if $?;
+	};
+	my $put = sub {
+		my ($id, $set) = @_;
+		$update->('--upsert', 'payments', encode_json({ _id => $id }), encode_json({ '$set' => $set }));
+	};
+	for my $i (0 .. 39) {
+		my ($kind, $status) = @{ $kinds[$i % @kinds] };
+		my $booking = $i < 10 ? $confirmed : $ids[$i % @ids];
+		my $at = $now - ($i * 3 + ($i < 10 ? 1 : 0)) * 3600 * 1000;
+		$put->("booking/$booking/$kind/design-$i", {
+			kind => $kind, status => $status, booking => { '$oid' => $booking },
+			amount => 1250 + $i * 731, currency => 'eur', paymentMethod => 'card',
+			stripePaymentIntentId => sprintf('pi_3QdesignIntent%020d', $i),
+			($status eq 'succeeded' || $status eq 'captured' ? (stripeChargeId => sprintf('ch_3QdesignCharge%020d', $i)) : ()),
+			($kind eq 'refund' ? (stripeRefundId => sprintf('re_3QdesignRefund%020d', $i)) : ()),
+			($status eq 'failed' ? (failureReason => 'Votre carte a été refusée : fonds insuffisants pour une empreinte de cette taille.') : ()),
+			($kind eq 'hold' ? () : (by => $i % 2 ? { '$oid' => $admin_id } : 'system')),
+			createdAt => { '$date' => { '$numberLong' => "$at" } }, updatedAt => { '$date' => { '$numberLong' => "$at" } },
+		});
+	}
+	my $old = $now - int(6.5 * 86400 * 1000);
+	$put->("booking/$confirmed/hold", { kind => 'hold', status => 'authorized', booking => { '$oid' => $confirmed },
+		amount => 2400, currency => 'eur', stripePaymentIntentId => 'pi_3QdesignHoldIntent0000000001',
+		createdAt => { '$date' => { '$numberLong' => "$old" } }, updatedAt => { '$date' => { '$numberLong' => "$old" } } });
+	$update->('bookings', encode_json({ _id => { '$oid' => $confirmed } }),
+		  encode_json({ '$set' => { paymentStatus => 'authorized', stripePaymentIntentId => 'pi_3QdesignHoldIntent0000000001',
+					    stripeCustomerId => 'cus_QdesignCustomer00001' } }));
+}
+
 # name => [app base, path, who signs in first (or undef), expected status]
 my @pages = (
 	['home', $s->site_url, '/', undef],
@@ -160,6 +207,8 @@ my @pages = (
 	['admin-booking-new', $s->admin_url, '/booking/reservations/new', 'staff'],
 	['admin-audit-log', $s->admin_url, '/audit-log', 'admin'],
 	['admin-audit-entry', $s->admin_url, "/audit-log/$audit_entry", 'admin'],
+	['admin-payments', $s->admin_url, '/booking/payments', 'admin'],
+	['admin-booking-money', $s->admin_url, "/booking/reservations/$confirmed", 'admin'],
 );
 
 for my $pg (@pages) {
