@@ -406,9 +406,12 @@ int64_t booking_end_ms(store_t *st, const bson_t *b)
 
 /* ---- daily report ------------------------------------------------------------------------- */
 
+/* The bookings of `day` in one of `statuses` (the first REPORT_MAX);
+ * *total how many in all. */
 static bool day_bookings(store_t *st, int64_t day, const char *const *statuses, struct docs *out,
-			 struct err *e)
+			 int64_t *total, struct err *e)
 {
+	store_error_t se = { 0 };
 	bson_t filter = BSON_INITIALIZER, in, arr, sort = BSON_INITIALIZER;
 	char key[8];
 	bool ok;
@@ -424,13 +427,16 @@ static bool day_bookings(store_t *st, int64_t day, const char *const *statuses, 
 	bson_append_document_end(&filter, &in);
 	BSON_APPEND_INT32(&sort, "startTime", 1);
 	ok = docs_find(st, "bookings", &filter, &sort, REPORT_MAX, out, e);
+	if (ok && !(ok = store_count(st, "bookings", &filter, total, &se)))
+		store_fail(e, "daily-report: count", &se);
 	bson_destroy(&filter);
 	bson_destroy(&sort);
 	return ok;
 }
 
-/* Pending bookings still alive (no deadline, or one ahead). */
-static bool pending_live(store_t *st, int64_t now, struct docs *out, struct err *e)
+/* Pending bookings still alive (no deadline, or one ahead): the first
+ * REPORT_MAX, *total how many in all. */
+static bool pending_live(store_t *st, int64_t now, struct docs *out, int64_t *total, struct err *e)
 {
 	bson_t filter = BSON_INITIALIZER, sort = BSON_INITIALIZER;
 	struct docs all = { 0 };
@@ -439,8 +445,11 @@ static bool pending_live(store_t *st, int64_t now, struct docs *out, struct err 
 	BSON_APPEND_UTF8(&filter, "status", "pending");
 	BSON_APPEND_INT32(&sort, "date", 1);
 	ok = docs_find(st, "bookings", &filter, &sort, 0, &all, e);
+	*total = 0;
 	for (size_t i = 0; ok && i < all.n; i++) {
-		if (doc_date(all.v[i], "holdExpiresAt", INT64_MAX) <= now || out->n >= REPORT_MAX)
+		if (doc_date(all.v[i], "holdExpiresAt", INT64_MAX) <= now)
+			continue;
+		if ((*total)++ >= REPORT_MAX)
 			continue;
 		bson_t **v = realloc(out->v, (out->n + 1) * sizeof *v);
 		if (!v)
@@ -464,8 +473,8 @@ bool booking_job_daily_report(store_t *st, int64_t today, int64_t now,
 	struct docs arrivals = { 0 }, tomorrow = { 0 }, pending = { 0 }, holds = { 0 }, moves = { 0 };
 	store_error_t se = { 0 };
 	json_object *vars = NULL, *lapsing, *money;
-	int64_t captured = 0, refunded = 0;
-	int released = 0, n_captured = 0, n_refunded = 0;
+	int64_t captured = 0, refunded = 0, n_arrivals = 0, n_tomorrow = 0, n_pending = 0;
+	int released = 0, n_captured = 0, n_refunded = 0, n_lapsing = 0;
 	char claim[64], d[11], m[40];
 	bool ok, mine = false;
 
@@ -476,9 +485,9 @@ bool booking_job_daily_report(store_t *st, int64_t today, int64_t now,
 		log_warn("daily-report: no notificationEmail in the booking settings: nothing sent");
 		return true;
 	}
-	ok = day_bookings(st, today, arriving, &arrivals, e) &&
-	     day_bookings(st, today + 1, coming, &tomorrow, e) &&
-	     pending_live(st, now, &pending, e);
+	ok = day_bookings(st, today, arriving, &arrivals, &n_arrivals, e) &&
+	     day_bookings(st, today + 1, coming, &tomorrow, &n_tomorrow, e) &&
+	     pending_live(st, now, &pending, &n_pending, e);
 	if (ok) {   /* holds lapsing within two days or before their booking ends */
 		bson_t filter = BSON_INITIALIZER, in, arr;
 		BSON_APPEND_UTF8(&filter, "paymentStatus", "authorized");
@@ -519,6 +528,7 @@ bool booking_job_daily_report(store_t *st, int64_t today, int64_t now,
 		(void)buf_fmt(iso, sizeof iso, "%s %02d:%02d", d, lmin / 60, lmin % 60);
 		json_object_object_add(l, "lapsesAt", json_object_new_string(iso));
 		json_object_object_add(l, "beforeEnd", json_object_new_boolean(at < end));
+		n_lapsing++;
 		if (json_object_array_length(lapsing) < REPORT_MAX)
 			json_object_array_add(lapsing, l);
 		else
@@ -544,14 +554,13 @@ bool booking_job_daily_report(store_t *st, int64_t today, int64_t now,
 	iso_day(today, d);
 	json_object_object_add(vars, "day", json_object_new_string(d));
 	json_object_object_add(vars, "arrivals", lines_json(&arrivals));
-	json_object_object_add(vars, "arrivalsCount", json_object_new_int((int)arrivals.n));
+	json_object_object_add(vars, "arrivalsCount", json_object_new_int64(n_arrivals));
 	json_object_object_add(vars, "tomorrow", lines_json(&tomorrow));
-	json_object_object_add(vars, "tomorrowCount", json_object_new_int((int)tomorrow.n));
+	json_object_object_add(vars, "tomorrowCount", json_object_new_int64(n_tomorrow));
 	json_object_object_add(vars, "pending", lines_json(&pending));
-	json_object_object_add(vars, "pendingCount", json_object_new_int((int)pending.n));
+	json_object_object_add(vars, "pendingCount", json_object_new_int64(n_pending));
 	json_object_object_add(vars, "holdsLapsing", lapsing);
-	json_object_object_add(vars, "holdsCount",
-			       json_object_new_int((int)json_object_array_length(lapsing)));
+	json_object_object_add(vars, "holdsCount", json_object_new_int(n_lapsing));
 	money = json_object_new_object();
 	money_fr(captured, m, sizeof m);
 	json_object_object_add(money, "captured", json_object_new_string(m));
