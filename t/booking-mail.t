@@ -135,6 +135,12 @@ is $c2->{p}{'VEVENT.UID'}, $uid, '… same UID';
 is $c2->{p}{METHOD}, 'REQUEST', '… METHOD:REQUEST';
 cmp_ok $c2->{p}{'VEVENT.SEQUENCE'} // -1, '>', $c1->{p}{'VEVENT.SEQUENCE'}, '… SEQUENCE increased';
 is $c2->{p}{'VEVENT.STATUS'}, 'CONFIRMED', '… STATUS:CONFIRMED';
+# only hashes are stored: a later mail carries a new private link, and both open the booking
+my ($token2) = ($got->{text} // '') =~ m{/reservation/\Q$number\E\?token=([0-9a-f]{64})};
+ok $token2 && $token2 ne $token, '… with a private link of its own (a guest has no account to sign in to)';
+is $s->get("/reservation/$number?token=$token2")->{status}, 200, '… which opens the booking';
+is $s->get("/reservation/$number?token=$token")->{status}, 200, '… and the first link still does';
+is $s->get("/reservation/$number?token=" . ('0' x 64))->{status}, 404, '… a made-up one does not';
 
 # ---- the staff move it an hour later: "changed" -----------------------------------------------
 my $staff_session = $s->login('staff', undef, host => 'admin');

@@ -8,6 +8,7 @@
 #include "core/buf.h"
 #include "core/crypto.h"
 #include "core/doc.h"
+#include "core/config.h"
 #include "core/log.h"
 
 #include <math.h>
@@ -219,11 +220,59 @@ bool booking_token_ok(const bson_t *b, const char *token)
 {
 	const char *want = doc_str(b, "manageTokenHash");
 	char got[65];
+	bool ok = false;
+	bson_iter_t it, arr;
 
-	if (!want || !token || strlen(token) != BOOKING_TOKEN_HEX)
+	if (!token || strlen(token) != BOOKING_TOKEN_HEX)
 		return false;
 	crypto_sha256_hex(token, BOOKING_TOKEN_HEX, got);
-	return crypto_equal(got, 64, want, strlen(want));
+	if (want)
+		ok = crypto_equal(got, 64, want, strlen(want));
+	if (bson_iter_init_find(&it, b, "manageTokenHashes") && BSON_ITER_HOLDS_ARRAY(&it) &&
+	    bson_iter_recurse(&it, &arr))
+		while (bson_iter_next(&arr))   /* every one compared: no early exit */
+			if (BSON_ITER_HOLDS_UTF8(&arr)) {
+				uint32_t len;
+				const char *h = bson_iter_utf8(&arr, &len);
+				ok |= crypto_equal(got, 64, h, len);
+			}
+	return ok;
+}
+
+bool booking_customer_link(store_t *st, const bson_t *b, struct buf *out)
+{
+	const char *number = doc_str(b, "confirmationNumber");
+	char token[BOOKING_TOKEN_HEX + 1], hash[65];
+	bson_t filter = BSON_INITIALIZER, update = BSON_INITIALIZER, push;
+	store_error_t se = { 0 };
+	store_update_result_t res = { 0 };
+	bson_oid_t id;
+	bool ok;
+
+	if (!number || !doc_oid(b, "_id", &id))
+		return false;
+	if (doc_oid(b, "user", &id)) {
+		buf_printf(out, "%s/dashboard/reservations/%s", cfg->site_url, number);
+		return true;
+	}
+	(void)doc_oid(b, "_id", &id);
+	if (!crypto_random_hex(token, BOOKING_TOKEN_HEX / 2))
+		return false;
+	crypto_sha256_hex(token, BOOKING_TOKEN_HEX, hash);
+	BSON_APPEND_OID(&filter, "_id", &id);
+	BSON_APPEND_DOCUMENT_BEGIN(&update, "$push", &push);
+	BSON_APPEND_UTF8(&push, "manageTokenHashes", hash);
+	bson_append_document_end(&update, &push);
+	ok = store_update_one(st, "bookings", &filter, &update, false, &res, &se);
+	bson_destroy(&filter);
+	bson_destroy(&update);
+	if (!ok || res.matched != 1) {
+		log_error("booking %s: a new private link could not be stored: %s", number,
+			  ok ? "the booking is gone" : se.message);
+		return false;
+	}
+	buf_printf(out, "%s/reservation/%s?token=%s", cfg->site_url, number, token);
+	return true;
 }
 
 /* ---- fees and transitions ----------------------------------------------- */
@@ -507,6 +556,7 @@ json_object *booking_json(const bson_t *b)
 	char d[11];
 
 	json_object_object_del(o, "manageTokenHash");
+	json_object_object_del(o, "manageTokenHashes");
 	json_object_object_del(o, "notes");   /* staff only */
 	booking_format_date(day, d);
 	json_object_object_add(o, "day", json_object_new_string(d));

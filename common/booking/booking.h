@@ -20,6 +20,7 @@
 #include "booking/availability.h"
 #include "booking/catalogue.h"
 #include "booking/price.h"
+#include "core/buf.h"
 #include "core/err.h"
 #include "store/store.h"
 
@@ -64,8 +65,17 @@ bool booking_quote(store_t *st, const struct booking_request *rq, struct booking
 bool booking_find(store_t *st, const char *id_or_number, bson_t *out, bool *found,
 		  store_error_t *err);
 
-/* Whether `token` opens `booking` (its manageTokenHash), in constant time. */
+/* Whether `token` opens `booking` (its manageTokenHash, or one of the
+ * later links' manageTokenHashes), in constant time. */
 bool booking_token_ok(const bson_t *booking, const char *token);
+
+/* The customer's own link to `booking`, appended to `out`: the dashboard's
+ * page for an account's booking; for a guest's, the private page with a
+ * new token (only hashes are stored, so a later mail cannot repeat the
+ * first one: the new hash joins manageTokenHashes and every link sent
+ * stays valid). False (logged) when the new token could not be stored:
+ * then nothing is appended. */
+bool booking_customer_link(store_t *st, const bson_t *booking, struct buf *out);
 
 struct booking_fees {
 	int days_until;

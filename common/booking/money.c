@@ -984,7 +984,7 @@ static bool place_hold(store_t *st, stripe_t *sc, const bson_t *b, int64_t now,
 		if (e->status == 402) {   /* the card needs its holder, or was declined */
 			*declined = true;
 			static const char *const saved[] = { "card_saved", NULL };
-			char link[512];
+			struct buf link = { 0 };
 			payment_set(st, purpose, "failed", -1, "failureReason", f->code[0] ? f->code : "card_declined",
 				    NULL, NULL, now);
 			BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
@@ -993,16 +993,17 @@ static bool place_hold(store_t *st, stripe_t *sc, const bson_t *b, int64_t now,
 			BSON_APPEND_DATE_TIME(&set, "updatedAt", now);
 			bson_append_document_end(&update, &set);
 			ok = booking_payment_update(st, &id, saved, &update, NULL, &hit, e);
-			(void)buf_fmt(link, sizeof link, "%s/reservation/%s", cfg->site_url,
-				      doc_str(b, "confirmationNumber") ? doc_str(b, "confirmationNumber") : "");
 			if (ok && hit) {
-				mail_booking(st, "booking_hold_action", b, link, NULL, NULL);
+				(void)booking_customer_link(st, b, &link);
+				mail_booking(st, "booking_hold_action", b, link.data ? link.data : cfg->site_url,
+					     NULL, NULL);
 				if (staff_email && *staff_email)
 					mail_booking(st, "booking_hold_failed_staff", b, NULL, staff_email,
 						     f->code[0] ? f->code : "card_declined");
 				log_warn("place-holds: booking %s: the card needs its holder (%s)",
 					 doc_str(b, "confirmationNumber"), f->code);
 			}
+			buf_free(&link);
 			bson_destroy(&update);
 			return ok;
 		}

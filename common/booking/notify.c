@@ -6,6 +6,7 @@
  * details for the staff), rendered from common/mail/templates/booking_*.
  */
 #include "booking/notify.h"
+#include "booking/booking.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
 #include "booking/ics.h"
@@ -208,8 +209,8 @@ static bool notify(store_t *st, enum notify_kind kind, const bson_t *b, const ch
 
 	if (guest_token)
 		buf_printf(&link, "%s/reservation/%s?token=%s", cfg->site_url, number, guest_token);
-	else if (doc_oid(b, "user", &oid))
-		buf_printf(&link, "%s/dashboard/reservations/%s", cfg->site_url, number);
+	else
+		(void)booking_customer_link(st, b, &link);   /* a guest's: a new private link */
 
 	buf_printf(&uid, "%s@%s", id, BOOKING_ICS_DOMAIN);
 	buf_printf(&desc, "Réservation %s : %s, %lld personne%s.", number, space_name,
