@@ -251,10 +251,13 @@ is admin_api('POST', "/$wv->{id}/validate", json => {})->{status}, 200, 'the bac
 $r = admin_api('POST', "/$wv->{id}/cancel", json => { reason => 'Geste commercial', waiveFee => JSON::PP::true });
 is $r->{status}, 200, '  an admin cancels it, fee waived' or diag $r->{content};
 $pi = fake_obj($wv->{intent});
-my $back = 0;
-$back += $_->{params}{amount} for grep { $_->{method} eq 'POST' && $_->{path} eq '/v1/refunds' && ($_->{params}{payment_intent} // '') eq $wv->{intent} } api_calls();
-is $pi->{amount_received} - $back, 0, '  nothing kept from the card (what the cancel captured is refunded)';
-is wait_status($wv, 'refunded')->{amountPaid}, 0, '  paymentStatus refunded, amountPaid 0';
+is $pi->{status}, 'canceled', '  the hold is released: nothing is captured (no card fees for a fee waived)';
+is scalar(grep { $_->{method} eq 'POST' && ($_->{path} eq "/v1/payment_intents/$wv->{intent}/capture"
+				     || $_->{path} eq '/v1/refunds' && ($_->{params}{payment_intent} // '') eq $wv->{intent}) } api_calls()),
+   0, '  …no capture, no refund';
+my $wdoc = wait_status($wv, 'released');
+is_deeply [ $wdoc->{amountPaid}, $wdoc->{cancellationFee}, $wdoc->{feeWaived} ? 1 : 0 ], [ 0, 0, 1 ],
+	  '  paymentStatus released, amountPaid 0, fee 0, feeWaived';
 my $del = book();
 authorise($del);
 wait_status($del, 'authorized');

@@ -430,6 +430,13 @@ bool booking_transition(store_t *st, const bson_t *b, const char *to,
 			goto done;
 		}
 		booking_cancellation_fees(b, &s, now, &f);
+		if (actor->waive_fee) {
+			f.fee = 0;
+			f.refund = f.hold;
+			BSON_APPEND_BOOL(&set, "feeWaived", true);
+			if (actor->user)
+				BSON_APPEND_OID(&set, "feeWaivedBy", actor->user);
+		}
 		BSON_APPEND_DATE_TIME(&set, "cancelledAt", now);
 		BSON_APPEND_UTF8(&set, "cancelReason", reason && *reason ? reason
 				 : actor->staff ? "Annulée par l'administrateur" : "Annulée par le client");

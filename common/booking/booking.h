@@ -96,6 +96,8 @@ json_object *booking_fees_json(const bson_t *booking, const struct booking_fees 
 struct booking_actor {
 	const bson_oid_t *user;        /* NULL: a guest (token) or the system */
 	bool staff;
+	bool waive_fee;                /* an admin cancels without a fee: the
+					  hold is released, nothing is captured */
 };
 
 /* Moves `booking` (as loaded) to `to` if allowed for `actor`, atomically

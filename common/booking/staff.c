@@ -131,34 +131,6 @@ bool booking_staff_edit(store_t *st, const bson_t *b, const struct booking_edit 
 	return ok;
 }
 
-bool booking_staff_waive_fee(store_t *st, const bson_t *b, const bson_oid_t *by, int64_t now,
-			     bson_t *out, struct err *e)
-{
-	const char *status = doc_str(b, "status");
-	bson_t update = BSON_INITIALIZER, set;
-	bool ok;
-
-	if (!status || strcmp(status, "cancelled") != 0)
-		return err_set(e, 422, "invalid_transition", "status",
-			       "Only a cancelled booking's fee can be waived.");
-	BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
-	BSON_APPEND_DOUBLE(&set, "cancellationFee", 0);
-	booking_append_euros(&set, "refundAmount", doc_int(b, "depositAmount", 0));
-	BSON_APPEND_BOOL(&set, "feeWaived", true);
-	if (by)
-		BSON_APPEND_OID(&set, "feeWaivedBy", by);
-	BSON_APPEND_DATE_TIME(&set, "updatedAt", now);
-	bson_append_document_end(&update, &set);
-	ok = update_booking(st, b, "cancelled", &update, out, e);
-	bson_destroy(&update);
-	if (ok) {   /* a fee captured by the cancel goes back (money.h) */
-		struct err me = { 0 };
-		if (!booking_money_refund_difference(st, out, 0, now, &me))
-			log_error("booking: refund a waived fee: %s", me.message);
-	}
-	return ok;
-}
-
 /* Takes back the slots `b` held before a refused move. */
 static void claims_restore(store_t *st, const bson_t *b, const bson_oid_t *id,
 			   const struct booking_hours *h, int64_t now)

@@ -74,11 +74,4 @@ bool booking_staff_delete(store_t *st, const bson_t *b, struct err *e);
 bool booking_staff_settings_save(store_t *st, const bson_t *set, int64_t now, bson_t *before,
 				 bson_t *after, struct err *e);
 
-/* Waives the fee of the cancelled booking `b`: cancellationFee 0, the
- * whole hold refunded (what the cancel captured goes back at Stripe; a
- * failed refund is logged), feeWaivedBy. Anything but a cancelled booking is
- * 422 `invalid_transition`. */
-bool booking_staff_waive_fee(store_t *st, const bson_t *b, const bson_oid_t *by, int64_t now,
-			     bson_t *out, struct err *e);
-
 #endif

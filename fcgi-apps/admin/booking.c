@@ -560,10 +560,11 @@ bool admin_booking_move(struct http_req *req, store_t *st, const char *from, con
 			const char *reason, bool waive_fee, bson_t *out, struct err *e)
 {
 	const struct auth_session *me = auth_session(req);
-	struct booking_actor actor = { .user = me ? &me->user_id : NULL, .staff = true };
+	struct booking_actor actor = { .user = me ? &me->user_id : NULL, .staff = true,
+				       .waive_fee = waive_fee };
 	store_error_t se = { 0 };
 	bool found = false;
-	bson_t b, after, waived;
+	bson_t b, after;
 
 	if (waive_fee && req->role < ROLE_ADMIN)
 		return err_set(e, 403, "forbidden", "waiveFee", "Only an admin may waive a cancellation fee.");
@@ -582,16 +583,6 @@ bool admin_booking_move(struct http_req *req, store_t *st, const char *from, con
 	if (!booking_transition(st, &b, to, &actor, reason, account_now_ms(), &after, e)) {
 		bson_destroy(&b);
 		return false;
-	}
-	if (waive_fee) {
-		if (!booking_staff_waive_fee(st, &after, actor.user, account_now_ms(), &waived, e)) {
-			note_change(req, &b, &after);   /* the cancel is made: on record */
-			bson_destroy(&b);
-			bson_destroy(&after);
-			return false;
-		}
-		bson_destroy(&after);
-		bson_steal(&after, &waived);
 	}
 	note_change(req, &b, &after);
 	bson_destroy(&b);
