@@ -873,8 +873,8 @@ static bool booking_fits(const struct booking_hours *h, const bson_t *b)
 	return true;
 }
 
-bool booking_hours_conflicts(store_t *st, const struct booking_hours *h, int64_t today,
-			     int64_t *count, struct err *e)
+bool booking_hours_conflicts(store_t *st, const struct booking_hours *old, const struct booking_hours *h,
+			     int64_t today, int64_t *count, struct err *e)
 {
 	bson_t *filter = BCON_NEW("status", "{", "$in", "[", "pending", "confirmed", "]", "}",
 				  "date", "{", "$gte", BCON_DATE_TIME(booking_day_ms(today)), "}");
@@ -888,7 +888,7 @@ bool booking_hours_conflicts(store_t *st, const struct booking_hours *h, int64_t
 	if (!cur)
 		return store_fail(e, "booking: hours conflicts", &se);
 	while (store_cursor_next(cur, &doc))
-		if (!booking_fits(h, doc))
+		if (!booking_fits(h, doc) && (!old || booking_fits(old, doc)))
 			(*count)++;
 	if (store_cursor_error(cur, &se))
 		ok = store_fail(e, "booking: hours conflicts", &se);
@@ -938,8 +938,14 @@ static bool guarded_write(store_t *st, const bson_t *current, bool stored, const
 			  const struct booking_hours *h, bool confirmed, int64_t today, int64_t now,
 			  int64_t *conflicts, bson_t *after, struct err *e)
 {
+	struct booking_hours old;
+	bool ok;
+
 	*conflicts = 0;
-	if (!booking_hours_conflicts(st, h, today, conflicts, e))
+	booking_hours_from_doc(current, &old);
+	ok = booking_hours_conflicts(st, &old, h, today, conflicts, e);
+	booking_hours_free(&old);
+	if (!ok)
 		return false;
 	if (*conflicts > 0 && !confirmed)
 		return err_set(e, 409, "hours_conflict", "confirm",

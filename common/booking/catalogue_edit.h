@@ -69,9 +69,10 @@ bool booking_hours_check(json_object *in, const bson_t *current, bson_t *set,
 			 struct booking_hours *hours, struct err *e);
 
 /* The pending and confirmed bookings from `today` on that `h` would put
- * outside the hours or in a closure. */
-bool booking_hours_conflicts(store_t *st, const struct booking_hours *h, int64_t today,
-			     int64_t *count, struct err *e);
+ * outside the hours or in a closure, among those that fit `old` (NULL:
+ * all of them; a booking already outside is not counted again). */
+bool booking_hours_conflicts(store_t *st, const struct booking_hours *old, const struct booking_hours *h,
+			     int64_t today, int64_t *count, struct err *e);
 
 /* Checks `in` and writes it when no booking falls outside the new hours,
  * or when `confirmed`; otherwise 409 `hours_conflict` with *conflicts set
