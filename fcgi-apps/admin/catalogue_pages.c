@@ -690,7 +690,10 @@ void admin_page_services(struct http_req *req)
 			set_str(o, "dailyPrice", buf);
 		}
 		set_str(o, "unit", s.per_person ? "par personne" : "forfait");
-		(void)buf_fmt(buf, sizeof buf, "%d,%d %%", s.vat_bp / 100, (s.vat_bp % 100) / 10);
+		if (s.vat_bp % 100)
+			(void)buf_fmt(buf, sizeof buf, "%d,%d %%", s.vat_bp / 100, (s.vat_bp % 100) / 10);
+		else
+			(void)buf_fmt(buf, sizeof buf, "%d %%", s.vat_bp / 100);
 		set_str(o, "vat", buf);
 		set_bool(o, "active", s.active);
 		json_object_object_add(o, "order", json_object_new_int((int)doc_int(doc, "order", 0)));
