@@ -289,6 +289,17 @@ $r = page(POST => '/booking/settings', $admin, \%gform);
 is $r->{status}, 303, 'the settings form saves';
 is api(GET => '/booking-settings', $admin)->{json}{settings}{pendingHoldMinutes}, 20, '… read back by the API';
 
+# ---------------------------------------------------------------- cwc-ctl seed keeps the staff's edits
+my ($rc, $out) = $s->ctl('seed');
+is $rc, 0, 'cwc-ctl seed runs again';
+is space('salle-verriere')->{name}, 'Salle Verrière (rénovée)', '… keeping the edited name';
+is quote_total(%ex, spaceType => 'open-space'), 30, '… and the edited price';
+@site = grep { $_->{name} eq 'Corbeille de fruits de saison' } @{ $s->get('/api/additional-services')->{json}{services} // [] };
+is scalar(@site), 0, '… and the deactivated service stays off';
+is api(GET => '/booking-settings', $admin)->{json}{settings}{pendingHoldMinutes}, 20, '… and the settings';
+@slots = grep { $_->{time} ge '17:00' } @{ $s->get("/api/availability?spaceType=open-space&date=" . add_days($tuesday, 7))->{json}{slots} // [] };
+is scalar(@slots), 0, '… and the hours';
+
 # ---------------------------------------------------------------- the sidebar
 my $nav = text(page(GET => '/', $staff));
 like $nav, qr{href="/booking/spaces"}, 'staff have Espaces et tarifs in the sidebar';

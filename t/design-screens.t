@@ -292,6 +292,18 @@ for my $w (@widths) {
 	$page->screenshot("$shots/booking-summary-$label.png");
 }
 
+# The space form's live preview: typing a price asks the server's quote.
+{
+	my $page = $b->page;
+	$page->sign_in($s->admin_url, '/login', 'admin');
+	$page->viewport(1280, 800);
+	$page->goto($s->admin_url . '/booking/spaces/open-space');
+	$page->wait_for(q{document.readyState === 'complete'}, 10);
+	$page->js(q{const i = document.querySelector('#p-h'); i.value = '9'; i.dispatchEvent(new Event('input', { bubbles: true })); true});
+	ok $page->wait_for(q{!document.querySelector('#preview-result').hidden && document.querySelector('[data-total]').textContent === '36,00 €'}, 10),
+		'the space form: typing 9 € an hour shows the server\'s quote (2 × 2 h × 9 €) without a reload';
+}
+
 # The phone menu opens without JavaScript: the checkbox and its label.
 {
 	my $page = $b->page;
