@@ -163,6 +163,25 @@ my $audit_entry = $s->get('/api/audit?action=booking.reservations.create&limit=1
 					    stripeCustomerId => 'cus_QdesignCustomer00001' } }));
 }
 
+# The catalogue's screens: a dozen services and long names, closures to come.
+my $admin = $s->login('admin', undef, host => 'admin');
+my $svc;
+for my $i (1 .. 12) {
+	my $r = $s->post('/api/booking/services', session => $admin, json => {
+		name => "Plateau petit-déjeuner complet avec viennoiseries bio et jus pressé n°$i",
+		description => 'Servi à l\'arrivée, pour toute la salle.', price => 6 + $i / 2,
+		priceUnit => $i % 2 ? 'per-person' : 'flat-rate', vatRate => $i % 3 ? 10 : 20, order => 10 + $i });
+	die "service $i: $r->{content}" unless $r->{status} == 201;
+	$svc //= $r->{json}{service}{_id};
+}
+$s->request(PATCH => '/api/booking/spaces/salle-etage', session => $admin,
+	    json => { name => 'Salle de l\'Étage — grande salle lumineuse pour séminaires et formations' });
+for my $i (1 .. 3) {
+	$s->post('/api/settings/hours/closures', session => $admin, json => {
+		date => add_days($week, 20 + $i), reason => "Inventaire et grand nettoyage de printemps de toute la maison n°$i",
+		($i == 2 ? (isFullDay => JSON::PP::false(), startTime => '14:00', endTime => '17:30') : ()), confirm => JSON::PP::true() });
+}
+
 # name => [app base, path, who signs in first (or undef), expected status]
 my @pages = (
 	['home', $s->site_url, '/', undef],
@@ -209,6 +228,15 @@ my @pages = (
 	['admin-audit-entry', $s->admin_url, "/audit-log/$audit_entry", 'admin'],
 	['admin-payments', $s->admin_url, '/booking/payments', 'admin'],
 	['admin-booking-money', $s->admin_url, "/booking/reservations/$confirmed", 'admin'],
+	['admin-spaces', $s->admin_url, '/booking/spaces', 'staff'],
+	['admin-space', $s->admin_url, '/booking/spaces/salle-etage', 'admin'],
+	['admin-space-readonly', $s->admin_url, '/booking/spaces/open-space', 'staff'],
+	['admin-space-new', $s->admin_url, '/booking/spaces/new', 'admin'],
+	['admin-services', $s->admin_url, '/booking/services', 'staff'],
+	['admin-service', $s->admin_url, "/booking/services/$svc", 'admin'],
+	['admin-service-new', $s->admin_url, '/booking/services/new', 'admin'],
+	['admin-hours', $s->admin_url, '/booking/hours', 'admin'],
+	['admin-booking-settings', $s->admin_url, '/booking/settings', 'admin'],
 );
 
 for my $pg (@pages) {
@@ -262,6 +290,18 @@ for my $w (@widths) {
 	my @p = $page->problems;
 	ok !@p, "booking-summary ($label): no console error or failed load" or diag join "\n", @p;
 	$page->screenshot("$shots/booking-summary-$label.png");
+}
+
+# The space form's live preview: typing a price asks the server's quote.
+{
+	my $page = $b->page;
+	$page->sign_in($s->admin_url, '/login', 'admin');
+	$page->viewport(1280, 800);
+	$page->goto($s->admin_url . '/booking/spaces/open-space');
+	$page->wait_for(q{document.readyState === 'complete'}, 10);
+	$page->js(q{const i = document.querySelector('#p-h'); i.value = '9'; i.dispatchEvent(new Event('input', { bubbles: true })); true});
+	ok $page->wait_for(q{!document.querySelector('#preview-result').hidden && document.querySelector('[data-total]').textContent === '36,00 €'}, 10),
+		'the space form: typing 9 € an hour shows the server\'s quote (2 × 2 h × 9 €) without a reload';
 }
 
 # The phone menu opens without JavaScript: the checkbox and its label.

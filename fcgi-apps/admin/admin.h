@@ -69,6 +69,66 @@ void admin_form_booking_mark_noshow(struct http_req *req);
 /* settings.c — GET/POST /api/booking-settings (admins) */
 void admin_settings_get(struct http_req *req);
 void admin_settings_post(struct http_req *req);
+/* Checks and writes the members of `in` (those of POST
+ * /api/booking-settings), noting the change for the audit log. */
+bool admin_settings_apply(struct http_req *req, store_t *st, json_object *in, struct err *e);
+
+/* catalogue.c — spaces, services, hours and closures (SPEC §9: staff
+ * read, admins write) */
+void admin_spaces_list(struct http_req *req);
+void admin_space_get(struct http_req *req);
+void admin_space_create(struct http_req *req);
+void admin_space_update(struct http_req *req);
+void admin_space_deactivate(struct http_req *req);
+void admin_space_preview_api(struct http_req *req);
+void admin_services_list(struct http_req *req);
+void admin_service_create(struct http_req *req);
+void admin_service_update(struct http_req *req);
+void admin_service_deactivate(struct http_req *req);
+void admin_hours_get(struct http_req *req);
+void admin_hours_put(struct http_req *req);
+void admin_closure_add(struct http_req *req);
+void admin_closure_delete(struct http_req *req);
+void admin_annual_closure_delete(struct http_req *req);
+/* The café's day today (Europe/Paris). */
+int64_t admin_catalogue_today(void);
+/* Writes a space (`type` NULL: creates one) / a service (`id` NULL:
+ * creates one) from `in` and notes it for the audit log; `after`
+ * initialised on success. */
+bool admin_space_write(struct http_req *req, store_t *st, const char *type, json_object *in, bson_t *after,
+		       struct err *e);
+bool admin_service_write(struct http_req *req, store_t *st, const char *id, json_object *in, bson_t *after,
+			 struct err *e);
+/* The quote of `example` (the members of POST /api/calculate-price but
+ * spaceType) for the space `type` with the unsaved members `space_in`
+ * merged in; false with the refusal in `e` (an example's field is named
+ * "example.<field>"). */
+bool admin_space_preview(store_t *st, const char *type, json_object *space_in, json_object *example,
+			 struct booking_quote *q, struct err *e);
+
+/* catalogue_pages.c — the catalogue's screens (forms posting to the
+ * same functions as the API) and the booking settings' screen */
+void admin_page_spaces(struct http_req *req);
+void admin_page_space(struct http_req *req);
+void admin_page_space_new(struct http_req *req);
+void admin_form_space(struct http_req *req);
+void admin_form_space_create(struct http_req *req);
+void admin_form_space_deactivate(struct http_req *req);
+/* POST /booking/space-preview: the space's form → {preview} or {error} (JSON) */
+void admin_space_preview_form(struct http_req *req);
+void admin_page_services(struct http_req *req);
+void admin_page_service(struct http_req *req);
+void admin_page_service_new(struct http_req *req);
+void admin_form_service(struct http_req *req);
+void admin_form_service_create(struct http_req *req);
+void admin_form_service_deactivate(struct http_req *req);
+void admin_page_hours(struct http_req *req);
+void admin_form_hours(struct http_req *req);
+void admin_form_closure_add(struct http_req *req);
+void admin_form_closure_delete(struct http_req *req);
+void admin_form_annual_closure_delete(struct http_req *req);
+void admin_page_settings(struct http_req *req);
+void admin_form_settings(struct http_req *req);
 
 /* payments.c — the bookings' money (admins): GET /api/payments (JSON, or
  * ?format=csv, audited), GET /booking/payments (the page); a payment as

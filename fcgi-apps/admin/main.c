@@ -56,6 +56,23 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/api/booking-settings", admin_settings_get, ROLE_ADMIN, 0 },
 	{ HTTP_POST, "/api/booking-settings", admin_settings_post, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT | ROUTE_SINGLETON },
 
+	/* the catalogue (catalogue.c): staff read, admins write, audited */
+	{ HTTP_GET, "/api/booking/spaces", admin_spaces_list, ROLE_STAFF, 0 },
+	{ HTTP_POST, "/api/booking/spaces", admin_space_create, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_GET, "/api/booking/spaces/:spaceType", admin_space_get, ROLE_STAFF, 0 },
+	{ HTTP_PUT | HTTP_PATCH, "/api/booking/spaces/:spaceType", admin_space_update, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_POST, "/api/booking/spaces/:spaceType/deactivate", admin_space_deactivate, ROLE_ADMIN, ROUTE_AUDIT },
+	{ HTTP_POST, "/api/booking/space-preview", admin_space_preview_api, ROLE_STAFF, ROUTE_JSON },
+	{ HTTP_GET, "/api/booking/services", admin_services_list, ROLE_STAFF, 0 },
+	{ HTTP_POST, "/api/booking/services", admin_service_create, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_PUT | HTTP_PATCH, "/api/booking/services/:id", admin_service_update, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_POST, "/api/booking/services/:id/deactivate", admin_service_deactivate, ROLE_ADMIN, ROUTE_AUDIT },
+	{ HTTP_GET, "/api/settings/hours", admin_hours_get, ROLE_STAFF, 0 },
+	{ HTTP_PUT, "/api/settings/hours", admin_hours_put, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT | ROUTE_SINGLETON },
+	{ HTTP_POST, "/api/settings/hours/closures", admin_closure_add, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_DELETE, "/api/settings/hours/closures/:index", admin_closure_delete, ROLE_ADMIN, ROUTE_AUDIT },
+	{ HTTP_DELETE, "/api/settings/hours/annual-closures/:day", admin_annual_closure_delete, ROLE_ADMIN, ROUTE_AUDIT },
+
 	/* the audit log (common/audit/api.c) */
 	{ HTTP_GET, "/api/audit-log", audit_api_list, ROLE_ADMIN, 0 },
 	{ HTTP_GET, "/api/audit-log/:id", audit_api_get, ROLE_ADMIN, 0 },
@@ -82,6 +99,27 @@ static const struct route admin_routes[] = {
 	{ HTTP_POST, "/booking/reservations/:id/reject", admin_form_booking_reject, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_POST, "/booking/reservations/:id/mark-present", admin_form_booking_mark_present, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_POST, "/booking/reservations/:id/mark-noshow", admin_form_booking_mark_noshow, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	/* the catalogue and the booking settings (catalogue_pages.c): staff read, admins write */
+	{ HTTP_GET, "/booking/spaces", admin_page_spaces, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/booking/spaces", admin_form_space_create, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/booking/spaces/new", admin_page_space_new, ROLE_ADMIN, ROUTE_PAGE },
+	{ HTTP_GET, "/booking/spaces/:spaceType", admin_page_space, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/booking/spaces/:spaceType", admin_form_space, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/booking/spaces/:spaceType/deactivate", admin_form_space_deactivate, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/booking/space-preview", admin_space_preview_form, ROLE_STAFF, ROUTE_FORM },
+	{ HTTP_GET, "/booking/services", admin_page_services, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/booking/services", admin_form_service_create, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/booking/services/new", admin_page_service_new, ROLE_ADMIN, ROUTE_PAGE },
+	{ HTTP_GET, "/booking/services/:id", admin_page_service, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/booking/services/:id", admin_form_service, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/booking/services/:id/deactivate", admin_form_service_deactivate, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/booking/hours", admin_page_hours, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/booking/hours", admin_form_hours, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT | ROUTE_SINGLETON },
+	{ HTTP_POST, "/booking/hours/closures", admin_form_closure_add, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/booking/hours/closures/:index/delete", admin_form_closure_delete, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/booking/hours/annual-closures/:day/delete", admin_form_annual_closure_delete, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/booking/settings", admin_page_settings, ROLE_ADMIN, ROUTE_PAGE },
+	{ HTTP_POST, "/booking/settings", admin_form_settings, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT | ROUTE_SINGLETON },
 };
 
 static const char *base_url(void)

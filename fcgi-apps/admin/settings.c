@@ -128,62 +128,55 @@ static bool policy_member(json_object *v, const char *key, bson_t *set, struct e
 	return true;
 }
 
-void admin_settings_post(struct http_req *req)
+bool admin_settings_apply(struct http_req *req, store_t *st, json_object *in, struct err *e)
 {
 	static const char *const known[] = {
 		"cancellationPolicyOpenSpace", "cancellationPolicyMeetingRooms", "notificationEmail",
 		"holdLeadDays", "pendingHoldMinutes", "autoNoShow", NULL,
 	};
-	store_error_t se = { 0 };
-	store_t *st = conn_store(&se);
-	struct err e = { 0 };
 	bson_t set = BSON_INITIALIZER, before, after;
 	bool ok = false;
 
-	if (!st) {
-		store_fail(&e, "admin: settings", &se);
-		goto done;
-	}
-	json_object_object_foreach(req->json, key, v) {
+	json_object_object_foreach(in, key, v) {
 		int n, i;
 		for (i = 0; known[i] && strcmp(known[i], key) != 0; i++)
 			;
 		if (!known[i]) {
-			err_set(&e, 400, "invalid_request", key, "%s is not a booking setting.", key);
+			err_set(e, 400, "invalid_request", key, "%s is not a booking setting.", key);
 			goto done;
 		}
 		if (strncmp(key, "cancellationPolicy", 18) == 0) {
-			if (!policy_member(v, key, &set, &e))
+			if (!policy_member(v, key, &set, e))
 				goto done;
 		} else if (strcmp(key, "notificationEmail") == 0) {
 			char email[ACCOUNT_EMAIL_MAX + 1] = "";
 			const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 			if (!s || (*s && !account_email_normalise(s, strlen(s), email, sizeof email))) {
-				err_set(&e, 422, "validation_failed", key, "notificationEmail is an e-mail address (or \"\").");
+				err_set(e, 422, "validation_failed", key, "notificationEmail is an e-mail address (or \"\").");
 				goto done;
 			}
 			BSON_APPEND_UTF8(&set, key, email);
 		} else if (strcmp(key, "holdLeadDays") == 0) {
-			if (!int_member(v, key, 0, MAX_LEAD_DAYS, &n, &e))
+			if (!int_member(v, key, 0, MAX_LEAD_DAYS, &n, e))
 				goto done;
 			BSON_APPEND_INT32(&set, key, n);
 		} else if (strcmp(key, "pendingHoldMinutes") == 0) {
-			if (!int_member(v, key, MIN_HOLD_MINUTES, MAX_HOLD_MINUTES, &n, &e))
+			if (!int_member(v, key, MIN_HOLD_MINUTES, MAX_HOLD_MINUTES, &n, e))
 				goto done;
 			BSON_APPEND_INT32(&set, key, n);
 		} else {
 			if (!json_object_is_type(v, json_type_boolean)) {
-				err_set(&e, 400, "invalid_request", key, "autoNoShow is true or false.");
+				err_set(e, 400, "invalid_request", key, "autoNoShow is true or false.");
 				goto done;
 			}
 			BSON_APPEND_BOOL(&set, key, json_object_get_boolean(v));
 		}
 	}
 	if (bson_empty(&set)) {
-		err_set(&e, 400, "invalid_request", NULL, "Nothing to change.");
+		err_set(e, 400, "invalid_request", NULL, "Nothing to change.");
 		goto done;
 	}
-	if (!booking_staff_settings_save(st, &set, account_now_ms(), &before, &after, &e))
+	if (!booking_staff_settings_save(st, &set, account_now_ms(), &before, &after, e))
 		goto done;
 	{
 		bson_oid_t id;
@@ -195,9 +188,25 @@ void admin_settings_post(struct http_req *req)
 	bson_destroy(&before);
 	bson_destroy(&after);
 	ok = true;
-	send_settings(req, st);
 done:
 	bson_destroy(&set);
-	if (!ok)
+	return ok;
+}
+
+void admin_settings_post(struct http_req *req)
+{
+	store_error_t se = { 0 };
+	store_t *st = conn_store(&se);
+	struct err e = { 0 };
+
+	if (!st) {
+		store_fail(&e, "admin: settings", &se);
 		http_send_err(req, &e);
+		return;
+	}
+	if (!admin_settings_apply(req, st, req->json, &e)) {
+		http_send_err(req, &e);
+		return;
+	}
+	send_settings(req, st);
 }
