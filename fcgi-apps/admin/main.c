@@ -82,6 +82,18 @@ static const struct route admin_routes[] = {
 	{ HTTP_POST, "/booking/reservations/:id/reject", admin_form_booking_reject, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_POST, "/booking/reservations/:id/mark-present", admin_form_booking_mark_present, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_POST, "/booking/reservations/:id/mark-noshow", admin_form_booking_mark_noshow, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	/* events (events.c): every write audited (events.create, events.publish…) */
+	{ HTTP_GET, "/events", admin_page_events, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/events", admin_form_event_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/events/new", admin_page_event_new, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_GET, "/events/:id", admin_page_event, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/events/:id", admin_form_event_update, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/events/:id/publish", admin_form_event_publish, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/events/:id/unpublish", admin_form_event_unpublish, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/events/:id/duplicate", admin_form_event_duplicate, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/events/:id/cancel", admin_form_event_cancel, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/events/:id/registrations/:rid/cancel", admin_form_event_registration_cancel, ROLE_STAFF,
+	  ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 };
 
 static const char *base_url(void)
