@@ -180,7 +180,7 @@ is $r->{status}, 303, 'the same address may register again after cancelling';
 
 # ---- full ----------------------------------------------------------------------------
 for my $n (1, 2) {
-	$r = form('POST', '/events/soiree-test', %who, email => "ami$n\@example.org");
+	$r = form('POST', '/events/soiree-test', %who, email => "ami$n\@example.org", ($n == 2 ? (firstName => '=1+2') : ()));
 	$made++;
 	is $r->{status}, 303, "seat $n taken";
 }
@@ -247,6 +247,14 @@ is $lapsed->{cancelReason}, 'payment_expired', '… payment_expired';
 $r = $s->get("/events/$free", session => $staff);
 is $r->{status}, 200, 'admin: the event page';
 like html($r), qr{ami1\@example\.org}, '… its registrations';
+$r = $s->get("/events/$free/registrations?format=csv", session => $staff);
+is $r->{status}, 200, 'admin: the registrations as CSV';
+like $r->{headers}{'content-type'}, qr{^text/csv}, '… text/csv';
+my $csv = $r->{content};
+like $csv, qr/^\x{EF}\x{BB}\x{BF}Pr/, '… with a BOM';
+like $csv, qr/\r\n'=1\+2;Martin;ami2\@example\.org;/, '… ";" separated, the formula neutralised';
+ok scalar(grep { ($_->{action} // '') eq 'events.registrations.export' } CWC::Stripe::collection($s, 'auditlog')),
+	'… the export audited';
 my ($one) = grep { $_->{email} eq 'ami1@example.org' } CWC::Stripe::collection($s, 'eventregistrations');
 $r = form('POST', "/events/$free/registrations/$one->{_id}/cancel", _host => 'admin');
 is $r->{status}, 303, 'admin: one registration cancelled';

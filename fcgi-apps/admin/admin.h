@@ -94,5 +94,6 @@ void admin_form_event_unpublish(struct http_req *req);
 void admin_form_event_duplicate(struct http_req *req);
 void admin_form_event_cancel(struct http_req *req);
 void admin_form_event_registration_cancel(struct http_req *req);
+void admin_event_registrations(struct http_req *req);
 
 #endif

@@ -92,6 +92,7 @@ static const struct route admin_routes[] = {
 	{ HTTP_POST, "/events/:id/unpublish", admin_form_event_unpublish, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_POST, "/events/:id/duplicate", admin_form_event_duplicate, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_POST, "/events/:id/cancel", admin_form_event_cancel, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/events/:id/registrations", admin_event_registrations, ROLE_STAFF, ROUTE_PAGE | ROUTE_AUDIT },
 	{ HTTP_POST, "/events/:id/registrations/:rid/cancel", admin_form_event_registration_cancel, ROLE_STAFF,
 	  ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 };
