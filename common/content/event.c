@@ -733,31 +733,13 @@ bool event_seed(store_t *st, int64_t now, void (*report)(const char *), struct e
 		if (!event_save(st, now, NULL, &in, NULL, &id, NULL, NULL, e))
 			return false;
 		if (demo[i].full) {
-			/* a full event: its seats taken by demo registrations */
-			for (int n = 0; n < atoi(demo[i].capacity); n++) {
-				struct event_reg_input r = { "Membre", "Démo", NULL, NULL, NULL };
+			/* a full event: its seats taken by demo registrations (no mail) */
+			int cap = atoi(demo[i].capacity);
+			for (int n = 0; n < cap; n++) {
 				char email[64];
-				struct event_reg_result res;
-				struct err re = { 0 };
-				bson_t up = BSON_INITIALIZER, f = BSON_INITIALIZER, set;
-				/* registrations go through the public path: publish a free copy first */
 				(void)buf_fmt(email, sizeof email, "demo%d@coworkingcafe.local", n + 1);
-				r.email = email;
-				BSON_APPEND_OID(&f, "_id", &id);
-				BSON_APPEND_DOCUMENT_BEGIN(&up, "$set", &set);
-				BSON_APPEND_UTF8(&set, "priceType", "free");
-				bson_append_document_end(&up, &set);
-				(void)store_update_one(st, EVENTS, &f, &up, false, NULL, &se);
-				bson_destroy(&up);
-				if (!event_register(st, now, demo[i].slug, &r, &res, &re))
-					log_warn("seed: demo registration: %s", re.message);
-				bson_init(&up);
-				BSON_APPEND_DOCUMENT_BEGIN(&up, "$set", &set);
-				BSON_APPEND_UTF8(&set, "priceType", "fixed");
-				bson_append_document_end(&up, &set);
-				(void)store_update_one(st, EVENTS, &f, &up, false, NULL, &se);
-				bson_destroy(&up);
-				bson_destroy(&f);
+				if (!event_seed_registration(st, now, &id, cap, "Membre", "Démo", email, e))
+					return false;
 			}
 		}
 		(void)buf_fmt(line, sizeof line, "created event %s (%s)", demo[i].slug, date);

@@ -484,8 +484,11 @@ bool event_register(store_t *st, int64_t now, const char *slug, const struct eve
 		err_set(e, 409, "event_full", NULL, "Cet événement est complet : il ne reste plus de place.");
 		goto done;
 	}
-	if (paid && !stripe_client(e))
+	if (paid && !stripe_client(e)) {
+		err_set(e, 503, "payments_unavailable", NULL,
+			"Le paiement en ligne n’est pas disponible pour le moment : réessayez plus tard ou écrivez-nous.");
 		goto done;
+	}
 
 	booking_paris_local(now, &today, &minute);
 	booking_format_date(today, date);
@@ -543,8 +546,12 @@ bool event_register(store_t *st, int64_t now, const char *slug, const struct eve
 		bool made = s && stripe_checkout_session_create(s, &co, purpose, &cs, e);
 		buf_free(&ok_url);
 		buf_free(&back_url);
-		if (!made)
+		if (!made) {
+			if (e->status >= 500)
+				err_set(e, e->status, e->code, NULL,
+					"Le paiement en ligne ne répond pas : votre place n’est pas retenue, réessayez dans un instant.");
 			goto undo;
+		}
 		const char *url = stripe_str(cs, "url"), *csid = stripe_str(cs, "id");
 		bson_t f = BSON_INITIALIZER, u = BSON_INITIALIZER, set;
 		BSON_APPEND_OID(&f, "_id", &rid);
@@ -1011,5 +1018,45 @@ bool event_on_checkout_expired(store_t *st, const struct payment_event *pe, stru
 	if (doc_oid(&before, "eventId", &eid))
 		event_refresh_count(st, &eid, now);
 	bson_destroy(&before);
+	return true;
+}
+
+bool event_seed_registration(store_t *st, int64_t now, const bson_oid_t *event, int cap,
+			     const char *first_name, const char *last_name, const char *email,
+			     struct err *e)
+{
+	bson_t doc = BSON_INITIALIZER;
+	bson_oid_t rid;
+	char date[11];
+	int64_t today;
+	int minute;
+	store_error_t se = { 0 };
+
+	booking_paris_local(now, &today, &minute);
+	booking_format_date(today, date);
+	bson_oid_init(&rid, NULL);
+	BSON_APPEND_OID(&doc, "_id", &rid);
+	BSON_APPEND_OID(&doc, "eventId", event);
+	BSON_APPEND_UTF8(&doc, "firstName", first_name);
+	BSON_APPEND_UTF8(&doc, "lastName", last_name);
+	BSON_APPEND_UTF8(&doc, "email", email);
+	BSON_APPEND_UTF8(&doc, "phone", "");
+	BSON_APPEND_UTF8(&doc, "message", "");
+	BSON_APPEND_UTF8(&doc, "status", "confirmed");
+	BSON_APPEND_UTF8(&doc, "registeredAt", date);
+	BSON_APPEND_DATE_TIME(&doc, "createdAt", now);
+	BSON_APPEND_DATE_TIME(&doc, "updatedAt", now);
+	if (!store_insert_one(st, REGS, &doc, NULL, &se)) {
+		bson_destroy(&doc);
+		if (se.code == STORE_ERR_DUPLICATE_KEY)
+			return true;
+		return store_fail(e, "event: demo registration", &se);
+	}
+	bson_destroy(&doc);
+	if (!take_seat(st, event, cap, &rid, 0, now, e)) {
+		(void)delete_reg(st, &rid, &se);
+		return e->status == 409 ? true : false;
+	}
+	event_refresh_count(st, event, now);
 	return true;
 }

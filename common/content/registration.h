@@ -104,6 +104,13 @@ bool event_reg_list(store_t *st, const bson_oid_t *event, const char *status,
 /* Refreshes the event's `currentParticipants` from its seats. */
 void event_refresh_count(store_t *st, const bson_oid_t *event, int64_t now);
 
+/* A confirmed registration with its seat, without mail or token (the
+ * demo data of cwc-ctl seed); an address registered already, or no seat
+ * left, changes nothing. */
+bool event_seed_registration(store_t *st, int64_t now, const bson_oid_t *event, int cap,
+			     const char *first_name, const char *last_name, const char *email,
+			     struct err *e);
+
 /* Webhook handlers (payment/webhook.h) for checkout.session.completed and
  * checkout.session.expired; sessions that are not event tickets
  * (metadata.kind ≠ "event") are only recorded. */
