@@ -95,5 +95,7 @@ void admin_form_event_duplicate(struct http_req *req);
 void admin_form_event_cancel(struct http_req *req);
 void admin_form_event_registration_cancel(struct http_req *req);
 void admin_event_registrations(struct http_req *req);
+void admin_api_events(struct http_req *req);
+void admin_api_event_registrations(struct http_req *req);
 
 #endif

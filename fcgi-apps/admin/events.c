@@ -570,3 +570,48 @@ void admin_event_registrations(struct http_req *req)
 	json_object_put(regs);
 	csv_end(&c);
 }
+
+/* ---- JSON (the original's admin paths) ------------------------------------------- */
+
+void admin_api_events(struct http_req *req)
+{
+	store_t *st = http_store(req);
+	long page = 1, limit = PAGE_SIZE;
+	json_object *items = NULL, *o;
+	int64_t total = 0;
+	struct err e = { 0 };
+
+	if (!st || !http_query_long(req, "page", 1, 100000, &page) || !http_query_long(req, "limit", 1, 100, &limit))
+		return;
+	if (!event_admin_list(st, account_now_ms(), (int)page, (int)limit, &items, &total, &e)) {
+		http_send_err(req, &e);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "events", items);
+	json_object_object_add(o, "pagination", http_pagination(page, limit, total));
+	http_send_json(req, 200, o);
+}
+
+void admin_api_event_registrations(struct http_req *req)
+{
+	store_t *st = http_store(req);
+	const char *status = http_query(req, "status");
+	json_object *regs = NULL, *o;
+	struct err e = { 0 };
+	bson_oid_t id;
+
+	if (!st)
+		return;
+	if (!doc_parse_oid(http_param(req, "id"), &id)) {
+		http_error(req, 404, "not_found", "Cet événement n’existe pas.");
+		return;
+	}
+	if (!event_reg_list(st, &id, status && *status ? status : NULL, &regs, &e)) {
+		http_send_err(req, &e);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "registrations", regs);
+	http_send_json(req, 200, o);
+}

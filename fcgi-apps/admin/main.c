@@ -56,6 +56,10 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/api/booking-settings", admin_settings_get, ROLE_ADMIN, 0 },
 	{ HTTP_POST, "/api/booking-settings", admin_settings_post, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT | ROUTE_SINGLETON },
 
+	/* events, read (events.c): the original's admin paths */
+	{ HTTP_GET, "/api/events", admin_api_events, ROLE_STAFF, 0 },
+	{ HTTP_GET, "/api/events/:id/registrations", admin_api_event_registrations, ROLE_STAFF, 0 },
+
 	/* the audit log (common/audit/api.c) */
 	{ HTTP_GET, "/api/audit-log", audit_api_list, ROLE_ADMIN, 0 },
 	{ HTTP_GET, "/api/audit-log/:id", audit_api_get, ROLE_ADMIN, 0 },
