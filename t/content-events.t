@@ -99,6 +99,7 @@ like html($r), qr{Atelier payant}, 'by category: the paid event';
 unlike html($r), qr{Soirée}, '… only it';
 is $s->get('/events?category=Inconnue')->{status}, 404, 'an unknown category: 404';
 is $s->get('/events?page=2')->{status}, 404, 'a page past the last: 404';
+is $s->get('/events?page=x')->{status}, 404, 'a page that is no number: 404';
 for my $slug (qw(evenement-passe evenement-annule evenement-brouillon nulle-part)) {
 	is $s->get("/events/$slug")->{status}, 404, "/events/$slug: 404";
 }

@@ -62,8 +62,16 @@ void site_events(struct http_req *req)
 	store_t *st = conn_store(NULL);
 	char *enc = NULL;
 
-	if (!http_query_long(req, "page", 1, 100000, &page))
-		return;
+	const char *page_in = http_query(req, "page");
+	if (page_in) {
+		/* "2"…, without sign or leading zero; anything else is no page */
+		char *end;
+		page = strtol(page_in, &end, 10);
+		if (!*page_in || *page_in == '0' || *end || strlen(page_in) > 6 || page < 1) {
+			page_not_found(req);
+			return;
+		}
+	}
 	if (category && !*category)
 		category = NULL;
 	q.category = category;
