@@ -608,8 +608,9 @@ bool event_reg_by_token(store_t *st, const char *id, const char *token, bson_t *
 	return true;
 }
 
-/* Gives a paid registration's money back (logged when Stripe fails: the
- * staff see `refundStatus` "failed" and can retry by cancelling again). */
+/* Gives a paid registration's money back. When Stripe fails it is logged
+ * and the registration says `refundStatus: "failed"`; nothing retries it
+ * yet (the staff refund it from Stripe's dashboard). */
 static void refund(store_t *st, const bson_t *reg, int64_t now)
 {
 	const char *pi = doc_str(reg, "paymentIntentId");
