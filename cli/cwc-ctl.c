@@ -9,6 +9,7 @@
  *
  * Exit status: 0 done, 1 failed (the reason on stderr), 2 bad usage.
  */
+#include "content/event.h"
 #include "account/account.h"
 #include "core/doc.h"
 #include "account/api.h"
@@ -497,6 +498,13 @@ static int cmd_seed(int argc, char **argv)
 	}
 	if (rc == 0 && !booking_seed_catalogue(st, account_now_ms(), seed_report, &se))
 		return fail_store("catalogue", &se);
+	if (rc == 0) {
+		struct err e = { 0 };
+		if (!event_seed(st, account_now_ms(), seed_report, &e)) {
+			fprintf(stderr, "cwc-ctl: seed events: %s\n", e.message);
+			rc = 1;
+		}
+	}
 	return rc;
 }
 

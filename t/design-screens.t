@@ -28,6 +28,7 @@ my $s = CWC::Stack->start(env => {
 	STRIPE_SECRET_KEY => $stripe_key, STRIPE_PUBLIC_KEY => 'pk_test_cwc', STRIPE_WEBHOOK_SECRET => 'whsec_unused',
 	STRIPE_API_BASE => $stripe->url, STRIPE_JS_URL => $stripe->url . '/v3/',
 	CWC_CSP_STRIPE_SCRIPT => $stripe->url, CWC_CSP_STRIPE_CONNECT => $stripe->url,
+	CWC_THROTTLE_EVENT => '1000/3600',
 });
 $s->seed;
 my $b = CWC::Browser->start or BAIL_OUT('chromium did not start');
@@ -182,6 +183,35 @@ for my $i (1 .. 3) {
 		($i == 2 ? (isFullDay => JSON::PP::false(), startTime => '14:00', endTime => '17:30') : ()), confirm => JSON::PP::true() });
 }
 
+# events: the demo ones (cwc-ctl seed) and two dozen more with long
+# titles, made in the back office; an event with 20 registrations
+my $evday = sub { my @t = localtime(time + 86400 * $_[0]); sprintf '%04d-%02d-%02d', $t[5] + 1900, $t[4] + 1, $t[3] };
+my $formenc = sub {
+	my %f = @_;
+	join '&', map { my $v = $f{$_}; utf8::encode($v); $v =~ s/([^A-Za-z0-9\-._~])/sprintf('%%%02X', ord $1)/ge; "$_=$v" } sort keys %f;
+};
+my $event_id;
+for my $i (1 .. 24) {
+	my $r = $s->request('POST', '/events', host => 'admin', session => $staff,
+		headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
+		body => $formenc->(title => "Rencontre n°$i : les métiers du numérique et de l’artisanat à Strasbourg, échanges et ateliers pratiques",
+				   slug => "rencontre-$i", category => (qw(Atelier Conférence Networking Culture))[$i % 4],
+				   shortDescription => 'Une soirée pour rencontrer celles et ceux qui font vivre le quartier, avec des ateliers courts.',
+				   description => "## Au programme\n\n- accueil et café\n- **ateliers** en petits groupes\n- apéritif\n",
+				   date => $evday->(30 + $i), startTime => '18:30', endTime => '21:00',
+				   location => 'Espace Événementiel', maxParticipants => 40, price => $i % 3 ? '' : '12,50',
+				   published => 1));
+	die "event $i: $r->{status}" unless $r->{status} == 303;
+	($event_id) = $r->{headers}{location} =~ m{/events/(\w+)} if $i == 1;
+}
+for my $i (1 .. 20) {
+	my $r = $s->post('/api/events/rencontre-1/register', headers => { Origin => $s->site_url }, json => {
+		firstName => "Marie-Charlotte n°$i", lastName => "de La Tour d'Auvergne-Lauraguais",
+		email => "marie-charlotte.de-la-tour-$i\@entreprise-au-nom-tres-long.example.com",
+		phone => '06 12 34 56 78', message => 'Je viendrai avec une collègue si une place se libère.' });
+	die "registration $i: $r->{status} $r->{content}" unless $r->{status} == 201;
+}
+
 # name => [app base, path, who signs in first (or undef), expected status]
 my @pages = (
 	['home', $s->site_url, '/', undef],
@@ -202,6 +232,13 @@ my @pages = (
 	['blog', $s->site_url, '/blog', undef],
 	['article', $s->site_url, '/blog/demo-07', undef],
 	['contact', $s->site_url, '/contact', undef],
+	['events', $s->site_url, '/events', undef],
+	['events-page-2', $s->site_url, '/events?page=2', undef],
+	['events-category', $s->site_url, '/events?category=Atelier', undef],
+	['event-free', $s->site_url, '/events/rencontre-1', undef],
+	['event-paid', $s->site_url, '/events/rencontre-3', undef],
+	['event-full', $s->site_url, '/events/yoga-sur-chaise', undef],
+	['event-thanks', $s->site_url, '/events/rencontre-1/merci', undef],
 	['messages', $s->site_url, '/dashboard/messages', 'client'],
 	['booking-space', $s->site_url, '/booking', undef],
 	['booking-type', $s->site_url, '/booking?spaceType=salle-etage', undef],
@@ -237,6 +274,9 @@ my @pages = (
 	['admin-service-new', $s->admin_url, '/booking/services/new', 'admin'],
 	['admin-hours', $s->admin_url, '/booking/hours', 'admin'],
 	['admin-booking-settings', $s->admin_url, '/booking/settings', 'admin'],
+	['admin-events', $s->admin_url, '/events', 'staff'],
+	['admin-event', $s->admin_url, "/events/$event_id", 'staff'],
+	['admin-event-new', $s->admin_url, '/events/new', 'staff'],
 );
 
 for my $pg (@pages) {

@@ -74,6 +74,13 @@ static const struct store_index_decl {
 	{ "articlelikes", "{\"user\": 1, \"article\": 1}", true, NO_TTL },
 	{ "events", "{\"slug\": 1}", true, NO_TTL },
 	{ "eventregistrations", "{\"eventId\": 1, \"email\": 1}", true, NO_TTL },
+	/* public events soonest first; an event's registrations; its seats
+	 * (the claims that make overselling impossible: _id is the seat) */
+	{ "events", "{\"status\": 1, \"endsAt\": 1}", false, NO_TTL },
+	{ "events", "{\"startsAt\": -1}", false, NO_TTL },
+	{ "eventregistrations", "{\"eventId\": 1, \"createdAt\": -1}", false, NO_TTL },
+	{ "eventseats", "{\"event\": 1, \"expiresAt\": 1}", false, NO_TTL },
+	{ "eventseats", "{\"registration\": 1}", false, NO_TTL },
 	{ "newsletters", "{\"email\": 1}", true, NO_TTL },
 	/* §5 mail, §9 back office */
 	{ "outbox", "{\"status\": 1, \"nextAttemptAt\": 1}", false, NO_TTL },

@@ -16,6 +16,8 @@
  *                                   (per address only: each one holds a slot)
  *   CWC_THROTTLE_CONTACT    5/3600  contact messages (per address only:
  *                                   each one mails the café and the sender)
+ *   CWC_THROTTLE_EVENT     10/3600  event registrations (per address only:
+ *                                   each one holds a seat and mails)
  * and CWC_THROTTLE_<ACTION>_IP overrides the per-address limit (a café's
  * customers share one public address).
  *
@@ -42,6 +44,7 @@ enum throttle_action {
 	THROTTLE_REGISTER,
 	THROTTLE_GUEST_BOOKING,
 	THROTTLE_CONTACT,
+	THROTTLE_EVENT,
 };
 
 enum throttle_scope {

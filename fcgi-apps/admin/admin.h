@@ -143,4 +143,19 @@ json_object *admin_payments_of_booking(store_t *st, const bson_oid_t *booking, s
 void admin_page_audit(struct http_req *req);
 void admin_page_audit_entry(struct http_req *req);   /* GET /audit-log/:id */
 
+/* events (events.c): pages and forms, every write audited */
+void admin_page_events(struct http_req *req);
+void admin_page_event_new(struct http_req *req);
+void admin_page_event(struct http_req *req);
+void admin_form_event_create(struct http_req *req);
+void admin_form_event_update(struct http_req *req);
+void admin_form_event_publish(struct http_req *req);
+void admin_form_event_unpublish(struct http_req *req);
+void admin_form_event_duplicate(struct http_req *req);
+void admin_form_event_cancel(struct http_req *req);
+void admin_form_event_registration_cancel(struct http_req *req);
+void admin_event_registrations(struct http_req *req);
+void admin_api_events(struct http_req *req);
+void admin_api_event_registrations(struct http_req *req);
+
 #endif

@@ -72,6 +72,9 @@ static const struct route admin_routes[] = {
 	{ HTTP_POST, "/api/settings/hours/closures", admin_closure_add, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT },
 	{ HTTP_DELETE, "/api/settings/hours/closures/:index", admin_closure_delete, ROLE_ADMIN, ROUTE_AUDIT },
 	{ HTTP_DELETE, "/api/settings/hours/annual-closures/:day", admin_annual_closure_delete, ROLE_ADMIN, ROUTE_AUDIT },
+	/* events, read (events.c): the original's admin paths */
+	{ HTTP_GET, "/api/events", admin_api_events, ROLE_STAFF, 0 },
+	{ HTTP_GET, "/api/events/:id/registrations", admin_api_event_registrations, ROLE_STAFF, 0 },
 
 	/* the audit log (common/audit/api.c) */
 	{ HTTP_GET, "/api/audit-log", audit_api_list, ROLE_ADMIN, 0 },
@@ -120,6 +123,19 @@ static const struct route admin_routes[] = {
 	{ HTTP_POST, "/booking/hours/annual-closures/:day/delete", admin_form_annual_closure_delete, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_GET, "/booking/settings", admin_page_settings, ROLE_ADMIN, ROUTE_PAGE },
 	{ HTTP_POST, "/booking/settings", admin_form_settings, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT | ROUTE_SINGLETON },
+	/* events (events.c): every write audited (events.create, events.publish…) */
+	{ HTTP_GET, "/events", admin_page_events, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/events", admin_form_event_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/events/new", admin_page_event_new, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_GET, "/events/:id", admin_page_event, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/events/:id", admin_form_event_update, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/events/:id/publish", admin_form_event_publish, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/events/:id/unpublish", admin_form_event_unpublish, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/events/:id/duplicate", admin_form_event_duplicate, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/events/:id/cancel", admin_form_event_cancel, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/events/:id/registrations", admin_event_registrations, ROLE_STAFF, ROUTE_PAGE | ROUTE_AUDIT },
+	{ HTTP_POST, "/events/:id/registrations/:rid/cancel", admin_form_event_registration_cancel, ROLE_STAFF,
+	  ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 };
 
 static const char *base_url(void)

@@ -102,6 +102,23 @@ static const struct route site_routes[] = {
 	{ HTTP_GET, "/contact/merci", site_contact_thanks, ROLE_PUBLIC, 0 },
 	{ HTTP_POST, "/api/contact-mails", site_contact_api, ROLE_PUBLIC, ROUTE_JSON },
 
+	/* events (events.c): pages, forms, JSON */
+	{ HTTP_GET, "/events", site_events, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/events/:slug", site_event, ROLE_PUBLIC, 0 },
+	{ HTTP_POST, "/events/:slug", site_event_post, ROLE_PUBLIC, ROUTE_FORM },
+	{ HTTP_GET, "/events/:slug/merci", site_event_thanks, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/events/:slug/annulation", site_event_cancel_page, ROLE_PUBLIC, 0 },
+	{ HTTP_POST, "/events/:slug/annulation", site_event_cancel_post, ROLE_PUBLIC, ROUTE_FORM },
+	{ HTTP_GET, "/api/events", site_events_api, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/api/events/:slug", site_event_api, ROLE_PUBLIC, 0 },
+	{ HTTP_POST, "/api/events/:slug/register", site_event_register_api, ROLE_PUBLIC, ROUTE_JSON },
+	{ HTTP_POST, "/api/events/:slug/registrations/:id/cancel", site_event_cancel_api, ROLE_PUBLIC, ROUTE_JSON },
+
+	/* the read-only API of the café's other sites (public_api.c) */
+	{ HTTP_GET, "/api/public/articles", site_public_articles, ROLE_PUBLIC, ROUTE_PUBLIC_CORS },
+	{ HTTP_GET, "/api/public/articles/:slug", site_public_article, ROLE_PUBLIC, ROUTE_PUBLIC_CORS },
+	{ HTTP_GET, "/api/public/events", site_public_events, ROLE_PUBLIC, ROUTE_PUBLIC_CORS },
+
 	/* for search engines (seo.c) */
 	{ HTTP_GET, "/robots.txt", site_robots, ROLE_PUBLIC, 0 },
 	{ HTTP_GET, "/sitemap.xml", site_sitemap, ROLE_PUBLIC, 0 },

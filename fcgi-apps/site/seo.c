@@ -9,6 +9,7 @@
 #include "account/account.h"
 #include "conn/conn.h"
 #include "content/article.h"
+#include "content/event.h"
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/config.h"
@@ -104,6 +105,43 @@ static void add_blog(json_object *urls)
 	json_object_put(cats);
 }
 
+/* The upcoming public events, lastmod their last change. */
+static void add_events(json_object *urls)
+{
+	store_error_t se = { 0 };
+	store_t *st = conn_store(&se);
+	int64_t now = account_now_ms(), total = 0;
+	json_object *items = NULL;
+	struct err e = { 0 };
+	char path[300];
+
+	if (!st)
+		return;
+	for (int page = 1; page <= 20; page++) {
+		struct event_query q = { NULL, page, 50 };
+		size_t n;
+		if (!event_list(st, now, &q, &items, &total, &e)) {
+			log_warn("sitemap: events: %s", e.message);
+			return;
+		}
+		n = json_object_array_length(items);
+		for (size_t i = 0; i < n; i++) {
+			json_object *a = json_object_array_get_idx(items, i), *v = NULL;
+			const char *slug = NULL, *day = NULL;
+			if (json_object_object_get_ex(a, "slug", &v))
+				slug = json_object_get_string(v);
+			if (json_object_object_get_ex(a, "updatedAt", &v))
+				day = json_object_get_string(v);
+			if (slug && *slug && !strchr(slug, '/') && buf_fmt(path, sizeof path, "/events/%s", slug))
+				add_url_day(urls, path, day);
+		}
+		json_object_put(items);
+		items = NULL;
+		if (n < 50 || (int64_t)page * 50 >= total)
+			break;
+	}
+}
+
 static void add_url(json_object *list, const char *path, int64_t mtime)
 {
 	json_object *o = json_object_new_object();
@@ -138,6 +176,8 @@ void site_sitemap(struct http_req *req)
 	add_url(urls, "/contact", 0);
 	add_url(urls, "/blog", 0);
 	add_blog(urls);
+	add_url(urls, "/events", 0);
+	add_events(urls);
 	json_object_object_add(data, "urls", urls);
 	page_render_plain(req, 200, "application/xml; charset=utf-8", "sitemap.xml.html", data);
 }

@@ -102,6 +102,21 @@ void site_blog_category(struct http_req *req);
 void site_blog_search(struct http_req *req);
 void site_blog_article(struct http_req *req);
 
+/* events (events.c) and the read-only public API (public_api.c) */
+void site_events(struct http_req *req);
+void site_event(struct http_req *req);
+void site_event_post(struct http_req *req);
+void site_event_thanks(struct http_req *req);
+void site_event_cancel_page(struct http_req *req);
+void site_event_cancel_post(struct http_req *req);
+void site_events_api(struct http_req *req);
+void site_event_api(struct http_req *req);
+void site_event_register_api(struct http_req *req);
+void site_event_cancel_api(struct http_req *req);
+void site_public_articles(struct http_req *req);
+void site_public_article(struct http_req *req);
+void site_public_events(struct http_req *req);
+
 /* contact.c — SPEC §8 contact */
 void site_contact(struct http_req *req);
 void site_contact_post(struct http_req *req);

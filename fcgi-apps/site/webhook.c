@@ -5,11 +5,14 @@
  * The table below is where each event type gets its meaning: the booking
  * module's handlers (booking/money.h) move bookings and `payments` (SPEC
  * §7: hold authorised, captured, failed, released, refunded), reading the
- * intent from Stripe; the others (a paid ticket for checkout.session.*,
- * still to come) only record the event, so a replay later is recognised.
+ * intent from Stripe; checkout.session.* are paid event tickets
+ * (content/registration.h: completed confirms the registration, expired
+ * frees its seat); the others only record the event, so a replay later
+ * is recognised.
  */
 #include "booking/money.h"
 #include "conn/conn.h"
+#include "content/registration.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "payment/webhook.h"
@@ -30,9 +33,9 @@ static const struct payment_event_handler site_payment_events[] = {
 	/* money given back */
 	{ "charge.refunded", booking_money_on_charge_event },
 	/* paid event tickets (SPEC §8) */
-	{ "checkout.session.completed", payment_event_record_only },
-	{ "checkout.session.expired", payment_event_record_only },
-	{ "checkout.session.async_payment_succeeded", payment_event_record_only },
+	{ "checkout.session.completed", event_on_checkout_completed },
+	{ "checkout.session.expired", event_on_checkout_expired },
+	{ "checkout.session.async_payment_succeeded", event_on_checkout_completed },
 	{ "checkout.session.async_payment_failed", payment_event_record_only },
 };
 

@@ -109,7 +109,12 @@ static void test_templates(void)
 				   "endTime", "12:00", "holdAmount", "24.00", "contactEmail", "z@x.test",
 				   /* the staff's daily mails (booking/jobs.c) */
 				   "day", "2027-03-28", "count", "3", "arrivalsCount", "2",
-				   "tomorrowCount", "1", "pendingCount", "0", "holdsCount", "0", NULL);
+				   "tomorrowCount", "1", "pendingCount", "0", "holdsCount", "0",
+				   /* the event mails (content/registration.c) */
+				   "firstName", "Zoé <b>", "title", "Atelier <i>", "dateLabel", "samedi 12 décembre 2026",
+				   "timeLabel", "18:30 – 20:00", "location", "Open Space", "amount", "15,50 €",
+				   "eventLink", "https://x.test/events/a", "cancelLink", "https://x.test/events/a/annulation?r=1&token=2",
+				   NULL);
 	const char *name;
 	size_t count = 0;
 	for (size_t i = 0; (name = mail_template_at(i)); i++, count++) {
@@ -118,14 +123,17 @@ static void test_templates(void)
 		bool rendered = mail_render_template(tname, all, &r, err, sizeof err);
 		ok(rendered && r.subject[0] && r.html[0] && r.text[0],
 		   "template %s renders (%s)", tname, rendered ? "ok" : err);
+		if (rendered && strncmp(tname, "event_", 6) == 0)
+			ok(!strstr(r.html, "<b>") && !strstr(r.html, "<i>") && strstr(r.html, "Zoé &lt;b&gt;"),
+			   "%s: user text escaped in HTML", tname);
 		if (rendered && strncmp(tname, "contact_", 8) == 0)
 			ok(!strstr(r.html, "<script>") && !strstr(r.html, "<b>") &&
 			   strstr(r.html, "&lt;script&gt;"), "%s: user text escaped in HTML", tname);
 		mail_rendered_free(&r);
 	}
-	is_int(count, 20, "twenty mails: activation, nine booking mails, three of the card hold, "
-	       "attendance and the daily report, contact_ack, contact_staff, password_changed, "
-	       "password_reset, test");
+	is_int(count, 23, "twenty-three mails: activation, nine booking mails, three of the card hold, "
+	       "attendance and the daily report, contact_ack, contact_staff, three event mails, "
+	       "password_changed, password_reset, test");
 	json_object_put(all);
 
 	json_object *nolink = vars_of("givenName", "A", NULL);
