@@ -2,6 +2,7 @@
  * article.c — public articles, categories, search and views (article.h).
  */
 #include "content/article.h"
+#include "content/article_admin.h"
 #include "core/buf.h"
 #include "core/crypto.h"
 #include "core/doc.h"
@@ -412,7 +413,8 @@ bool article_put(store_t *st, int64_t now, json_object *doc, struct err *e)
 	struct buf slug = { 0 }, all = { 0 };
 	struct terms terms = { &arr, { 0 }, 0 };
 	store_error_t se = { 0 };
-	bool ok = false, found = false;
+	bool ok = false, found = false, old_cat = false, new_cat = false;
+	bson_oid_t old_cat_id, new_cat_id;
 	int64_t published = 0;
 	json_object *v;
 
@@ -431,8 +433,10 @@ bool article_put(store_t *st, int64_t now, json_object *doc, struct err *e)
 		store_fail(e, "article put", &se);
 		goto done;
 	}
-	if (found)
+	if (found) {
 		published = doc_date(&old, "publishedAt", 0);
+		old_cat = doc_oid(&old, "category", &old_cat_id);
+	}
 	bson_destroy(&old);
 	if (json_object_object_get_ex(doc, "publishedAt", &v) && json_object_is_type(v, json_type_int))
 		published = json_object_get_int64(v);
@@ -460,8 +464,11 @@ bool article_put(store_t *st, int64_t now, json_object *doc, struct err *e)
 			bson_append_document_end(&u, &set);
 			goto done;
 		}
-		if (cfound && doc_oid(&c, "_id", &oid))
+		if (cfound && doc_oid(&c, "_id", &oid)) {
 			BSON_APPEND_OID(&set, "category", &oid);
+			new_cat_id = oid;
+			new_cat = true;
+		}
 		bson_destroy(&c);
 	}
 	buf_printf(&all, "%s\n%s\n%s", title, excerpt ? excerpt : "", content);
@@ -478,6 +485,12 @@ bool article_put(store_t *st, int64_t now, json_object *doc, struct err *e)
 		store_fail(e, "article put", &se);
 		goto done;
 	}
+	/* the categories' stored articleCount (article_admin.h) */
+	if (old_cat && !article_category_recount(st, &old_cat_id, e))
+		goto done;
+	if (new_cat && !(old_cat && bson_oid_equal(&old_cat_id, &new_cat_id)) &&
+	    !article_category_recount(st, &new_cat_id, e))
+		goto done;
 	ok = true;
 done:
 	bson_destroy(&f);

@@ -56,6 +56,18 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/api/booking-settings", admin_settings_get, ROLE_ADMIN, 0 },
 	{ HTTP_POST, "/api/booking-settings", admin_settings_post, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT | ROUTE_SINGLETON },
 
+	/* the blog (blog.c): staff; every write audited (blog.articles.create…) */
+	{ HTTP_GET, "/api/blog/articles", admin_blog_articles_list, ROLE_STAFF, 0 },
+	{ HTTP_POST, "/api/blog/articles", admin_blog_article_create, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_GET, "/api/blog/articles/:id", admin_blog_article_get, ROLE_STAFF, 0 },
+	{ HTTP_PUT | HTTP_PATCH, "/api/blog/articles/:id", admin_blog_article_update, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_DELETE, "/api/blog/articles/:id", admin_blog_article_delete, ROLE_STAFF, ROUTE_AUDIT },
+	{ HTTP_POST, "/api/blog/preview", admin_blog_preview, ROLE_STAFF, ROUTE_JSON },
+	{ HTTP_GET, "/api/blog/categories", admin_blog_categories_list, ROLE_STAFF, 0 },
+	{ HTTP_POST, "/api/blog/categories", admin_blog_category_create, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_PUT | HTTP_PATCH, "/api/blog/categories/:id", admin_blog_category_update, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_DELETE, "/api/blog/categories/:id", admin_blog_category_delete, ROLE_STAFF, ROUTE_AUDIT },
+
 	/* the audit log (common/audit/api.c) */
 	{ HTTP_GET, "/api/audit-log", audit_api_list, ROLE_ADMIN, 0 },
 	{ HTTP_GET, "/api/audit-log/:id", audit_api_get, ROLE_ADMIN, 0 },
@@ -82,6 +94,17 @@ static const struct route admin_routes[] = {
 	{ HTTP_POST, "/booking/reservations/:id/reject", admin_form_booking_reject, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_POST, "/booking/reservations/:id/mark-present", admin_form_booking_mark_present, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_POST, "/booking/reservations/:id/mark-noshow", admin_form_booking_mark_noshow, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	/* the blog (blog_pages.c): forms audited as the API's routes */
+	{ HTTP_GET, "/blog/articles", admin_page_blog_articles, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/blog/articles", admin_form_blog_article_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/blog/articles/new", admin_page_blog_article_new, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_GET, "/blog/articles/:id", admin_page_blog_article, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/blog/articles/:id", admin_form_blog_article_update, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/blog/articles/:id/delete", admin_form_blog_article_delete, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/blog/categories", admin_page_blog_categories, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/blog/categories", admin_form_blog_category_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/blog/categories/:id", admin_form_blog_category_update, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/blog/categories/:id/delete", admin_form_blog_category_delete, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 };
 
 static const char *base_url(void)
