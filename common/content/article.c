@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-static void public_filter(bson_t *f, int64_t now)
+void article_public_filter(bson_t *f, int64_t now)
 {
 	bson_t sub;
 	BSON_APPEND_UTF8(f, "status", "published");
@@ -42,7 +42,7 @@ static json_object *date_label(int64_t ms)
 }
 
 /* The API form of an article of a list (no content, no searchTerms). */
-static json_object *article_json(const bson_t *doc)
+json_object *article_list_json(const bson_t *doc)
 {
 	json_object *j = doc_to_json(doc);
 	json_object_object_del(j, "searchTerms");
@@ -67,25 +67,6 @@ static bool find_category(store_t *st, const char *slug, bson_t *out, bool *foun
 	return ok || store_fail(e, "category", &se);
 }
 
-struct words {
-	bson_t *and;
-	int n;
-};
-
-static void add_word(const char *w, size_t wlen, void *ctx)
-{
-	struct words *ws = ctx;
-	bson_t one;
-	char key[16];
-
-	if (ws->n >= ARTICLE_QUERY_MAX_WORDS)
-		return;
-	buf_fmt(key, sizeof key, "%d", ws->n++);
-	BSON_APPEND_DOCUMENT_BEGIN(ws->and, key, &one);
-	bson_append_utf8(&one, "searchTerms", -1, w, (int)wlen);
-	bson_append_document_end(ws->and, &one);
-}
-
 bool article_list(store_t *st, int64_t now, const struct article_query *q,
 		  json_object **items, int64_t *total, json_object **category,
 		  struct err *e)
@@ -100,7 +81,7 @@ bool article_list(store_t *st, int64_t now, const struct article_query *q,
 	*total = 0;
 	if (category)
 		*category = NULL;
-	public_filter(&f, now);
+	article_public_filter(&f, now);
 	if (q->category) {
 		bson_oid_t oid;
 		if (!find_category(st, q->category, &cat, &found, e))
@@ -115,16 +96,8 @@ bool article_list(store_t *st, int64_t now, const struct article_query *q,
 			*category = doc_to_json(&cat);
 	}
 	if (q->q) {
-		bson_t and;
-		struct words ws = { &and, 0 };
-		BSON_APPEND_ARRAY_BEGIN(&f, "$and", &and);
-		text_words(q->q, strlen(q->q), 2, add_word, &ws);
-		bson_append_array_end(&f, &and);
-		if (ws.n == 0) {
-			*items = json_object_new_array();
-			ok = true;
-			goto done;
-		}
+		ok = article_search_ranked(st, &f, q->q, q->page, q->per_page, items, total, e);
+		goto done;
 	}
 	if (!store_count(st, "articles", &f, total, &se)) {
 		store_fail(e, "articles count", &se);
@@ -144,7 +117,7 @@ bool article_list(store_t *st, int64_t now, const struct article_query *q,
 	}
 	*items = json_object_new_array();
 	while (store_cursor_next(cur, &doc))
-		json_object_array_add(*items, article_json(doc));
+		json_object_array_add(*items, article_list_json(doc));
 	if (store_cursor_error(cur, &se)) {
 		store_fail(e, "articles", &se);
 		goto done;
@@ -177,7 +150,7 @@ static json_object *neighbour(store_t *st, int64_t now, int64_t at, int dir,
 	bool found = false;
 	json_object *j = NULL;
 
-	public_filter(&f, now);
+	article_public_filter(&f, now);
 	bson_t and, c0, c1;
 	BSON_APPEND_ARRAY_BEGIN(&f, "$and", &and);
 	BSON_APPEND_DOCUMENT_BEGIN(&and, "0", &c0);
@@ -215,7 +188,7 @@ bool article_get(store_t *st, int64_t now, const char *slug,
 	const char *md;
 
 	*article = NULL;
-	public_filter(&f, now);
+	article_public_filter(&f, now);
 	BSON_APPEND_UTF8(&f, "slug", slug);
 	ok = store_find_one(st, "articles", &f, NULL, &doc, &found, &se);
 	bson_destroy(&f);
@@ -225,7 +198,7 @@ bool article_get(store_t *st, int64_t now, const char *slug,
 		bson_destroy(&doc);
 		return err_set(e, 404, "not_found", NULL, "Cet article n’existe pas.");
 	}
-	j = article_json(&doc);
+	j = article_list_json(&doc);
 	md = doc_str(&doc, "content");
 	if (!markdown_render(md ? md : "", md ? strlen(md) : 0, &html))
 		buf_str(&html, "");
@@ -289,7 +262,7 @@ bool article_categories(store_t *st, int64_t now, json_object **items,
 		int64_t n = 0;
 		json_object *j = doc_to_json(doc);
 		if (doc_oid(doc, "_id", &oid)) {
-			public_filter(&cf, now);
+			article_public_filter(&cf, now);
 			BSON_APPEND_OID(&cf, "category", &oid);
 			ok = store_count(st, "articles", &cf, &n, &se);
 		}
@@ -328,7 +301,7 @@ bool article_view(store_t *st, int64_t now, const char *slug,
 			ok = store_fail(e, "article view", &se);
 		goto done;
 	}
-	public_filter(&f, now);
+	article_public_filter(&f, now);
 	BSON_APPEND_UTF8(&f, "slug", slug);
 	BSON_APPEND_DOCUMENT_BEGIN(&u, "$inc", &inc);
 	BSON_APPEND_INT32(&inc, "viewCount", 1);

@@ -262,6 +262,7 @@ void site_blog_article(struct http_req *req)
 	page_set_json_ld(data, ld);
 	buf_free(&url);
 
+	site_blog_article_extras(req, data, a);
 	json_object_object_add(data, "article", a);
 	sidebar(req, data, NULL);
 	page_render(req, 200, "article.html", data);

@@ -101,6 +101,15 @@ void site_blog_page(struct http_req *req);
 void site_blog_category(struct http_req *req);
 void site_blog_search(struct http_req *req);
 void site_blog_article(struct http_req *req);
+/* blog_social.c — the archive, likes, and the article page's extras */
+void site_blog_archive(struct http_req *req);
+void site_article_like_get(struct http_req *req);
+void site_article_like_post(struct http_req *req);
+void site_article_like_delete(struct http_req *req);
+void site_form_article_like(struct http_req *req);
+/* Adds likes, related articles and the Open Graph image of `article`
+ * (an article_get() object) to the page `data`. */
+void site_blog_article_extras(struct http_req *req, json_object *data, json_object *article);
 
 /* contact.c — SPEC §8 contact */
 void site_contact(struct http_req *req);
