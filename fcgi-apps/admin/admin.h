@@ -105,6 +105,10 @@ void admin_form_blog_category_create(struct http_req *req);
 void admin_form_blog_category_update(struct http_req *req);
 void admin_form_blog_category_delete(struct http_req *req);
 
+/* upload.c — images: local WebP variants, or Cloudinary signatures */
+void admin_upload(struct http_req *req);
+void admin_upload_signature(struct http_req *req);
+
 /* audit.c — GET /audit-log: the audit log's screen (admins) */
 void admin_page_audit(struct http_req *req);
 void admin_page_audit_entry(struct http_req *req);   /* GET /audit-log/:id */

@@ -16,6 +16,7 @@
 #include "conn/conn.h"
 #include "content/article_admin.h"
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/doc.h"
 #include "core/markdown.h"
 #include "core/template.h"
@@ -286,6 +287,8 @@ static void render_editor(struct http_req *req, store_t *st, int status, const c
 	page_set(data, "script", ASSET_BLOG_EDITOR_JS);
 	tabs(data, id ? "articles" : "new");
 	set_str(data, "heading", id ? "Modifier l’article" : "Nouvel article");
+	set_str(data, "uploadEndpoint", cfg->cloudinary_cloud_name && *cfg->cloudinary_cloud_name &&
+		*cfg->cloudinary_api_key && *cfg->cloudinary_api_secret ? "/api/uploads/signature" : "/api/uploads");
 	if (id)
 		buf_printf(&action, "/blog/articles/%s", id);
 	else

@@ -68,6 +68,10 @@ static const struct route admin_routes[] = {
 	{ HTTP_PUT | HTTP_PATCH, "/api/blog/categories/:id", admin_blog_category_update, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
 	{ HTTP_DELETE, "/api/blog/categories/:id", admin_blog_category_delete, ROLE_STAFF, ROUTE_AUDIT },
 
+	/* images for articles and events (upload.c): staff */
+	{ HTTP_POST, "/api/uploads", admin_upload, ROLE_STAFF, ROUTE_AUDIT },
+	{ HTTP_POST, "/api/uploads/signature", admin_upload_signature, ROLE_STAFF, ROUTE_JSON },
+
 	/* the audit log (common/audit/api.c) */
 	{ HTTP_GET, "/api/audit-log", audit_api_list, ROLE_ADMIN, 0 },
 	{ HTTP_GET, "/api/audit-log/:id", audit_api_get, ROLE_ADMIN, 0 },

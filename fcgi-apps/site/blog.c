@@ -153,6 +153,7 @@ static void list_page(struct http_req *req, const char *category, const char *q,
 	}
 	json_object_object_add(data, "hasArticles",
 			       json_object_new_boolean(json_object_array_length(items) > 0));
+	site_blog_images(items, "(min-width: 40rem) 24rem, 100vw");
 	json_object_object_add(data, "articles", items);
 	if (cat)
 		json_object_object_add(data, "category", cat);

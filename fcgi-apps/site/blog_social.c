@@ -9,6 +9,7 @@
 #include "account/account.h"
 #include "account/api.h"
 #include "content/article.h"
+#include "content/upload.h"
 #include "conn/conn.h"
 #include "core/buf.h"
 #include "core/config.h"
@@ -97,6 +98,28 @@ void site_form_article_like(struct http_req *req)
 	buf_free(&to);
 }
 
+void site_blog_image(json_object *article, const char *sizes)
+{
+	json_object *v;
+	struct buf dir = { 0 };
+
+	if (!json_object_object_get_ex(article, "featuredImage", &v) || !json_object_is_type(v, json_type_string) ||
+	    !*json_object_get_string(v) || !tpl_url_safe(json_object_get_string(v)))
+		return;
+	buf_printf(&dir, "%s/uploads", cfg->data_dir);
+	json_object *img = upload_image_json(dir.data, json_object_get_string(v), sizes);
+	if (json_object_object_get_ex(article, "imgAlt", &v))
+		json_object_object_add(img, "alt", json_object_get(v));
+	json_object_object_add(article, "image", img);
+	buf_free(&dir);
+}
+
+void site_blog_images(json_object *items, const char *sizes)
+{
+	for (size_t i = 0; items && i < json_object_array_length(items); i++)
+		site_blog_image(json_object_array_get_idx(items, i), sizes);
+}
+
 void site_blog_article_extras(struct http_req *req, json_object *data, json_object *article)
 {
 	const struct auth_session *me = auth_session(req);
@@ -132,7 +155,9 @@ void site_blog_article_extras(struct http_req *req, json_object *data, json_obje
 	json_object_object_add(data, "likes", likes);
 
 	/* three related articles */
+	site_blog_image(article, "(min-width: 60rem) 46rem, 100vw");
 	if (article_related(st, account_now_ms(), article, 3, &related, &e)) {
+		site_blog_images(related, "(min-width: 40rem) 20rem, 100vw");
 		json_object_object_add(data, "hasRelated", json_object_new_boolean(json_object_array_length(related) > 0));
 		json_object_object_add(data, "related", related);
 	}

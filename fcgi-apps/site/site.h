@@ -110,6 +110,10 @@ void site_form_article_like(struct http_req *req);
 /* Adds likes, related articles and the Open Graph image of `article`
  * (an article_get() object) to the page `data`. */
 void site_blog_article_extras(struct http_req *req, json_object *data, json_object *article);
+/* Adds `image` ({src, srcset, sizes, width, height, alt}: content/upload.h)
+ * to an article (or to each of `items`) that has a featuredImage. */
+void site_blog_image(json_object *article, const char *sizes);
+void site_blog_images(json_object *items, const char *sizes);
 
 /* contact.c — SPEC §8 contact */
 void site_contact(struct http_req *req);
