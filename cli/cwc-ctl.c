@@ -12,6 +12,7 @@
 #include "account/account.h"
 #include "core/doc.h"
 #include "account/api.h"
+#include "content/article.h"
 #include "booking/booking.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
@@ -497,6 +498,13 @@ static int cmd_seed(int argc, char **argv)
 	}
 	if (rc == 0 && !booking_seed_catalogue(st, account_now_ms(), seed_report, &se))
 		return fail_store("catalogue", &se);
+	if (rc == 0) {   /* the blog's categories and a dozen articles */
+		struct err e = { 0 };
+		if (!article_seed(st, account_now_ms(), seed_report, &e)) {
+			fprintf(stderr, "cwc-ctl: blog: %s\n", e.message);
+			return 1;
+		}
+	}
 	return rc;
 }
 

@@ -426,6 +426,8 @@ bool article_put(store_t *st, int64_t now, json_object *doc, struct err *e)
 		BSON_APPEND_UTF8(&set, "featuredImage", jstr(doc, "featuredImage"));
 	if (jstr(doc, "imgAlt"))
 		BSON_APPEND_UTF8(&set, "imgAlt", jstr(doc, "imgAlt"));
+	if (jstr(doc, "author"))
+		BSON_APPEND_UTF8(&set, "author", jstr(doc, "author"));
 	if (published)
 		BSON_APPEND_DATE_TIME(&set, "publishedAt", published);
 	BSON_APPEND_INT32(&set, "readingTime", markdown_reading_minutes(content, strlen(content)));

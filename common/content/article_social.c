@@ -239,7 +239,7 @@ bool article_related(store_t *st, int64_t now, json_object *article, int n,
 		bson_t f = BSON_INITIALIZER, sort = BSON_INITIALIZER, proj = BSON_INITIALIZER, nin, sub, in;
 		store_cursor_t *cur;
 		const bson_t *doc;
-		struct { bson_t doc; int score; } best[8];
+		struct { bson_t *doc; int score; } best[8];   /* bson_t is not movable: pointers */
 		int nbest = 0, want = n + 1 - ntaken;
 
 		article_public_filter(&f, now);
@@ -289,9 +289,9 @@ bool article_related(store_t *st, int64_t now, json_object *article, int n,
 			if (at >= want)
 				continue;
 			if (nbest == want)
-				bson_destroy(&best[--nbest].doc);
+				bson_destroy(best[--nbest].doc);
 			memmove(&best[at + 1], &best[at], (size_t)(nbest - at) * sizeof best[0]);
-			bson_copy_to(doc, &best[at].doc);
+			best[at].doc = bson_copy(doc);
 			best[at].score = score;
 			nbest++;
 		}
@@ -300,11 +300,11 @@ bool article_related(store_t *st, int64_t now, json_object *article, int n,
 		for (int i = 0; i < nbest; i++) {
 			bson_oid_t id;
 			if (!failed) {
-				json_object_array_add(*items, article_list_json(&best[i].doc));
-				if (doc_oid(&best[i].doc, "_id", &id) && ntaken < 8)
+				json_object_array_add(*items, article_list_json(best[i].doc));
+				if (doc_oid(best[i].doc, "_id", &id) && ntaken < 8)
 					taken[ntaken++] = id;
 			}
-			bson_destroy(&best[i].doc);
+			bson_destroy(best[i].doc);
 		}
 		if (failed) {
 			json_object_put(*items);

@@ -137,6 +137,7 @@ void site_sitemap(struct http_req *req)
 	add_url(urls, "/booking", 0);
 	add_url(urls, "/contact", 0);
 	add_url(urls, "/blog", 0);
+	add_url(urls, "/blog/archive", 0);
 	add_blog(urls);
 	json_object_object_add(data, "urls", urls);
 	page_render_plain(req, 200, "application/xml; charset=utf-8", "sitemap.xml.html", data);
