@@ -96,7 +96,13 @@ bool article_list(store_t *st, int64_t now, const struct article_query *q,
 			*category = doc_to_json(&cat);
 	}
 	if (q->q) {
-		ok = article_search_ranked(st, &f, q->q, q->page, q->per_page, items, total, e);
+		/* the search checks "public" itself (article_search.c) */
+		bson_t sf = BSON_INITIALIZER;
+		bson_oid_t oid;
+		if (have_cat && doc_oid(&cat, "_id", &oid))
+			BSON_APPEND_OID(&sf, "category", &oid);
+		ok = article_search_ranked(st, now, &sf, q->q, q->page, q->per_page, items, total, e);
+		bson_destroy(&sf);
 		goto done;
 	}
 	if (!store_count(st, "articles", &f, total, &se)) {
@@ -104,13 +110,19 @@ bool article_list(store_t *st, int64_t now, const struct article_query *q,
 		goto done;
 	}
 	BSON_APPEND_INT32(&sort, "publishedAt", -1);
-	BSON_APPEND_INT32(&sort, "_id", -1);
+	/* publishedAt alone: the (status, publishedAt) index gives that order */
+
+	bson_t proj = BSON_INITIALIZER;   /* a list shows neither text nor terms */
+	BSON_APPEND_INT32(&proj, "content", 0);
+	BSON_APPEND_INT32(&proj, "searchTerms", 0);
 	store_find_opts_t opts = {
 		.sort = &sort,
+		.projection = &proj,
 		.skip = (int64_t)(q->page - 1) * q->per_page,
 		.limit = q->per_page,
 	};
 	cur = store_find(st, "articles", &f, &opts, &se);
+	bson_destroy(&proj);
 	if (!cur) {
 		store_fail(e, "articles", &se);
 		goto done;

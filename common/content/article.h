@@ -74,12 +74,12 @@ void article_public_filter(bson_t *f, int64_t now);
 json_object *article_list_json(const bson_t *doc);
 
 /* ---- article_search.c: the ranked search of article_list() --------- */
-#define ARTICLE_SEARCH_MAX 1000   /* candidates read at most */
-/* One page of the public articles matching `base` (a filter: the public
- * condition and maybe a category) with at least one word of `q`, ranked
- * (see article_search.c); *total counts the candidates. */
-bool article_search_ranked(store_t *st, const bson_t *base, const char *q, int page, int per_page,
-			   json_object **items, int64_t *total, struct err *e);
+#define ARTICLE_SEARCH_MAX 2000   /* candidates ranked at most */
+/* One page of the articles public at `now`, matching `base` (an empty
+ * filter or a category) with at least one word of `q`, ranked (see
+ * article_search.c); *total counts the candidates. */
+bool article_search_ranked(store_t *st, int64_t now, const bson_t *base, const char *q, int page,
+			   int per_page, json_object **items, int64_t *total, struct err *e);
 
 /* ---- article_social.c: likes, the archive, related articles ---------- */
 

@@ -3,7 +3,8 @@
  * is a candidate when its `searchTerms` (the folded words of its title,
  * excerpt and text, indexed) hold at least one word of the query; the
  * candidates come by the index, the most matched words first, then the
- * most words in the title, then the newest. Folding makes "cafe" find
+ * most words in the title, then the newest. Past ARTICLE_SEARCH_MAX
+ * candidates, the first the index yields are ranked. Folding makes "cafe" find
  * "café"; the query's words are compared as values, never as patterns.
  */
 #include "content/article.h"
@@ -33,9 +34,9 @@ static void add_qword(const char *w, size_t wlen, void *ctx)
 }
 
 struct hit {
-	json_object *item;
+	bson_oid_t id;
 	int score;
-	int order;
+	int64_t at;   /* publishedAt */
 };
 
 static int hit_cmp(const void *a, const void *b)
@@ -43,7 +44,9 @@ static int hit_cmp(const void *a, const void *b)
 	const struct hit *x = a, *y = b;
 	if (x->score != y->score)
 		return y->score - x->score;
-	return x->order - y->order;
+	if (x->at != y->at)
+		return x->at < y->at ? 1 : -1;
+	return memcmp(&y->id, &x->id, sizeof x->id);
 }
 
 static bool has_word(const char *folded, const char *w)
@@ -83,11 +86,11 @@ static int score_of(const bson_t *doc, const struct qwords *qw)
 	return matched * 100 + in_title * 10;
 }
 
-bool article_search_ranked(store_t *st, const bson_t *base, const char *q, int page, int per_page,
-			   json_object **items, int64_t *total, struct err *e)
+bool article_search_ranked(store_t *st, int64_t now, const bson_t *base, const char *q, int page,
+			   int per_page, json_object **items, int64_t *total, struct err *e)
 {
 	struct qwords qw = { .n = 0 };
-	bson_t f = BSON_INITIALIZER, sort = BSON_INITIALIZER, proj = BSON_INITIALIZER, sub, in;
+	bson_t f = BSON_INITIALIZER, proj = BSON_INITIALIZER, sub, in;
 	store_error_t se = { 0 };
 	store_cursor_t *cur = NULL;
 	struct hit *hits = NULL;
@@ -113,46 +116,76 @@ bool article_search_ranked(store_t *st, const bson_t *base, const char *q, int p
 	}
 	bson_append_array_end(&sub, &in);
 	bson_append_document_end(&f, &sub);
-	BSON_APPEND_INT32(&sort, "publishedAt", -1);
-	BSON_APPEND_INT32(&sort, "_id", -1);
-	BSON_APPEND_INT32(&proj, "content", 0);
-	store_find_opts_t opts = { .sort = &sort, .projection = &proj, .limit = ARTICLE_SEARCH_MAX };
+	/* first the candidates' scores, from their title and terms only */
+	BSON_APPEND_INT32(&proj, "title", 1);
+	BSON_APPEND_INT32(&proj, "searchTerms", 1);
+	/* no sort and no condition on status: then the store's planner
+	 * takes the index of searchTerms (with them it would walk the
+	 * (status, publishedAt) index); "public" is checked here */
+	BSON_APPEND_INT32(&proj, "publishedAt", 1);
+	BSON_APPEND_INT32(&proj, "status", 1);
+	BSON_APPEND_INT32(&proj, "isDeleted", 1);
+	store_find_opts_t opts = { .projection = &proj, .limit = ARTICLE_SEARCH_MAX };
 	cur = store_find(st, "articles", &f, &opts, &se);
 	if (!cur) {
 		store_fail(e, "search", &se);
 		goto done;
 	}
 	while (store_cursor_next(cur, &doc)) {
+		const char *status = doc_str(doc, "status");
+		if (!doc_oid(doc, "_id", &(bson_oid_t){ 0 }) || !status || strcmp(status, "published") != 0 ||
+		    doc_date(doc, "publishedAt", INT64_MAX) > now || doc_bool(doc, "isDeleted", false))
+			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			hits = realloc(hits, cap * sizeof *hits);
+			if (!hits)
+				abort();
 		}
+		doc_oid(doc, "_id", &hits[n].id);
 		hits[n].score = score_of(doc, &qw);
-		hits[n].order = (int)n;
-		hits[n].item = NULL;
-		/* only the page's items become JSON; keep the _id order for now */
-		hits[n].item = article_list_json(doc);
+		hits[n].at = doc_date(doc, "publishedAt", 0);
 		n++;
 	}
 	if (store_cursor_error(cur, &se)) {
 		store_fail(e, "search", &se);
 		goto done;
 	}
+	store_cursor_destroy(cur);
+	cur = NULL;
 	qsort(hits, n, sizeof *hits, hit_cmp);
 	*total = (int64_t)n;
 	*items = json_object_new_array();
+	/* then the page's articles, each read whole (but its text) */
 	for (size_t i = (size_t)(page - 1) * (size_t)per_page; i < n && i < (size_t)page * (size_t)per_page; i++) {
-		json_object_object_add(hits[i].item, "searchScore", json_object_new_int(hits[i].score));
-		json_object_array_add(*items, json_object_get(hits[i].item));
+		bson_t idf = BSON_INITIALIZER, one, p2 = BSON_INITIALIZER;
+		bool found = false, got;
+		BSON_APPEND_OID(&idf, "_id", &hits[i].id);
+		BSON_APPEND_INT32(&p2, "content", 0);
+		store_find_opts_t o2 = { .projection = &p2 };
+		got = store_find_one(st, "articles", &idf, &o2, &one, &found, &se);
+		bson_destroy(&idf);
+		bson_destroy(&p2);
+		if (!got) {
+			store_fail(e, "search", &se);
+			goto done;
+		}
+		if (found) {
+			json_object *item = article_list_json(&one);
+			json_object_object_add(item, "searchScore", json_object_new_int(hits[i].score));
+			json_object_array_add(*items, item);
+		}
+		bson_destroy(&one);
 	}
 	ok = true;
 done:
-	for (size_t i = 0; i < n; i++)
-		json_object_put(hits[i].item);
+	if (!ok) {
+		json_object_put(*items);
+		*items = NULL;
+	}
 	free(hits);
 	store_cursor_destroy(cur);
 	bson_destroy(&f);
-	bson_destroy(&sort);
 	bson_destroy(&proj);
 	return ok;
 }
