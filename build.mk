@@ -4,7 +4,7 @@
 
 CC      ?= cc
 PKGS    := fcgi libmongoc-1.0 libbson-1.0 json-c libcurl openssl libargon2 libcmark \
-	   libxcrypt sqlite3 zlib
+	   libxcrypt sqlite3 zlib gdlib
 RELAY_PKGS := libwebsockets libuv
 
 # hiredis is included as <hiredis/…>: its own include dir would shadow

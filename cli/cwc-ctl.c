@@ -13,6 +13,7 @@
 #include "account/account.h"
 #include "core/doc.h"
 #include "account/api.h"
+#include "content/article.h"
 #include "booking/booking.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
@@ -498,10 +499,17 @@ static int cmd_seed(int argc, char **argv)
 	}
 	if (rc == 0 && !booking_seed_catalogue(st, account_now_ms(), seed_report, &se))
 		return fail_store("catalogue", &se);
-	if (rc == 0) {
+	if (rc == 0) {   /* upcoming events, free and paid */
 		struct err e = { 0 };
 		if (!event_seed(st, account_now_ms(), seed_report, &e)) {
 			fprintf(stderr, "cwc-ctl: seed events: %s\n", e.message);
+			rc = 1;
+		}
+	}
+	if (rc == 0) {   /* the blog's categories and a dozen articles */
+		struct err e = { 0 };
+		if (!article_seed(st, account_now_ms(), seed_report, &e)) {
+			fprintf(stderr, "cwc-ctl: blog: %s\n", e.message);
 			rc = 1;
 		}
 	}

@@ -12,6 +12,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use CWC::Stack;
 use JSON::PP;
+use HTTP::Tiny;
+use POSIX ();
 use Test::More;
 
 my $s = CWC::Stack->start;
@@ -167,6 +169,119 @@ my ($prose) = $r->{content} =~ m{<div class="prose">(.*?)</div>}s;
 unlike $prose, qr{<script|onerror|javascript:|data:image|<img}i, 'no script, handler, javascript: or data: in the body';
 like $prose, qr{clic}, 'the refused link keeps its text';
 like $prose, qr{<a href="https://example.org/" rel="noopener noreferrer">ok</a>}, 'external link: rel=noopener';
+
+# ---- the archive, by month -------------------------------------------------
+$r = $s->get('/blog/archive');
+is $r->{status}, 200, '/blog/archive: 200';
+like $r->{content}, qr{<p class="lead">22 article\(s\), mois par mois\.</p>}, 'the archive counts the 22 public articles';
+my @months = $r->{content} =~ m{<section class="archive-month"[^>]*>\s*<h2[^>]*>[^<]+<span class="count">\((\d+)\)</span></h2>\s*<ul class="archive-list">(.*?)</ul>}sg;
+my ($sum, $right) = (0, 1);
+while (my ($count, $list) = splice @months, 0, 2) {
+	my $n = () = $list =~ /<li>/g;
+	$right &&= $n == $count;
+	$sum += $count;
+}
+is $sum, 22, 'the months add up to 22';
+ok $right, 'each month counts the articles it lists';
+unlike $r->{content}, qr{/blog/(brouillon|futur)"}, 'no draft, no future article in the archive';
+like $s->get('/blog')->{content}, qr{href="/blog/archive"}, 'the blog links its archive';
+
+# ---- ranked, accent-insensitive search ----------------------------------------
+is put_content({
+	categories => [ { name => 'Solo', slug => 'solo', order => 4 } ],
+	articles => [
+		{ title => 'Le thé glacé de la terrasse', slug => 'the-glace', status => 'published', category => 'solo',
+		  publishedAt => $now - 60 * $day, content => 'Infusion froide.', featuredImage => '/uploads/the-glace-800.webp',
+		  imgAlt => 'Un verre de thé glacé' },
+		{ title => 'Recette maison : thé glacé à la menthe', slug => 'the-menthe', status => 'published',
+		  category => 'travailler', publishedAt => $now - 70 * $day, content => 'Menthe fraîche.' },
+		{ title => 'Crème brûlée et café', slug => 'creme-brulee-cafe', status => 'published', category => 'quartier',
+		  publishedAt => $now - 80 * $day, content => 'Le dessert du jeudi.' },
+		{ title => 'Un dessert', slug => 'dessert-creme', status => 'published', category => 'quartier',
+		  publishedAt => $now - 1 * $day, content => 'Avec de la crème, mais sans le reste.' },
+	],
+}), 0, 'more content written';
+$r = $s->get('/blog/search?q=' . uri('CREME brulee'));
+my @found = $r->{content} =~ m{<h2><a href="/blog/([a-z0-9-]+)">}g;
+is $found[0], 'creme-brulee-cafe', '"CREME brulee" finds "Crème brûlée" first (both words)';
+ok scalar(grep { $_ eq 'dessert-creme' } @found), '…and the article with one of the words after it';
+$r = $s->get('/blog/search?q=' . uri('glacé menthe'));
+@found = $r->{content} =~ m{<h2><a href="/blog/([a-z0-9-]+)">}g;
+is_deeply [@found[0, 1]], ['the-menthe', 'the-glace'], 'more words matched first, whatever the date';
+$r = $s->get('/blog/search?q=dessert');
+@found = $r->{content} =~ m{<h2><a href="/blog/([a-z0-9-]+)">}g;
+is $found[0], 'dessert-creme', 'a title match first (then the newest)';
+
+# ---- related articles and the Open Graph image ------------------------------------
+$r = $s->get('/blog/article-10');
+my ($rel) = $r->{content} =~ m{<section class="related"[^>]*>(.*?)</section>}s;
+my @rel = ($rel // '') =~ m{href="/blog/([a-z0-9-]+)"}g;
+is scalar @rel, 3, 'three related articles';
+ok !grep({ $_ eq 'article-10' } @rel), '…not itself';
+ok !grep({ !/^article-(0\d|1[0-3])$/ } @rel), '…of its category (travailler: articles 1–13)';
+$r = $s->get('/blog/the-glace');
+($rel) = $r->{content} =~ m{<section class="related"[^>]*>(.*?)</section>}s;
+@rel = ($rel // '') =~ m{href="/blog/([a-z0-9-]+)"}g;
+is $rel[0], 'the-menthe', 'alone in its category: the article sharing its title\'s words first';
+like $r->{content}, qr{<meta property="og:image" content="http://[^"]+/uploads/the-glace-800\.webp">}, 'og:image: the featured image, absolute';
+like $r->{content}, qr{<meta property="og:type" content="article">}, 'og:type article';
+unlike $s->get('/blog')->{content}, qr{og:image}, 'no og:image where there is no image';
+
+# ---- likes: one per account, right under concurrency ----------------------------------
+$r = $s->get('/blog/article-10');
+like $r->{content}, qr{<a href="/auth/login\?next=/blog/article-10">Connectez-vous</a> pour aimer}, 'signed out: a link to sign in';
+is $s->post('/api/articles/article-10/like')->{status}, 401, 'signed out: no like by the API';
+my @readers;
+for my $i (1 .. 6) {
+	my ($rc, $out) = $s->ctl('create-admin', "lecteur$i\@example.com", '--role', 'client', '--name', "Lecteur $i",
+				 { stdin => "lecteur-mot-2026\n" });
+	die "create reader $i: $out" if $rc;
+	push @readers, $s->login("lecteur$i\@example.com", 'lecteur-mot-2026');
+}
+is $s->post('/api/articles/nope/like', session => $readers[0])->{status}, 404, 'liking an unknown article: 404';
+is $s->post('/api/articles/brouillon/like', session => $readers[0])->{status}, 404, 'liking a draft: 404';
+# each reader likes 4 times at once, all readers together
+my @pids;
+for my $reader (@readers) {
+	for (1 .. 4) {
+		my $pid = fork // die "fork: $!";
+		if (!$pid) {
+			my $res = HTTP::Tiny->new(timeout => 30)->request(POST => $s->site_url . '/api/articles/article-10/like', {
+				headers => { Cookie => $reader->{cookie}, Origin => $s->site_url } });
+			POSIX::_exit($res->{status} == 200 ? 0 : 1);
+		}
+		push @pids, $pid;
+	}
+}
+my $bad = 0;
+for (@pids) { waitpid $_, 0; $bad++ if $? }
+is $bad, 0, '24 concurrent likes from 6 accounts answered';
+$r = $s->get('/api/articles/article-10/like', session => $readers[0]);
+is $r->{json}{likeCount}, 6, 'one like per account: 6';
+is $r->{json}{liked}, JSON::PP::true, '…and the reader likes it';
+like $s->get('/blog/article-10')->{content}, qr{<strong>6</strong> personne\(s\) aiment}, 'the page shows 6';
+@pids = ();
+for my $reader (@readers[0 .. 2]) {
+	my $pid = fork // die;
+	if (!$pid) {
+		my $res = HTTP::Tiny->new(timeout => 30)->request(DELETE => $s->site_url . '/api/articles/article-10/like', {
+			headers => { Cookie => $reader->{cookie}, Origin => $s->site_url } });
+		POSIX::_exit($res->{status} == 200 ? 0 : 1);
+	}
+	push @pids, $pid;
+}
+waitpid $_, 0 for @pids;
+$r = $s->get('/api/articles/article-10/like', session => $readers[3]);
+is $r->{json}{likeCount}, 3, '3 concurrent unlikes: 3 left';
+$r = $s->get('/blog/article-10', session => $readers[0]);
+like $r->{content}, qr{<button type="submit" aria-pressed="false">J’aime</button>}, 'a reader who unliked sees "J’aime"';
+$r = $s->request(POST => '/blog/article-10/like', session => $readers[0], body => 'action=like',
+		 headers => { 'Content-Type' => 'application/x-www-form-urlencoded' });
+is $r->{status}, 303, 'the page\'s form likes without script';
+like $r->{headers}{location}, qr{/blog/article-10#likes$}, '…back to the article';
+$r = $s->get('/blog/article-10', session => $readers[0]);
+like $r->{content}, qr{aria-pressed="true">Je n’aime plus</button>}, '…which now says "Je n’aime plus"';
+like $r->{content}, qr{<strong>4</strong> personne\(s\)}, '…4 likes';
 
 done_testing;
 

@@ -212,6 +212,29 @@ for my $i (1 .. 20) {
 	die "registration $i: $r->{status} $r->{content}" unless $r->{status} == 201;
 }
 
+# the blog's back office: an article with an uploaded image, a draft, a
+# scheduled one (with the seed's dozen and the demo's dozen above)
+my $img = `$FindBin::Bin/../build/asan/t/tools/image-make jpeg 1600 1000`;
+my $up = $s->request(POST => '/api/uploads', session => $staff, host => 'admin', body => $img,
+		     headers => { 'Content-Type' => 'image/jpeg' });
+die "upload: $up->{content}" unless $up->{status} == 201;
+my %blog_ids;
+for my $a (['image', 'published', undef], ['brouillon', 'draft', undef],
+	   ['programme', 'scheduled', time + 7 * 86400]) {
+	my $r = $s->post('/api/blog/articles', session => $staff, json => {
+		title => "La terrasse du café au printemps : $a->[0], un titre long pour voir comment il passe à la ligne",
+		content => "## Au soleil\n\nUn paragraphe avec du **gras**, une liste :\n\n- un café ;\n- une prise.\n\n"
+			. ('Du texte pour remplir. ' x 60),
+		excerpt => 'Le printemps arrive, la terrasse rouvre : voici comment nous l’avons aménagée.',
+		status => $a->[1], category => 'coworking', featuredImage => $up->{json}{upload}{url},
+		imgAlt => 'La terrasse au soleil', metaTitle => 'La terrasse du café',
+		($a->[2] ? (publishedAt => POSIX::strftime('%Y-%m-%dT%H:%M:%SZ', gmtime $a->[2])) : ()),
+	});
+	die "blog article $a->[0]: $r->{content}" unless $r->{status} == 201;
+	$blog_ids{ $a->[0] } = $r->{json}{article}{id};
+}
+my ($with_image) = $s->get("/api/blog/articles/$blog_ids{image}", session => $staff)->{json}{article}{slug};
+
 # name => [app base, path, who signs in first (or undef), expected status]
 my @pages = (
 	['home', $s->site_url, '/', undef],
@@ -277,6 +300,13 @@ my @pages = (
 	['admin-events', $s->admin_url, '/events', 'staff'],
 	['admin-event', $s->admin_url, "/events/$event_id", 'staff'],
 	['admin-event-new', $s->admin_url, '/events/new', 'staff'],
+
+	['blog-archive', $s->site_url, '/blog/archive', undef],
+	['article-image', $s->site_url, "/blog/$with_image", undef],
+	['admin-blog-articles', $s->admin_url, '/blog/articles', 'staff'],
+	['admin-blog-editor', $s->admin_url, "/blog/articles/$blog_ids{image}", 'staff'],
+	['admin-blog-new', $s->admin_url, '/blog/articles/new', 'staff'],
+	['admin-blog-categories', $s->admin_url, '/blog/categories', 'staff'],
 );
 
 for my $pg (@pages) {

@@ -2,6 +2,7 @@
  * article.c — public articles, categories, search and views (article.h).
  */
 #include "content/article.h"
+#include "content/article_admin.h"
 #include "core/buf.h"
 #include "core/crypto.h"
 #include "core/doc.h"
@@ -12,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-static void public_filter(bson_t *f, int64_t now)
+void article_public_filter(bson_t *f, int64_t now)
 {
 	bson_t sub;
 	BSON_APPEND_UTF8(f, "status", "published");
@@ -41,7 +42,7 @@ static json_object *date_label(int64_t ms)
 }
 
 /* The API form of an article of a list (no content, no searchTerms). */
-static json_object *article_json(const bson_t *doc)
+json_object *article_list_json(const bson_t *doc)
 {
 	json_object *j = doc_to_json(doc);
 	json_object_object_del(j, "searchTerms");
@@ -66,25 +67,6 @@ static bool find_category(store_t *st, const char *slug, bson_t *out, bool *foun
 	return ok || store_fail(e, "category", &se);
 }
 
-struct words {
-	bson_t *and;
-	int n;
-};
-
-static void add_word(const char *w, size_t wlen, void *ctx)
-{
-	struct words *ws = ctx;
-	bson_t one;
-	char key[16];
-
-	if (ws->n >= ARTICLE_QUERY_MAX_WORDS)
-		return;
-	buf_fmt(key, sizeof key, "%d", ws->n++);
-	BSON_APPEND_DOCUMENT_BEGIN(ws->and, key, &one);
-	bson_append_utf8(&one, "searchTerms", -1, w, (int)wlen);
-	bson_append_document_end(ws->and, &one);
-}
-
 bool article_list(store_t *st, int64_t now, const struct article_query *q,
 		  json_object **items, int64_t *total, json_object **category,
 		  struct err *e)
@@ -99,7 +81,7 @@ bool article_list(store_t *st, int64_t now, const struct article_query *q,
 	*total = 0;
 	if (category)
 		*category = NULL;
-	public_filter(&f, now);
+	article_public_filter(&f, now);
 	if (q->category) {
 		bson_oid_t oid;
 		if (!find_category(st, q->category, &cat, &found, e))
@@ -114,36 +96,40 @@ bool article_list(store_t *st, int64_t now, const struct article_query *q,
 			*category = doc_to_json(&cat);
 	}
 	if (q->q) {
-		bson_t and;
-		struct words ws = { &and, 0 };
-		BSON_APPEND_ARRAY_BEGIN(&f, "$and", &and);
-		text_words(q->q, strlen(q->q), 2, add_word, &ws);
-		bson_append_array_end(&f, &and);
-		if (ws.n == 0) {
-			*items = json_object_new_array();
-			ok = true;
-			goto done;
-		}
+		/* the search checks "public" itself (article_search.c) */
+		bson_t sf = BSON_INITIALIZER;
+		bson_oid_t oid;
+		if (have_cat && doc_oid(&cat, "_id", &oid))
+			BSON_APPEND_OID(&sf, "category", &oid);
+		ok = article_search_ranked(st, now, &sf, q->q, q->page, q->per_page, items, total, e);
+		bson_destroy(&sf);
+		goto done;
 	}
 	if (!store_count(st, "articles", &f, total, &se)) {
 		store_fail(e, "articles count", &se);
 		goto done;
 	}
 	BSON_APPEND_INT32(&sort, "publishedAt", -1);
-	BSON_APPEND_INT32(&sort, "_id", -1);
+	/* publishedAt alone: the (status, publishedAt) index gives that order */
+
+	bson_t proj = BSON_INITIALIZER;   /* a list shows neither text nor terms */
+	BSON_APPEND_INT32(&proj, "content", 0);
+	BSON_APPEND_INT32(&proj, "searchTerms", 0);
 	store_find_opts_t opts = {
 		.sort = &sort,
+		.projection = &proj,
 		.skip = (int64_t)(q->page - 1) * q->per_page,
 		.limit = q->per_page,
 	};
 	cur = store_find(st, "articles", &f, &opts, &se);
+	bson_destroy(&proj);
 	if (!cur) {
 		store_fail(e, "articles", &se);
 		goto done;
 	}
 	*items = json_object_new_array();
 	while (store_cursor_next(cur, &doc))
-		json_object_array_add(*items, article_json(doc));
+		json_object_array_add(*items, article_list_json(doc));
 	if (store_cursor_error(cur, &se)) {
 		store_fail(e, "articles", &se);
 		goto done;
@@ -176,7 +162,7 @@ static json_object *neighbour(store_t *st, int64_t now, int64_t at, int dir,
 	bool found = false;
 	json_object *j = NULL;
 
-	public_filter(&f, now);
+	article_public_filter(&f, now);
 	bson_t and, c0, c1;
 	BSON_APPEND_ARRAY_BEGIN(&f, "$and", &and);
 	BSON_APPEND_DOCUMENT_BEGIN(&and, "0", &c0);
@@ -214,7 +200,7 @@ bool article_get(store_t *st, int64_t now, const char *slug,
 	const char *md;
 
 	*article = NULL;
-	public_filter(&f, now);
+	article_public_filter(&f, now);
 	BSON_APPEND_UTF8(&f, "slug", slug);
 	ok = store_find_one(st, "articles", &f, NULL, &doc, &found, &se);
 	bson_destroy(&f);
@@ -224,7 +210,7 @@ bool article_get(store_t *st, int64_t now, const char *slug,
 		bson_destroy(&doc);
 		return err_set(e, 404, "not_found", NULL, "Cet article n’existe pas.");
 	}
-	j = article_json(&doc);
+	j = article_list_json(&doc);
 	md = doc_str(&doc, "content");
 	if (!markdown_render(md ? md : "", md ? strlen(md) : 0, &html))
 		buf_str(&html, "");
@@ -288,7 +274,7 @@ bool article_categories(store_t *st, int64_t now, json_object **items,
 		int64_t n = 0;
 		json_object *j = doc_to_json(doc);
 		if (doc_oid(doc, "_id", &oid)) {
-			public_filter(&cf, now);
+			article_public_filter(&cf, now);
 			BSON_APPEND_OID(&cf, "category", &oid);
 			ok = store_count(st, "articles", &cf, &n, &se);
 		}
@@ -327,7 +313,7 @@ bool article_view(store_t *st, int64_t now, const char *slug,
 			ok = store_fail(e, "article view", &se);
 		goto done;
 	}
-	public_filter(&f, now);
+	article_public_filter(&f, now);
 	BSON_APPEND_UTF8(&f, "slug", slug);
 	BSON_APPEND_DOCUMENT_BEGIN(&u, "$inc", &inc);
 	BSON_APPEND_INT32(&inc, "viewCount", 1);
@@ -412,7 +398,8 @@ bool article_put(store_t *st, int64_t now, json_object *doc, struct err *e)
 	struct buf slug = { 0 }, all = { 0 };
 	struct terms terms = { &arr, { 0 }, 0 };
 	store_error_t se = { 0 };
-	bool ok = false, found = false;
+	bool ok = false, found = false, old_cat = false, new_cat = false;
+	bson_oid_t old_cat_id, new_cat_id;
 	int64_t published = 0;
 	json_object *v;
 
@@ -431,8 +418,10 @@ bool article_put(store_t *st, int64_t now, json_object *doc, struct err *e)
 		store_fail(e, "article put", &se);
 		goto done;
 	}
-	if (found)
+	if (found) {
 		published = doc_date(&old, "publishedAt", 0);
+		old_cat = doc_oid(&old, "category", &old_cat_id);
+	}
 	bson_destroy(&old);
 	if (json_object_object_get_ex(doc, "publishedAt", &v) && json_object_is_type(v, json_type_int))
 		published = json_object_get_int64(v);
@@ -449,6 +438,8 @@ bool article_put(store_t *st, int64_t now, json_object *doc, struct err *e)
 		BSON_APPEND_UTF8(&set, "featuredImage", jstr(doc, "featuredImage"));
 	if (jstr(doc, "imgAlt"))
 		BSON_APPEND_UTF8(&set, "imgAlt", jstr(doc, "imgAlt"));
+	if (jstr(doc, "author"))
+		BSON_APPEND_UTF8(&set, "author", jstr(doc, "author"));
 	if (published)
 		BSON_APPEND_DATE_TIME(&set, "publishedAt", published);
 	BSON_APPEND_INT32(&set, "readingTime", markdown_reading_minutes(content, strlen(content)));
@@ -460,8 +451,11 @@ bool article_put(store_t *st, int64_t now, json_object *doc, struct err *e)
 			bson_append_document_end(&u, &set);
 			goto done;
 		}
-		if (cfound && doc_oid(&c, "_id", &oid))
+		if (cfound && doc_oid(&c, "_id", &oid)) {
 			BSON_APPEND_OID(&set, "category", &oid);
+			new_cat_id = oid;
+			new_cat = true;
+		}
 		bson_destroy(&c);
 	}
 	buf_printf(&all, "%s\n%s\n%s", title, excerpt ? excerpt : "", content);
@@ -478,6 +472,12 @@ bool article_put(store_t *st, int64_t now, json_object *doc, struct err *e)
 		store_fail(e, "article put", &se);
 		goto done;
 	}
+	/* the categories' stored articleCount (article_admin.h) */
+	if (old_cat && !article_category_recount(st, &old_cat_id, e))
+		goto done;
+	if (new_cat && !(old_cat && bson_oid_equal(&old_cat_id, &new_cat_id)) &&
+	    !article_category_recount(st, &new_cat_id, e))
+		goto done;
 	ok = true;
 done:
 	bson_destroy(&f);

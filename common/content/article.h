@@ -6,8 +6,9 @@
  * Public = status "published", publishedAt ≤ now, isDeleted not true.
  * Search uses `searchTerms`, the folded words (core/text.h) of the title,
  * excerpt and content stored with the article by article_put(): a query
- * "Cafe" finds "café", every word must match, and no query text ever
- * reaches a regular expression.
+ * "Cafe" finds "café"; articles holding any word of the query are found,
+ * ranked (most words matched, then in the title, then newest:
+ * article_search.c), and no query text ever reaches a regular expression.
  *
  * Lists and documents come back as json-c objects in the API's JSON form
  * (core/doc.h), without `content` and `searchTerms` in lists; the caller
@@ -65,6 +66,44 @@ bool article_view(store_t *st, int64_t now, const char *slug,
 bool article_put(store_t *st, int64_t now, json_object *doc, struct err *e);
 bool article_category_put(store_t *st, int64_t now, json_object *doc,
 			  struct err *e);
+
+/* Appends the public condition to filter `f`. */
+void article_public_filter(bson_t *f, int64_t now);
+/* The list form of a stored article (no content, no searchTerms; with
+ * dateLabel). Caller puts it. */
+json_object *article_list_json(const bson_t *doc);
+
+/* ---- article_search.c: the ranked search of article_list() --------- */
+#define ARTICLE_SEARCH_MAX 2000   /* candidates ranked at most */
+/* One page of the articles public at `now`, matching `base` (an empty
+ * filter or a category) with at least one word of `q`, ranked (see
+ * article_search.c); *total counts the candidates. */
+bool article_search_ranked(store_t *st, int64_t now, const bson_t *base, const char *q, int page,
+			   int per_page, json_object **items, int64_t *total, struct err *e);
+
+/* ---- article_social.c: likes, the archive, related articles ---------- */
+
+/* One like per account (`articlelikes` {article, user} unique): `want`
+ * 1 likes, 0 unlikes, -1 only reads. *liked says whether `user` likes the
+ * public article `slug` afterwards, *count how many accounts do — counted
+ * from the pairs and stored as the article's likeCount (stored again
+ * until the count read after storing agrees, so concurrent likes end
+ * right). 404 not_found for no such public article. */
+bool article_like(store_t *st, int64_t now, const char *slug, const bson_oid_t *user, int want,
+		  bool *liked, int64_t *count, struct err *e);
+
+/* The public articles by month, newest first: *months (caller puts) is
+ * [{key "2026-03", label "mars 2026", count, articles [{title, slug,
+ * dateLabel}]}]; *total all of them. At most ARTICLE_ARCHIVE_MAX read. */
+#define ARTICLE_ARCHIVE_MAX 5000
+bool article_archive(store_t *st, int64_t now, json_object **months, int64_t *total,
+		     struct err *e);
+
+/* Up to `n` public articles related to `article` (an article_get()
+ * object: its _id, category and title): newest of its category first,
+ * then those sharing the most words of its title. Caller puts *items. */
+bool article_related(store_t *st, int64_t now, json_object *article, int n,
+		     json_object **items, struct err *e);
 
 /* Demo content: categories and a dozen French articles (idempotent:
  * existing slugs are left alone). `report` gets one line per document. */

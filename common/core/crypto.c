@@ -57,6 +57,14 @@ void crypto_sha256_hex(const void *data, size_t n, char out[65])
 	crypto_hex(md, sizeof md, out);
 }
 
+void crypto_sha1_hex(const void *data, size_t n, char out[41])
+{
+	unsigned char md[SHA_DIGEST_LENGTH];
+
+	SHA1(data, n, md);
+	crypto_hex(md, sizeof md, out);
+}
+
 void crypto_hmac_sha256(const void *key, size_t keylen, const void *data,
 			size_t n, uint8_t mac[32])
 {

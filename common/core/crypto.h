@@ -24,6 +24,11 @@ int crypto_hex_digit(int c);
 /* SHA-256 of `data`, as 64 hex digits + NUL in `out` (size ≥ 65). */
 void crypto_sha256_hex(const void *data, size_t n, char out[65]);
 
+/* SHA-1 of `data`, 40 hex digits + NUL in `out`: only where an outside
+ * service demands it (Cloudinary's upload signatures), never for secrets
+ * of ours. */
+void crypto_sha1_hex(const void *data, size_t n, char out[41]);
+
 /* HMAC-SHA256(key, data) into `mac` (32 bytes). */
 void crypto_hmac_sha256(const void *key, size_t keylen, const void *data,
 			size_t n, uint8_t mac[32]);

@@ -72,6 +72,8 @@ static const struct store_index_decl {
 	{ "articles", "{\"category\": 1, \"status\": 1}", false, NO_TTL },
 	{ "categories", "{\"slug\": 1}", true, NO_TTL },
 	{ "articlelikes", "{\"user\": 1, \"article\": 1}", true, NO_TTL },
+	{ "articlelikes", "{\"article\": 1}", false, NO_TTL },
+	{ "articles", "{\"searchTerms\": 1}", false, NO_TTL },
 	{ "events", "{\"slug\": 1}", true, NO_TTL },
 	{ "eventregistrations", "{\"eventId\": 1, \"email\": 1}", true, NO_TTL },
 	/* public events soonest first; an event's registrations; its seats

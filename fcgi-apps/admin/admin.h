@@ -139,6 +139,36 @@ void admin_page_payments(struct http_req *req);
 json_object *admin_payment_json(store_t *st, const bson_t *payment);
 json_object *admin_payments_of_booking(store_t *st, const bson_oid_t *booking, store_error_t *se);
 
+/* blog.c — the blog's admin API (SPEC §9 blog; content/article_admin.h) */
+void admin_blog_articles_list(struct http_req *req);
+void admin_blog_article_get(struct http_req *req);
+void admin_blog_article_create(struct http_req *req);
+void admin_blog_article_update(struct http_req *req);
+void admin_blog_article_delete(struct http_req *req);
+void admin_blog_preview(struct http_req *req);
+void admin_blog_categories_list(struct http_req *req);
+void admin_blog_category_create(struct http_req *req);
+void admin_blog_category_update(struct http_req *req);
+void admin_blog_category_delete(struct http_req *req);
+/* The author recorded on a new article: the signed-in user's e-mail. */
+const char *admin_blog_author(struct http_req *req);
+
+/* blog_pages.c — the blog's screens: articles, editor, categories */
+void admin_page_blog_articles(struct http_req *req);
+void admin_page_blog_article_new(struct http_req *req);
+void admin_page_blog_article(struct http_req *req);
+void admin_form_blog_article_create(struct http_req *req);
+void admin_form_blog_article_update(struct http_req *req);
+void admin_form_blog_article_delete(struct http_req *req);
+void admin_page_blog_categories(struct http_req *req);
+void admin_form_blog_category_create(struct http_req *req);
+void admin_form_blog_category_update(struct http_req *req);
+void admin_form_blog_category_delete(struct http_req *req);
+
+/* upload.c — images: local WebP variants, or Cloudinary signatures */
+void admin_upload(struct http_req *req);
+void admin_upload_signature(struct http_req *req);
+
 /* audit.c — GET /audit-log: the audit log's screen (admins) */
 void admin_page_audit(struct http_req *req);
 void admin_page_audit_entry(struct http_req *req);   /* GET /audit-log/:id */

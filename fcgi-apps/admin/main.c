@@ -75,6 +75,21 @@ static const struct route admin_routes[] = {
 	/* events, read (events.c): the original's admin paths */
 	{ HTTP_GET, "/api/events", admin_api_events, ROLE_STAFF, 0 },
 	{ HTTP_GET, "/api/events/:id/registrations", admin_api_event_registrations, ROLE_STAFF, 0 },
+	/* the blog (blog.c): staff; every write audited (blog.articles.create…) */
+	{ HTTP_GET, "/api/blog/articles", admin_blog_articles_list, ROLE_STAFF, 0 },
+	{ HTTP_POST, "/api/blog/articles", admin_blog_article_create, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_GET, "/api/blog/articles/:id", admin_blog_article_get, ROLE_STAFF, 0 },
+	{ HTTP_PUT | HTTP_PATCH, "/api/blog/articles/:id", admin_blog_article_update, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_DELETE, "/api/blog/articles/:id", admin_blog_article_delete, ROLE_STAFF, ROUTE_AUDIT },
+	{ HTTP_POST, "/api/blog/preview", admin_blog_preview, ROLE_STAFF, ROUTE_JSON },
+	{ HTTP_GET, "/api/blog/categories", admin_blog_categories_list, ROLE_STAFF, 0 },
+	{ HTTP_POST, "/api/blog/categories", admin_blog_category_create, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_PUT | HTTP_PATCH, "/api/blog/categories/:id", admin_blog_category_update, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_DELETE, "/api/blog/categories/:id", admin_blog_category_delete, ROLE_STAFF, ROUTE_AUDIT },
+
+	/* images for articles and events (upload.c): staff */
+	{ HTTP_POST, "/api/uploads", admin_upload, ROLE_STAFF, ROUTE_AUDIT },
+	{ HTTP_POST, "/api/uploads/signature", admin_upload_signature, ROLE_STAFF, ROUTE_JSON },
 
 	/* the audit log (common/audit/api.c) */
 	{ HTTP_GET, "/api/audit-log", audit_api_list, ROLE_ADMIN, 0 },
@@ -136,6 +151,17 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/events/:id/registrations", admin_event_registrations, ROLE_STAFF, ROUTE_PAGE | ROUTE_AUDIT },
 	{ HTTP_POST, "/events/:id/registrations/:rid/cancel", admin_form_event_registration_cancel, ROLE_STAFF,
 	  ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	/* the blog (blog_pages.c): forms audited as the API's routes */
+	{ HTTP_GET, "/blog/articles", admin_page_blog_articles, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/blog/articles", admin_form_blog_article_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/blog/articles/new", admin_page_blog_article_new, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_GET, "/blog/articles/:id", admin_page_blog_article, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/blog/articles/:id", admin_form_blog_article_update, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/blog/articles/:id/delete", admin_form_blog_article_delete, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/blog/categories", admin_page_blog_categories, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/blog/categories", admin_form_blog_category_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/blog/categories/:id", admin_form_blog_category_update, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/blog/categories/:id/delete", admin_form_blog_category_delete, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 };
 
 static const char *base_url(void)

@@ -153,6 +153,7 @@ static void list_page(struct http_req *req, const char *category, const char *q,
 	}
 	json_object_object_add(data, "hasArticles",
 			       json_object_new_boolean(json_object_array_length(items) > 0));
+	site_blog_images(items, "(min-width: 40rem) 24rem, 100vw");
 	json_object_object_add(data, "articles", items);
 	if (cat)
 		json_object_object_add(data, "category", cat);
@@ -262,6 +263,7 @@ void site_blog_article(struct http_req *req)
 	page_set_json_ld(data, ld);
 	buf_free(&url);
 
+	site_blog_article_extras(req, data, a);
 	json_object_object_add(data, "article", a);
 	sidebar(req, data, NULL);
 	page_render(req, 200, "article.html", data);

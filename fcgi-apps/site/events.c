@@ -183,7 +183,7 @@ static void event_page(struct http_req *req, int status, const struct event_reg_
 	v = jstr(ev, "shortDescription");
 	page_set(data, "description", v && *v ? v : "Un événement à CoworKing Café, Strasbourg.");
 	if ((v = jstr(ev, "imgSrc")) && tpl_url_safe(v))
-		page_set(data, "ogImage", v);
+		page_set(data, "image", v);
 
 	ld = json_object_new_object();
 	add_str(ld, "@context", "https://schema.org");

@@ -101,6 +101,19 @@ void site_blog_page(struct http_req *req);
 void site_blog_category(struct http_req *req);
 void site_blog_search(struct http_req *req);
 void site_blog_article(struct http_req *req);
+/* blog_social.c — the archive, likes, and the article page's extras */
+void site_blog_archive(struct http_req *req);
+void site_article_like_get(struct http_req *req);
+void site_article_like_post(struct http_req *req);
+void site_article_like_delete(struct http_req *req);
+void site_form_article_like(struct http_req *req);
+/* Adds likes, related articles and the Open Graph image of `article`
+ * (an article_get() object) to the page `data`. */
+void site_blog_article_extras(struct http_req *req, json_object *data, json_object *article);
+/* Adds `image` ({src, srcset, sizes, width, height, alt}: content/upload.h)
+ * to an article (or to each of `items`) that has a featuredImage. */
+void site_blog_image(json_object *article, const char *sizes);
+void site_blog_images(json_object *items, const char *sizes);
 
 /* events (events.c) and the read-only public API (public_api.c) */
 void site_events(struct http_req *req);

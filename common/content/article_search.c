@@ -1,0 +1,191 @@
+/*
+ * article_search.c — the blog's search, ranked (article.h): an article
+ * is a candidate when its `searchTerms` (the folded words of its title,
+ * excerpt and text, indexed) hold at least one word of the query; the
+ * candidates come by the index, the most matched words first, then the
+ * most words in the title, then the newest. Past ARTICLE_SEARCH_MAX
+ * candidates, the first the index yields are ranked. Folding makes "cafe" find
+ * "café"; the query's words are compared as values, never as patterns.
+ */
+#include "content/article.h"
+#include "core/buf.h"
+#include "core/doc.h"
+#include "core/text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct qwords {
+	char w[ARTICLE_QUERY_MAX_WORDS][64];
+	int n;
+};
+
+static void add_qword(const char *w, size_t wlen, void *ctx)
+{
+	struct qwords *qw = ctx;
+
+	if (qw->n >= ARTICLE_QUERY_MAX_WORDS || wlen >= sizeof qw->w[0])
+		return;
+	for (int i = 0; i < qw->n; i++)
+		if (strlen(qw->w[i]) == wlen && memcmp(qw->w[i], w, wlen) == 0)
+			return;
+	memcpy(qw->w[qw->n], w, wlen);
+	qw->w[qw->n++][wlen] = '\0';
+}
+
+struct hit {
+	bson_oid_t id;
+	int score;
+	int64_t at;   /* publishedAt */
+};
+
+static int hit_cmp(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+	if (x->score != y->score)
+		return y->score - x->score;
+	if (x->at != y->at)
+		return x->at < y->at ? 1 : -1;
+	return memcmp(&y->id, &x->id, sizeof x->id);
+}
+
+static bool has_word(const char *folded, const char *w)
+{
+	size_t len = strlen(w);
+	for (const char *p = folded; (p = strstr(p, w)); p += len)
+		if ((p == folded || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0'))
+			return true;
+	return false;
+}
+
+static int score_of(const bson_t *doc, const struct qwords *qw)
+{
+	bson_iter_t it, arr;
+	bool seen[ARTICLE_QUERY_MAX_WORDS] = { false };
+	int matched = 0, in_title = 0;
+	struct buf title = { 0 };
+	const char *t = doc_str(doc, "title");
+
+	if (bson_iter_init_find(&it, doc, "searchTerms") && BSON_ITER_HOLDS_ARRAY(&it) &&
+	    bson_iter_recurse(&it, &arr)) {
+		while (bson_iter_next(&arr)) {
+			const char *w = BSON_ITER_HOLDS_UTF8(&arr) ? bson_iter_utf8(&arr, NULL) : NULL;
+			for (int i = 0; w && i < qw->n; i++)
+				if (!seen[i] && strcmp(w, qw->w[i]) == 0) {
+					seen[i] = true;
+					matched++;
+				}
+		}
+	}
+	if (t) {
+		text_fold(&title, t, strlen(t));
+		for (int i = 0; title.data && i < qw->n; i++)
+			in_title += has_word(title.data, qw->w[i]);
+	}
+	buf_free(&title);
+	return matched * 100 + in_title * 10;
+}
+
+bool article_search_ranked(store_t *st, int64_t now, const bson_t *base, const char *q, int page,
+			   int per_page, json_object **items, int64_t *total, struct err *e)
+{
+	struct qwords qw = { .n = 0 };
+	bson_t f = BSON_INITIALIZER, proj = BSON_INITIALIZER, sub, in;
+	store_error_t se = { 0 };
+	store_cursor_t *cur = NULL;
+	struct hit *hits = NULL;
+	const bson_t *doc;
+	size_t n = 0, cap = 0;
+	bool ok = false;
+
+	*items = NULL;
+	*total = 0;
+	text_words(q, strlen(q), 2, add_qword, &qw);
+	if (qw.n == 0) {
+		*items = json_object_new_array();
+		ok = true;
+		goto done;
+	}
+	bson_concat(&f, base);
+	BSON_APPEND_DOCUMENT_BEGIN(&f, "searchTerms", &sub);
+	BSON_APPEND_ARRAY_BEGIN(&sub, "$in", &in);
+	for (int i = 0; i < qw.n; i++) {
+		char k[8];
+		buf_fmt(k, sizeof k, "%d", i);
+		BSON_APPEND_UTF8(&in, k, qw.w[i]);
+	}
+	bson_append_array_end(&sub, &in);
+	bson_append_document_end(&f, &sub);
+	/* first the candidates' scores, from their title and terms only */
+	BSON_APPEND_INT32(&proj, "title", 1);
+	BSON_APPEND_INT32(&proj, "searchTerms", 1);
+	/* no sort and no condition on status: then the store's planner
+	 * takes the index of searchTerms (with them it would walk the
+	 * (status, publishedAt) index); "public" is checked here */
+	BSON_APPEND_INT32(&proj, "publishedAt", 1);
+	BSON_APPEND_INT32(&proj, "status", 1);
+	BSON_APPEND_INT32(&proj, "isDeleted", 1);
+	store_find_opts_t opts = { .projection = &proj, .limit = ARTICLE_SEARCH_MAX };
+	cur = store_find(st, "articles", &f, &opts, &se);
+	if (!cur) {
+		store_fail(e, "search", &se);
+		goto done;
+	}
+	while (store_cursor_next(cur, &doc)) {
+		const char *status = doc_str(doc, "status");
+		if (!doc_oid(doc, "_id", &(bson_oid_t){ 0 }) || !status || strcmp(status, "published") != 0 ||
+		    doc_date(doc, "publishedAt", INT64_MAX) > now || doc_bool(doc, "isDeleted", false))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			hits = realloc(hits, cap * sizeof *hits);
+			if (!hits)
+				abort();
+		}
+		doc_oid(doc, "_id", &hits[n].id);
+		hits[n].score = score_of(doc, &qw);
+		hits[n].at = doc_date(doc, "publishedAt", 0);
+		n++;
+	}
+	if (store_cursor_error(cur, &se)) {
+		store_fail(e, "search", &se);
+		goto done;
+	}
+	store_cursor_destroy(cur);
+	cur = NULL;
+	qsort(hits, n, sizeof *hits, hit_cmp);
+	*total = (int64_t)n;
+	*items = json_object_new_array();
+	/* then the page's articles, each read whole (but its text) */
+	for (size_t i = (size_t)(page - 1) * (size_t)per_page; i < n && i < (size_t)page * (size_t)per_page; i++) {
+		bson_t idf = BSON_INITIALIZER, one, p2 = BSON_INITIALIZER;
+		bool found = false, got;
+		BSON_APPEND_OID(&idf, "_id", &hits[i].id);
+		BSON_APPEND_INT32(&p2, "content", 0);
+		store_find_opts_t o2 = { .projection = &p2 };
+		got = store_find_one(st, "articles", &idf, &o2, &one, &found, &se);
+		bson_destroy(&idf);
+		bson_destroy(&p2);
+		if (!got) {
+			store_fail(e, "search", &se);
+			goto done;
+		}
+		if (found) {
+			json_object *item = article_list_json(&one);
+			json_object_object_add(item, "searchScore", json_object_new_int(hits[i].score));
+			json_object_array_add(*items, item);
+		}
+		bson_destroy(&one);
+	}
+	ok = true;
+done:
+	if (!ok) {
+		json_object_put(*items);
+		*items = NULL;
+	}
+	free(hits);
+	store_cursor_destroy(cur);
+	bson_destroy(&f);
+	bson_destroy(&proj);
+	return ok;
+}

@@ -1,0 +1,599 @@
+/*
+ * blog_pages.c — the staff's blog screens (SPEC §9 blog): the articles
+ * list (filters by status and category, search, pages), the editor
+ * (title, slug, excerpt, Markdown body with a preview rendered by
+ * core/markdown.h, category, SEO fields, featured image, status with its
+ * publication date) and the categories (create, rename, order,
+ * visibility, delete when empty). Plain forms that work without script;
+ * blog-editor.js only refreshes the preview as one types, through
+ * POST /api/blog/preview (blog.c). The writes go through
+ * content/article_admin.h and are audited like the API's routes.
+ */
+#include "admin.h"
+#include "account/account.h"
+#include "audit/api.h"
+#include "booking/calendar.h"
+#include "conn/conn.h"
+#include "content/article_admin.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/doc.h"
+#include "core/markdown.h"
+#include "core/template.h"
+#include "web/page.h"
+#include "assets.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE_SIZE 20
+
+static const struct { const char *value, *label, *badge; } statuses[] = {
+	{ "draft", "Brouillon", "badge badge-neutral" },
+	{ "scheduled", "Programmé", "badge" },
+	{ "published", "Publié", "badge badge-ok" },
+	{ "archived", "Archivé", "badge badge-neutral" },
+};
+
+static const char *const editor_fields[] = {
+	"title", "slug", "excerpt", "content", "category", "metaTitle", "metaDescription",
+	"featuredImage", "imgAlt", "status", "publishedAt", NULL,
+};
+
+static void set_str(json_object *o, const char *key, const char *value)
+{
+	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
+}
+
+static size_t status_index(const char *s)
+{
+	for (size_t i = 0; s && i < sizeof statuses / sizeof *statuses; i++)
+		if (strcmp(statuses[i].value, s) == 0)
+			return i;
+	return 0;
+}
+
+static json_object *status_options(const char *selected)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < sizeof statuses / sizeof *statuses; i++) {
+		json_object *o = json_object_new_object();
+		set_str(o, "value", statuses[i].value);
+		set_str(o, "label", statuses[i].label);
+		json_object_object_add(o, "selected", json_object_new_boolean(selected && strcmp(selected, statuses[i].value) == 0));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* The categories as <option>s, `selected` (an id) marked; NULL on error. */
+static json_object *category_options(store_t *st, const char *selected)
+{
+	json_object *all = NULL, *arr;
+	struct err e = { 0 };
+
+	if (!article_category_list_all(st, &all, &e))
+		return NULL;
+	arr = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		json_object *c = json_object_array_get_idx(all, i), *id, *name, *o = json_object_new_object();
+		json_object_object_get_ex(c, "id", &id);
+		json_object_object_get_ex(c, "name", &name);
+		set_str(o, "value", json_object_get_string(id));
+		set_str(o, "label", json_object_get_string(name));
+		json_object_object_add(o, "selected", json_object_new_boolean(
+			selected && strcmp(selected, json_object_get_string(id)) == 0));
+		json_object_array_add(arr, o);
+	}
+	json_object_put(all);
+	return arr;
+}
+
+static void alert(json_object *data, const char *kind, const char *message)
+{
+	json_object *a = json_object_new_object();
+
+	set_str(a, "kind", kind);
+	set_str(a, "message", message);
+	json_object_object_add(data, "alert", a);
+}
+
+static store_t *page_store(struct http_req *req)
+{
+	store_error_t se = { 0 };
+	store_t *st = conn_store(&se);
+
+	if (!st)
+		page_error(req, 503);
+	return st;
+}
+
+static void tabs(json_object *data, const char *current)
+{
+	json_object *t = json_object_new_object();
+
+	json_object_object_add(t, current, json_object_new_boolean(true));
+	json_object_object_add(data, "tab", t);
+}
+
+/* "12/03/2027 09:30" and the datetime-local value, in Paris time. */
+static void paris_when(int64_t ms, char *label, size_t llen, char *input, size_t ilen)
+{
+	int64_t day;
+	int minute, y, m, d;
+
+	booking_paris_local(ms, &day, &minute);
+	booking_civil_from_days(day, &y, &m, &d);
+	if (label)
+		(void)buf_fmt(label, llen, "%02d/%02d/%04d %02d:%02d", d, m, y, minute / 60, minute % 60);
+	if (input)
+		(void)buf_fmt(input, ilen, "%04d-%02d-%02dT%02d:%02d", y, m, d, minute / 60, minute % 60);
+}
+
+/* ---- the list ---------------------------------------------------------------- */
+
+static char *list_query(struct http_req *req, long page)
+{
+	static const char *const keys[] = { "status", "category", "q", NULL };
+	struct buf b = { 0 };
+	char *out;
+
+	for (int i = 0; keys[i]; i++) {
+		const char *v = http_query(req, keys[i]);
+		char *enc;
+		if (!v || !*v)
+			continue;
+		enc = tpl_url_encode(v);
+		buf_printf(&b, "%s%s=%s", b.len ? "&" : "?", keys[i], enc);
+		free(enc);
+	}
+	buf_printf(&b, "%spage=%ld", b.len ? "&" : "?", page);
+	out = strdup(b.data);
+	buf_free(&b);
+	return out;
+}
+
+void admin_page_blog_articles(struct http_req *req)
+{
+	store_t *st = page_store(req);
+	const char *page_s = http_query(req, "page"), *done = http_query(req, "done");
+	long page = page_s ? strtol(page_s, NULL, 10) : 1;
+	json_object *data, *items = NULL, *cats, *rows, *f, *names = NULL;
+	int64_t total = 0, now = account_now_ms();
+	struct err e = { 0 };
+	int status = 200;
+
+	if (!st)
+		return;
+	if (page < 1 || page > 100000)
+		page = 1;
+	data = page_data(req, "Articles du blog");
+	page_section(data, "blog");
+	tabs(data, "articles");
+	f = json_object_new_object();
+	set_str(f, "q", http_query(req, "q"));
+	json_object_object_add(data, "filters", f);
+	json_object_object_add(data, "statusOptions", status_options(http_query(req, "status")));
+	cats = category_options(st, http_query(req, "category"));
+	if (!cats)
+		goto fail;
+	json_object_object_add(data, "categoryOptions", cats);
+	if (done && strcmp(done, "deleted") == 0)
+		alert(data, "success", "L’article a été supprimé.");
+	struct article_admin_query q = {
+		http_query(req, "status"), http_query(req, "category"), http_query(req, "q"), page, PAGE_SIZE,
+	};
+	rows = json_object_new_array();
+	json_object_object_add(data, "rows", rows);
+	if (!article_admin_list(st, now, &q, &items, &total, &e)) {
+		if (e.status != 400)
+			goto fail;
+		alert(data, "error", "Un filtre n’est pas valable.");
+		status = 400;
+		goto render;
+	}
+	/* category names by id, for the rows */
+	names = json_object_new_object();
+	for (size_t i = 0; i < json_object_array_length(cats); i++) {
+		json_object *c = json_object_array_get_idx(cats, i), *v, *l;
+		json_object_object_get_ex(c, "value", &v);
+		json_object_object_get_ex(c, "label", &l);
+		json_object_object_add(names, json_object_get_string(v), json_object_get(l));
+	}
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		json_object *a = json_object_array_get_idx(items, i), *v, *r = json_object_new_object();
+		size_t si;
+		char buf[128];
+		json_object_object_get_ex(a, "id", &v);
+		(void)buf_fmt(buf, sizeof buf, "/blog/articles/%s", json_object_get_string(v));
+		set_str(r, "href", buf);
+		json_object_object_get_ex(a, "title", &v);
+		set_str(r, "title", json_object_get_string(v));
+		json_object_object_get_ex(a, "slug", &v);
+		set_str(r, "slug", json_object_get_string(v));
+		json_object_object_get_ex(a, "editorStatus", &v);
+		si = status_index(json_object_get_string(v));
+		set_str(r, "statusLabel", statuses[si].label);
+		set_str(r, "badge", statuses[si].badge);
+		if (json_object_object_get_ex(a, "category", &v) &&
+		    json_object_object_get_ex(names, json_object_get_string(v), &v))
+			set_str(r, "category", json_object_get_string(v));
+		else
+			set_str(r, "category", "—");
+		json_object_object_get_ex(a, "publishedAt", &v);
+		buf[0] = '\0';
+		if (v && json_object_get_string(v)) {
+			/* the list's JSON has ISO dates; show them in Paris time */
+			int y, mo, d, h, mi;
+			if (sscanf(json_object_get_string(v), "%4d-%2d-%2dT%2d:%2d", &y, &mo, &d, &h, &mi) == 5)
+				paris_when(((booking_days_from_civil(y, mo, d) * 1440) + h * 60 + mi) * 60000,
+					   buf, sizeof buf, NULL, 0);
+		}
+		set_str(r, "date", buf[0] ? buf : "—");
+		json_object_object_add(r, "views", json_object_new_int64(
+			json_object_object_get_ex(a, "viewCount", &v) ? json_object_get_int64(v) : 0));
+		json_object_array_add(rows, r);
+	}
+	json_object_object_add(data, "total", json_object_new_int64(total));
+	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
+	{
+		int64_t pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+		if (pages > 1) {
+			json_object *pg = json_object_new_object();
+			char *qs;
+			json_object_object_add(pg, "page", json_object_new_int64(page));
+			json_object_object_add(pg, "pages", json_object_new_int64(pages));
+			if (page > 1) {
+				qs = list_query(req, page - 1);
+				set_str(pg, "prev", qs);
+				free(qs);
+			}
+			if (page < pages) {
+				qs = list_query(req, page + 1);
+				set_str(pg, "next", qs);
+				free(qs);
+			}
+			json_object_object_add(data, "pager", pg);
+		}
+	}
+render:
+	json_object_put(items);
+	json_object_put(names);
+	page_render(req, status, "blog-articles.html", data);
+	return;
+fail:
+	json_object_put(items);
+	json_object_put(names);
+	json_object_put(data);
+	page_error(req, 503);
+}
+
+/* ---- the editor -------------------------------------------------------------- */
+
+/* Renders the editor with `values` (taken), the article's id (NULL: new),
+ * an error, and the preview of values.content when `preview`. */
+static void render_editor(struct http_req *req, store_t *st, int status, const char *id,
+			  json_object *values, const struct err *e, bool preview, const char *done)
+{
+	json_object *data, *v, *cats;
+	const char *content = NULL, *title = NULL;
+	struct buf html = { 0 }, action = { 0 };
+
+	if (json_object_object_get_ex(values, "title", &v))
+		title = json_object_get_string(v);
+	data = page_data(req, id ? (title && *title ? title : "Article") : "Nouvel article");
+	page_section(data, "blog");
+	page_set(data, "script", ASSET_BLOG_EDITOR_JS);
+	tabs(data, id ? "articles" : "new");
+	set_str(data, "heading", id ? "Modifier l’article" : "Nouvel article");
+	set_str(data, "uploadEndpoint", cfg->cloudinary_cloud_name && *cfg->cloudinary_cloud_name &&
+		*cfg->cloudinary_api_key && *cfg->cloudinary_api_secret ? "/api/uploads/signature" : "/api/uploads");
+	if (id)
+		buf_printf(&action, "/blog/articles/%s", id);
+	else
+		buf_str(&action, "/blog/articles");
+	set_str(data, "action", action.data);
+	if (id) {
+		set_str(data, "id", id);
+		set_str(data, "deleteAction", (buf_str(&action, "/delete"), action.data));
+	}
+	json_object_object_get_ex(values, "status", &v);
+	json_object_object_add(data, "statusOptions", status_options(v ? json_object_get_string(v) : "draft"));
+	json_object_object_get_ex(values, "category", &v);
+	cats = category_options(st, v ? json_object_get_string(v) : NULL);
+	json_object_object_add(data, "categoryOptions", cats ? cats : json_object_new_array());
+	if (json_object_object_get_ex(values, "content", &v))
+		content = json_object_get_string(v);
+	if (content && markdown_render(content, strlen(content), &html))
+		set_str(data, "previewHtml", html.data ? html.data : "");
+	if (preview)
+		json_object_object_add(data, "previewed", json_object_new_boolean(true));
+	json_object_object_add(data, "values", values);
+	if (e) {
+		json_object *err = json_object_new_object();
+		alert(data, "error", e->message);
+		if (e->field[0])
+			json_object_object_add(err, e->field, json_object_new_string(e->message));
+		json_object_object_add(data, "errors", err);
+	} else if (done && strcmp(done, "saved") == 0) {
+		alert(data, "success", "L’article est enregistré.");
+	} else if (done && strcmp(done, "created") == 0) {
+		alert(data, "success", "L’article est créé.");
+	}
+	buf_free(&html);
+	buf_free(&action);
+	page_render(req, status, "blog-editor.html", data);
+}
+
+/* The editor's values of a stored article. */
+static json_object *stored_values(const bson_t *doc)
+{
+	json_object *v = json_object_new_object();
+	static const char *const plain[] = { "title", "slug", "excerpt", "content", "metaTitle",
+					     "metaDescription", "featuredImage", "imgAlt", NULL };
+	bson_oid_t cat;
+	char hex[25] = "", when[32] = "";
+	int64_t at = doc_date(doc, "publishedAt", 0);
+
+	for (int i = 0; plain[i]; i++)
+		set_str(v, plain[i], doc_str(doc, plain[i]));
+	if (doc_oid(doc, "category", &cat))
+		bson_oid_to_string(&cat, hex);
+	set_str(v, "category", hex);
+	set_str(v, "status", article_admin_status(doc, account_now_ms()));
+	if (at)
+		paris_when(at, NULL, 0, when, sizeof when);
+	set_str(v, "publishedAt", when);
+	return v;
+}
+
+static json_object *form_values(struct http_req *req)
+{
+	json_object *v = json_object_new_object();
+
+	for (int i = 0; editor_fields[i]; i++)
+		set_str(v, editor_fields[i], http_form(req, editor_fields[i]));
+	return v;
+}
+
+void admin_page_blog_article_new(struct http_req *req)
+{
+	store_t *st = page_store(req);
+	json_object *v;
+
+	if (!st)
+		return;
+	v = json_object_new_object();
+	set_str(v, "status", "draft");
+	render_editor(req, st, 200, NULL, v, NULL, false, NULL);
+}
+
+void admin_page_blog_article(struct http_req *req)
+{
+	store_t *st = page_store(req);
+	struct err e = { 0 };
+	bson_t doc;
+
+	if (!st)
+		return;
+	if (!article_admin_get(st, http_param(req, "id"), &doc, &e)) {
+		if (e.status == 404)
+			page_not_found(req);
+		else
+			page_error(req, e.status);
+		return;
+	}
+	render_editor(req, st, 200, http_param(req, "id"), stored_values(&doc), NULL, false,
+		      http_query(req, "done"));
+	bson_destroy(&doc);
+}
+
+static void editor_post(struct http_req *req, const char *id)
+{
+	store_t *st = page_store(req);
+	const char *action = http_form(req, "action");
+	json_object *values;
+	struct err e = { 0 };
+	bson_t before, after;
+	char hex[25] = "", location[96];
+	bson_oid_t oid;
+
+	if (!st)
+		return;
+	if (id) {   /* an unknown article is the 404 page, not a form */
+		bson_t doc;
+		if (!article_admin_get(st, id, &doc, &e)) {
+			if (e.status == 404)
+				page_not_found(req);
+			else
+				page_error(req, e.status);
+			return;
+		}
+		bson_destroy(&doc);
+	}
+	values = form_values(req);
+	if (action && strcmp(action, "preview") == 0) {
+		render_editor(req, st, 200, id, values, NULL, true, NULL);
+		return;
+	}
+	if (!article_admin_save(st, account_now_ms(), id, values, admin_blog_author(req), &before, &after, &e)) {
+		bson_destroy(&before);
+		bson_destroy(&after);
+		render_editor(req, st, e.status >= 400 && e.status < 500 ? e.status : 500, id, values, &e, false, NULL);
+		return;
+	}
+	json_object_put(values);
+	if (doc_oid(&after, "_id", &oid))
+		bson_oid_to_string(&oid, hex);
+	audit_note(req, "articles", hex, id ? &before : NULL, &after);
+	bson_destroy(&before);
+	bson_destroy(&after);
+	(void)buf_fmt(location, sizeof location, "/blog/articles/%s?done=%s", hex, id ? "saved" : "created");
+	http_redirect(req, 303, location);
+}
+
+void admin_form_blog_article_create(struct http_req *req)
+{
+	editor_post(req, NULL);
+}
+
+void admin_form_blog_article_update(struct http_req *req)
+{
+	editor_post(req, http_param(req, "id"));
+}
+
+void admin_form_blog_article_delete(struct http_req *req)
+{
+	store_t *st = page_store(req);
+	struct err e = { 0 };
+	bson_t before;
+
+	if (!st)
+		return;
+	if (!article_admin_delete(st, account_now_ms(), http_param(req, "id"), &before, &e)) {
+		if (e.status == 404)
+			page_not_found(req);
+		else
+			page_error(req, e.status);
+		return;
+	}
+	audit_note(req, "articles", http_param(req, "id"), &before, NULL);
+	bson_destroy(&before);
+	http_redirect(req, 303, "/blog/articles?done=deleted");
+}
+
+/* ---- categories ---------------------------------------------------------------- */
+
+static void render_categories(struct http_req *req, store_t *st, int status, const struct err *e,
+			      const char *err_id, json_object *new_values)
+{
+	json_object *data = page_data(req, "Catégories du blog"), *items = NULL;
+	struct err le = { 0 };
+	const char *done = http_query(req, "done");
+
+	page_section(data, "blog");
+	tabs(data, "categories");
+	if (!article_category_list_all(st, &items, &le)) {
+		json_object_put(data);
+		json_object_put(new_values);
+		page_error(req, 503);
+		return;
+	}
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		json_object *c = json_object_array_get_idx(items, i), *id;
+		json_object_object_get_ex(c, "id", &id);
+		if (e && err_id && strcmp(err_id, json_object_get_string(id)) == 0) {
+			json_object *err = json_object_new_object();
+			json_object_object_add(err, e->field[0] ? e->field : "form", json_object_new_string(e->message));
+			json_object_object_add(c, "errors", err);
+			/* what was typed, kept */
+			static const char *const keys[] = { "name", "slug", "order", "description", NULL };
+			for (int k = 0; keys[k]; k++)
+				if (http_form(req, keys[k]))
+					set_str(c, keys[k], http_form(req, keys[k]));
+		}
+		json_object_object_add(c, "isEmpty", json_object_new_boolean(
+			json_object_get_int64(json_object_object_get(c, "articleCount")) == 0));
+	}
+	json_object_object_add(data, "categories", items);
+	json_object_object_add(data, "hasCategories", json_object_new_boolean(json_object_array_length(items) > 0));
+	json_object_object_add(data, "values", new_values ? new_values : json_object_new_object());
+	if (e) {
+		alert(data, "error", e->message);
+		if (!err_id) {
+			json_object *err = json_object_new_object();
+			json_object_object_add(err, e->field[0] ? e->field : "form", json_object_new_string(e->message));
+			json_object_object_add(data, "errors", err);
+		}
+	} else if (done) {
+		alert(data, "success", strcmp(done, "deleted") == 0 ? "La catégorie a été supprimée."
+				      : "La catégorie est enregistrée.");
+	}
+	page_render(req, status, "blog-categories.html", data);
+}
+
+void admin_page_blog_categories(struct http_req *req)
+{
+	store_t *st = page_store(req);
+
+	if (st)
+		render_categories(req, st, 200, NULL, NULL, NULL);
+}
+
+static json_object *category_form(struct http_req *req)
+{
+	static const char *const keys[] = { "name", "slug", "description", "color", "order", "isVisible",
+					    "visibleField", NULL };
+	json_object *v = json_object_new_object();
+
+	for (int i = 0; keys[i]; i++)
+		if (http_form(req, keys[i]))
+			set_str(v, keys[i], http_form(req, keys[i]));
+	return v;
+}
+
+static void category_post(struct http_req *req, const char *id)
+{
+	store_t *st = page_store(req);
+	json_object *in;
+	struct err e = { 0 };
+	bson_t before, after;
+	char hex[25] = "";
+	bson_oid_t oid;
+
+	if (!st)
+		return;
+	in = category_form(req);
+	if (!article_category_save(st, account_now_ms(), id, in, &before, &after, &e)) {
+		bson_destroy(&before);
+		bson_destroy(&after);
+		if (e.status == 404) {
+			json_object_put(in);
+			page_not_found(req);
+			return;
+		}
+		render_categories(req, st, e.status >= 400 && e.status < 500 ? e.status : 500, &e, id,
+				  id ? (json_object_put(in), NULL) : in);
+		return;
+	}
+	json_object_put(in);
+	if (doc_oid(&after, "_id", &oid))
+		bson_oid_to_string(&oid, hex);
+	audit_note(req, "categories", hex, id ? &before : NULL, &after);
+	bson_destroy(&before);
+	bson_destroy(&after);
+	http_redirect(req, 303, "/blog/categories?done=saved");
+}
+
+void admin_form_blog_category_create(struct http_req *req)
+{
+	category_post(req, NULL);
+}
+
+void admin_form_blog_category_update(struct http_req *req)
+{
+	category_post(req, http_param(req, "id"));
+}
+
+void admin_form_blog_category_delete(struct http_req *req)
+{
+	store_t *st = page_store(req);
+	struct err e = { 0 };
+	bson_t before;
+
+	if (!st)
+		return;
+	if (!article_category_delete(st, http_param(req, "id"), &before, &e)) {
+		if (e.status == 404)
+			page_not_found(req);
+		else if (e.status == 409)
+			render_categories(req, st, 409, &e, http_param(req, "id"), NULL);
+		else
+			page_error(req, e.status);
+		return;
+	}
+	audit_note(req, "categories", http_param(req, "id"), &before, NULL);
+	bson_destroy(&before);
+	http_redirect(req, 303, "/blog/categories?done=deleted");
+}
