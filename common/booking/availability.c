@@ -3,6 +3,7 @@
  * availability.h.
  */
 #include "booking/availability.h"
+#include "booking/claims.h"
 #include "core/buf.h"
 #include "core/doc.h"
 
@@ -119,13 +120,42 @@ static void mark(int *taken, bool *priv, int start, int end, int amount)
 	}
 }
 
-/* Runs `filter` on bookings and adds the live ones covering `day` to `o`;
+/* The distinct live bookings overlapping [start, end) of one day (those
+ * in a privatisation's way). */
+struct in_way {
+	int start, end;
+	bson_oid_t ids[256];
+	int n;          /* may exceed 256: counted, not kept */
+	int64_t first_day;
+	int first_min;
+};
+
+static void in_way_add(struct in_way *w, const bson_t *b, int64_t day, int start, int end)
+{
+	bson_oid_t id;
+
+	if (start >= w->end || w->start >= end || !doc_oid(b, "_id", &id))
+		return;
+	for (int i = 0; i < w->n && i < 256; i++)
+		if (bson_oid_equal(&w->ids[i], &id))
+			return;
+	if (w->n < 256)
+		w->ids[w->n] = id;
+	if (!w->n || day < w->first_day || (day == w->first_day && start < w->first_min)) {
+		w->first_day = day;
+		w->first_min = start > w->start ? start : w->start;
+	}
+	w->n++;
+}
+
+/* Runs `filter` on bookings and adds the live ones covering `day` to `o`
+ * (or, with `w`, to the bookings in the way);
  * with `earlier_start`, only those that started before `day` (the ones
  * starting on it are another query's). */
 static bool add_bookings(store_t *st, const bson_t *filter, const struct booking_hours *h,
 			 int64_t day, int64_t now, const bson_oid_t *ignore, bool exclusive,
 			 bool privatization, bool earlier_start, struct booking_occupancy *o,
-			 store_error_t *err)
+			 struct in_way *w, store_error_t *err)
 {
 	store_cursor_t *cur = store_find(st, "bookings", filter, NULL, err);
 	const bson_t *b;
@@ -142,12 +172,15 @@ static bool add_bookings(store_t *st, const bson_t *filter, const struct booking
 			continue;
 		if (ignore && doc_oid(b, "_id", &id) && bson_oid_equal(&id, ignore))
 			continue;
-		if (privatization && (doc_bool(b, "isPartialPrivatization", false) ||
-				      strcmp(doc_str(b, "status"), "confirmed") != 0))
+		/* a live privatisation blocks, pending or confirmed: it holds
+		 * every space's claims from its creation (claims.h) */
+		if (privatization && doc_bool(b, "isPartialPrivatization", false))
 			continue;
 		if (!stored_span(b, h, day, &start, &end))
 			continue;
-		if (privatization)
+		if (w)
+			in_way_add(w, b, day, start, end);
+		else if (privatization)
 			mark(NULL, o->privatized, start, end, 0);
 		else
 			mark(o->taken, NULL, start, end,
@@ -163,7 +196,8 @@ static bool add_bookings(store_t *st, const bson_t *filter, const struct booking
  * multi-day booking starting on `day` matches both filters: counted once). */
 static bool add_space_type(store_t *st, const char *stored, const struct booking_hours *h,
 			   int64_t day, int64_t now, const bson_oid_t *ignore, bool exclusive,
-			   bool privatization, struct booking_occupancy *o, store_error_t *err)
+			   bool privatization, struct booking_occupancy *o, struct in_way *w,
+			   store_error_t *err)
 {
 	bson_t f1 = BSON_INITIALIZER, f2 = BSON_INITIALIZER, range;
 	bool ok;
@@ -179,8 +213,8 @@ static bool add_space_type(store_t *st, const char *stored, const struct booking
 	BSON_APPEND_DATE_TIME(&range, "$gte", booking_day_ms(day));
 	BSON_APPEND_DATE_TIME(&range, "$lte", booking_day_ms(day + BOOKING_MAX_SPANS));
 	bson_append_document_end(&f2, &range);
-	ok = add_bookings(st, &f1, h, day, now, ignore, exclusive, privatization, false, o, err) &&
-	     add_bookings(st, &f2, h, day, now, ignore, exclusive, privatization, true, o, err);
+	ok = add_bookings(st, &f1, h, day, now, ignore, exclusive, privatization, false, o, w, err) &&
+	     add_bookings(st, &f2, h, day, now, ignore, exclusive, privatization, true, o, w, err);
 	bson_destroy(&f1);
 	bson_destroy(&f2);
 	return ok;
@@ -195,11 +229,11 @@ bool booking_day_occupancy(store_t *st, const char *space_type, const struct boo
 	memset(o, 0, sizeof *o);
 	o->day = day;
 	for (const char *const *v = variants(space_type); *v; v++)
-		if (!add_space_type(st, *v, h, day, now, ignore, exclusive, false, o, err))
+		if (!add_space_type(st, *v, h, day, now, ignore, exclusive, false, o, NULL, err))
 			return false;
 	if (strcmp(space_type, "evenementiel") != 0)
 		for (const char *const *v = variants("evenementiel"); *v; v++)
-			if (!add_space_type(st, *v, h, day, now, ignore, true, true, o, err))
+			if (!add_space_type(st, *v, h, day, now, ignore, true, true, o, NULL, err))
 				return false;
 	return true;
 }
@@ -211,9 +245,39 @@ bool booking_check_available(store_t *st, const struct booking_space *sp,
 	return booking_check_available_except(st, sp, h, rq, now, NULL, e);
 }
 
+/* The live bookings of every other space during `spans` (a
+ * privatisation's way), counted in `w` (from its first span). */
+static bool count_in_way(store_t *st, const char *own, const struct booking_hours *h,
+			 const struct booking_span *spans, int n, int64_t now, const bson_oid_t *ignore,
+			 struct in_way *w, store_error_t *err)
+{
+	static const char *const others[] = { "open-space", "salle-verriere", "salle-etage", "evenementiel" };
+
+	memset(w, 0, sizeof *w);
+	for (int i = 0; i < n; i++) {
+		w->start = spans[i].start_min;
+		w->end = spans[i].end_min;
+		for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
+			if (strcmp(others[k], own) == 0)
+				continue;
+			for (const char *const *v = variants(others[k]); *v; v++)
+				if (!add_space_type(st, *v, h, spans[i].day, now, ignore, true, false, NULL, w, err))
+					return false;
+		}
+	}
+	return true;
+}
+
 bool booking_check_available_except(store_t *st, const struct booking_space *sp,
 				    const struct booking_hours *h, const struct booking_request *rq,
 				    int64_t now, const bson_oid_t *ignore, struct err *e)
+{
+	return booking_check_available_as(st, sp, h, rq, now, ignore, false, e);
+}
+
+bool booking_check_available_as(store_t *st, const struct booking_space *sp,
+				const struct booking_hours *h, const struct booking_request *rq,
+				int64_t now, const bson_oid_t *ignore, bool partial, struct err *e)
 {
 	struct booking_day bd;
 	struct booking_span spans[BOOKING_MAX_SPANS];
@@ -251,6 +315,21 @@ bool booking_check_available_except(store_t *st, const struct booking_space *sp,
 	}
 
 	n = booking_request_spans(h, rq, spans);
+	if (booking_privatises(sp->space_type, partial)) {
+		struct in_way w;
+		store_error_t se = { 0 };
+		if (!count_in_way(st, sp->space_type, h, spans, n, now, ignore, &w, &se))
+			return store_fail(e, "booking: bookings in the way", &se);
+		if (w.n > 0) {
+			booking_format_date(w.first_day, d);
+			booking_format_time(w.first_min, t1);
+			return err_set(e, 409, "booking_conflict", "date",
+				       "The café cannot be privatised then: %d booking%s of other spaces %s "
+				       "in the way (the first on %s at %s). Move or cancel %s first.",
+				       w.n, w.n == 1 ? "" : "s", w.n == 1 ? "is" : "are", d, t1,
+				       w.n == 1 ? "it" : "them");
+		}
+	}
 	for (int i = 0; i < n; i++) {
 		struct booking_occupancy o;
 		store_error_t se = { 0 };

@@ -75,6 +75,14 @@ bool booking_check_available_except(store_t *st, const struct booking_space *spa
 				    const struct booking_hours *h, const struct booking_request *rq,
 				    int64_t now, const bson_oid_t *ignore, struct err *e);
 
+/* booking_check_available_except() for a booking that is (`partial`) or
+ * is not a partial privatisation: a whole-café privatisation
+ * (booking_privatises()) is refused with 409 when live bookings of other
+ * spaces are in its way, saying how many. */
+bool booking_check_available_as(store_t *st, const struct booking_space *space,
+				const struct booking_hours *h, const struct booking_request *rq,
+				int64_t now, const bson_oid_t *ignore, bool partial, struct err *e);
+
 /* Whether a stored booking is live at `now` (see the file comment). */
 bool booking_is_live(const bson_t *booking, int64_t now);
 

@@ -160,7 +160,8 @@ bool booking_create(store_t *st, const struct booking_new *nb, int64_t now, bson
 		crypto_sha256_hex(guest_token, BOOKING_TOKEN_HEX, token_hash);
 	}
 	bson_oid_init(&id, NULL);
-	if (!booking_claims_take(st, &space, spans, nspans, nb->rq.people, &id, expires, now, e))
+	if (!booking_claims_take(st, &space, spans, nspans, nb->rq.people,
+				 booking_privatises(space.space_type, false), &id, expires, now, e))
 		goto done;
 	for (int attempt = 0; attempt < CONFIRMATION_TRIES; attempt++) {
 		char number[11];

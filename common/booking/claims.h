@@ -15,7 +15,17 @@
  * when creating it fails. A claim may carry `expiresAt` (a pending hold's
  * deadline); an expired claim found in the way is taken over. A claim
  * whose booking never got written (the process died in between) is taken
- * over after BOOKING_CLAIM_ORPHAN_MS. docs/booking.md tells the story.
+ * over after BOOKING_CLAIM_ORPHAN_MS.
+ *
+ * A whole-café privatisation (booking_privatises()) also claims, in the
+ * same insert, every slot it covers of every other space: each room's
+ * slot key and every seat key of the open-space, marked
+ * `privatisation: true`. Any booking of another space then collides with
+ * it, and it collides with any booking already there. A booking that
+ * finds a privatisation's claim whose booking is not written yet waits
+ * for it (up to BOOKING_CLAIM_WAIT_MS: a privatisation never waits, so it
+ * wins or gives everything back within moments). docs/booking.md tells
+ * the story.
  */
 #ifndef CWC_BOOKING_CLAIMS_H
 #define CWC_BOOKING_CLAIMS_H
@@ -30,13 +40,20 @@
 #include <stdint.h>
 
 #define BOOKING_CLAIM_ORPHAN_MS (60 * 1000)
+#define BOOKING_CLAIM_WAIT_MS (10 * 1000)
+
+/* Whether a booking of `space_type` (stored or current type) privatises
+ * the whole café: an `evenementiel` booking that is not partial
+ * (`isPartialPrivatization`). */
+bool booking_privatises(const char *space_type, bool partial);
 
 /* Claims the slots of `spans` for `booking` (`people` seats of each on a
- * non-exclusive space). `expires_at` is the claims' deadline (0: none). On a
+ * non-exclusive space); with `privatise`, every other space's slots and
+ * seats of `spans` too (booking_privatises()). `expires_at` is the claims' deadline (0: none). On a
  * conflict releases what it took and fills `e` with 409
  * `booking_conflict`; on a store failure, with store_fail(). */
 bool booking_claims_take(store_t *st, const struct booking_space *space,
-			 const struct booking_span *spans, int nspans, int people,
+			 const struct booking_span *spans, int nspans, int people, bool privatise,
 			 const bson_oid_t *booking, int64_t expires_at, int64_t now,
 			 struct err *e);
 

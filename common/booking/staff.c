@@ -144,7 +144,8 @@ static void claims_restore(store_t *st, const bson_t *b, const bson_oid_t *id,
 	int n = booking_stored_spans(h, b, spans);
 
 	if (!type || !booking_space_load(st, type, &space, &found, &se) || !found ||
-	    !booking_claims_take(st, &space, spans, n, (int)doc_int(b, "numberOfPeople", 1), id,
+	    !booking_claims_take(st, &space, spans, n, (int)doc_int(b, "numberOfPeople", 1),
+				 booking_privatises(type, doc_bool(b, "isPartialPrivatization", false)), id,
 				 doc_date(b, "holdExpiresAt", 0), now, &e))
 		log_error("booking: a refused move could not take its old slots back: %s %s",
 			  se.message, e.message);
@@ -163,7 +164,9 @@ bool booking_staff_move(store_t *st, const bson_t *b, const struct booking_reque
 	bson_oid_t id;
 	char t[6], key[16];
 	int nspans;
-	bool ok = false;
+	bool ok = false, privatise;
+	/* a partial privatisation stays one when moved (only its own space) */
+	bool partial = doc_bool(b, "isPartialPrivatization", false);
 
 	if (!status || (strcmp(status, "pending") != 0 && strcmp(status, "confirmed") != 0))
 		return err_set(e, 422, "invalid_transition", "status", "A %s booking cannot be moved.",
@@ -174,14 +177,15 @@ bool booking_staff_move(store_t *st, const bson_t *b, const struct booking_reque
 		return false;
 	if (!booking_hours_load(st, &hours, &se))
 		return store_fail(e, "booking: load hours", &se);
-	if (!booking_check_available_except(st, &space, &hours, rq, now, &id, e))
+	privatise = booking_privatises(space.space_type, partial);
+	if (!booking_check_available_as(st, &space, &hours, rq, now, &id, partial, e))
 		goto done;
 	nspans = booking_request_spans(&hours, rq, spans);
 	if (!booking_claims_release(st, &id, &se)) {
 		store_fail(e, "booking: release claims", &se);
 		goto done;
 	}
-	if (!booking_claims_take(st, &space, spans, nspans, rq->people, &id,
+	if (!booking_claims_take(st, &space, spans, nspans, rq->people, privatise, &id,
 				 doc_date(b, "holdExpiresAt", 0), now, e)) {
 		claims_restore(st, b, &id, &hours, now);
 		goto done;
