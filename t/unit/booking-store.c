@@ -15,6 +15,7 @@
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
 #include "booking/claims.h"
+#include "booking/staff.h"
 #include "core/doc.h"
 #include "core/log.h"
 #include "store/backend.h"   /* store_sqlite_docs_examined() */
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static store_t *st;
@@ -527,6 +529,238 @@ static void test_backfill(void)
 	is_int(got, 10, "200 simultaneous requests next to the imported bookings: exactly the 10 seats left");
 }
 
+/* ---- a whole-café privatisation claims every space ------------------------ */
+
+static int64_t claims_of(const bson_t *b)
+{
+	bson_t filter = BSON_INITIALIZER;
+	store_error_t err;
+	bson_oid_t id;
+	int64_t n = -1;
+
+	if (doc_oid(b, "_id", &id)) {
+		BSON_APPEND_OID(&filter, "booking", &id);
+		store_count(st, "bookingclaims", &filter, &n, &err);
+	}
+	bson_destroy(&filter);
+	return n;
+}
+
+/* Creates; returns "ok" or the error's status, code and message. */
+static const char *book_msg(const char *space, const char *date, const char *start, const char *end,
+			    int people, bson_t *out)
+{
+	static char msg[400];
+	struct booking_new nb = req(space, "hourly", date, start, end, people);
+	struct err e = { 0 };
+	char token[BOOKING_TOKEN_HEX + 1];
+	bson_t tmp;
+
+	if (booking_create(st, &nb, NOW, out ? out : &tmp, NULL, token, &e)) {
+		if (!out)
+			bson_destroy(&tmp);
+		return "ok";
+	}
+	if (out)
+		bson_init(out);
+	snprintf(msg, sizeof msg, "%d %s %s", e.status, e.code ? e.code : "?", e.message);
+	return msg;
+}
+
+/* The claims alone (the rules bypassed, as under a race): `space`'s
+ * claims for one span, privatising or not; "ok" or the error. */
+static const char *claim_only(const char *space, bool privatise, const char *date, const char *start,
+			      const char *end, int people, bson_oid_t *id)
+{
+	static char msg[400];
+	struct booking_space sp;
+	struct booking_span span = { D(date), 0, 0 };
+	store_error_t err = { 0 };
+	struct err e = { 0 };
+	bool found = false;
+
+	booking_parse_time(start, false, &span.start_min);
+	booking_parse_time(end, true, &span.end_min);
+	bson_oid_init(id, NULL);
+	if (!booking_space_load(st, space, &sp, &found, &err) || !found)
+		return "no space";
+	if (booking_claims_take(st, &sp, &span, 1, people, privatise, id, 0, NOW, &e))
+		return "ok";
+	snprintf(msg, sizeof msg, "%d %s %s", e.status, e.code ? e.code : "?", e.message);
+	return msg;
+}
+
+static void release(const bson_oid_t *id)
+{
+	store_error_t err;
+
+	booking_claims_release(st, id, &err);
+}
+
+static void test_privatisation(void)
+{
+	struct booking_actor staff = { .staff = true };
+	store_error_t err = { 0 };
+	struct err e = { 0 };
+	bson_t p, room, after;
+	bson_oid_t id;
+	const char *r;
+	struct timespec t0, t1;
+	double ms;
+
+	ok(store_update_one(st, "spaceconfigurations", J("{'spaceType': 'evenementiel'}"),
+			    J("{'$set': {'requiresQuote': false}}"), false, NULL, &err),
+	   "the événementiel space bookable directly (staff lift requiresQuote)");
+
+	/* privatisation first, 10 hours: its claims, their cost */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = book_msg("evenementiel", "2027-09-07", "10:00", "20:00", 50, &p);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	is_str(r, "ok", "a privatisation 10:00–20:00 (pending, as every new booking)");
+	is_int(claims_of(&p), 20 * (1 + 40 + 1 + 1),
+	       "it claims 20 slots × (its own + 40 seats + 2 rooms) = 860 keys");
+	diag("a 10-hour privatisation's booking_create (860 claims) on %s: %.0f ms",
+	     store_backend_name(st), ms);
+	r = book_msg("salle-verriere", "2027-09-07", "14:00", "15:00", 2, NULL);
+	ok(strncmp(r, "409 booking_conflict The café is privatised on 2027-09-07 at 14:00", 66) == 0,
+	   "a room during a pending privatisation: 409 naming it (%s)", r);
+	r = book_msg("open-space", "2027-09-07", "19:00", "20:00", 1, NULL);
+	ok(strncmp(r, "409 booking_conflict The café is privatised", 43) == 0,
+	   "a seat during it: 409 (%s)", r);
+	is_str(claim_only("salle-verriere", false, "2027-09-07", "14:00", "15:00", 2, &id),
+	       "409 booking_conflict The café is privatised on 2027-09-07 at 14:00.",
+	       "the room's claims alone collide with the privatisation's");
+	release(&id);
+	is_str(claim_only("open-space", false, "2027-09-07", "19:30", "20:30", 1, &id),
+	       "409 booking_conflict The café is privatised on 2027-09-07 at 19:30.",
+	       "a seat's claims alone too (every seat is held)");
+	release(&id);
+	is_str(claim_only("open-space", false, "2027-09-07", "20:00", "21:00", 1, &id), "ok",
+	       "the seat's claims after it are free (half-open)");
+	release(&id);
+	is_str(book_msg("salle-etage", "2027-09-07", "09:00", "10:00", 2, NULL), "ok",
+	       "a room before it is fine");
+
+	/* released with it: cancelled, then the others go through */
+	ok(booking_transition(st, &p, "cancelled", &staff, NULL, NOW, &after, &e),
+	   "staff cancel the privatisation: %s", e.message);
+	bson_destroy(&after);
+	is_int(claims_of(&p), 0, "every one of its claims is released");
+	is_str(book_msg("salle-verriere", "2027-09-07", "14:00", "15:00", 2, NULL), "ok",
+	       "the room can be booked then");
+	is_str(book_msg("open-space", "2027-09-07", "19:00", "20:00", 40, NULL), "ok",
+	       "and all 40 seats");
+	bson_destroy(&p);
+
+	/* bookings first: the privatisation is refused, saying how many */
+	r = book_msg("evenementiel", "2027-09-07", "10:00", "20:00", 50, &p);
+	is_str(r, "409 booking_conflict The café cannot be privatised then: 2 bookings of other spaces are "
+	       "in the way (the first on 2027-09-07 at 14:00). Move or cancel them first.",
+	       "a privatisation over 2 live bookings: 409 saying how many (the room 09–10 before it is not)");
+	is_int(claims_of(&p), -1, "nothing stored");
+	bson_destroy(&p);
+	is_str(claim_only("evenementiel", true, "2027-09-07", "14:00", "15:00", 50, &id),
+	       "409 booking_conflict The café cannot be privatised on 2027-09-07 at 14:00: Salle Verrière is "
+	       "booked then (move or cancel that booking first).",
+	       "its claims alone collide with the room's");
+	release(&id);
+	is_str(claim_only("evenementiel", true, "2027-09-07", "19:30", "20:00", 50, &id),
+	       "409 booking_conflict The café cannot be privatised on 2027-09-07 at 19:30: Open-space is "
+	       "booked then (move or cancel that booking first).",
+	       "and with the seats' (the open-space full)");
+	release(&id);
+	is_str(book_msg("open-space", "2027-09-08", "10:00", "11:00", 1, &room), "ok", "one seat booked the next day");
+	is_str(claim_only("evenementiel", true, "2027-09-08", "10:00", "11:00", 50, &id),
+	       "409 booking_conflict The café cannot be privatised on 2027-09-08 at 10:00: Open-space is "
+	       "booked then (move or cancel that booking first).",
+	       "one seat is enough to stop its claims");
+	release(&id);
+	{
+		int64_t n = -1;
+		store_count(st, "bookingclaims", J("{'_id': {'$gte': 'open-space|2027-09-08|', '$lt': 'open-space|2027-09-08|~'}}"), &n, &err);
+		is_int(n, 2, "and it gave back everything it took (the seat's 2 claims are all left)");
+	}
+	ok(booking_transition(st, &room, "cancelled", &staff, NULL, NOW, &after, &e), "the seat cancelled");
+	bson_destroy(&after);
+	bson_destroy(&room);
+
+	/* moved: the claims follow */
+	is_str(book_msg("evenementiel", "2027-09-08", "10:00", "12:00", 50, &p), "ok", "a privatisation on the 8th now");
+	{
+		struct booking_new nb = req("evenementiel", "hourly", "2027-09-09", "15:00", "16:00", 50);
+		struct booking_quote q;
+		e = (struct err){ 0 };
+		ok(booking_staff_move(st, &p, &nb.rq, NOW, &after, &q, &e), "moved to the 9th 15–16: %s", e.message);
+		is_int(claims_of(&p), 2 * 43, "its claims: 2 slots × 43");
+		is_str(book_msg("salle-etage", "2027-09-08", "10:00", "11:00", 2, NULL), "ok", "the 8th is free again");
+		is_str(claim_only("salle-etage", false, "2027-09-09", "15:30", "16:00", 2, &id),
+		       "409 booking_conflict The café is privatised on 2027-09-09 at 15:30.",
+		       "the 9th 15–16 is held");
+		release(&id);
+		bson_destroy(&after);
+	}
+	bson_destroy(&p);
+
+	/* pending, imported: blocks through the rules too */
+	ok(store_insert_one(st, "bookings", J("{'spaceType': 'event-space', 'date': {'$date': '2027-09-10T00:00:00Z'},"
+		"'startTime': '18:00', 'endTime': '20:00', 'status': 'pending', 'numberOfPeople': 50,"
+		"'confirmationNumber': 'BT-EVENT-P'}"), NULL, &err), "an imported pending privatisation (no claims)");
+	is_str(book("open-space", "hourly", "2027-09-10", "19:00", "20:00", 1), "409 booking_conflict date",
+	       "a pending privatisation blocks the open-space (the rules)");
+
+	/* a partial privatisation claims only its own space */
+	is_str(claim_only("evenementiel", booking_privatises("evenementiel", true), "2027-09-13", "10:00", "12:00", 50, &id),
+	       "ok", "a partial privatisation's claims");
+	{
+		bson_t f = BSON_INITIALIZER;
+		int64_t n = -1;
+		BSON_APPEND_OID(&f, "booking", &id);
+		store_count(st, "bookingclaims", &f, &n, &err);
+		bson_destroy(&f);
+		is_int(n, 4, "only its own 4 slots");
+	}
+	{
+		bson_oid_t other;
+		is_str(claim_only("salle-verriere", false, "2027-09-13", "10:00", "12:00", 2, &other), "ok",
+		       "a room at the same time claims freely");
+		release(&other);
+	}
+	release(&id);
+}
+
+/* cwc-ctl booking-claims gives an imported privatisation every space's
+ * claims, before the bookings it would refuse. */
+static void test_backfill_privatisation(void)
+{
+	store_error_t err = { 0 };
+	int claimed = -1, conflicts = -1;
+	int64_t n = -1;
+	bson_oid_t id;
+
+	ok(store_insert_one(st, "bookings", J("{'spaceType': 'salle-etage', 'date': {'$date': '2027-10-05T00:00:00Z'},"
+		"'startTime': '15:00', 'endTime': '16:00', 'status': 'confirmed', 'numberOfPeople': 4,"
+		"'confirmationNumber': 'BT-IMPORT-R'}"), NULL, &err) &&
+	   store_insert_one(st, "bookings", J("{'spaceType': 'evenementiel', 'date': {'$date': '2027-10-05T00:00:00Z'},"
+		"'startTime': '14:00', 'endTime': '18:00', 'status': 'pending', 'numberOfPeople': 50,"
+		"'isPartialPrivatization': false, 'confirmationNumber': 'BT-IMPORT-EV'}"), NULL, &err) &&
+	   store_insert_one(st, "bookings", J("{'spaceType': 'evenementiel', 'date': {'$date': '2027-10-06T00:00:00Z'},"
+		"'startTime': '14:00', 'endTime': '18:00', 'status': 'confirmed', 'numberOfPeople': 20,"
+		"'isPartialPrivatization': true, 'confirmationNumber': 'BT-IMPORT-PP'}"), NULL, &err),
+	   "imported: a room booking under a privatisation (the original let it through), a partial one");
+	ok(booking_claims_backfill(st, NOW, &claimed, &conflicts, NULL, &err), "backfill: %s", err.message);
+	is_int(conflicts, 2, "the room booking under it is reported (with test_backfill's)");
+	store_count(st, "bookingclaims", J("{'_id': {'$gte': 'open-space|2027-10-05|', '$lt': 'open-space|2027-10-05|~'}}"), &n, &err);
+	is_int(n, 8 * 40, "the privatisation holds every seat of its 8 slots");
+	is_str(claim_only("salle-verriere", false, "2027-10-05", "17:00", "18:00", 2, &id),
+	       "409 booking_conflict The café is privatised on 2027-10-05 at 17:00.", "and the rooms");
+	release(&id);
+	store_count(st, "bookingclaims", J("{'_id': {'$gte': 'open-space|2027-10-06|', '$lt': 'open-space|2027-10-06|~'}}"), &n, &err);
+	is_int(n, 0, "the partial privatisation claims no seat");
+	store_count(st, "bookingclaims", J("{'_id': {'$gte': 'evenementiel|2027-10-06|', '$lt': 'evenementiel|2027-10-06|~'}}"), &n, &err);
+	is_int(n, 8, "only its own 8 slots");
+}
+
 static void remove_dir(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -576,6 +810,8 @@ int main(void)
 	test_concurrency();
 	test_reads_by_index();
 	test_backfill();
+	test_privatisation();
+	test_backfill_privatisation();
 	drop_all();
 	store_close(st);
 	if (own_dir)
