@@ -3,6 +3,7 @@
  */
 #include "content/contact.h"
 #include "account/account.h"
+#include "conn/conn.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -97,5 +98,6 @@ bool contact_submit(store_t *st, int64_t now, const struct contact_msg *m,
 	if (!mail_enqueue(st, "contact_ack", email, vars, &se))
 		log_error("contact acknowledgement: %s", se.message);
 	json_object_put(vars);
+	conn_publish_badge(CONN_BADGE_CONTACT);
 	return true;
 }

@@ -22,7 +22,8 @@
 /* Inserts the outbox document; `r` NULL for a request (see mail.h). */
 static bool insert(store_t *st, const char *template_name, const char *to,
 		   const struct mail_rendered *r, const struct mail_attachment *atts,
-		   size_t natts, store_error_t *err)
+		   size_t natts, const struct mail_header *hdrs, size_t nhdrs,
+		   store_error_t *err)
 {
 	struct timespec ts;
 	bson_t doc = BSON_INITIALIZER;
@@ -56,6 +57,13 @@ static bool insert(store_t *st, const char *template_name, const char *to,
 			bson_append_document_end(&arr, &one);
 		}
 		bson_append_array_end(&doc, &arr);
+	}
+	if (nhdrs) {
+		bson_t h;
+		BSON_APPEND_DOCUMENT_BEGIN(&doc, "headers", &h);
+		for (size_t i = 0; i < nhdrs; i++)
+			BSON_APPEND_UTF8(&h, hdrs[i].name, hdrs[i].value);
+		bson_append_document_end(&doc, &h);
 	}
 	BSON_APPEND_UTF8(&doc, "template", template_name);
 	BSON_APPEND_UTF8(&doc, "status", "pending");
@@ -133,7 +141,47 @@ bool mail_enqueue_with(store_t *st, const char *template_name, const char *to,
 		store_error_set(err, STORE_ERR_BAD_VALUE, "mail_enqueue: %s", msg);
 		return false;
 	}
-	ok = insert(st, template_name, to, &r, atts, natts, err);
+	ok = insert(st, template_name, to, &r, atts, natts, NULL, 0, err);
+	mail_rendered_free(&r);
+	return ok;
+}
+
+/* A header name of letters, digits and '-'; a value of printable ASCII. */
+static bool header_ok(const struct mail_header *h)
+{
+	if (!h->name || !*h->name || !h->value)
+		return false;
+	for (const char *p = h->name; *p; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-'))
+			return false;
+	for (const char *p = h->value; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return false;
+	return true;
+}
+
+bool mail_enqueue_headers(store_t *st, const char *template_name, const char *to,
+			  json_object *vars, const struct mail_header *hdrs, size_t nhdrs,
+			  store_error_t *err)
+{
+	struct mail_rendered r;
+	char msg[256];
+	bool ok;
+
+	if (!can_queue(st, template_name, to, err))
+		return false;
+	for (size_t i = 0; i < nhdrs; i++)
+		if (!header_ok(&hdrs[i])) {
+			store_error_set(err, STORE_ERR_BAD_VALUE, "mail_enqueue(%s): unusable "
+					"header #%zu", template_name, i + 1);
+			return false;
+		}
+	if (!mail_render_template(template_name, vars, &r, msg, sizeof msg)) {
+		store_error_set(err, STORE_ERR_BAD_VALUE, "mail_enqueue: %s", msg);
+		return false;
+	}
+	ok = insert(st, template_name, to, &r, NULL, 0, hdrs, nhdrs, err);
 	mail_rendered_free(&r);
 	return ok;
 }
@@ -148,5 +196,5 @@ bool mail_enqueue_request(store_t *st, const char *template_name, const char *to
 			"\"%.40s\"", template_name ? template_name : "");
 		return false;
 	}
-	return insert(st, template_name, to, NULL, NULL, 0, err);
+	return insert(st, template_name, to, NULL, NULL, 0, NULL, 0, err);
 }

@@ -35,6 +35,15 @@ bool mail_enqueue_with(store_t *st, const char *template_name, const char *to,
 		       json_object *vars, const struct mail_attachment *atts, size_t natts,
 		       store_error_t *err);
 
+/* mail_enqueue() with extra headers (the newsletter's List-Unsubscribe
+ * and List-Unsubscribe-Post), stored as the document's `headers` and sent
+ * by every transport (Resend's `headers`, SMTP and files as header lines).
+ * `hdrs` is borrowed; a name of letters, digits and '-', a value of
+ * printable ASCII (no CR/LF), else STORE_ERR_BAD_VALUE. */
+bool mail_enqueue_headers(store_t *st, const char *template_name, const char *to,
+			  json_object *vars, const struct mail_header *hdrs, size_t nhdrs,
+			  store_error_t *err);
+
 /* A mail whose content, and whether it is sent at all, depends on the
  * account behind `to` (a password reset, a new activation link): queues a
  * request {to, template, request: true} without a body; the sender asks

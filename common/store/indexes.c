@@ -84,6 +84,13 @@ static const struct store_index_decl {
 	{ "eventseats", "{\"event\": 1, \"expiresAt\": 1}", false, NO_TTL },
 	{ "eventseats", "{\"registration\": 1}", false, NO_TTL },
 	{ "newsletters", "{\"email\": 1}", true, NO_TTL },
+	{ "newsletters", "{\"confirmTokenHash\": 1}", false, NO_TTL },
+	{ "newsletters", "{\"status\": 1, \"createdAt\": -1}", false, NO_TTL },
+	{ "contactmails", "{\"status\": 1, \"createdAt\": -1}", false, NO_TTL },
+	{ "quoterequests", "{\"status\": 1, \"createdAt\": -1}", false, NO_TTL },
+	{ "drink_categories", "{\"slug\": 1}", true, NO_TTL },
+	{ "drink_categories", "{\"type\": 1, \"order\": 1}", false, NO_TTL },
+	{ "drinks", "{\"category\": 1, \"order\": 1}", false, NO_TTL },
 	/* §5 mail, §9 back office */
 	{ "outbox", "{\"status\": 1, \"nextAttemptAt\": 1}", false, NO_TTL },
 	{ "auditlog", "{\"at\": -1}", false, NO_TTL },

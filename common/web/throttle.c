@@ -38,6 +38,8 @@ static const struct {
 	[THROTTLE_GUEST_BOOKING] = { "guest-booking", "CWC_THROTTLE_GUEST_BOOKING", "30/3600" },
 	[THROTTLE_CONTACT] = { "contact", "CWC_THROTTLE_CONTACT", "5/3600" },
 	[THROTTLE_EVENT] = { "event", "CWC_THROTTLE_EVENT", "10/3600" },
+	[THROTTLE_NEWSLETTER] = { "newsletter", "CWC_THROTTLE_NEWSLETTER", "5/3600" },
+	[THROTTLE_QUOTE] = { "quote", "CWC_THROTTLE_QUOTE", "5/3600" },
 };
 
 bool throttle_parse_limit(const char *s, struct throttle_limit *out)

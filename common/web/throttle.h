@@ -18,6 +18,9 @@
  *                                   each one mails the café and the sender)
  *   CWC_THROTTLE_EVENT     10/3600  event registrations (per address only:
  *                                   each one holds a seat and mails)
+ *   CWC_THROTTLE_NEWSLETTER 5/3600  newsletter subscriptions (per address:
+ *                                   each one mails a confirmation link)
+ *   CWC_THROTTLE_QUOTE      5/3600  privatization quote requests (per address)
  * and CWC_THROTTLE_<ACTION>_IP overrides the per-address limit (a café's
  * customers share one public address).
  *
@@ -45,6 +48,8 @@ enum throttle_action {
 	THROTTLE_GUEST_BOOKING,
 	THROTTLE_CONTACT,
 	THROTTLE_EVENT,
+	THROTTLE_NEWSLETTER,
+	THROTTLE_QUOTE,
 };
 
 enum throttle_scope {

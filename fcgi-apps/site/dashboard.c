@@ -11,6 +11,7 @@
  * to its field and what was typed. Nothing is written on an error.
  */
 #include "account/account.h"
+#include "content/newsletter.h"
 #include "account/api.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
@@ -427,7 +428,10 @@ void site_settings_post(struct http_req *req)
 	in.newsletter = http_form(req, "newsletter") != NULL;
 	if (!(st = store_or_page(req)))
 		return;
-	if (!account_update_profile(st, &me->user_id, &in, account_now_ms(), &e)) {
+	if (!account_update_profile(st, &me->user_id, &in, account_now_ms(), &e) ||
+	    (doc_str(&me->user, "email") &&
+	     !newsletter_set_for_account(st, account_now_ms(), doc_str(&me->user, "email"),
+					 &me->user_id, in.newsletter, &e))) {
 		page_error(req, e.status >= 400 ? e.status : 500);
 		return;
 	}

@@ -3,10 +3,15 @@
  * the signed-in user (account/page.c), the café's identity (one source for
  * the address, phone, e-mail and position that the footer, the contact
  * lines and the JSON-LD show), the week's hours for the footer and the
- * closure banner, both read from the store's hours (booking/calendar.h).
+ * closure banner, both read from the store's hours (booking/calendar.h);
+ * the default Open Graph image and, when PLAUSIBLE_DOMAIN is set, the
+ * Plausible snippet (head.html).
  */
 #include "account/account.h"
 #include "account/page.h"
+#include "assets.h"
+#include "core/config.h"
+#include "web/page.h"
 #include "booking/calendar.h"
 #include "conn/conn.h"
 #include "core/buf.h"
@@ -154,6 +159,19 @@ void site_page_data(struct http_req *req, json_object *data)
 
 	account_page_data(req, data);
 	json_object_object_add(data, "cafe", site_identity_json());
+	{
+		/* the default Open Graph / Twitter image (a page may set its own) */
+		struct buf img = { 0 };
+		buf_printf(&img, "%s%s", cfg->site_url, ASSET_OG_IMAGE_PNG);
+		page_set(data, "defaultImage", img.data);
+		buf_free(&img);
+	}
+	if (cfg->plausible_domain && *cfg->plausible_domain) {
+		/* Plausible: no cookie, so no consent banner (issue 13) */
+		json_object *a = json_object_new_object();
+		set_str(a, "domain", cfg->plausible_domain);
+		json_object_object_add(data, "analytics", a);
+	}
 	if (!(st = conn_store(&se)) || !booking_hours_load(st, &h, &se)) {
 		/* the page still renders, without the hours */
 		log_warn("layout: hours: %s", se.message);

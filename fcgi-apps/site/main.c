@@ -124,6 +124,24 @@ static const struct route site_routes[] = {
 	{ HTTP_GET, "/api/public/articles/:slug", site_public_article, ROLE_PUBLIC, ROUTE_PUBLIC_CORS },
 	{ HTTP_GET, "/api/public/events", site_public_events, ROLE_PUBLIC, ROUTE_PUBLIC_CORS },
 
+	/* the newsletter (newsletter.c): double opt-in, one-click unsubscribe */
+	{ HTTP_GET, "/newsletter", site_newsletter, ROLE_PUBLIC, 0 },
+	{ HTTP_POST, "/newsletter", site_newsletter_post, ROLE_PUBLIC, ROUTE_FORM },
+	{ HTTP_GET, "/newsletter/merci", site_newsletter_thanks, ROLE_PUBLIC, 0 },
+	{ HTTP_POST, "/api/newsletter/subscribe", site_newsletter_api, ROLE_PUBLIC, ROUTE_JSON },
+	{ HTTP_GET, "/api/newsletter/confirm", site_newsletter_confirm, ROLE_PUBLIC, 0 },
+	{ HTTP_GET | HTTP_POST, "/api/newsletter/unsubscribe", site_newsletter_unsubscribe, ROLE_PUBLIC, ROUTE_RAW_BODY },
+
+	/* privatization quotes (quote.c) */
+	{ HTTP_GET, "/privatization/devis", site_quote, ROLE_PUBLIC, 0 },
+	{ HTTP_POST, "/privatization/devis", site_quote_post, ROLE_PUBLIC, ROUTE_FORM },
+	{ HTTP_GET, "/privatization/merci", site_quote_thanks, ROLE_PUBLIC, 0 },
+	{ HTTP_POST, "/api/privatization/devis", site_quote_api, ROLE_PUBLIC, ROUTE_JSON },
+
+	/* the menu (menu.c) */
+	{ HTTP_GET, "/boissons", site_menu, ROLE_PUBLIC, 0 },
+	{ HTTP_GET, "/api/drinks", site_menu_api, ROLE_PUBLIC, ROUTE_PUBLIC_CORS },
+
 	/* for search engines (seo.c) */
 	{ HTTP_GET, "/robots.txt", site_robots, ROLE_PUBLIC, 0 },
 	{ HTTP_GET, "/sitemap.xml", site_sitemap, ROLE_PUBLIC, 0 },

@@ -176,6 +176,9 @@ void site_sitemap(struct http_req *req)
 	add_url(urls, "/contact", 0);
 	add_url(urls, "/blog", 0);
 	add_url(urls, "/blog/archive", 0);
+	add_url(urls, "/boissons", 0);
+	add_url(urls, "/privatization/devis", 0);
+	add_url(urls, "/newsletter", 0);
 	add_blog(urls);
 	add_url(urls, "/events", 0);
 	add_events(urls);

@@ -136,6 +136,25 @@ void site_contact_post(struct http_req *req);
 void site_contact_thanks(struct http_req *req);
 void site_contact_api(struct http_req *req);
 
+/* newsletter.c — SPEC §8 newsletter: the footer's form and its page,
+ * the JSON subscribe, the confirmation link, the one-click unsubscribe */
+void site_newsletter(struct http_req *req);
+void site_newsletter_post(struct http_req *req);
+void site_newsletter_thanks(struct http_req *req);
+void site_newsletter_api(struct http_req *req);
+void site_newsletter_confirm(struct http_req *req);
+void site_newsletter_unsubscribe(struct http_req *req);
+
+/* quote.c — SPEC §8 privatization quotes */
+void site_quote(struct http_req *req);
+void site_quote_post(struct http_req *req);
+void site_quote_thanks(struct http_req *req);
+void site_quote_api(struct http_req *req);
+
+/* menu.c — SPEC §8 /boissons and GET /api/drinks?type= */
+void site_menu(struct http_req *req);
+void site_menu_api(struct http_req *req);
+
 /* dashboard.c — the client dashboard (SPEC §8): GET pages and their
  * form POSTs (ROUTE_FORM), signed in */
 void site_dashboard(struct http_req *req);
