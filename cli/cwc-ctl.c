@@ -17,6 +17,7 @@
 #include "booking/booking.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
+#include "content/menu.h"
 #include "booking/claims.h"
 #include "core/buf.h"
 #include "cli.h"
@@ -64,7 +65,7 @@ static const struct cli_command commands[] = {
 	{ "import-admins", "[--file FILE]",
 	  "move the legacy `admins` collection (or a mongoexport JSON-lines FILE of it) into users",
 	  NULL, cmd_import_admins },
-	{ "seed", "", "create the system roles, the demo accounts and the café's catalogue (idempotent)",
+	{ "seed", "", "create the system roles, the demo accounts, the café's catalogue and menu (idempotent)",
 	  NULL, cmd_seed },
 	{ "ensure-indexes", "", "create the store's declared indexes (idempotent)",
 	  NULL, cmd_ensure_indexes },
@@ -513,6 +514,8 @@ static int cmd_seed(int argc, char **argv)
 			rc = 1;
 		}
 	}
+	if (rc == 0 && !menu_seed(st, account_now_ms(), seed_report, &se))
+		return fail_store("menu", &se);
 	return rc;
 }
 

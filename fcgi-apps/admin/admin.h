@@ -188,4 +188,42 @@ void admin_event_registrations(struct http_req *req);
 void admin_api_events(struct http_req *req);
 void admin_api_event_registrations(struct http_req *req);
 
+/* lists.c — shared by the content screens */
+void admin_set_str(json_object *o, const char *key, const char *value);
+/* "YYYY-MM-DD HH:mm" in Paris, "—" for ms ≤ 0. */
+void admin_when(int64_t ms, char *out, size_t len);
+/* data.pager {page, pages, prev, next} when there are several pages; the
+ * links keep the query parameters named in `keep` (NULL-terminated). */
+void admin_pager(struct http_req *req, json_object *data, long page, int64_t total, long per_page,
+		 const char *const *keep);
+/* [{value, label, selected}] of parallel NULL-terminated lists. New array. */
+json_object *admin_options(const char *const *values, const char *const *labels, const char *selected);
+/* `needle` in `hay`, ASCII case folded (an empty needle is everywhere). */
+bool admin_contains_folded(const char *hay, const char *needle);
+
+/* newsletter.c — the subscribers (admins): GET /newsletter, ?format=csv */
+void admin_page_newsletter(struct http_req *req);
+
+/* quotes.c — privatization quote requests (staff) */
+void admin_page_quotes(struct http_req *req);
+void admin_page_quote(struct http_req *req);
+void admin_form_quote(struct http_req *req);
+
+/* inbox.c — contact mails (staff): unread first, read, reply, archive */
+void admin_page_contact_mails(struct http_req *req);
+void admin_page_contact_mail(struct http_req *req);
+void admin_form_contact_read(struct http_req *req);
+void admin_form_contact_reply(struct http_req *req);
+void admin_form_contact_archive(struct http_req *req);
+
+/* menu.c — the menu's categories and items (staff) */
+void admin_page_menu(struct http_req *req);
+void admin_form_menu_category_create(struct http_req *req);
+void admin_form_menu_category_update(struct http_req *req);
+void admin_form_menu_category_delete(struct http_req *req);
+void admin_page_menu_category(struct http_req *req);
+void admin_form_menu_item_create(struct http_req *req);
+void admin_form_menu_item_update(struct http_req *req);
+void admin_form_menu_item_delete(struct http_req *req);
+
 #endif

@@ -162,6 +162,24 @@ static const struct route admin_routes[] = {
 	{ HTTP_POST, "/blog/categories", admin_form_blog_category_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_POST, "/blog/categories/:id", admin_form_blog_category_update, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_POST, "/blog/categories/:id/delete", admin_form_blog_category_delete, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	/* content (newsletter.c, quotes.c, inbox.c, menu.c): forms audited */
+	{ HTTP_GET, "/newsletter", admin_page_newsletter, ROLE_ADMIN, ROUTE_PAGE | ROUTE_AUDIT },
+	{ HTTP_GET, "/quotes", admin_page_quotes, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_GET, "/quotes/:id", admin_page_quote, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/quotes/:id", admin_form_quote, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/contact-mails", admin_page_contact_mails, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_GET, "/contact-mails/:id", admin_page_contact_mail, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/contact-mails/:id/read", admin_form_contact_read, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/contact-mails/:id/reply", admin_form_contact_reply, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/contact-mails/:id/archive", admin_form_contact_archive, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/menu", admin_page_menu, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/menu/categories", admin_form_menu_category_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/menu/categories/:id", admin_page_menu_category, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/menu/categories/:id", admin_form_menu_category_update, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/menu/categories/:id/delete", admin_form_menu_category_delete, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/menu/categories/:id/items", admin_form_menu_item_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/menu/items/:id", admin_form_menu_item_update, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/menu/items/:id/delete", admin_form_menu_item_delete, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 };
 
 static const char *base_url(void)

@@ -1,0 +1,283 @@
+/*
+ * quotes.c — privatization quote requests for the staff (SPEC §9
+ * messages): the list (status filter, 30 a page, new ones first, newest
+ * first), a request's detail with its notes, and the form that changes
+ * its status and notes (audited as quotes.update; the staff's badge is
+ * told).
+ */
+#include "admin.h"
+#include "account/account.h"
+#include "audit/api.h"
+#include "conn/conn.h"
+#include "content/quote.h"
+#include "core/buf.h"
+#include "core/doc.h"
+#include "web/page.h"
+
+#include <string.h>
+
+#define PAGE_SIZE 30
+
+static const char *badge_of(const char *status)
+{
+	if (status && strcmp(status, "won") == 0)
+		return "badge badge-ok";
+	if (status && (strcmp(status, "lost") == 0 || strcmp(status, "answered") == 0))
+		return "badge badge-neutral";
+	return "badge";
+}
+
+static json_object *status_options(const char *selected)
+{
+	const char *values[8], *labels[8];
+	size_t n = 0;
+	for (; quote_statuses[n].value && n < 7; n++) {
+		values[n] = quote_statuses[n].value;
+		labels[n] = quote_statuses[n].label;
+	}
+	values[n] = labels[n] = NULL;
+	return admin_options(values, labels, selected);
+}
+
+static void quote_fields(json_object *row, const bson_t *doc)
+{
+	static const char *const keys[] = { "contactName", "company", "email", "phone", "date",
+					    "startTime", "endTime", "message", "notes", NULL };
+	const char *s = doc_str(doc, "status");
+	char when[32];
+	bson_oid_t id;
+
+	for (size_t i = 0; keys[i]; i++)
+		admin_set_str(row, keys[i], doc_str(doc, keys[i]));
+	if (doc_oid(doc, "_id", &id)) {
+		char hex[25], href[64];
+		bson_oid_to_string(&id, hex);
+		(void)buf_fmt(href, sizeof href, "/quotes/%s", hex);
+		admin_set_str(row, "href", href);
+		admin_set_str(row, "id", hex);
+	}
+	admin_set_str(row, "eventType", quote_label(quote_event_types, doc_str(doc, "eventType")));
+	admin_set_str(row, "attendees", quote_label(quote_attendees, doc_str(doc, "attendees")));
+	admin_set_str(row, "statusLabel", quote_label(quote_statuses, s) ? quote_label(quote_statuses, s) : s);
+	admin_set_str(row, "badge", badge_of(s));
+	admin_when(doc_date(doc, "createdAt", 0), when, sizeof when);
+	admin_set_str(row, "createdAt", when);
+}
+
+void admin_page_quotes(struct http_req *req)
+{
+	static const char *const keep[] = { "status", NULL };
+	const char *status = http_query(req, "status");
+	long page = 1;
+	store_error_t se = { 0 };
+	store_t *st;
+	bson_t filter = BSON_INITIALIZER;
+	bson_t *sort = NULL;
+	store_cursor_t *cur = NULL;
+	const bson_t *doc;
+	json_object *data = NULL, *rows;
+	int64_t total = 0, fresh = 0;
+
+	if (!http_query_long(req, "page", 1, 100000, &page))
+		return;
+	if (status && *status && !quote_label(quote_statuses, status)) {
+		http_error_field(req, 400, "invalid_request", "status", "Unknown status.");
+		return;
+	}
+	if (!(st = conn_store(&se))) {
+		page_error(req, 503);
+		return;
+	}
+	if (status && *status)
+		BSON_APPEND_UTF8(&filter, "status", status);
+	data = page_data(req, "Demandes de devis");
+	page_section(data, "quotes");
+	json_object_object_add(data, "statusOptions", status_options(status));
+	if (!store_count(st, QUOTE_COLLECTION, &filter, &total, &se))
+		goto fail;
+	{
+		bson_t *f = BCON_NEW("status", BCON_UTF8("new"));
+		bool ok = store_count(st, QUOTE_COLLECTION, f, &fresh, &se);
+		bson_destroy(f);
+		if (!ok)
+			goto fail;
+	}
+	/* "new" sorts after the other statuses by name: new ones come first
+	 * by sorting on status descending ("new" > "lost" > "answered"), but
+	 * "won" > "new"; so two passes: the new ones, then the rest. */
+	sort = BCON_NEW("createdAt", BCON_INT32(-1), "_id", BCON_INT32(-1));
+	rows = json_object_new_array();
+	json_object_object_add(data, "rows", rows);
+	{
+		int64_t skip = (page - 1) * PAGE_SIZE, want = PAGE_SIZE;
+		for (int pass = 0; pass < 2 && want > 0; pass++) {
+			bson_t f = BSON_INITIALIZER;
+			int64_t n = 0;
+			bson_copy_to_excluding_noinit(&filter, &f, "status", NULL);
+			if (status && *status) {
+				if ((strcmp(status, "new") == 0) != (pass == 0)) {
+					bson_destroy(&f);
+					continue;
+				}
+				BSON_APPEND_UTF8(&f, "status", status);
+			} else if (pass == 0) {
+				BSON_APPEND_UTF8(&f, "status", "new");
+			} else {
+				BCON_APPEND(&f, "status", "{", "$ne", BCON_UTF8("new"), "}");
+			}
+			if (!store_count(st, QUOTE_COLLECTION, &f, &n, &se)) {
+				bson_destroy(&f);
+				goto fail;
+			}
+			if (skip >= n) {
+				skip -= n;
+				bson_destroy(&f);
+				continue;
+			}
+			store_find_opts_t opts = { .sort = sort, .skip = skip, .limit = want };
+			skip = 0;
+			cur = store_find(st, QUOTE_COLLECTION, &f, &opts, &se);
+			bson_destroy(&f);
+			if (!cur)
+				goto fail;
+			while (store_cursor_next(cur, &doc)) {
+				json_object *row = json_object_new_object();
+				quote_fields(row, doc);
+				json_object_array_add(rows, row);
+				want--;
+			}
+			if (store_cursor_error(cur, &se))
+				goto fail;
+			store_cursor_destroy(cur);
+			cur = NULL;
+		}
+	}
+	if (page > 1 && json_object_array_length(rows) == 0) {
+		json_object_put(data);
+		data = NULL;
+		page_not_found(req);
+		goto done;
+	}
+	json_object_object_add(data, "total", json_object_new_int64(total));
+	json_object_object_add(data, "fresh", json_object_new_int64(fresh));
+	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
+	admin_pager(req, data, page, total, PAGE_SIZE, keep);
+	page_render(req, 200, "quotes.html", data);
+	data = NULL;
+	goto done;
+fail:
+	json_object_put(data);
+	data = NULL;
+	page_error(req, 503);
+done:
+	if (cur)
+		store_cursor_destroy(cur);
+	if (sort)
+		bson_destroy(sort);
+	bson_destroy(&filter);
+}
+
+/* The path's :id quote into `out` (init'd when true); false: answered. */
+static bool load(struct http_req *req, store_t *st, bson_t *out)
+{
+	bson_oid_t id;
+	bson_t *f;
+	store_error_t se = { 0 };
+	bool found = false, ok;
+
+	if (!doc_parse_oid(http_param(req, "id"), &id)) {
+		page_not_found(req);
+		return false;
+	}
+	f = BCON_NEW("_id", BCON_OID(&id));
+	ok = store_find_one(st, QUOTE_COLLECTION, f, NULL, out, &found, &se);
+	bson_destroy(f);
+	if (!ok) {
+		page_error(req, 503);
+		return false;
+	}
+	if (!found) {
+		bson_destroy(out);
+		page_not_found(req);
+		return false;
+	}
+	return true;
+}
+
+static void detail(struct http_req *req, int status, const bson_t *doc, const char *notice, const char *error)
+{
+	json_object *data = page_data(req, "Demande de devis"), *q = json_object_new_object();
+	quote_fields(q, doc);
+	json_object_object_add(q, "statusOptions", status_options(doc_str(doc, "status")));
+	json_object_object_add(data, "quote", q);
+	page_section(data, "quotes");
+	if (notice)
+		admin_set_str(data, "notice", notice);
+	if (error)
+		admin_set_str(data, "error", error);
+	page_render(req, status, "quote.html", data);
+}
+
+void admin_page_quote(struct http_req *req)
+{
+	store_t *st = conn_store(NULL);
+	bson_t doc;
+
+	if (!st) {
+		page_error(req, 503);
+		return;
+	}
+	if (!load(req, st, &doc))
+		return;
+	detail(req, 200, &doc, http_query(req, "saved") ? "Demande enregistrée." : NULL, NULL);
+	bson_destroy(&doc);
+}
+
+void admin_form_quote(struct http_req *req)
+{
+	const char *status = http_form(req, "status"), *notes = http_form(req, "notes");
+	store_t *st = conn_store(NULL);
+	store_error_t se = { 0 };
+	bson_t before, after = BSON_INITIALIZER;
+	bson_t *f = NULL, *update = NULL;
+	bool found = false;
+	char location[64];
+
+	if (!st) {
+		page_error(req, 503);
+		return;
+	}
+	if (!load(req, st, &before))
+		return;
+	if (!quote_label(quote_statuses, status)) {
+		detail(req, 422, &before, NULL, "Choisissez un statut dans la liste.");
+		goto done;
+	}
+	if (notes && buf_utf8_chars(notes, strlen(notes)) > QUOTE_NOTES_MAX) {
+		detail(req, 422, &before, NULL, "Les notes sont trop longues (5 000 caractères au plus).");
+		goto done;
+	}
+	{
+		bson_oid_t id;
+		doc_oid(&before, "_id", &id);
+		f = BCON_NEW("_id", BCON_OID(&id));
+	}
+	update = BCON_NEW("$set", "{", "status", BCON_UTF8(status), "notes", BCON_UTF8(notes ? notes : ""),
+			  "updatedAt", BCON_DATE_TIME(account_now_ms()), "}");
+	if (!store_find_one_and_update(st, QUOTE_COLLECTION, f, update,
+				       &(store_fam_opts_t){ .return_new = true }, &after, &found, &se) || !found) {
+		page_error(req, found ? 503 : 404);
+		goto done;
+	}
+	audit_note(req, QUOTE_COLLECTION, http_param(req, "id"), &before, &after);
+	conn_publish_badge(CONN_BADGE_QUOTES);
+	(void)buf_fmt(location, sizeof location, "/quotes/%s?saved=1", http_param(req, "id"));
+	http_redirect(req, 303, location);
+done:
+	bson_destroy(&before);
+	bson_destroy(&after);
+	if (f)
+		bson_destroy(f);
+	if (update)
+		bson_destroy(update);
+}
