@@ -3,17 +3,22 @@
 # the form posts, errors come back next to their field with what was
 # typed (escaped), a good message is saved and answered 303 → thank-you,
 # the café and the sender each get a mail through the outbox (user text
-# escaped in the HTML part); the honeypot saves nothing; the per-address
-# limit answers 429 with Retry-After; the JSON route names the field.
+# escaped in the HTML part) and the staff's badge is published; the
+# honeypot saves nothing; the per-address limit answers 429 with
+# Retry-After; the JSON route names the field. The staff's inbox: unread
+# first, mark read, reply by mail (stored, sent through the outbox, user
+# text escaped), archive; each action audited and published as a badge.
 use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use CWC::Badges;
 use CWC::Stack;
 use JSON::PP;
 use Test::More;
 
 my $s = CWC::Stack->start(env => { CWC_THROTTLE_CONTACT => '4/600', CONTACT_EMAIL => 'cafe@example.com' });
+my $badges = CWC::Badges->listen($s);
 
 sub enc {
 	my %f = @_;
@@ -66,6 +71,7 @@ like $staff, qr/&lt;script&gt;alert/, 'the message escaped in the HTML part';
 like $staff, qr/zoe\.martin\@example\.org/, 'the sender\'s address (normalised)';
 my $ack = $s->wait_mail('zoe.martin@example.org', qr/bien re/ );
 like $ack, qr/Bonjour Zo./, 'the sender gets an acknowledgement';
+ok $badges->wait('contact'), 'the staff\'s badge "contact" is published';
 
 # ---- honeypot ---------------------------------------------------------------
 my $before = () = $s->mails;
@@ -91,5 +97,62 @@ for (1 .. 5) {
 # two messages sent above, the limit is 4, errors and the honeypot count nothing
 is_deeply [ map { $_->{status} } @st ], [303, 303, 429, 429, 429], 'past 4 messages from one address: 429';
 like $st[-1]{headers}{'retry-after'} // '', qr/^\d+$/, 'Retry-After';
+
+
+# ---- the staff's inbox --------------------------------------------------------
+sub page { $s->get(@_) }   # bytes, like this file's literals
+sub staff_post {
+	my ($sess, $path, $body) = @_;
+	my $r = $s->request('POST', $path, session => $sess,
+		headers => { 'Content-Type' => 'application/x-www-form-urlencoded' }, body => $body // '');
+	return $r;
+}
+my $staffer = $s->login('staff', undef, host => 'admin');
+is $s->get('/contact-mails', host => 'admin')->{status}, 303, 'inbox signed out: to the login page';
+$r = page('/contact-mails', session => $staffer);
+is $r->{status}, 200, 'the inbox';
+like $r->{content}, qr{4 message\(s\)}, 'every message (the honeypot\'s none)';
+like $r->{content}, qr{4 non lu\(s\)}, 'all unread';
+like $r->{content}, qr{Zoé &lt;b&gt;Martin&lt;/b&gt;}, 'user text escaped in the list';
+my ($zoe) = $r->{content} =~ m{<a href="(/contact-mails/[0-9a-f]{24})">[^<]*</a></td>\s*<td class="wrap">Zo[^<]*<br><span class="muted">zoe\.martin\@example\.org}s;
+ok $zoe, 'a link to the message';
+my ($first) = $r->{content} =~ m{<a href="(/contact-mails/[0-9a-f]{24})">};
+isnt $first, $zoe, 'newest first (Zoé wrote first)';
+$r = page($zoe, session => $staffer);
+like $r->{content}, qr{<p class="pre">Bonjour,\n&lt;script&gt;alert\(1\)&lt;/script&gt; un partenariat \?</p>}, 'the message, escaped';
+is page('/contact-mails/' . ('0' x 24), session => $staffer)->{status}, 404, 'an unknown message: 404';
+
+$r = staff_post($staffer, "$zoe/read");
+is $r->{status}, 303, 'mark read: 303';
+ok $badges->wait('contact'), 'the badge again';
+like page($zoe, session => $staffer)->{content}, qr{<span class="badge badge-neutral">Lu</span>}, 'read';
+$r = page('/contact-mails', session => $staffer);
+like $r->{content}, qr{3 non lu\(s\)}, 'one fewer unread';
+my @order = $r->{content} =~ m{<a href="(/contact-mails/[0-9a-f]{24})">}g;
+is $order[-1], $zoe, 'unread first: the read one last';
+
+$r = staff_post($staffer, "$zoe/reply", 'reply=+++');
+is $r->{status}, 422, 'an empty reply: 422';
+like $r->{content}, qr{Écrivez votre réponse}, '… saying so';
+$r = staff_post($staffer, "$zoe/reply", 'reply=' . join '', map { sprintf '%%%02X', ord } split //, ("Merci Zoé,\nparlons-en <b>demain</b> !"));
+is $r->{status}, 303, 'a reply: 303';
+ok $badges->wait('contact'), 'the badge again';
+my $reply = $s->wait_mail('zoe.martin@example.org', qr/parlons-en/);
+like $reply, qr/Subject: Re: Partenariat/, 'the reply mailed to the sender';
+like $reply, qr/parlons-en &lt;b&gt;demain&lt;\/b&gt;/, 'the reply escaped in the HTML part';
+$r = page($zoe, session => $staffer);
+like $r->{content}, qr{<span class="badge badge-neutral">Répondu</span>}, 'replied';
+like $r->{content}, qr{Votre réponse du [0-9-]+ [0-9:]+</h2>\s*<p class="pre">Merci Zoé,\nparlons-en &lt;b&gt;demain&lt;/b&gt; !</p>}, 'the reply stored and shown';
+
+$r = staff_post($staffer, "$zoe/archive");
+is $r->{status}, 303, 'archive: 303';
+$r = page('/contact-mails', session => $staffer);
+unlike $r->{content}, qr{\Q$zoe\E"}, 'out of the inbox';
+like page('/contact-mails?box=archive', session => $staffer)->{content}, qr{\Q$zoe\E"}, 'in the archive';
+
+my $admin = $s->login('admin', undef, host => 'admin');
+(my $id = $zoe) =~ s{.*/}{};
+my @actions = sort map { $_->{action} } @{ $s->get("/api/audit-log?documentId=$id", session => $admin)->{json}{entries} };
+is_deeply \@actions, [qw(contact-mails.archive contact-mails.read contact-mails.reply)], 'each action audited';
 
 done_testing;
