@@ -28,7 +28,7 @@ my $b = CWC::Bookings->new($s);
 
 # Links to pages other work builds (the booking funnel, the menu, events,
 # the blog): reported, not failed, until they exist.
-my %ELSEWHERE = map { $_ => 1 } qw(/booking /boissons /events /blog /dashboard/reservations);
+my %ELSEWHERE = map { $_ => 1 } qw(/booking /events /blog /dashboard/reservations);
 
 my @PAGES = qw(/ /concept /take-away /history /manifest /partners /espaces /pricing
 	       /members-program /student-offers /privatization /compagny-pass /horaires
@@ -138,7 +138,7 @@ my %in_sitemap;
 while ($r->{content} =~ m{<url><loc>\Q$base\E([^<]*)</loc>(?:<lastmod>(\d{4}-\d\d-\d\d)</lastmod>)?</url>}g) {
 	$in_sitemap{$1} = $2 // '';
 }
-my @missing_pages = grep { !exists $in_sitemap{$_} } @PAGES, '/booking', '/contact', '/blog';
+my @missing_pages = grep { !exists $in_sitemap{$_} } @PAGES, '/booking', '/contact', '/blog', '/boissons', '/privatization/devis';
 is_deeply \@missing_pages, [], 'the sitemap lists every public page';
 ok !(grep { !$in_sitemap{$_} } @PAGES), 'each text page with a lastmod';
 
@@ -171,6 +171,7 @@ diag "linked, built elsewhere: " . join ', ', map { "$_ ($elsewhere{$_})" } sort
 # the account pages and the blog's own listing pages (pages, search) are not for the sitemap
 my @missing = grep { !exists $in_sitemap{$_} && !m{^/auth/|^/blog/(?:page|search)\b|^/contact/merci$} } sort keys %html_pages;
 is_deeply \@missing, [], 'every public page the crawler finds is in the sitemap';
+ok $html_pages{'/boissons'} && $html_pages{'/privatization/devis'}, 'the crawler finds the menu and the quote form';
 ok scalar(keys %html_pages) >= @PAGES, 'the crawler reached every page (' . scalar(keys %html_pages) . ')';
 
 # ---- bad paths ------------------------------------------------------------------

@@ -114,7 +114,10 @@ static void test_templates(void)
 				   "firstName", "Zoé <b>", "title", "Atelier <i>", "dateLabel", "samedi 12 décembre 2026",
 				   "timeLabel", "18:30 – 20:00", "location", "Open Space", "amount", "15,50 €",
 				   "eventLink", "https://x.test/events/a", "cancelLink", "https://x.test/events/a/annulation?r=1&token=2",
-				   NULL);
+
+				   /* content: newsletter, quotes, the contact reply */
+				   "unsubscribeUrl", "https://x.test/api/newsletter/unsubscribe?email=z%40x.test&token=ab",
+				   "eventType", "Atelier", "attendees", "11 à 20 personnes", "reply", "<b>Merci</b>", NULL);
 	const char *name;
 	size_t count = 0;
 	for (size_t i = 0; (name = mail_template_at(i)); i++, count++) {
@@ -126,14 +129,15 @@ static void test_templates(void)
 		if (rendered && strncmp(tname, "event_", 6) == 0)
 			ok(!strstr(r.html, "<b>") && !strstr(r.html, "<i>") && strstr(r.html, "Zoé &lt;b&gt;"),
 			   "%s: user text escaped in HTML", tname);
-		if (rendered && strncmp(tname, "contact_", 8) == 0)
+		if (rendered && (strncmp(tname, "contact_", 8) == 0 || strncmp(tname, "quote_", 6) == 0))
 			ok(!strstr(r.html, "<script>") && !strstr(r.html, "<b>") &&
 			   strstr(r.html, "&lt;script&gt;"), "%s: user text escaped in HTML", tname);
 		mail_rendered_free(&r);
 	}
-	is_int(count, 23, "twenty-three mails: activation, nine booking mails, three of the card hold, "
-	       "attendance and the daily report, contact_ack, contact_staff, three event mails, "
-	       "password_changed, password_reset, test");
+	is_int(count, 28, "twenty-eight mails: activation, nine booking mails, three of the card hold, "
+	       "attendance and the daily report, contact_ack, contact_reply, contact_staff, three event "
+	       "mails, newsletter_confirm, newsletter_welcome, password_changed, password_reset, "
+	       "quote_ack, quote_staff, test");
 	json_object_put(all);
 
 	json_object *nolink = vars_of("givenName", "A", NULL);
