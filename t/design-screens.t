@@ -29,6 +29,8 @@ my $s = CWC::Stack->start(env => {
 	STRIPE_API_BASE => $stripe->url, STRIPE_JS_URL => $stripe->url . '/v3/',
 	CWC_CSP_STRIPE_SCRIPT => $stripe->url, CWC_CSP_STRIPE_CONNECT => $stripe->url,
 	CWC_THROTTLE_EVENT => '1000/3600',
+	# the public forms' per-address limits let this test fill the lists
+	CWC_THROTTLE_NEWSLETTER => '500/3600', CWC_THROTTLE_QUOTE => '500/3600', CWC_THROTTLE_CONTACT => '500/3600',
 });
 $s->seed;
 my $b = CWC::Browser->start or BAIL_OUT('chromium did not start');
@@ -162,6 +164,44 @@ my $audit_entry = $s->get('/api/audit?action=booking.reservations.create&limit=1
 	$update->('bookings', encode_json({ _id => { '$oid' => $confirmed } }),
 		  encode_json({ '$set' => { paymentStatus => 'authorized', stripePaymentIntentId => 'pi_3QdesignHoldIntent0000000001',
 					    stripeCustomerId => 'cus_QdesignCustomer00001' } }));
+# The content screens with dozens of items and long names: newsletter
+# subscribers, quote requests, contact mails, a long menu category.
+for my $i (1 .. 40) {
+	$s->post('/api/newsletter/subscribe', json => {
+		email => "abonne.numero.$i.avec.une.adresse.tres.longue\@entreprise-au-nom-tres-long.example.com" });
+}
+for my $i (1 .. 36) {
+	my $r = $s->post('/api/privatization/devis', headers => { Origin => $s->site_url }, json => {
+		eventType => (qw(atelier team-building conference reunion autre))[$i % 5],
+		date => add_days($week, 20 + $i), startTime => '09:00', endTime => '18:30', attendees => '31-40',
+		company => 'Société Coopérative des Artisans Boulangers et Pâtissiers du Bas-Rhin',
+		contactName => "Marie-Charlotte de La Tour d'Auvergne-Lauraguais n°$i",
+		email => "marie-charlotte.de-la-tour-$i\@entreprise-au-nom-tres-long.example.com",
+		phone => '+33 6 12 34 56 78',
+		message => "Bonjour,\nnous préparons un séminaire de deux jours pour toute l'équipe. " x 4 });
+	die "quote $i: $r->{status} $r->{content}" unless $r->{status} == 201;
+	my $c = $s->post('/api/contact-mails', headers => { Origin => $s->site_url }, json => {
+		name => "Marie-Charlotte de La Tour d'Auvergne-Lauraguais n°$i",
+		email => "marie-charlotte.de-la-tour-$i\@entreprise-au-nom-tres-long.example.com",
+		subject => 'Tarifs et abonnements',
+		message => "Bonjour,\nauriez-vous une formule pour une équipe de huit personnes, trois jours par semaine ? " x 3 });
+	die "contact $i: $c->{status} $c->{content}" unless $c->{status} == 201;
+}
+my ($quote) = $s->get('/quotes', session => $staff)->{content} =~ m{<a href="(/quotes/[0-9a-f]{24})">};
+my @mails = $s->get('/contact-mails', session => $staff)->{content} =~ m{<a href="(/contact-mails/[0-9a-f]{24})">}g;
+for my $m (@mails[0 .. 9]) {
+	$s->request('POST', "$m/read", session => $staff, headers => { 'Content-Type' => 'application/x-www-form-urlencoded' });
+}
+$s->request('POST', "$mails[1]/reply", session => $staff, headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
+	    body => 'reply=Bonjour%2C%0Aoui%2C+le+Pass+Entreprise+est+fait+pour+vous.+Nous+vous+appelons+demain.');
+my $menu_cat = $s->request('POST', '/menu/categories', session => $staff,
+	headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
+	body => 'name=Boissons+de+saison+et+cr%C3%A9ations+du+barista+pour+les+longues+apr%C3%A8s-midi&type=drink&order=1&isActive=1&showOnSite=1'
+)->{headers}{location} =~ s/\?.*//r;
+for my $i (1 .. 14) {
+	$s->request('POST', "$menu_cat/items", session => $staff, headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
+		    body => "name=Infusion+glac%C3%A9e+hibiscus-gingembre-citron-vert+n%C2%B0$i&price=4,50&order=$i&isActive=1"
+			  . '&description=Hibiscus+infus%C3%A9+%C3%A0+froid%2C+gingembre+frais+et+citron+vert+press%C3%A9+minute.&recipe=interne');
 }
 
 # The catalogue's screens: a dozen services and long names, closures to come.
@@ -273,6 +313,11 @@ my @pages = (
 	['booking-card', $s->site_url, "$card->{manageUrl}&new=1", undef],
 	['booking-confirmed', $s->site_url, "$paid->{manageUrl}&new=1", undef],
 	['reservations', $s->site_url, '/dashboard/reservations', 'client'],
+	['boissons', $s->site_url, '/boissons', undef],
+	['privatization-devis', $s->site_url, '/privatization/devis', undef],
+	['privatization-merci', $s->site_url, '/privatization/merci', undef],
+	['newsletter', $s->site_url, '/newsletter', undef],
+	['newsletter-merci', $s->site_url, '/newsletter/merci', undef],
 	['admin-login', $s->admin_url, '/login', undef],
 	['admin-home', $s->admin_url, '/', 'staff'],
 	['admin-messages', $s->admin_url, '/messages', 'staff'],
@@ -307,6 +352,13 @@ my @pages = (
 	['admin-blog-editor', $s->admin_url, "/blog/articles/$blog_ids{image}", 'staff'],
 	['admin-blog-new', $s->admin_url, '/blog/articles/new', 'staff'],
 	['admin-blog-categories', $s->admin_url, '/blog/categories', 'staff'],
+	['admin-newsletter', $s->admin_url, '/newsletter', 'admin'],
+	['admin-quotes', $s->admin_url, '/quotes', 'staff'],
+	['admin-quote', $s->admin_url, $quote, 'staff'],
+	['admin-contact-mails', $s->admin_url, '/contact-mails', 'staff'],
+	['admin-contact-mail', $s->admin_url, $mails[1], 'staff'],
+	['admin-menu', $s->admin_url, '/menu', 'staff'],
+	['admin-menu-category', $s->admin_url, $menu_cat, 'staff'],
 );
 
 for my $pg (@pages) {
