@@ -17,6 +17,7 @@
 #include "content/newsletter.h"
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/crypto.h"
 #include "web/page.h"
 #include "web/throttle.h"
 #include "site.h"
@@ -195,7 +196,7 @@ void site_newsletter_unsubscribe(struct http_req *req)
 		return;
 	}
 	newsletter_unsubscribe_token(norm, want);
-	if (strlen(token) != 64 || strcmp(want, token) != 0) {
+	if (!crypto_equal(want, 64, token, strlen(token))) {
 		message_page(req, 400, "Lien non valable", "Ce lien de désinscription n’est pas valable.", NULL);
 		return;
 	}
