@@ -164,6 +164,8 @@ my $audit_entry = $s->get('/api/audit?action=booking.reservations.create&limit=1
 	$update->('bookings', encode_json({ _id => { '$oid' => $confirmed } }),
 		  encode_json({ '$set' => { paymentStatus => 'authorized', stripePaymentIntentId => 'pi_3QdesignHoldIntent0000000001',
 					    stripeCustomerId => 'cus_QdesignCustomer00001' } }));
+}
+
 # The content screens with dozens of items and long names: newsletter
 # subscribers, quote requests, contact mails, a long menu category.
 for my $i (1 .. 40) {
