@@ -225,7 +225,9 @@ $r = $s->get('/blog/the-glace');
 is $rel[0], 'the-menthe', 'alone in its category: the article sharing its title\'s words first';
 like $r->{content}, qr{<meta property="og:image" content="http://[^"]+/uploads/the-glace-800\.webp">}, 'og:image: the featured image, absolute';
 like $r->{content}, qr{<meta property="og:type" content="article">}, 'og:type article';
-unlike $s->get('/blog')->{content}, qr{og:image}, 'no og:image where there is no image';
+# a page without an image of its own shares the site's default card (issue 13)
+like $s->get('/blog')->{content}, qr{<meta property="og:image" content="http://[^"]+/static/og-image\.[0-9a-f]+\.png">},
+	'no image of its own: the default Open Graph image';
 
 # ---- likes: one per account, right under concurrency ----------------------------------
 $r = $s->get('/blog/article-10');
