@@ -244,6 +244,9 @@ bool auth_sign_in(struct http_req *req, int min_role, const char *email_in,
 		return err_set(e, 403, "not_activated", NULL,
 			       "This account is not activated yet: use the link of the activation "
 			       "email, or ask for a new one.");
+	if (doc_date(user, "deactivatedAt", 0))   /* by the back office (account/manage.h) */
+		return err_set(e, 403, "account_disabled", NULL,
+			       "This account is deactivated. Contact the café.");
 	if (!account_user_role(st, user, role, &se)) {
 		store_fail(e, "login: role", &se);
 		return false;

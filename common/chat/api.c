@@ -838,6 +838,9 @@ void chat_messages_send(struct http_req *req)
 	json_object_object_add(event, "type", json_object_new_string("message"));
 	json_object_object_add(event, "message", json_object_get(m));
 	publish(&conv, event);
+	/* a customer's message changes the staff's unread badge (SPEC §9) */
+	if (req->role < ROLE_STAFF)
+		(void)conn_publish_badge(CONN_BADGE_MESSAGES);
 	bson_destroy(&msg);
 	bson_destroy(&conv);
 	http_send_json(req, 201, m);

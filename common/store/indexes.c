@@ -44,6 +44,8 @@ static const struct store_index_decl {
 	{ "conversations", "{\"participants.user\": 1}", false, NO_TTL },
 	{ "conversations", "{\"lastMessageAt\": -1}", false, NO_TTL },
 	{ "messages", "{\"conversation\": 1, \"createdAt\": -1}", false, NO_TTL },
+	/* one person's messages: the GDPR export (account/manage.h) */
+	{ "messages", "{\"sender\": 1}", false, NO_TTL },
 	/* §7 bookings */
 	{ "spaceconfigurations", "{\"spaceType\": 1}", true, NO_TTL },
 	{ "spaceconfigurations", "{\"slug\": 1}", true, NO_TTL },
@@ -65,6 +67,9 @@ static const struct store_index_decl {
 	 * and a unique index admits one missing value only (docs/store.md) */
 	{ "bookings", "{\"stripePaymentIntentId\": 1}", false, NO_TTL },
 	{ "payments", "{\"booking\": 1}", false, NO_TTL },
+	/* the dashboard's revenue: money moved, by day (booking/stats.h) */
+	{ "payments", "{\"status\": 1, \"updatedAt\": 1}", false, NO_TTL },
+	{ "payments", "{\"user\": 1}", false, NO_TTL },
 	{ "stripeevents", "{\"eventId\": 1}", true, NO_TTL },
 	/* §8 content */
 	{ "articles", "{\"slug\": 1}", true, NO_TTL },

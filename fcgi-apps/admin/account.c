@@ -22,13 +22,3 @@ void admin_session(struct http_req *req)
 {
 	auth_session_get(req);
 }
-
-void admin_dashboard(struct http_req *req)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "ok", json_object_new_boolean(true));
-	json_object_object_add(o, "role", json_object_new_string(
-		account_role_slug(req->role) ? account_role_slug(req->role) : ""));
-	http_send_json(req, 200, o);
-}

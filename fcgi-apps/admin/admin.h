@@ -14,10 +14,49 @@
 void admin_login(struct http_req *req);
 void admin_logout(struct http_req *req);
 void admin_session(struct http_req *req);
-/* home.c — GET /: the home page */
+/* dashboard.c — GET /: the home page; GET /api/dashboard (SPEC §9):
+ * today's lists, revenue (admins only), occupancy, bookings per day */
 void admin_home(struct http_req *req);
-/* GET /api/dashboard: {"ok":true,"role":…} until the real dashboard (§9) */
 void admin_dashboard(struct http_req *req);
+
+/* badges.c — the sidebar's counts: bookings to validate, the member's
+ * unread messages, unread contact mails, new quote requests */
+enum { ADMIN_BADGES = 4 };
+struct err;
+bool admin_badge_counts(struct http_req *req, store_t *st, int64_t counts[ADMIN_BADGES], struct err *e);
+/* {bookings, messages, contact, quotes}. New object. */
+json_object *admin_badges_json(const int64_t counts[ADMIN_BADGES]);
+void admin_badges(struct http_req *req);
+/* The app's page_data hook: account_page_data(), the badges, badges.js. */
+void admin_page_data(struct http_req *req, json_object *data);
+
+/* customers.c — customers (SPEC §9): staff read, admins write */
+#define ADMIN_TEAM (-1)   /* a list of staff, admins and devs */
+void admin_users_list(struct http_req *req);
+/* The list of `role` (an enum role, or ADMIN_TEAM), JSON or CSV. */
+void admin_users_list_as(struct http_req *req, int role);
+void admin_user_get(struct http_req *req);
+void admin_user_create(struct http_req *req);
+/* Creates an invited account of role `slug` from the JSON body. */
+void admin_user_create_as(struct http_req *req, const char *slug);
+void admin_user_edit(struct http_req *req);
+void admin_user_deactivate(struct http_req *req);
+void admin_user_reactivate(struct http_req *req);
+void admin_user_export(struct http_req *req);   /* GDPR, admins */
+void admin_user_erase(struct http_req *req);    /* SPEC §4 deletion, admins */
+/* A user as the back office sees it (profile, status, last login). */
+json_object *admin_user_json(const bson_t *u, int role);
+/* The path's :id user into `out` (initialised when true); a 404 finished
+ * when the id is not an ObjectId or unknown. */
+bool admin_load_user(struct http_req *req, store_t *st, bson_t *out, bson_oid_t *id);
+/* False with a 403 finished when the signed-in member may not act on the
+ * account `id` of role `target` (their own, or above their role). */
+bool admin_may_manage(struct http_req *req, const bson_oid_t *id, int target);
+
+/* team.c — the team (SPEC §9, admins): members, invitations, roles */
+void admin_team_list(struct http_req *req);
+void admin_team_invite(struct http_req *req);
+void admin_user_role(struct http_req *req);
 
 /* booking.c — the staff's bookings API (SPEC §7 admin list) */
 void admin_booking_list(struct http_req *req);
@@ -36,7 +75,6 @@ void admin_booking_pending_count(struct http_req *req);
  * as the signed-in staff member, with `reason` (may be ""), the fee
  * waived when asked (admins only: 403 otherwise); notes the change for
  * the audit log. `out` receives the booking (initialised on success). */
-struct err;
 bool admin_booking_move(struct http_req *req, store_t *st, const char *from, const char *to,
 			const char *reason, bool waive_fee, bson_t *out, struct err *e);
 /* The booking as the staff see it (notes included). Caller puts it. */
@@ -52,6 +90,12 @@ struct booking_request;
 struct booking_quote;
 bool admin_booking_create_from(struct http_req *req, store_t *st, json_object *body, bson_t *out,
 			       struct booking_request *rq, struct booking_quote *q, struct err *e);
+
+/* booking_csv.c — ?format=csv of GET /api/booking/reservations: the list's
+ * bookings matching `filter` in `sort` order, streamed (web/csv.h) and
+ * noted as an export. False (nothing sent) when the query cannot start. */
+bool admin_booking_csv(struct http_req *req, store_t *st, const bson_t *filter, const bson_t *sort,
+		       store_error_t *se);
 
 /* booking_pages.c — the staff's booking screens (SPEC §9 bookings) */
 void admin_page_bookings(struct http_req *req);

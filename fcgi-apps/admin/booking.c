@@ -181,9 +181,17 @@ void admin_booking_list(struct http_req *req)
 			goto done;
 		}
 	}
+	sort = BCON_NEW("date", BCON_INT32(dir), "startTime", BCON_INT32(dir), "_id", BCON_INT32(dir));
+	{
+		const char *format = http_query(req, "format");
+		if (format && strcmp(format, "csv") == 0) {   /* booking_csv.c */
+			if (!admin_booking_csv(req, st, &filter, sort, &se))
+				goto fail;
+			goto done;
+		}
+	}
 	if (!store_count(st, "bookings", &filter, &total, &se))
 		goto fail;
-	sort = BCON_NEW("date", BCON_INT32(dir), "startTime", BCON_INT32(dir), "_id", BCON_INT32(dir));
 	store_find_opts_t opts = { .sort = sort, .skip = (page - 1) * limit, .limit = limit };
 	cur = store_find(st, "bookings", &filter, &opts, &se);
 	if (!cur)

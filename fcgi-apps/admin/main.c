@@ -26,6 +26,21 @@ static const struct route admin_routes[] = {
 	{ HTTP_POST, "/api/auth/logout", admin_logout, ROLE_PUBLIC, 0 },
 	{ HTTP_GET, "/api/auth/session", admin_session, ROLE_STAFF, 0 },
 	{ HTTP_GET, "/api/dashboard", admin_dashboard, ROLE_STAFF, 0 },
+	{ HTTP_GET, "/api/badges", admin_badges, ROLE_STAFF, 0 },
+
+	/* customers (customers.c): staff read, admins write; ?format=csv is an audited export */
+	{ HTTP_GET, "/api/users", admin_users_list, ROLE_STAFF, ROUTE_AUDIT },
+	{ HTTP_POST, "/api/users", admin_user_create, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_GET, "/api/users/:id", admin_user_get, ROLE_STAFF, 0 },
+	{ HTTP_PUT | HTTP_PATCH, "/api/users/:id", admin_user_edit, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_DELETE, "/api/users/:id", admin_user_erase, ROLE_ADMIN, ROUTE_AUDIT },
+	{ HTTP_POST, "/api/users/:id/deactivate", admin_user_deactivate, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_POST, "/api/users/:id/reactivate", admin_user_reactivate, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_GET, "/api/users/:id/export", admin_user_export, ROLE_ADMIN, ROUTE_AUDIT },
+	/* the team (team.c): admins; the dev role by a dev only */
+	{ HTTP_GET, "/api/team", admin_team_list, ROLE_ADMIN, ROUTE_AUDIT },
+	{ HTTP_POST, "/api/team", admin_team_invite, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT },
+	{ HTTP_PUT, "/api/users/:id/role", admin_user_role, ROLE_ADMIN, ROUTE_JSON | ROUTE_AUDIT },
 
 	/* the staff messenger (common/chat/api.c) */
 	{ HTTP_GET, "/api/conversations", chat_conversations_list, ROLE_STAFF, 0 },
@@ -36,7 +51,7 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/api/messages/ticket", chat_ticket, ROLE_STAFF, 0 },
 
 	/* bookings (booking.c): every write is audited (booking.reservations.cancel…) */
-	{ HTTP_GET, "/api/booking/reservations", admin_booking_list, ROLE_STAFF, 0 },
+	{ HTTP_GET, "/api/booking/reservations", admin_booking_list, ROLE_STAFF, ROUTE_AUDIT },
 	{ HTTP_POST, "/api/booking/reservations", admin_booking_create, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
 	{ HTTP_GET, "/api/booking/reservations/:id", admin_booking_get, ROLE_STAFF, 0 },
 	{ HTTP_PUT | HTTP_PATCH, "/api/booking/reservations/:id", admin_booking_edit, ROLE_STAFF, ROUTE_JSON | ROUTE_AUDIT },
@@ -218,7 +233,7 @@ static const struct app admin_app = {
 	.not_found = page_not_found,
 	.templates_load = templates_load,
 	.templates_free = templates_free,
-	.page_data = account_page_data,
+	.page_data = admin_page_data,
 	.audit = audit_route_done,
 	.login_path = "/login",
 	.staff = true,
