@@ -148,10 +148,11 @@ static void turnover_key(char *out, size_t len, int64_t day)
 /* A number of euros as cents, rounded. */
 static int64_t euros_cents(const bson_t *doc, const char *key)
 {
-	bson_iter_t it;
+	bson_iter_t root, it;
 	double v;
 
-	if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_NUMBER(&it))
+	if (!bson_iter_init(&root, doc) || !bson_iter_find_descendant(&root, key, &it) ||
+	    !BSON_ITER_HOLDS_NUMBER(&it))
 		return 0;
 	v = bson_iter_as_double(&it) * 100.0;
 	return (int64_t)(v < 0 ? v - 0.5 : v + 0.5);

@@ -413,8 +413,16 @@ void admin_home(struct http_req *req)
 	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)
 		if ((v = member(dash, keep[i])))
 			json_object_object_add(data, keep[i], json_object_get(v));
-	if ((v = member(dash, "revenue")))
+	static const struct { const char *list, *flag; } flags[] = {
+		{ "arrivals", "hasArrivals" }, { "pending", "hasPending" }, { "holdsExpiring", "hasHolds" },
+	};
+	for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+		json_object_object_add(data, flags[i].flag, json_object_new_boolean(
+			(v = member(dash, flags[i].list)) && json_object_array_length(v) > 0));
+	if ((v = member(dash, "revenue"))) {
 		json_object_object_add(data, "revenueTiles", revenue_tiles(v));
+		json_object_object_add(data, "hasRevenue", json_object_new_boolean(true));
+	}
 	occupancy_table(member(dash, "occupancy"), data);
 	chart_svg(member(dash, "bookingsPerDay"), data);
 	json_object_put(dash);
