@@ -17,6 +17,63 @@
 
 static const char *const badge_names[ADMIN_BADGES] = { "bookings", "messages", "contact", "quotes" };
 
+/* The member's unread messages, as the messenger counts them (common/chat
+ * api.c, the staff's view): in their own conversations, the participant's
+ * unreadCount; in a customer's conversation they never opened, the
+ * messages others sent that they have not read. */
+static bool unread_messages(store_t *st, const bson_oid_t *me, int64_t *out, store_error_t *se)
+{
+	bson_t *f = BCON_NEW("isDeleted", "{", "$ne", BCON_BOOL(true), "}",
+			     "$or", "[", "{", "type", BCON_UTF8("direct"), "}",
+			     "{", "participants.user", BCON_OID(me), "}", "]");
+	bson_t *proj = BCON_NEW("participants", BCON_INT32(1));
+	store_find_opts_t opts = { .projection = proj };
+	store_cursor_t *cur = store_find(st, "conversations", f, &opts, se);
+	const bson_t *c;
+	bool ok = cur != NULL;
+
+	bson_destroy(f);
+	bson_destroy(proj);
+	*out = 0;
+	while (ok && store_cursor_next(cur, &c)) {
+		bson_iter_t it, arr;
+		bool mine = false;
+		bson_oid_t cid;
+		if (bson_iter_init_find(&it, c, "participants") && BSON_ITER_HOLDS_ARRAY(&it) &&
+		    bson_iter_recurse(&it, &arr)) {
+			while (!mine && bson_iter_next(&arr)) {
+				bson_t part;
+				const uint8_t *data;
+				uint32_t len;
+				bson_oid_t uid;
+				if (!BSON_ITER_HOLDS_DOCUMENT(&arr))
+					continue;
+				bson_iter_document(&arr, &len, &data);
+				if (!bson_init_static(&part, data, len) || !doc_oid(&part, "user", &uid) ||
+				    !bson_oid_equal(&uid, me))
+					continue;
+				*out += doc_int(&part, "unreadCount", 0);
+				mine = true;
+			}
+		}
+		if (!mine && doc_oid(c, "_id", &cid)) {
+			int64_t n = 0;
+			bson_t *mf = BCON_NEW("conversation", BCON_OID(&cid),
+					      "sender", "{", "$ne", BCON_OID(me), "}",
+					      "readBy.user", "{", "$ne", BCON_OID(me), "}");
+			ok = store_count(st, "messages", mf, &n, se);
+			bson_destroy(mf);
+			*out += n;
+		}
+	}
+	if (cur) {
+		if (store_cursor_error(cur, se))
+			ok = false;
+		store_cursor_destroy(cur);
+	}
+	return ok;
+}
+
 bool admin_badge_counts(struct http_req *req, store_t *st, int64_t counts[ADMIN_BADGES], struct err *e)
 {
 	const struct auth_session *me = auth_session(req);
@@ -29,37 +86,8 @@ bool admin_badge_counts(struct http_req *req, store_t *st, int64_t counts[ADMIN_
 	f = BCON_NEW("status", BCON_UTF8("pending"));
 	ok = store_count(st, "bookings", f, &counts[0], &se);
 	bson_destroy(f);
-	if (ok && me) {   /* the member's own unread messages (index participants.user) */
-		store_cursor_t *cur;
-		const bson_t *c;
-		f = BCON_NEW("participants.user", BCON_OID(&me->user_id), "isDeleted", "{", "$ne", BCON_BOOL(true), "}");
-		cur = store_find(st, "conversations", f, NULL, &se);
-		bson_destroy(f);
-		ok = cur != NULL;
-		while (ok && store_cursor_next(cur, &c)) {
-			bson_iter_t it, arr;
-			if (!bson_iter_init_find(&it, c, "participants") || !BSON_ITER_HOLDS_ARRAY(&it) ||
-			    !bson_iter_recurse(&it, &arr))
-				continue;
-			while (bson_iter_next(&arr)) {
-				bson_t part;
-				const uint8_t *data;
-				uint32_t len;
-				bson_oid_t uid;
-				if (!BSON_ITER_HOLDS_DOCUMENT(&arr))
-					continue;
-				bson_iter_document(&arr, &len, &data);
-				if (!bson_init_static(&part, data, len) || !doc_oid(&part, "user", &uid) ||
-				    !bson_oid_equal(&uid, &me->user_id))
-					continue;
-				counts[1] += doc_int(&part, "unreadCount", 0);
-			}
-		}
-		if (cur) {
-			ok = !store_cursor_error(cur, &se);
-			store_cursor_destroy(cur);
-		}
-	}
+	if (ok && me)
+		ok = unread_messages(st, &me->user_id, &counts[1], &se);
 	if (ok) {
 		f = BCON_NEW("status", BCON_UTF8("unread"));
 		ok = store_count(st, "contactmails", f, &counts[2], &se);
