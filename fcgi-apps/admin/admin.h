@@ -35,6 +35,11 @@ void admin_page_data(struct http_req *req, json_object *data);
 void admin_users_list(struct http_req *req);
 /* The list of `role` (an enum role, or ADMIN_TEAM), JSON or CSV. */
 void admin_users_list_as(struct http_req *req, int role);
+/* The page of users the query asks for (q, status, sort, page, limit) as
+ * JSON objects (admin_user_json), with the total; false with the answer
+ * finished. */
+bool admin_users_find(struct http_req *req, store_t *st, int role, json_object **users,
+		      int64_t *total, long *page, long *limit);
 void admin_user_get(struct http_req *req);
 void admin_user_create(struct http_req *req);
 /* Creates an invited account of role `slug` from the JSON body. */
@@ -52,6 +57,15 @@ bool admin_load_user(struct http_req *req, store_t *st, bson_t *out, bson_oid_t 
 /* False with a 403 finished when the signed-in member may not act on the
  * account `id` of role `target` (their own, or above their role). */
 bool admin_may_manage(struct http_req *req, const bson_oid_t *id, int target);
+
+/* customer_pages.c — the customers' and the team's screens */
+void admin_page_customers(struct http_req *req);
+void admin_page_customer(struct http_req *req);
+void admin_page_team(struct http_req *req);
+void admin_form_customer_create(struct http_req *req);
+void admin_form_customer_state(struct http_req *req);   /* deactivate / reactivate / erase */
+void admin_form_team_invite(struct http_req *req);
+void admin_form_team_role(struct http_req *req);
 
 /* team.c — the team (SPEC §9, admins): members, invitations, roles */
 void admin_team_list(struct http_req *req);

@@ -399,6 +399,52 @@ done:
 	list_query_free(&lq);
 }
 
+bool admin_users_find(struct http_req *req, store_t *st, int role, json_object **users,
+		      int64_t *total, long *page, long *limit)
+{
+	struct list_query lq;
+	store_cursor_t *cur;
+	store_error_t se = { 0 };
+	const bson_t *u;
+	int64_t skip, n = 0;
+	json_object *arr;
+	bool ok;
+
+	if (!read_list_query(req, st, role, &lq)) {
+		list_query_free(&lq);
+		return false;
+	}
+	skip = (lq.page - 1) * lq.limit;
+	store_find_opts_t opts = { .sort = &lq.sort };
+	cur = store_find(st, "users", &lq.filter, &opts, &se);
+	if (!cur) {
+		list_query_free(&lq);
+		http_send_store_fail(req, "admin users: page", &se);
+		return false;
+	}
+	arr = json_object_new_array();
+	while (store_cursor_next(cur, &u)) {
+		if (!user_matches(u, lq.q))
+			continue;
+		if (n >= skip && n < skip + lq.limit)
+			json_object_array_add(arr, list_user_json(st, u, lq.role));
+		n++;
+	}
+	ok = !store_cursor_error(cur, &se);
+	store_cursor_destroy(cur);
+	*page = lq.page;
+	*limit = lq.limit;
+	list_query_free(&lq);
+	if (!ok) {
+		json_object_put(arr);
+		http_send_store_fail(req, "admin users: page", &se);
+		return false;
+	}
+	*users = arr;
+	*total = n;
+	return true;
+}
+
 void admin_users_list(struct http_req *req)
 {
 	admin_users_list_as(req, ROLE_CLIENT);

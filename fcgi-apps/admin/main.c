@@ -119,6 +119,16 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/messages", chat_page, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_GET, "/audit-log", admin_page_audit, ROLE_ADMIN, ROUTE_PAGE },
 	{ HTTP_GET, "/audit-log/:id", admin_page_audit_entry, ROLE_ADMIN, ROUTE_PAGE },
+	/* customers and team (customer_pages.c): forms audited as the API's routes */
+	{ HTTP_GET, "/customers", admin_page_customers, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/customers", admin_form_customer_create, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/customers/:id", admin_page_customer, ROLE_STAFF, ROUTE_PAGE },
+	{ HTTP_POST, "/customers/:id/deactivate", admin_form_customer_state, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/customers/:id/reactivate", admin_form_customer_state, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/customers/:id/erase", admin_form_customer_state, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_GET, "/team", admin_page_team, ROLE_ADMIN, ROUTE_PAGE },
+	{ HTTP_POST, "/team", admin_form_team_invite, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
+	{ HTTP_POST, "/team/:id/role", admin_form_team_role, ROLE_ADMIN, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	/* bookings (booking_pages.c): forms audited as the API's routes */
 	{ HTTP_GET, "/booking/reservations", admin_page_bookings, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_POST, "/booking/reservations", admin_form_booking_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },

@@ -55,6 +55,7 @@ void admin_team_invite(struct http_req *req)
 		http_error_field(req, 422, "validation_failed", "role", "A team member is staff, admin or dev.");
 		return;
 	}
+	slug = account_role_slug(role);   /* static: the member is deleted next */
 	json_object_object_del(req->json, "role");
 	admin_user_create_as(req, slug);
 }
