@@ -277,6 +277,21 @@ for my $a (['image', 'published', undef], ['brouillon', 'draft', undef],
 }
 my ($with_image) = $s->get("/api/blog/articles/$blog_ids{image}", session => $staff)->{json}{article}{slug};
 
+# The customers and the team with dozens of rows and long names.
+my $customer;
+for my $i (1 .. 30) {
+	my $r = $s->post('/api/users', session => $admin, json => {
+		email => "anne-sophie.de-montmorency-laval-$i\@cabinet-d-architectes-associes.example.com",
+		givenName => "Anne-Sophie de Montmorency-Laval n°$i", phone => sprintf('+33 6 12 34 56 %02d', $i),
+		companyName => $i % 2 ? 'Cabinet d\'Architectes Associés de Strasbourg et du Grand Est' : undef });
+	die "customer $i: $r->{status} $r->{content}" unless $r->{status} == 201;
+	$customer //= $r->{json}{user}{id};
+}
+for my $i (1 .. 12) {
+	$s->post('/api/team', session => $admin, json => { email => "equipier-$i\@coworkingcafe.example.com",
+		givenName => "Équipier·e du service n°$i", role => $i % 4 ? 'staff' : 'admin' });
+}
+
 # name => [app base, path, who signs in first (or undef), expected status]
 my @pages = (
 	['home', $s->site_url, '/', undef],
@@ -361,6 +376,11 @@ my @pages = (
 	['admin-contact-mail', $s->admin_url, $mails[1], 'staff'],
 	['admin-menu', $s->admin_url, '/menu', 'staff'],
 	['admin-menu-category', $s->admin_url, $menu_cat, 'staff'],
+
+	['admin-dashboard-admin', $s->admin_url, "/?from=$week&days=7", 'admin'],
+	['admin-customers', $s->admin_url, '/customers', 'admin'],
+	['admin-customer', $s->admin_url, "/customers/$customer", 'admin'],
+	['admin-team', $s->admin_url, '/team', 'admin'],
 );
 
 for my $pg (@pages) {
