@@ -151,8 +151,13 @@ static void list_page(struct http_req *req, int role, const char *tpl, const cha
 		return;
 	}
 	data = page_data(req, title);
-	for (size_t i = 0; i < json_object_array_length(users); i++)
-		decorate(json_object_array_get_idx(users, i));
+	for (size_t i = 0; i < json_object_array_length(users); i++) {
+		json_object *u = json_object_array_get_idx(users, i);
+		const struct auth_session *me = auth_session(req);
+		decorate(u);
+		json_object_object_add(u, "isSelf", json_object_new_boolean(
+			me && strcmp(me->user_id_hex, json_object_get_string(member(u, "id"))) == 0));
+	}
 	json_object_object_add(data, "users", users);
 	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(users) > 0));
 	json_object_object_add(data, "total", json_object_new_int64(total));

@@ -25,6 +25,7 @@
 
 #define ARRIVALS_MAX 50
 #define PENDING_MAX 20
+#define PENDING_SHOWN 8
 #define HOLDS_SOON_MS (2LL * 3600 * 1000)
 #define CHART_DAYS 30
 
@@ -377,7 +378,7 @@ static void chart_svg(json_object *per_day, json_object *data)
 		const char *date = json_object_get_string(member(p, "date"));
 		buf_printf(&svg, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>%s : %lld</title></rect>",
 			   (double)i * bw + 1, (double)(h - bottom) - bh, bw - 2, bh, date, (long long)c);
-		if (i % 7 == 0 || i == n - 1)
+		if (i % 7 == 0 && i + 3 < n)
 			buf_printf(&svg, "<text x=\"%.1f\" y=\"%d\">%.5s</text>", (double)i * bw + 1, h - 6,
 				   date + 5);
 	}
@@ -419,6 +420,12 @@ void admin_home(struct http_req *req)
 	for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
 		json_object_object_add(data, flags[i].flag, json_object_new_boolean(
 			(v = member(dash, flags[i].list)) && json_object_array_length(v) > 0));
+	if ((v = member(dash, "pending"))) {   /* the page shows the first few */
+		json_object *shown = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(v) && i < PENDING_SHOWN; i++)
+			json_object_array_add(shown, json_object_get(json_object_array_get_idx(v, i)));
+		json_object_object_add(data, "pendingShown", shown);
+	}
 	if ((v = member(dash, "revenue"))) {
 		json_object_object_add(data, "revenueTiles", revenue_tiles(v));
 		json_object_object_add(data, "hasRevenue", json_object_new_boolean(true));
