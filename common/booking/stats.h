@@ -11,7 +11,7 @@
  *     `statsdaily` (_id "revenue/YYYY-MM-DD", Paris days), so a year's
  *     figure reads at most 366 small documents; today is always summed
  *     live. A payment changed after its day was summed moves to the day of
- *     its new `updatedAt` (docs/dashboard.md says why that is rare).
+ *     its new `updatedAt` (docs/backoffice.md says why that is rare).
  *   - POS figures: `turnovers` (the original's, _id "YYYY/MM/DD", four
  *     VAT buckets of total-ttc / total-ht), by _id range.
  *   - occupancy: seat-minutes booked ÷ seat-minutes open. Open minutes
@@ -37,8 +37,8 @@
 #define STATS_MAX_DAYS 62
 
 /* Money moved from local day `from` to `to` inclusive (Paris), in cents,
- * into *cents, with the number of payments counted in *count (may be
- * NULL). `today` is the current Paris day (not cached). */
+ * into *cents. `today` is the current Paris day (summed live, never
+ * kept). A period longer than two years is a 400. */
 bool stats_revenue(store_t *st, int64_t from, int64_t to, int64_t today, int64_t *cents,
 		   struct err *e);
 
@@ -47,8 +47,11 @@ bool stats_revenue(store_t *st, int64_t from, int64_t to, int64_t today, int64_t
 bool stats_turnover(store_t *st, int64_t from, int64_t to, int64_t *ttc, int64_t *ht,
 		    int64_t *days, struct err *e);
 
-/* The four revenue periods (yesterday, this week, this month, this year,
- * each against the same span before) as a JSON array of {key, label,
+/* The four revenue periods, each against the same span before:
+ * yesterday (against the same weekday a week earlier), this week from
+ * Monday (the same days of last week), this month to today (the same
+ * days of last month, cut at its end), this year to today (the same days
+ * of last year) as a JSON array of {key, label,
  * from, to, cents, previousCents, previousFrom, previousTo} and, when
  * `turnovers` has documents in them, pos {ttc, previousTtc}. New object. */
 bool stats_revenue_periods(store_t *st, int64_t today, json_object **out, struct err *e);

@@ -34,6 +34,8 @@ static const struct store_index_decl {
 	/* §3 accounts */
 	{ "roles", "{\"slug\": 1}", true, NO_TTL },
 	{ "users", "{\"email\": 1}", true, NO_TTL },
+	/* the back office's customer list, newest first (fcgi-apps/admin/customers.c) */
+	{ "users", "{\"createdAt\": -1}", false, NO_TTL },
 	{ "sessions", "{\"sessionToken\": 1}", true, NO_TTL },
 	{ "sessions", "{\"userId\": 1}", false, NO_TTL },
 	{ "sessions", "{\"expires\": 1}", false, 0 },
