@@ -234,6 +234,28 @@ is scalar @lines, 2, '... one booking matches';
 like $lines[1], qr/Bob Martin/, "... Bob's";
 like $lines[1], qr/;'\+33 6 99 99 99 99;/, '... his phone neutralised';
 
+# --- the screens: CSV buttons with the filters; staff read, see no money, get no forms
+my $page = $s->get('/booking/reservations?status=pending', session => $staff, host => 'admin')->{content};
+like $page, qr{href="/api/booking/reservations\?format=csv&amp;status=pending"[^>]*download}, 'the bookings list has its CSV button, with the filters';
+$page = Encode::decode('UTF-8', $s->get('/customers?q=dupont', session => $staff, host => 'admin')->{content});
+like $page, qr{href="/api/users\?format=csv&amp;q=dupont"}, 'the customers list has its CSV button, with the search';
+like $page, qr/15 client\(s\)/, '... and the search';
+unlike $page, qr{method="post" action="/customers"}, '... no creation form for staff';
+$page = Encode::decode('UTF-8', $s->get("/customers/$bob->{id}", session => $staff, host => 'admin')->{content});
+like $page, qr/Bob Martin/, 'a customer page for staff';
+unlike $page, qr/€|Effacer|Désactiver/, '... without money or admin actions';
+is $s->get('/customers/nope', session => $staff, host => 'admin')->{status}, 404, 'a bad id: 404 page';
+$page = Encode::decode('UTF-8', $s->get("/customers/$bob->{id}", session => $admin, host => 'admin')->{content});
+like $page, qr{action="/customers/$bob->{id}/erase"}, 'the admin has the erasure form';
+$r = $s->request('POST', "/customers/$bob->{id}/erase", host => 'admin', session => $admin,
+		 headers => { 'Content-Type' => 'application/x-www-form-urlencoded' }, body => '');
+is $r->{status}, 303, 'erasing without the confirmation box';
+is api(GET => "/users/$bob->{id}", $admin)->{json}{user}{status}, 'pending', '... erases nothing';
+$r = $s->request('POST', "/customers/$bob->{id}/erase", host => 'admin', session => $admin,
+		 headers => { 'Content-Type' => 'application/x-www-form-urlencoded' }, body => 'confirm=on');
+is $r->{status}, 303, 'erasing with it';
+is api(GET => "/users/$bob->{id}", $admin)->{json}{user}{status}, 'deleted', '... erases Bob';
+
 my %actions = map { $_ => 1 } audit_actions();
 ok $actions{$_}, "audit: $_" for qw(users.create users.update users.deactivate users.reactivate users.export users.export.export users.delete);
 my $exp = $s->get('/api/audit-log?limit=100&collection=bookings', session => $admin, host => 'admin')->{json};

@@ -240,6 +240,14 @@ void admin_page_bookings(struct http_req *req)
 	set_str(f, "to", http_query(req, "to"));
 	set_str(f, "q", http_query(req, "q"));
 	json_object_object_add(data, "filters", f);
+	{	/* the CSV export with the same filters (booking_csv.c) */
+		char href[1024];
+		if (buf_fmt(href, sizeof href, "/api/booking/reservations?format=csv%s%s",
+			    req->query && *req->query ? "&" : "", req->query ? req->query : ""))
+			set_str(data, "csvHref", href);
+		else
+			set_str(data, "csvHref", "/api/booking/reservations?format=csv");
+	}
 	json_object_object_add(data, "statusOptions", options(true, http_query(req, "status")));
 	json_object_object_add(data, "spaceOptions", options(false, http_query(req, "spaceType")));
 	rows = json_object_new_array();
