@@ -258,6 +258,9 @@ is api(GET => "/users/$bob->{id}", $admin)->{json}{user}{status}, 'deleted', '..
 
 my %actions = map { $_ => 1 } audit_actions();
 ok $actions{$_}, "audit: $_" for qw(users.create users.update users.deactivate users.reactivate users.export users.export.export users.delete);
+my $log = $s->get('/api/audit-log?limit=100&collection=users&action=users.export.export', session => $admin, host => 'admin')->{json};
+ok((grep { ($_->{documentId} // '') eq $alice->{id} } @{ $log->{entries} }), "the GDPR export is on record under Alice's id")
+	or diag explain $log;
 my $exp = $s->get('/api/audit-log?limit=100&collection=bookings', session => $admin, host => 'admin')->{json};
 ok((grep { $_->{action} eq 'booking.reservations.export' } @{ $exp->{entries} }), 'audit: the bookings export')
 	or diag explain [ map { $_->{action} } @{ $exp->{entries} } ];

@@ -805,7 +805,13 @@ void admin_user_export(struct http_req *req)
 		json_object_object_add(colls, l->coll, arr);
 	}
 	json_object_object_add(o, "collections", colls);
-	audit_export(req, "users", rows);
+	{	/* on record as an export of this person's data, under their id */
+		bson_t note = BSON_INITIALIZER;
+		BSON_APPEND_INT64(&note, "exported", rows);
+		BSON_APPEND_UTF8(&note, "query", "gdpr");
+		audit_note(req, "users", hex, NULL, &note);
+		bson_destroy(&note);
+	}
 	{
 		char name[64];
 		(void)buf_fmt(name, sizeof name, "attachment; filename=\"donnees-%s.json\"", hex);
