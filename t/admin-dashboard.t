@@ -97,7 +97,7 @@ bk(date => add_days($today, 5), startTime => '10:00', endTime => '11:00', status
 CWC::Seed::insert($s, 'bookings', @bookings);
 my @arrivals = map { $_->{_id}{'$oid'} } grep { $_->{contactName} =~ /^Arrivée du jour/ } @bookings;
 
-# ---- payments over two years; what counts: succeeded holds and captures, minus refunds
+# ---- payments over two years; what counts: succeeded captures, minus succeeded refunds
 my (@payments, %money);   # $money{date} = cents
 for my $k (0 .. 760) {
 	my $d = add_days($today, -$k);
@@ -106,9 +106,14 @@ for my $k (0 .. 760) {
 			  createdAt => date(noon($d)), updatedAt => date(noon($d)) };
 	$money{$d} += $amount;
 	if ($k % 5 == 0) {
-		push @payments, { _id => "t/$k/hold", kind => 'hold', status => 'succeeded', amount => 2900,
+		push @payments, { _id => "t/$k/fee", kind => 'capture', status => 'succeeded', amount => 2900,
 				  createdAt => date(noon($d)), updatedAt => date(noon($d)) };
 		$money{$d} += 2900;
+		# not money: a hold's end, a release
+		push @payments, { _id => "t/$k/hold", kind => 'hold', status => 'captured', amount => 5000,
+				  createdAt => date(noon($d)), updatedAt => date(noon($d)) },
+				{ _id => "t/$k/release", kind => 'release', status => 'succeeded', amount => 4000,
+				  createdAt => date(noon($d)), updatedAt => date(noon($d)) };
 	}
 	if ($k % 7 == 0) {
 		push @payments, { _id => "t/$k/refund", kind => 'refund', status => 'succeeded', amount => 450,

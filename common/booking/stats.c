@@ -45,7 +45,7 @@ static bool revenue_live(store_t *st, int64_t from_day, int64_t to_day, int64_t 
 		int64_t amount = doc_int(d, "amount", 0);
 		if (!kind)
 			continue;
-		if (strcmp(kind, "hold") == 0 || strcmp(kind, "capture") == 0)
+		if (strcmp(kind, "capture") == 0)   /* a hold's own document only says it ended */
 			*cents += amount;
 		else if (strcmp(kind, "refund") == 0)
 			*cents -= amount;

@@ -5,7 +5,9 @@
  * Every figure is read through the store's indexes by date range, never by
  * loading every booking:
  *   - revenue: the `payments` documents that moved money (status
- *     `succeeded`: kinds `hold` and `capture` count, `refund` subtracts),
+ *     `succeeded`: kind `capture` counts, `refund` subtracts; a hold's
+ *     document turning `captured` only marks its end, and a release moves
+ *     nothing — as the daily report counts, booking/jobs.c),
  *     dated by their `updatedAt` (the moment Stripe said yes), read by
  *     the index {status, updatedAt}. Past days are summed once and kept in
  *     `statsdaily` (_id "revenue/YYYY-MM-DD", Paris days), so a year's
