@@ -791,7 +791,8 @@ void admin_user_export(struct http_req *req)
 		arr = json_object_new_array();
 		while (store_cursor_next(cur, &d)) {
 			json_object *j = doc_to_json(d);
-			json_object_object_del(j, "manageTokenHash");   /* a guest link's secret */
+			json_object_object_del(j, "manageTokenHash");    /* a guest link's secrets */
+			json_object_object_del(j, "manageTokenHashes");
 			json_object_array_add(arr, j);
 			rows++;
 		}
