@@ -193,31 +193,7 @@ void admin_page_audit(struct http_req *req)
 		goto fail;
 	json_object_object_add(data, "total", json_object_new_int64(total));
 	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
-	{
-		int64_t pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
-		struct buf q = { 0 };
-		for (int i = 0; filters[i]; i++) {
-			const char *v = http_query(req, filters[i]);
-			char *enc;
-			if (!v || !*v)
-				continue;
-			enc = tpl_url_encode(v);
-			buf_printf(&q, "&%s=%s", filters[i], enc);
-			free(enc);
-		}
-		if (pages > 1) {
-			json_object *pg = json_object_new_object();
-			char href[512];
-			json_object_object_add(pg, "page", json_object_new_int64(page));
-			json_object_object_add(pg, "pages", json_object_new_int64(pages));
-			if (page > 1 && buf_fmt(href, sizeof href, "?page=%ld%s", page - 1, q.data ? q.data : ""))
-				set_str(pg, "prev", href);
-			if (page < pages && buf_fmt(href, sizeof href, "?page=%ld%s", page + 1, q.data ? q.data : ""))
-				set_str(pg, "next", href);
-			json_object_object_add(data, "pager", pg);
-		}
-		buf_free(&q);
-	}
+	admin_pager(req, data, page, total, PAGE_SIZE, filters);
 	page_render(req, 200, "audit-log.html", data);
 	goto done;
 fail:
