@@ -53,6 +53,34 @@ const char *booking_weekday_name(int wd)
 	return wd >= 0 && wd < 7 ? names[wd] : "?";
 }
 
+const char *booking_month_fr(int m)
+{
+	static const char *const names[12] = {
+		"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+		"septembre", "octobre", "novembre", "décembre",
+	};
+
+	return m >= 1 && m <= 12 ? names[m - 1] : "?";
+}
+
+const char *booking_weekday_fr(int wd)
+{
+	static const char *const names[7] = {
+		"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+	};
+
+	return wd >= 0 && wd < 7 ? names[wd] : "?";
+}
+
+void booking_format_day_fr(int64_t day, bool first_er, char *out, size_t outlen)
+{
+	int y, m, d;
+
+	booking_civil_from_days(day, &y, &m, &d);
+	(void)buf_fmt(out, outlen, "%s %d%s %s %d", booking_weekday_fr(booking_weekday(day)), d,
+		      first_er && d == 1 ? "er" : "", booking_month_fr(m), y);
+}
+
 static bool digits(const char *s, int n, int *out)
 {
 	int v = 0;

@@ -42,6 +42,13 @@ void booking_civil_from_days(int64_t day, int *y, int *m, int *d);
 int booking_weekday(int64_t day);
 /* "monday" … "sunday". */
 const char *booking_weekday_name(int wd);
+/* The French names the pages and mails write: month 1–12 ("janvier"),
+ * weekday 0 = Monday ("lundi"); "?" out of range. */
+const char *booking_month_fr(int m);
+const char *booking_weekday_fr(int wd);
+/* A day in French words: "mercredi 6 janvier 2027" ("lundi 1er mars
+ * 2027" with `first_er`, as letters write the first of a month). */
+void booking_format_day_fr(int64_t day, bool first_er, char *out, size_t outlen);
 /* Strict "YYYY-MM-DD" of a real date (years 2000–2199); false otherwise. */
 bool booking_parse_date(const char *s, int64_t *day);
 /* "YYYY-MM-DD" into out (≥ 11 bytes). */

@@ -32,22 +32,13 @@ static const char *const templates[] = {
 	"booking_thanks", "booking_no_show",
 };
 
-static const char *const weekdays[] = {
-	"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-};
-static const char *const months[] = {
-	"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-	"septembre", "octobre", "novembre", "décembre",
-};
-
 /* "dimanche 28 mars 2027", "lundi 1er mars 2027" */
 static void french_date(struct buf *out, int64_t day)
 {
-	int y, m, d;
+	char s[64];
 
-	booking_civil_from_days(day, &y, &m, &d);
-	buf_printf(out, "%s %d%s %s %d", weekdays[booking_weekday(day)], d, d == 1 ? "er" : "",
-		   months[m - 1], y);
+	booking_format_day_fr(day, true, s, sizeof s);
+	buf_str(out, s);
 }
 
 /* "1 234,50 €" (no-break spaces) */

@@ -1,6 +1,7 @@
 /*
  * article.c — public articles, categories, search and views (article.h).
  */
+#include "booking/calendar.h"
 #include "content/article.h"
 #include "content/article_admin.h"
 #include "core/buf.h"
@@ -29,15 +30,11 @@ void article_public_filter(bson_t *f, int64_t now)
  * enough for a date label) */
 static json_object *date_label(int64_t ms)
 {
-	static const char *const months[] = {
-		"janvier", "février", "mars", "avril", "mai", "juin", "juillet",
-		"août", "septembre", "octobre", "novembre", "décembre",
-	};
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 	char s[40];
 	gmtime_r(&t, &tm);
-	buf_fmt(s, sizeof s, "%d %s %d", tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900);
+	buf_fmt(s, sizeof s, "%d %s %d", tm.tm_mday, booking_month_fr(tm.tm_mon + 1), tm.tm_year + 1900);
 	return json_object_new_string(s);
 }
 

@@ -3,6 +3,7 @@
  * (one per account, counted from the pairs), the archive by month and
  * the related articles (article.h).
  */
+#include "booking/calendar.h"
 #include "content/article.h"
 #include "core/buf.h"
 #include "core/doc.h"
@@ -111,10 +112,6 @@ done:
 bool article_archive(store_t *st, int64_t now, json_object **months, int64_t *total,
 		     struct err *e)
 {
-	static const char *const names[] = {
-		"janvier", "février", "mars", "avril", "mai", "juin", "juillet",
-		"août", "septembre", "octobre", "novembre", "décembre",
-	};
 	bson_t f = BSON_INITIALIZER, sort = BSON_INITIALIZER, proj = BSON_INITIALIZER;
 	store_error_t se = { 0 };
 	store_cursor_t *cur;
@@ -148,7 +145,7 @@ bool article_archive(store_t *st, int64_t now, json_object **months, int64_t *to
 		if (strcmp(key, last) != 0) {
 			month = json_object_new_object();
 			list = json_object_new_array();
-			buf_fmt(label, sizeof label, "%s %d", names[tm.tm_mon], tm.tm_year + 1900);
+			buf_fmt(label, sizeof label, "%s %d", booking_month_fr(tm.tm_mon + 1), tm.tm_year + 1900);
 			json_object_object_add(month, "key", json_object_new_string(key));
 			json_object_object_add(month, "label", json_object_new_string(label));
 			json_object_object_add(month, "count", json_object_new_int(0));

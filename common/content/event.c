@@ -23,9 +23,6 @@ const char *const event_categories_all[] = {
 	"Culture", "Sport", NULL,
 };
 
-static const char *const weekdays[] = { "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche" };
-static const char *const months[] = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet",
-				      "août", "septembre", "octobre", "novembre", "décembre" };
 
 static void set_str(json_object *o, const char *k, const char *v)
 {
@@ -35,13 +32,11 @@ static void set_str(json_object *o, const char *k, const char *v)
 void event_date_label(const char *date, char *out, size_t outlen)
 {
 	int64_t day;
-	int y, m, d;
 
 	out[0] = '\0';
 	if (!date || !booking_parse_date(date, &day))
 		return;
-	booking_civil_from_days(day, &y, &m, &d);
-	(void)buf_fmt(out, outlen, "%s %d %s %d", weekdays[booking_weekday(day)], d, months[m - 1], y);
+	booking_format_day_fr(day, false, out, outlen);
 }
 
 void event_euros(int64_t cents, char *out, size_t outlen)

@@ -45,9 +45,6 @@ static const struct { const char *value, *label; } spaces[] = {
 };
 
 static const char *const weekdays_short[] = { "lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim." };
-static const char *const weekdays_long[] = { "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche" };
-static const char *const months[] = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet",
-				      "août", "septembre", "octobre", "novembre", "décembre" };
 
 static void set_str(json_object *o, const char *key, const char *value)
 {
@@ -79,10 +76,10 @@ static void french_date(int64_t day, bool short_form, char *out, size_t outlen)
 
 	booking_civil_from_days(day, &y, &m, &d);
 	if (short_form)
-		(void)buf_fmt(out, outlen, "%s %d %.4s%s", weekdays_short[wd], d, months[m - 1],
-			      strlen(months[m - 1]) > 4 ? "." : "");
+		(void)buf_fmt(out, outlen, "%s %d %.4s%s", weekdays_short[wd], d, booking_month_fr(m),
+			      strlen(booking_month_fr(m)) > 4 ? "." : "");
 	else
-		(void)buf_fmt(out, outlen, "%s %d %s %d", weekdays_long[wd], d, months[m - 1], y);
+		booking_format_day_fr(day, false, out, outlen);
 }
 
 static void euros(int64_t cents, char *out, size_t outlen)
@@ -345,7 +342,7 @@ void admin_page_agenda(struct http_req *req)
 		last = booking_days_from_civil(ny, nm, 1) - 1;
 		prev = booking_days_from_civil(m == 1 ? y - 1 : y, m == 1 ? 12 : m - 1, 1);
 		next = last + 1;
-		(void)buf_fmt(title, sizeof title, "Agenda de %s %d", months[m - 1], y);
+		(void)buf_fmt(title, sizeof title, "Agenda de %s %d", booking_month_fr(m), y);
 	}
 	ndays = (int)(last - first + 1);
 	data = page_data(req, title);

@@ -40,8 +40,6 @@ static const struct { const char *value, *label; } space_types[] = {
 	{ "open-space", "Open-space" }, { "salle-verriere", "Salle Verrière" },
 	{ "salle-etage", "Salle de l’étage" }, { "evenementiel", "Événementiel" },
 };
-static const char *const months_fr[] = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet",
-					 "août", "septembre", "octobre", "novembre", "décembre" };
 static const char *const weekdays_fr[] = { "Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche" };
 
 static void set_str(json_object *o, const char *key, const char *value)
@@ -1042,7 +1040,7 @@ static void render_hours(struct http_req *req, store_t *st, int status, const ch
 			(void)buf_fmt(mmdd, sizeof mmdd, "%02d-%02d", h.annual[i] / 100, h.annual[i] % 100);
 			set_str(o, "day", mmdd);
 			(void)buf_fmt(buf, sizeof buf, "%d%s %s", h.annual[i] % 100, h.annual[i] % 100 == 1 ? "er" : "",
-				      months_fr[h.annual[i] / 100 - 1]);
+				      booking_month_fr(h.annual[i] / 100));
 			set_str(o, "label", buf);
 			json_object_array_add(annual, o);
 			buf_printf(&list, "%s%s", i ? ", " : "", mmdd);

@@ -29,10 +29,7 @@
 #define HOLDS_SOON_MS (2LL * 3600 * 1000)
 #define CHART_DAYS 30
 
-static const char *const weekdays[] = { "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche" };
 static const char *const wd_short[] = { "lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim." };
-static const char *const months[] = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet",
-				      "août", "septembre", "octobre", "novembre", "décembre" };
 
 static void set_str(json_object *o, const char *key, const char *value)
 {
@@ -91,7 +88,7 @@ static json_object *line_json(const bson_t *b, int64_t now)
 	booking_format_date(day, d);
 	set_str(o, "date", d);
 	booking_civil_from_days(day, &y, &m, &dd);
-	(void)buf_fmt(buf, sizeof buf, "%s %d %s", wd_short[booking_weekday(day)], dd, months[m - 1]);
+	(void)buf_fmt(buf, sizeof buf, "%s %d %s", wd_short[booking_weekday(day)], dd, booking_month_fr(m));
 	set_str(o, "day", buf);
 	if (start && end)
 		(void)buf_fmt(buf, sizeof buf, "%s–%s", start, end);
@@ -394,7 +391,7 @@ void admin_home(struct http_req *req)
 	json_object *data, *dash = NULL, *v;
 	int64_t from, today;
 	long days;
-	int y, m, d, minute;
+	int minute;
 	struct err e;
 	char buf[64];
 
@@ -406,8 +403,7 @@ void admin_home(struct http_req *req)
 	}
 	data = page_data(req, "Tableau de bord");
 	booking_paris_local(account_now_ms(), &today, &minute);
-	booking_civil_from_days(today, &y, &m, &d);
-	(void)buf_fmt(buf, sizeof buf, "%s %d %s %d", weekdays[booking_weekday(today)], d, months[m - 1], y);
+	booking_format_day_fr(today, true, buf, sizeof buf);
 	set_str(data, "today", buf);
 	static const char *const keep[] = { "arrivals", "arrivalsCount", "pending", "pendingCount",
 		"holdsExpiring", "badges" };

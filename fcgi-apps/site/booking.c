@@ -152,17 +152,6 @@ static json_object *euros(int64_t cents)
 	return json_object_new_string(s);
 }
 
-/* "lundi 8 mars 2027" */
-static void format_day_fr(int64_t day, char *out, size_t outlen)
-{
-	static const char *const wd[] = { "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche" };
-	static const char *const mo[] = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet",
-					  "août", "septembre", "octobre", "novembre", "décembre" };
-	int y, m, d;
-
-	booking_civil_from_days(day, &y, &m, &d);
-	(void)buf_fmt(out, outlen, "%s %d %s %d", wd[booking_weekday(day)], d, mo[m - 1], y);
-}
 
 /* ---- the steps: each checks its fields; false = this step is shown ---- */
 
@@ -537,7 +526,7 @@ static void render(struct funnel *f, enum step step, int status)
 	if (step > STEP_TYPE)
 		add_recap(f, recap, STEP_TYPE, rtype_labels[f->rq.rtype]);
 	if (step > STEP_DATE) {
-		format_day_fr(f->rq.day, s, sizeof s);
+		booking_format_day_fr(f->rq.day, false, s, sizeof s);
 		add_recap(f, recap, STEP_DATE, s);
 	}
 	if (step > STEP_TIME) {

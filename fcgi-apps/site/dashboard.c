@@ -160,7 +160,7 @@ static bool add_bookings(store_t *st, const struct auth_session *me, json_object
 		char day[64];
 		const char *type = doc_str(doc, "spaceType");
 
-		site_format_day(booking_day_of_ms(doc_date(doc, "date", 0)), day, sizeof day);
+		booking_format_day_fr(booking_day_of_ms(doc_date(doc, "date", 0)), false, day, sizeof day);
 		set_str(o, "day", day);
 		set_str(o, "start", doc_str(doc, "startTime"));
 		set_str(o, "end", doc_str(doc, "endTime"));

@@ -20,14 +20,6 @@
 
 #include <string.h>
 
-static const char *const weekday_names[7] = {
-	"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-};
-static const char *const month_names[12] = {
-	"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-	"septembre", "octobre", "novembre", "décembre",
-};
-
 static void set_str(json_object *o, const char *key, const char *value)
 {
 	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
@@ -54,20 +46,6 @@ void site_format_time(int minute, char *out, size_t len)
 		(void)buf_fmt(out, len, "%d h %02d", minute / 60, minute % 60);
 	else
 		(void)buf_fmt(out, len, "%d h", minute / 60);
-}
-
-void site_format_day(int64_t day, char *out, size_t len)
-{
-	int y, m, d;
-
-	booking_civil_from_days(day, &y, &m, &d);
-	(void)buf_fmt(out, len, "%s %d %s %d", weekday_names[booking_weekday(day)], d,
-		      month_names[m - 1], y);
-}
-
-const char *site_weekday_name(int i)
-{
-	return i >= 0 && i < 7 ? weekday_names[i] : "";
 }
 
 static void hours_text(const struct booking_dayhours *dh, char *out, size_t len)
@@ -102,9 +80,9 @@ json_object *site_hours_summary(const struct booking_hours *h)
 		while (j + 1 < 7 && same_hours(&h->week[j + 1], &h->week[i]))
 			j++;
 		if (j == i)
-			(void)buf_fmt(days, sizeof days, "%s", weekday_names[i]);
+			(void)buf_fmt(days, sizeof days, "%s", booking_weekday_fr(i));
 		else
-			(void)buf_fmt(days, sizeof days, "%s – %s", weekday_names[i], weekday_names[j]);
+			(void)buf_fmt(days, sizeof days, "%s – %s", booking_weekday_fr(i), booking_weekday_fr(j));
 		days[0] = (char)(days[0] - 'a' + 'A');
 		hours_text(&h->week[i], text, sizeof text);
 		set_str(row, "days", days);
@@ -138,7 +116,7 @@ static bool closure_message(const struct booking_hours *h, int64_t today, char *
 	}
 	if (!next)
 		return false;
-	site_format_day(next->day, day, sizeof day);
+	booking_format_day_fr(next->day, false, day, sizeof day);
 	if (next->full_day)
 		return buf_fmt(out, len, "Fermeture exceptionnelle le %s%s%s.", day,
 			       next->reason[0] ? " : " : "", next->reason);

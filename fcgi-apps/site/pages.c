@@ -347,10 +347,6 @@ static bool add_hours(store_t *st, json_object *data, store_error_t *se)
 	int64_t today;
 	int minute;
 	char a[16], b[16], day[64], text[128];
-	static const char *const months[12] = {
-		"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-		"septembre", "octobre", "novembre", "décembre",
-	};
 
 	json_object_object_add(data, "week", week);
 	json_object_object_add(data, "closures", closures);
@@ -359,7 +355,7 @@ static bool add_hours(store_t *st, json_object *data, store_error_t *se)
 		return false;
 	for (int i = 0; i < 7; i++) {
 		json_object *o = json_object_new_object();
-		(void)buf_fmt(day, sizeof day, "%s", site_weekday_name(i));
+		(void)buf_fmt(day, sizeof day, "%s", booking_weekday_fr(i));
 		day[0] = (char)(day[0] - 'a' + 'A');
 		set_str(o, "day", day);
 		if (h.week[i].open) {
@@ -384,7 +380,7 @@ static bool add_hours(store_t *st, json_object *data, store_error_t *se)
 		int m = h.annual[i] / 100, d = h.annual[i] % 100;
 		const char *sep = i == 0 ? "" : i == h.nannual - 1 ? " et " : ", ";
 		if (m >= 1 && m <= 12 && buf_fmt(text, sizeof text, "%s%d%s %s", sep, d,
-						 d == 1 ? "er" : "", months[m - 1]))
+						 d == 1 ? "er" : "", booking_month_fr(m)))
 			json_object_array_add(annual, json_object_new_string(text));
 	}
 	json_object_object_add(data, "hasAnnual", json_object_new_boolean(h.nannual > 0));
@@ -398,7 +394,7 @@ static bool add_hours(store_t *st, json_object *data, store_error_t *se)
 		if (c->day < today)
 			continue;
 		o = json_object_new_object();
-		site_format_day(c->day, day, sizeof day);
+		booking_format_day_fr(c->day, false, day, sizeof day);
 		set_str(o, "day", day);
 		if (c->full_day) {
 			set_str(o, "what", "fermé toute la journée");

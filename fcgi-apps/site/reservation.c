@@ -93,9 +93,6 @@ static const char *space_name(const char *type)
 static json_object *view_of(const bson_t *b, int64_t now)
 {
 	json_object *o = json_object_new_object(), *services = json_object_new_array();
-	static const char *const wd[] = { "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche" };
-	static const char *const mo[] = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet",
-					  "août", "septembre", "octobre", "novembre", "décembre" };
 	int64_t day = booking_day_of_ms(doc_date(b, "date", 0));
 	const char *status = doc_str(b, "status"), *start = doc_str(b, "startTime"), *end = doc_str(b, "endTime");
 	int64_t people = doc_int(b, "numberOfPeople", 1);
@@ -103,13 +100,12 @@ static json_object *view_of(const bson_t *b, int64_t now)
 	char s[160];
 	bson_iter_t it, arr;
 
-	booking_civil_from_days(day, &y, &m, &d);
-	(void)buf_fmt(s, sizeof s, "%s %d %s %d", wd[booking_weekday(day)], d, mo[m - 1], y);
+	booking_format_day_fr(day, false, s, sizeof s);
 	add_str(o, "day", s);
 	if (doc_date(b, "endDate", 0)) {
 		int64_t eday = booking_day_of_ms(doc_date(b, "endDate", 0));
 		booking_civil_from_days(eday, &y, &m, &d);
-		(void)buf_fmt(s, sizeof s, "%d %s %d", d, mo[m - 1], y);
+		(void)buf_fmt(s, sizeof s, "%d %s %d", d, booking_month_fr(m), y);
 		add_str(o, "endDay", s);
 	}
 	if (start && end) {

@@ -55,10 +55,8 @@ void site_page_data(struct http_req *req, json_object *data);
 json_object *site_identity_json(void);
 /* [{days: "Lundi – vendredi", hours: "9 h – 20 h"}…, {days: "Jours fériés"…}]. New array. */
 json_object *site_hours_summary(const struct booking_hours *h);
-/* "9 h", "9 h 30"; "samedi 12 décembre 2026"; "lundi" (0 = Monday). */
+/* "9 h", "9 h 30" (days in words: booking_format_day_fr()). */
 void site_format_time(int minute, char *out, size_t len);
-void site_format_day(int64_t day, char *out, size_t len);
-const char *site_weekday_name(int i);
 
 /* account.c — SPEC §4 */
 void site_register(struct http_req *req);
