@@ -110,8 +110,11 @@ def cmd_dump(top):
             c['meta_keys'] = list(meta.keys())
             c['collectionName'] = meta.get('collectionName')
             c['type'] = meta.get('type')
-            c['key_json'] = json.dumps(meta['indexes'][-1]['key'], separators=(',', ':')) \
-                if meta['indexes'] else None
+            # the keys of the index on one known field (email_1 for users;
+            # else the last), as written: canonical Extended JSON
+            named = [i for i in meta['indexes'] if i.get('name') == 'email_1']
+            pick = named[0] if named else (meta['indexes'][-1] if meta['indexes'] else None)
+            c['key_json'] = json.dumps(pick['key'], separators=(',', ':')) if pick else None
             idx = [ext(i) for i in meta['indexes']]
             c['first_index'] = idx[0]['name'] if idx else None
             c['indexes'] = sorted((norm_index(i) for i in idx if i['name'] != '_id_'),
