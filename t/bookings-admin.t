@@ -174,6 +174,16 @@ is $walkin->{notes}, 'Paie sur place', '…staff notes shown to staff';
 ok !$walkin->{holdExpiresAt}, '…no hold';
 $r = api(POST => '/reservations', $staff, json => { %req, contactName => 'Autre' });
 is $r->{status}, 409, 'the same slot again: 409 booking_conflict';
+# the événementiel space is on quote: staff book it at the price agreed
+my %ev = (%req, spaceType => 'evenementiel', date => add_days($day, 1), startTime => '18:00', endTime => '20:00',
+	  numberOfPeople => 1, contactName => 'Association des Amis du Quartier, soirée de fin d’année');
+$ev{date} = add_days($ev{date}, 1) while $b->holiday_name($ev{date});
+$r = api(POST => '/reservations', $staff, json => { %ev });
+is_deeply [ $r->{status}, $r->{json}{error}{code} ], [ 422, 'quote_required' ], 'a space on quote without an agreed price: 422 quote_required';
+$r = api(POST => '/reservations', $staff, json => { %ev, priceOverride => 450, priceOverrideReason => 'Devis DV-2027-014 accepté' });
+is $r->{status}, 201, 'with the price agreed on quote, staff book it' or diag $r->{content};
+is $r->{json}{booking}{totalPrice}, 450, '…at that price';
+is $b->quote(%ev)->{json}{error}{code}, 'quote_required', 'customers still get quote_required';
 $r = api(POST => '/reservations', $staff, json => { %req, startTime => '17:00', endTime => '18:00', customer => $client_id });
 is $r->{status}, 201, 'booked for a customer' or diag $r->{content};
 is $r->{json}{booking}{user}, $client_id, '…on their account';
@@ -226,9 +236,9 @@ is $s->post('/api/calculate-price', host => 'admin', json => { %req })->{status}
 is $s->get('/api/audit-log', session => $staff, host => 'admin')->{status}, 403, 'staff cannot read the audit log';
 my $log = audit_entries(collection => 'bookings');
 my @e = @{ $log->{entries} };
-# validate ×4, reject, mark-present, mark-noshow, cancel, create ×2, edit, move ×2
-is scalar @e, 13, 'one entry per successful write of a booking' or diag explain [ map { $_->{action} } @e ];
-is audit_entries()->{pagination}{total}, 13, 'none for the refused ones (422, 403, 404, 409)';
+# validate ×4, reject, mark-present, mark-noshow, cancel, create ×3 (one on quote), edit, move ×2
+is scalar @e, 14, 'one entry per successful write of a booking' or diag explain [ map { $_->{action} } @e ];
+is audit_entries()->{pagination}{total}, 14, 'none for the refused ones (422, 403, 404, 409)';
 my ($v) = grep { ($_->{requestId} // '') eq ($validate_rid // '-') } @e;
 ok $v, 'the entry carries the request id of the answer';
 is $v->{action}, 'booking.reservations.validate', '…the action';

@@ -79,7 +79,7 @@ bool booking_price_quote(const struct booking_space *sp, const struct booking_se
 	if (!sp->active)
 		return err_set(e, 422, "space_unavailable", "spaceType",
 			       "%s cannot be booked at the moment.", sp->name);
-	if (sp->requires_quote)
+	if (sp->requires_quote && !rq->quote_agreed)
 		return err_set(e, 422, "quote_required", "spaceType",
 			       "%s is booked on quote: please use the quote request form.", sp->name);
 	if (rq->rtype < 0 || rq->rtype >= BOOKING_RTYPES || !sp->types[rq->rtype])

@@ -27,6 +27,9 @@ struct booking_request {
 		int quantity;
 	} services[BOOKING_MAX_SERVICES];
 	int nservices;
+	bool quote_agreed;         /* staff book a space on quote at the price
+				      agreed (their priceOverride): its own
+				      prices apply, usually none */
 };
 
 struct booking_quote_line {

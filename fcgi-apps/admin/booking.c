@@ -332,6 +332,9 @@ bool admin_booking_create_from(struct http_req *req, store_t *st, json_object *b
 	x.override_reason = reason;
 	if (!booking_staff_extra_ok(&x, &e))
 		goto fail;
+	/* a space on quote (the événementiel) is booked by the staff at the
+	 * price agreed with the customer: their override, with its reason */
+	nb.rq.quote_agreed = x.override_cents != BOOKING_NO_OVERRIDE;
 	if (email_in[0] && !account_email_normalise(email_in, strlen(email_in), email, sizeof email)) {
 		err_set(&e, 422, "validation_failed", "contactEmail", "contactEmail is not an email address.");
 		goto fail;
