@@ -302,9 +302,12 @@ store_update('bookingsettings', '{}', '{"$set": {"autoNoShow": false}}');
 
 # ---- daily report ---------------------------------------------------------------------------
 
-# d[1]'s hold placed 6.5 days ago: it lapses before its booking ends
+# d[1]'s hold placed 6.5 days ago: Stripe's capture_before (stored on the
+# booking) is in 12 hours, before its booking ends
 my $old = int((time - 6.5 * 86400) * 1000);
+my $lapses = int((time + 0.5 * 86400) * 1000);
 store_update('payments', qq({"_id": "booking/$d[1]{id}/hold"}), qq({"\$set": {"createdAt": {"\$date": {"\$numberLong": "$old"}}}}));
+store_update('bookings', qq({"confirmationNumber": "$d[1]{number}"}), qq({"\$set": {"holdCaptureBefore": {"\$date": {"\$numberLong": "$lapses"}}}}));
 store_update('bookingsettings', '{}', '{"$set": {"notificationEmail": "pas une adresse"}}');
 ($rc, $o) = run_cron(\%env, $log, 'daily-report');
 is $rc, 1, 'daily-report with a bad notificationEmail: fails' or diag $o;

@@ -12,6 +12,7 @@ use strict;
 use warnings;
 use utf8;
 use FindBin;
+use POSIX ();
 use lib "$FindBin::Bin/lib", "$FindBin::Bin/fake";
 use CWC::Stack;
 use CWC::Bookings qw(add_days);
@@ -55,6 +56,16 @@ sub stripe_api {
 }
 sub api_calls { grep { $_->{method} && $_->{path} =~ m{^/v1/} } $stripe->records }
 sub payments { CWC::Stripe::collection($s, 'payments') }
+# the stored booking's holdCaptureBefore equals the fake charge's capture_before
+sub stored_capture_before_is {
+	my ($id, $intent, $what) = @_;
+	my $ch = fake_obj(fake_obj($intent)->{latest_charge} // 'none');
+	my $cb = $ch->{payment_method_details}{card}{capture_before} // 0;
+	my ($bk) = grep { ($_->{_id} // '') eq $id } CWC::Stripe::collection($s, 'bookings');
+	my $want = POSIX::strftime('%Y-%m-%d %H:%M:%S', gmtime $cb);
+	like $bk->{holdCaptureBefore} // '', qr/^\Q$want\E(?:\+00:00)?$/, "  its expiry stored from Stripe's capture_before ($what)";
+	return $cb;
+}
 
 # the first day from `ahead` days on that is open all afternoon
 sub day_ahead {
@@ -137,6 +148,11 @@ ok $doc->{holdExpiresAt}, '  with a hold deadline';
 authorise($c1);
 $doc = wait_status($c1, 'authorized');
 is $doc->{paymentStatus}, 'authorized', 'the card authorised (webhook): paymentStatus authorized';
+{
+	my $cb = stored_capture_before_is($c1->{id}, $c1->{intent}, 'on session');
+	my $ch = fake_obj(fake_obj($c1->{intent})->{latest_charge} // 'none');
+	is $cb - ($ch->{created} // 0), 7 * 86400, '  on session: 7 days after the authorisation';
+}
 ok !exists $doc->{holdExpiresAt}, '  the deadline is gone: the slot is held for the staff';
 like $s->wait_mail('client@coworkingcafe.local', qr/\Q$c1->{number}\E.*empreinte/s),
 	qr/empreinte/, '  the "en attente" mail';
@@ -333,6 +349,11 @@ $doc = wait_status($su, 'authorized');
 is $doc->{paymentStatus}, 'authorized', '  the saved card now holds the booking';
 $pi = fake_obj($doc->{stripePaymentIntentId} // 'none');
 is $pi->{status}, 'requires_capture', '  a hold at Stripe';
+{
+	my $cb = stored_capture_before_is($su->{id}, $pi->{id}, 'off session');
+	my $ch = fake_obj($pi->{latest_charge} // 'none');
+	is $cb - ($ch->{created} // 0), 4 * 86400 + 18 * 3600, '  off session: 4 days 18 hours after it';
+}
 is $pi->{amount}, $su->{hold}, '  of the hold amount';
 is scalar(grep { $_->{method} eq 'POST' && $_->{path} eq '/v1/payment_intents' && ($_->{params}{metadata}{bookingId} // '') eq $su->{id} } api_calls()),
 	1, '  one PaymentIntent created for it, however many runs';

@@ -206,9 +206,10 @@ like $html, qr{<dt>Empreinte valable jusqu’au</dt><dd>\d{4}-\d\d-\d\d à \d\d:
 unlike $html, qr/avant la fin de la réservation/, '  a fresh hold: no warning';
 like $html, qr{<summary class="btn btn-secondary">Client absent…</summary>.*?frais d’absence de <strong>[\d,]+ €</strong>.*?Confirmer l’absence}s,
 	'  "Client absent" asks for confirmation, saying the fee';
-my $old = int((time - 6.5 * 86400) * 1000);
-store_update('payments', qq({"_id": "booking/$bk[9]{id}/hold"}), qq({"\$set": {"createdAt": {"\$date": {"\$numberLong": "$old"}}}}));
+# Stripe's capture_before, stored on the booking, is what the page reads
+my $soon = int((time + 0.5 * 86400) * 1000);
+store_update('bookings', qq({"confirmationNumber": "$bk[9]{number}"}), qq({"\$set": {"holdCaptureBefore": {"\$date": {"\$numberLong": "$soon"}}}}));
 $html = decode('UTF-8', admin_api(GET => "/booking/reservations/$bk[9]{id}", $staff)->{content});
-like $html, qr{class="alert alert-warning"[^>]*>L’empreinte expire le [^<]*avant la fin de la réservation}, 'a hold placed 6.5 days ago: the warning';
+like $html, qr{class="alert alert-warning"[^>]*>L’empreinte expire le [^<]*avant la fin de la réservation}, 'a hold Stripe says lapses in 12 hours: the warning';
 
 done_testing;

@@ -374,7 +374,10 @@ bool booking_hold_lapses_at(store_t *st, const bson_t *b, int64_t *out, struct e
 		/* place-holds' hold (booking/<id>/hold of a deferred booking) is
 		 * merchant-initiated; the customer's own lasts 7 days */
 		bool off = cm && strcmp(cm, "deferred") == 0 && n > 5 && strcmp(pid + n - 5, "/hold") == 0;
-		*out = doc_date(holds.v[0], "createdAt", 0) + (off ? HOLD_OFF_SESSION_MS : HOLD_ON_SESSION_MS);
+		int64_t stripe_says = doc_date(b, "holdCaptureBefore", 0);
+		/* Stripe's capture_before (money.c) when it gave one; the rule otherwise */
+		*out = stripe_says > 0 ? stripe_says
+		       : doc_date(holds.v[0], "createdAt", 0) + (off ? HOLD_OFF_SESSION_MS : HOLD_ON_SESSION_MS);
 	}
 	docs_free(&holds);
 	bson_destroy(&filter);

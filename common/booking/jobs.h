@@ -55,10 +55,11 @@ bool booking_job_attendance(store_t *st, int64_t today, int64_t now,
 bool booking_job_daily_report(store_t *st, int64_t today, int64_t now,
 			      struct booking_job_stats *out, struct err *e);
 
-/* When the card hold of `b` lapses at Stripe (ms), from its `hold`
- * payment: 7 days after an on-session authorisation, 4 days 18 hours
- * after an off-session one (docs/payments.md); 0 when it has no live
- * hold. */
+/* When the card hold of `b` lapses at Stripe (ms), from
+ * the booking's `holdCaptureBefore` (Stripe's capture_before, stored when
+ * the hold was authorised), else from its `hold` payment by the rule: 7
+ * days after an on-session authorisation, 4 days 18 hours after an
+ * off-session one (docs/payments.md); 0 when it has no live hold. */
 bool booking_hold_lapses_at(store_t *st, const bson_t *b, int64_t *out, struct err *e);
 
 /* The instant `b` ends (its last day's closing for a day booking). */

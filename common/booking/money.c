@@ -260,6 +260,29 @@ static const char *const before_hold[] = { "pending", "failed", "card_saved", "a
 static const char *const before_money[] = { "pending", "failed", "card_saved", "action_required",
 					    "authorized", NULL };
 
+/* When the authorisation of `pi` lapses at Stripe (ms), from its latest
+ * charge's `payment_method_details.card.capture_before`: the expanded
+ * charge, or the charge read by id; 0 when Stripe gives none. */
+static int64_t intent_capture_before(json_object *pi)
+{
+	json_object *v = NULL, *ch = NULL;
+	const char *cid = stripe_latest_charge_id(pi);
+	int64_t at = 0;
+
+	if (!cid)
+		return 0;
+	if (json_object_object_get_ex(pi, "latest_charge", &v) && json_object_is_type(v, json_type_object))
+		return stripe_capture_before(v) * 1000;
+	struct err e = { 0 };
+	stripe_t *sc = stripe_client(&e);
+	if (sc && stripe_charge_retrieve(sc, cid, &ch, &e))
+		at = stripe_capture_before(ch) * 1000;
+	else
+		log_warn("money: read charge %s: %s", cid, e.message);
+	json_object_put(ch);
+	return at;
+}
+
 /* Sets `b` (its stored copy) from the PaymentIntent `pi` as Stripe has it now. */
 static bool apply_intent(store_t *st, const bson_t *b, json_object *pi, int64_t now, struct err *e)
 {
@@ -282,16 +305,27 @@ static bool apply_intent(store_t *st, const bson_t *b, json_object *pi, int64_t 
 		bool live = booking_status && (strcmp(booking_status, "pending") == 0 ||
 					       strcmp(booking_status, "confirmed") == 0);
 		payment_set(st, purpose, "authorized", stripe_int(pi, "amount_capturable", -1),
-			    "stripeChargeId", stripe_str(pi, "latest_charge"), NULL, NULL, now);
+			    "stripeChargeId", stripe_latest_charge_id(pi), NULL, NULL, now);
 		if (!live) {   /* cancelled meanwhile (an expired hold…): give it back */
 			bson_append_document_end(&update, &set);
 			bson_destroy(&update);
 			return booking_money_release(st, b, now, e);
 		}
+		int64_t capture_before = intent_capture_before(pi);
 		BSON_APPEND_UTF8(&set, "paymentStatus", "authorized");
+		if (capture_before > 0) {
+			log_debug("money: hold %s lapses at %lld (capture_before from Stripe)", pid,
+				  (long long)(capture_before / 1000));
+			BSON_APPEND_DATE_TIME(&set, "holdCaptureBefore", capture_before);
+		} else {
+			log_debug("money: hold %s: Stripe gave no capture_before; its expiry follows the rule",
+				  pid);
+		}
 		bson_append_document_end(&update, &set);
 		BSON_APPEND_DOCUMENT_BEGIN(&update, "$unset", &unset);
 		BSON_APPEND_UTF8(&unset, "holdExpiresAt", "");
+		if (capture_before <= 0)
+			BSON_APPEND_UTF8(&unset, "holdCaptureBefore", "");
 		bson_append_document_end(&update, &unset);
 		ok = booking_payment_update(st, &id, before_hold, &update, NULL, &hit, e);
 		if (ok && hit) {
@@ -316,7 +350,7 @@ static bool apply_intent(store_t *st, const bson_t *b, json_object *pi, int64_t 
 		ok = booking_payment_update(st, &id, NULL, &update, NULL, &hit, e);
 	} else if (strcmp(status, "canceled") == 0) {
 		payment_set(st, purpose, "canceled", -1, NULL, NULL, NULL, NULL, now);
-		BSON_APPEND_UTF8(&set, "paymentStatus", stripe_str(pi, "latest_charge") ? "released" : "unpaid");
+		BSON_APPEND_UTF8(&set, "paymentStatus", stripe_latest_charge_id(pi) ? "released" : "unpaid");
 		bson_append_document_end(&update, &set);
 		ok = booking_payment_update(st, &id, before_money, &update, NULL, &hit, e);
 	} else if (strcmp(status, "requires_payment_method") == 0) {
@@ -618,7 +652,7 @@ bool booking_money_capture_fee(store_t *st, const bson_t *b, int64_t fee, int64_
 		return booking_money_refund_difference(st, b, fee, now, e);
 	}
 	payment_set(st, purpose, "succeeded", stripe_int(pi, "amount_received", fee),
-		    "stripeChargeId", stripe_str(pi, "latest_charge"), NULL, NULL, now);
+		    "stripeChargeId", stripe_latest_charge_id(pi), NULL, NULL, now);
 	ok = apply_intent(st, b, pi, now, e);
 	json_object_put(pi);
 	return ok;

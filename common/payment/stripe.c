@@ -597,17 +597,28 @@ bool stripe_payment_intent_create(stripe_t *s, const struct stripe_intent *in,
 	return ok;
 }
 
-static bool get_object(stripe_t *s, const char *collection, const char *id,
-		       json_object **out, struct err *e)
+/* GET /v1/<collection>/<id>, with `expand[]=<expand>` when not NULL. */
+static bool get_expanded(stripe_t *s, const char *collection, const char *id,
+			 const char *expand, json_object **out, struct err *e)
 {
 	struct buf path = { 0 };
+	struct stripe_form q = { 0 };
 	bool ok;
 
 	*out = NULL;
+	if (expand)
+		stripe_form_add(&q, "expand[]", expand);
 	ok = object_path(&path, collection, id, NULL, e) &&
-	     stripe_request(s, "GET", path.data, NULL, NULL, out, e);
+	     stripe_request(s, "GET", path.data, expand ? &q : NULL, NULL, out, e);
 	buf_free(&path);
+	stripe_form_free(&q);
 	return ok;
+}
+
+static bool get_object(stripe_t *s, const char *collection, const char *id,
+		       json_object **out, struct err *e)
+{
+	return get_expanded(s, collection, id, NULL, out, e);
 }
 
 /* POST /v1/<collection>/<id><suffix> with `f`. */
@@ -628,7 +639,12 @@ static bool post_action(stripe_t *s, const char *collection, const char *id, con
 bool stripe_payment_intent_retrieve(stripe_t *s, const char *id, json_object **out,
 				    struct err *e)
 {
-	return get_object(s, "payment_intents", id, out, e);
+	return get_expanded(s, "payment_intents", id, "latest_charge", out, e);
+}
+
+bool stripe_charge_retrieve(stripe_t *s, const char *id, json_object **out, struct err *e)
+{
+	return get_object(s, "charges", id, out, e);
 }
 
 bool stripe_payment_intent_capture(stripe_t *s, const char *id, int64_t amount,
@@ -742,6 +758,27 @@ bool stripe_checkout_session_expire(stripe_t *s, const char *id, const char *pur
 const char *stripe_str(json_object *o, const char *key)
 {
 	return member_str(o, key);
+}
+
+const char *stripe_latest_charge_id(json_object *pi)
+{
+	json_object *v;
+
+	if (!pi || !json_object_object_get_ex(pi, "latest_charge", &v))
+		return NULL;
+	return json_object_is_type(v, json_type_object) ? member_str(v, "id") : member_str(pi, "latest_charge");
+}
+
+int64_t stripe_capture_before(json_object *charge)
+{
+	json_object *d, *card;
+
+	if (!charge || !json_object_is_type(charge, json_type_object) ||
+	    !json_object_object_get_ex(charge, "payment_method_details", &d) ||
+	    !json_object_is_type(d, json_type_object) ||
+	    !json_object_object_get_ex(d, "card", &card))
+		return 0;
+	return stripe_int(card, "capture_before", 0) > 0 ? stripe_int(card, "capture_before", 0) : 0;
 }
 
 int64_t stripe_int(json_object *o, const char *key, int64_t def)

@@ -151,8 +151,12 @@ struct stripe_intent {
  * needs the customer fails with 402 and stripe_last_failure(). */
 bool stripe_payment_intent_create(stripe_t *s, const struct stripe_intent *in,
 				  const char *purpose, json_object **out, struct err *e);
+/* GET the intent with `expand[]=latest_charge`: its `latest_charge` is the
+ * Charge object (or null); read its id with stripe_latest_charge_id(). */
 bool stripe_payment_intent_retrieve(stripe_t *s, const char *id, json_object **out,
 				    struct err *e);
+/* GET /v1/charges/<id>; `*out` is the caller's (json_object_put). */
+bool stripe_charge_retrieve(stripe_t *s, const char *id, json_object **out, struct err *e);
 bool stripe_payment_intent_capture(stripe_t *s, const char *id, int64_t amount,
 				   const char *purpose, json_object **out, struct err *e);
 bool stripe_payment_intent_cancel(stripe_t *s, const char *id, const char *reason,
@@ -202,6 +206,11 @@ bool stripe_config_check(char *errbuf, size_t errlen);
 
 /* The string member `key` of `o` (NULL when absent or not a string). */
 const char *stripe_str(json_object *o, const char *key);
+/* The id of `pi`'s latest charge, expanded or not (NULL when none). */
+const char *stripe_latest_charge_id(json_object *pi);
+/* `payment_method_details.card.capture_before` of a Charge object (Unix
+ * seconds: when an uncaptured authorisation lapses), 0 when absent. */
+int64_t stripe_capture_before(json_object *charge);
 /* The integer member `key` of `o`, or `def`. */
 int64_t stripe_int(json_object *o, const char *key, int64_t def);
 

@@ -324,7 +324,35 @@ static void test_hold(stripe_t *s)
 	}
 	ok(stripe_payment_intent_retrieve(s, id, &pi, &e), "retrieve");
 	is_int(stripe_int(pi, "amount_capturable", 0), 3000, "  3000 cents capturable");
+	{	/* expand[]=latest_charge: the Charge, with Stripe's capture_before */
+		json_object *lc = NULL, *ch = NULL;
+		const char *cid = stripe_latest_charge_id(pi);
+		int64_t cb = 0;
+		ok(cid && strncmp(cid, "ch_", 3) == 0, "  latest_charge expanded, a charge (%s)", cid ? cid : "none");
+		ok(json_object_object_get_ex(pi, "latest_charge", &lc) && json_object_is_type(lc, json_type_object),
+		   "  as an object");
+		cb = stripe_capture_before(lc);
+		is_int(cb - stripe_int(lc, "created", 0), 7 * 86400,
+		       "  capture_before: 7 days after an on-session authorisation");
+		ok(cid && stripe_charge_retrieve(s, cid, &ch, &e), "GET the charge");
+		is_int(stripe_capture_before(ch), cb, "  the same capture_before");
+		json_object_put(ch);
+	}
 	json_object_put(pi);
+	{	/* the fake rejects other GET parameters, as Stripe does */
+		struct stripe_form q = { 0 };
+		char path[160];
+		json_object *bad = NULL;
+		snprintf(path, sizeof path, "/v1/payment_intents/%s", id);
+		stripe_form_add(&q, "bogus", "1");
+		ok(!stripe_request(s, "GET", path, &q, NULL, &bad, &e) &&
+		   stripe_last_failure(s)->http_status == 400 &&
+		   strcmp(stripe_last_failure(s)->code, "parameter_unknown") == 0,
+		   "  an unknown parameter: 400 parameter_unknown (%ld %s)",
+		   stripe_last_failure(s)->http_status, stripe_last_failure(s)->code);
+		json_object_put(bad);
+		stripe_form_free(&q);
+	}
 
 	ok(stripe_payment_intent_capture(s, id, 1200, "booking/65f0c0ffee0000000000abcd/capture/1200",
 					 &pi, &e), "a no-show fee: partial capture of 1200");
