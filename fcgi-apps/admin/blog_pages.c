@@ -131,28 +131,6 @@ static void paris_when(int64_t ms, char *label, size_t llen, char *input, size_t
 		(void)buf_fmt(input, ilen, "%04d-%02d-%02dT%02d:%02d", y, m, d, minute / 60, minute % 60);
 }
 
-/* ---- the list ---------------------------------------------------------------- */
-
-static char *list_query(struct http_req *req, long page)
-{
-	static const char *const keys[] = { "status", "category", "q", NULL };
-	struct buf b = { 0 };
-	char *out;
-
-	for (int i = 0; keys[i]; i++) {
-		const char *v = http_query(req, keys[i]);
-		char *enc;
-		if (!v || !*v)
-			continue;
-		enc = tpl_url_encode(v);
-		buf_printf(&b, "%s%s=%s", b.len ? "&" : "?", keys[i], enc);
-		free(enc);
-	}
-	buf_printf(&b, "%spage=%ld", b.len ? "&" : "?", page);
-	out = strdup(b.data);
-	buf_free(&b);
-	return out;
-}
 
 void admin_page_blog_articles(struct http_req *req)
 {
@@ -238,24 +216,8 @@ void admin_page_blog_articles(struct http_req *req)
 	json_object_object_add(data, "total", json_object_new_int64(total));
 	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
 	{
-		int64_t pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
-		if (pages > 1) {
-			json_object *pg = json_object_new_object();
-			char *qs;
-			json_object_object_add(pg, "page", json_object_new_int64(page));
-			json_object_object_add(pg, "pages", json_object_new_int64(pages));
-			if (page > 1) {
-				qs = list_query(req, page - 1);
-				set_str(pg, "prev", qs);
-				free(qs);
-			}
-			if (page < pages) {
-				qs = list_query(req, page + 1);
-				set_str(pg, "next", qs);
-				free(qs);
-			}
-			json_object_object_add(data, "pager", pg);
-		}
+		static const char *const keep[] = { "status", "category", "q", NULL };
+		admin_pager(req, data, page, total, PAGE_SIZE, keep);
 	}
 render:
 	json_object_put(items);

@@ -189,30 +189,10 @@ static store_t *page_store(struct http_req *req)
 
 /* ---- the list ------------------------------------------------------------ */
 
-/* "?status=…&…&page=N" of the list's current filters. Caller frees. */
-static char *list_query(struct http_req *req, long page)
-{
-	static const char *const keys[] = { "status", "spaceType", "from", "to", "q", NULL };
-	struct buf b = { 0 };
-	char *out;
-
-	for (int i = 0; keys[i]; i++) {
-		const char *v = http_query(req, keys[i]);
-		char *enc;
-		if (!v || !*v)
-			continue;
-		enc = tpl_url_encode(v);
-		buf_printf(&b, "%s%s=%s", b.len ? "&" : "?", keys[i], enc);
-		free(enc);
-	}
-	buf_printf(&b, "%spage=%ld", b.len ? "&" : "?", page);
-	out = strdup(b.data);
-	buf_free(&b);
-	return out;
-}
 
 void admin_page_bookings(struct http_req *req)
 {
+	static const char *const keep[] = { "status", "spaceType", "from", "to", "q", NULL };
 	store_t *st = page_store(req);
 	json_object *data, *rows, *f;
 	bson_t filter = BSON_INITIALIZER, *sort = NULL;
@@ -222,7 +202,7 @@ void admin_page_bookings(struct http_req *req)
 	const bson_t *doc;
 	const char *page_s = http_query(req, "page");
 	long page = page_s ? strtol(page_s, NULL, 10) : 1;
-	int64_t total = 0, pages;
+	int64_t total = 0;
 	int status = 200;
 
 	if (!st)
@@ -265,26 +245,9 @@ void admin_page_bookings(struct http_req *req)
 		json_object_array_add(rows, row_json(doc));
 	if (store_cursor_error(cur, &se))
 		goto fail;
-	pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
 	json_object_object_add(data, "total", json_object_new_int64(total));
 	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
-	if (pages > 1) {
-		json_object *pg = json_object_new_object();
-		char *q;
-		json_object_object_add(pg, "page", json_object_new_int64(page));
-		json_object_object_add(pg, "pages", json_object_new_int64(pages));
-		if (page > 1) {
-			q = list_query(req, page - 1);
-			set_str(pg, "prev", q);
-			free(q);
-		}
-		if (page < pages) {
-			q = list_query(req, page + 1);
-			set_str(pg, "next", q);
-			free(q);
-		}
-		json_object_object_add(data, "pager", pg);
-	}
+	admin_pager(req, data, page, total, PAGE_SIZE, keep);
 render:
 	page_render(req, status, "bookings.html", data);
 	goto done;

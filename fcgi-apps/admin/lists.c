@@ -33,34 +33,44 @@ void admin_when(int64_t ms, char *out, size_t len)
 	(void)buf_fmt(out, len, "%s %s", d, t);
 }
 
-void admin_pager(struct http_req *req, json_object *data, long page, int64_t total, long per_page,
-		 const char *const *keep)
+/* "?status=…&q=…&page=N": the kept filters of the query, then the page. */
+static void page_link(struct http_req *req, const char *const *keep, long page, struct buf *out)
 {
-	int64_t pages = (total + per_page - 1) / per_page;
-	struct buf q = { 0 };
-	json_object *pg;
-	char href[1024];
-
-	if (pages <= 1)
-		return;
+	out->len = 0;
 	for (size_t i = 0; keep && keep[i]; i++) {
 		const char *v = http_query(req, keep[i]);
 		char *enc;
 		if (!v || !*v)
 			continue;
 		enc = tpl_url_encode(v);
-		buf_printf(&q, "&%s=%s", keep[i], enc);
+		buf_printf(out, "%s%s=%s", out->len ? "&" : "?", keep[i], enc);
 		free(enc);
 	}
+	buf_printf(out, "%spage=%ld", out->len ? "&" : "?", page);
+}
+
+void admin_pager(struct http_req *req, json_object *data, long page, int64_t total, long per_page,
+		 const char *const *keep)
+{
+	int64_t pages = (total + per_page - 1) / per_page;
+	struct buf link = { 0 };
+	json_object *pg;
+
+	if (pages <= 1)
+		return;
 	pg = json_object_new_object();
 	json_object_object_add(pg, "page", json_object_new_int64(page));
 	json_object_object_add(pg, "pages", json_object_new_int64(pages));
-	if (page > 1 && buf_fmt(href, sizeof href, "?page=%ld%s", page - 1, q.data ? q.data : ""))
-		admin_set_str(pg, "prev", href);
-	if (page < pages && buf_fmt(href, sizeof href, "?page=%ld%s", page + 1, q.data ? q.data : ""))
-		admin_set_str(pg, "next", href);
+	if (page > 1) {
+		page_link(req, keep, page - 1, &link);
+		admin_set_str(pg, "prev", link.data);
+	}
+	if (page < pages) {
+		page_link(req, keep, page + 1, &link);
+		admin_set_str(pg, "next", link.data);
+	}
 	json_object_object_add(data, "pager", pg);
-	buf_free(&q);
+	buf_free(&link);
 }
 
 json_object *admin_options(const char *const *values, const char *const *labels, const char *selected)
