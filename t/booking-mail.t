@@ -191,6 +191,20 @@ is $c4->{p}{'VEVENT.DTSTART;TZID=Europe/Paris'}, "${ics_day2}T090000", '… a da
 is $c4->{p}{'VEVENT.DTEND;TZID=Europe/Paris'}, "${ics_day2}T200000", '… to the closing (20:00)';
 like $got->{text} // '', qr/\(Open Space|[^,]+, \w+ \d+(er)? \w+ \d{4} \(journée\)\)/, '… "journée" in the text';
 
+# ---- present, on a stack without payments: the thank-you names no card hold ------------------------
+$r = $b->book(date => $b->open_weekday(6, 9), startTime => '10:00', endTime => '12:00',
+	      contactName => 'Léa', contactEmail => 'lea.merci@example.com');
+is $r->{status}, 201, 'a booking without a card' or diag $r->{content};
+my $n5 = $r->{json}{booking}{confirmationNumber} // '';
+for my $to (qw(confirmed completed)) {
+	($rc, $out) = $s->ctl('booking-status', $n5, $to);
+	is $rc, 0, "staff: $to" or diag $out;
+}
+($got) = mails_to('lea.merci@example.com', qr/^Merci de votre venue/);
+ok $got, 'present: the thank-you';
+like $got->{text} // '', qr/\Q$n5\E/, '… about that booking';
+unlike $got->{text} // '', qr/empreinte/i, '… which says nothing of a card hold (there was none)';
+
 # ---- through the strict Resend fake -----------------------------------------------------------
 my $KEY = 're_test_' . join('', map { ('a' .. 'z', 0 .. 9)[rand 36] } 1 .. 24);
 my $resend = FakeService->start('resend', '--key', $KEY);

@@ -233,6 +233,15 @@ is $ics->{uid}, "$d[0]{id}\@coworkingcafe.fr", "  the booking's UID";
 like $ics->{start}, qr/^\Q$D\ET10:00:00\+0[12]:00$/, "  DTSTART $D 10:00 Paris time";
 is $ics->{tz}, 'Europe/Paris', '  TZID Europe/Paris';
 
+# the "en attente" mail of the card's hold: the same invitation
+my ($held) = mails_like($d[0]{email}, qr/^Votre réservation \Q$d[0]{number}\E est en attente de validation$/);
+ok $held, 'the card holds the booking: the "en attente" mail';
+like $held->{text} // '', qr/empreinte de \d+,\d\d\x{a0}€/, '  with the hold in euros';
+is scalar(@{ $held->{attachments} // [] }), 1, '  and the invitation';
+my $held_ics = parse_ics($held->{attachments}[0]{data} // '');
+is $held_ics->{uid}, "$d[0]{id}\@coworkingcafe.fr", "  the booking's UID";
+is $held_ics->{method}, 'REQUEST', '  METHOD:REQUEST';
+
 # ---- present: the thank-you -------------------------------------------------------------------
 
 ($rc, $o) = $s->ctl('booking-status', $d[0]{number}, 'completed');
@@ -241,6 +250,7 @@ my ($thanks) = wait_for_cond('the thank-you', sub { my @m = mails_like($d[0]{ema
 $thanks = $thanks->[0];
 like $thanks->{text}, qr/Merci pour votre venue.*\Q$d[0]{number}\E/s, 'present: the customer is thanked';
 is scalar(@{ $thanks->{attachments} // [] }), 1, '  with the invitation';
+like $thanks->{text}, qr/L’empreinte de votre carte est levée/, '  saying the hold is released';
 is fake_obj($d[0]{intent})->{status}, 'canceled', '  and the hold released';
 
 # ---- attendance, autoNoShow off ----------------------------------------------------------------

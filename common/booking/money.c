@@ -10,7 +10,6 @@
 #include "core/config.h"
 #include "core/doc.h"
 #include "core/log.h"
-#include "mail/mail.h"
 #include "payment/stripe.h"
 
 #include <stdlib.h>
@@ -184,44 +183,6 @@ static bool refunded_cents(store_t *st, const bson_oid_t *booking, int64_t *out,
 
 /* ---- the booking from Stripe's word ------------------------------------------------ */
 
-/* Queues `template_name` about `b` to `to` (NULL: the booking's contact). */
-static void mail_booking(store_t *st, const char *template_name, const bson_t *b, const char *link,
-			 const char *to, const char *reason)
-{
-	json_object *vars;
-	store_error_t se = { 0 };
-	char day[11], amount[32];
-
-	if (!to)
-		to = doc_str(b, "contactEmail");
-	if (!to || !*to)
-		return;
-	vars = json_object_new_object();
-	json_object_object_add(vars, "contactEmail", json_object_new_string(
-		doc_str(b, "contactEmail") ? doc_str(b, "contactEmail") : ""));
-	if (reason)
-		json_object_object_add(vars, "reason", json_object_new_string(reason));
-	booking_format_date(booking_day_of_ms(doc_date(b, "date", 0)), day);
-	(void)buf_fmt(amount, sizeof amount, "%.2f", (double)doc_int(b, "depositAmount", 0) / 100.0);
-	json_object_object_add(vars, "givenName", json_object_new_string(
-		doc_str(b, "contactName") ? doc_str(b, "contactName") : ""));
-	json_object_object_add(vars, "confirmationNumber", json_object_new_string(
-		doc_str(b, "confirmationNumber") ? doc_str(b, "confirmationNumber") : ""));
-	json_object_object_add(vars, "date", json_object_new_string(day));
-	json_object_object_add(vars, "startTime", json_object_new_string(
-		doc_str(b, "startTime") ? doc_str(b, "startTime") : ""));
-	json_object_object_add(vars, "endTime", json_object_new_string(
-		doc_str(b, "endTime") ? doc_str(b, "endTime") : ""));
-	json_object_object_add(vars, "holdAmount", json_object_new_string(amount));
-	if (doc_str(b, "captureMethod") && strcmp(doc_str(b, "captureMethod"), "deferred") == 0)
-		json_object_object_add(vars, "holdLater", json_object_new_boolean(1));
-	if (link)
-		json_object_object_add(vars, "link", json_object_new_string(link));
-	if (!mail_enqueue(st, template_name, to, vars, &se))
-		log_error("money: mail %s: %s", template_name, se.message);
-	json_object_put(vars);
-}
-
 /* Updates the booking `id` when its paymentStatus is one of `from` (NULL-
  * terminated; NULL: any). *hit whether it did; `out` (may be NULL) the
  * booking after. */
@@ -333,7 +294,7 @@ static bool apply_intent(store_t *st, const bson_t *b, json_object *pi, int64_t 
 			if (!booking_claims_set_expiry(st, &id, 0, &se))
 				log_error("money: clear claims' expiry: %s", se.message);
 			if (strcmp(booking_status, "pending") == 0)
-				mail_booking(st, "booking_hold_placed", b, NULL, NULL, NULL);
+				booking_notify_hold_placed(st, b, now);
 		}
 	} else if (strcmp(status, "succeeded") == 0) {
 		int64_t received = stripe_int(pi, "amount_received", 0), refunded = 0;
@@ -966,7 +927,7 @@ bool booking_money_on_setup_event(store_t *st, const struct payment_event *ev, s
 			store_error_t se = { 0 };
 			if (!booking_claims_set_expiry(st, &id, 0, &se))
 				log_error("money: clear claims' expiry: %s", se.message);
-			mail_booking(st, "booking_hold_placed", &b, NULL, NULL, NULL);
+			booking_notify_hold_placed(st, &b, now);
 		}
 	} else if (strcmp(status, "requires_payment_method") == 0) {
 		static const char *const waiting[] = { "pending", NULL };
@@ -988,7 +949,7 @@ done:
 
 /* Places the off-session hold of `b` (a saved card). */
 static bool place_hold(store_t *st, stripe_t *sc, const bson_t *b, int64_t now,
-		       const char *staff_email, bool *placed, bool *declined, struct err *e)
+		       bool *placed, bool *declined, struct err *e)
 {
 	const char *pm = doc_str(b, "stripePaymentMethodId"), *cus = doc_str(b, "stripeCustomerId");
 	json_object *pi = NULL;
@@ -1018,7 +979,6 @@ static bool place_hold(store_t *st, stripe_t *sc, const bson_t *b, int64_t now,
 		if (e->status == 402) {   /* the card needs its holder, or was declined */
 			*declined = true;
 			static const char *const saved[] = { "card_saved", NULL };
-			struct buf link = { 0 };
 			payment_set(st, purpose, "failed", -1, "failureReason", f->code[0] ? f->code : "card_declined",
 				    NULL, NULL, now);
 			BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
@@ -1028,16 +988,10 @@ static bool place_hold(store_t *st, stripe_t *sc, const bson_t *b, int64_t now,
 			bson_append_document_end(&update, &set);
 			ok = booking_payment_update(st, &id, saved, &update, NULL, &hit, e);
 			if (ok && hit) {
-				(void)booking_customer_link(st, b, &link);
-				mail_booking(st, "booking_hold_action", b, link.data ? link.data : cfg->site_url,
-					     NULL, NULL);
-				if (staff_email && *staff_email)
-					mail_booking(st, "booking_hold_failed_staff", b, NULL, staff_email,
-						     f->code[0] ? f->code : "card_declined");
+				booking_notify_hold_failed(st, b, f->code[0] ? f->code : "card_declined", now);
 				log_warn("place-holds: booking %s: the card needs its holder (%s)",
 					 doc_str(b, "confirmationNumber"), f->code);
 			}
-			buf_free(&link);
 			bson_destroy(&update);
 			return ok;
 		}
@@ -1111,7 +1065,7 @@ bool booking_money_place_holds(store_t *st, int64_t now, int *placed, int *faile
 	for (size_t i = 0; i < ndue; i++) {
 		struct err one = { 0 };
 		bool done = false, declined = false;
-		if (ok && !place_hold(st, sc, due[i], now, s.notification_email, &done, &declined, &one)) {
+		if (ok && !place_hold(st, sc, due[i], now, &done, &declined, &one)) {
 			log_error("place-holds: booking %s: %s", doc_str(due[i], "confirmationNumber"),
 				  one.message);
 			(*failed)++;

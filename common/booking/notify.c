@@ -23,14 +23,27 @@
 #include <string.h>
 
 enum notify_kind {
-	N_RECEIVED, N_CONFIRMED, N_REFUSED, N_CANCELLED, N_CHANGED, N_REMINDER, N_THANKS, N_NO_SHOW
+	N_RECEIVED, N_CONFIRMED, N_REFUSED, N_CANCELLED, N_CHANGED, N_REMINDER, N_THANKS, N_NO_SHOW,
+	N_HOLD_PLACED, N_HOLD_ACTION
 };
 
 static const char *const templates[] = {
 	"booking_received", "booking_confirmed", "booking_refused",
 	"booking_cancelled", "booking_changed", "booking_reminder",
 	"booking_thanks", "booking_no_show",
+	"booking_hold_placed", "booking_hold_action",
 };
+
+/* The staff's copy of a kind, to bookingsettings.notificationEmail (NULL:
+ * none), with the customer's details and a link to the back office. */
+static const char *staff_template(enum notify_kind kind)
+{
+	switch (kind) {
+	case N_RECEIVED: return "booking_staff_new";
+	case N_HOLD_ACTION: return "booking_hold_failed_staff";
+	default: return NULL;
+	}
+}
 
 /* "dimanche 28 mars 2027", "lundi 1er mars 2027" */
 static void french_date(struct buf *out, int64_t day)
@@ -167,9 +180,12 @@ static bool queue(store_t *st, const char *tpl, const char *to, json_object *var
 	return true;
 }
 
-/* Queues the mail `kind` about `b`; false (logged) when it could not be. */
+/* Queues the mail `kind` about `b`, and the staff's copy when the kind has
+ * one; false (logged) when the customer's could not be. `reason`: why a
+ * hold failed (N_HOLD_ACTION); cancellations and refusals give the
+ * booking's own. */
 static bool notify(store_t *st, enum notify_kind kind, const bson_t *b, const char *guest_token,
-		   int seq, int64_t now)
+		   const char *reason, int seq, int64_t now)
 {
 	struct booking_space space;
 	struct booking_settings settings;
@@ -180,6 +196,7 @@ static bool notify(store_t *st, enum notify_kind kind, const bson_t *b, const ch
 	const char *to = doc_str(b, "contactEmail"), *number = doc_str(b, "confirmationNumber");
 	const char *space_type = doc_str(b, "spaceType"), *space_name;
 	bool found = false, cancel = kind == N_REFUSED || kind == N_CANCELLED || kind == N_NO_SHOW;
+	const char *paid = doc_str(b, "paymentStatus"), *staff_tpl = staff_template(kind);
 	bool sent;
 	bson_oid_t oid;
 	json_object *vars = NULL;
@@ -238,7 +255,14 @@ static bool notify(store_t *st, enum notify_kind kind, const bson_t *b, const ch
 	add_str(vars, "total", money);
 	add_str(vars, "link", link.data);
 	add_str(vars, "reason", kind == N_CANCELLED || kind == N_REFUSED
-				? doc_str(b, "cancelReason") : NULL);
+				? doc_str(b, "cancelReason") : reason);
+	french_money(doc_int(b, "depositAmount", 0), money, sizeof money);   /* cents */
+	add_str(vars, "holdAmount", money);
+	json_object_object_add(vars, "holdLater", json_object_new_boolean(
+		doc_str(b, "captureMethod") && strcmp(doc_str(b, "captureMethod"), "deferred") == 0));
+	/* the thanks: a hold was on the card when the visit was marked (released since) */
+	json_object_object_add(vars, "holdReleased", json_object_new_boolean(
+		paid && strcmp(paid, "authorized") == 0));
 	if (kind == N_NO_SHOW)
 		json_object_object_add(vars, "hasFee",
 				       json_object_new_boolean(cents_of(b, "cancellationFee") > 0));
@@ -248,17 +272,19 @@ static bool notify(store_t *st, enum notify_kind kind, const bson_t *b, const ch
 	add_str(vars, "refund", money);
 	sent = queue(st, templates[kind], to, vars, ics, cancel);
 
-	if (kind == N_RECEIVED && booking_settings_load(st, &settings, &se) &&
-	    settings.notification_email[0]) {
+	if (staff_tpl && booking_settings_load(st, &settings, &se) && settings.notification_email[0]) {
 		struct buf admin = { 0 };
-		buf_printf(&admin, "%s/booking/reservations?status=pending", cfg->admin_url);
+		if (kind == N_RECEIVED)
+			buf_printf(&admin, "%s/booking/reservations?status=pending", cfg->admin_url);
+		else
+			buf_printf(&admin, "%s/booking/reservations/%s", cfg->admin_url, id);
 		add_str(vars, "contactName", doc_str(b, "contactName"));
 		add_str(vars, "customerEmail", to);
 		add_str(vars, "phone", doc_str(b, "contactPhone"));
 		add_str(vars, "company", doc_str(b, "companyName"));
 		add_str(vars, "requests", doc_str(b, "specialRequests"));
 		add_str(vars, "adminLink", admin.data);
-		queue(st, "booking_staff_new", settings.notification_email, vars, ics, false);
+		queue(st, staff_tpl, settings.notification_email, vars, ics, false);
 		buf_free(&admin);
 	}
 	json_object_put(vars);
@@ -275,7 +301,7 @@ void booking_notify_created(store_t *st, const bson_t *booking, const char *gues
 {
 	if (cfg)       /* the staff's pages count it again (docs/relay.md "badge") */
 		conn_publish_badge(CONN_BADGE_BOOKINGS);
-	notify(st, N_RECEIVED, booking, guest_token, (int)doc_int(booking, "icsSequence", 0), now);
+	notify(st, N_RECEIVED, booking, guest_token, NULL, (int)doc_int(booking, "icsSequence", 0), now);
 }
 
 void booking_notify_transition(store_t *st, const bson_t *before, const bson_t *after,
@@ -302,15 +328,25 @@ void booking_notify_transition(store_t *st, const bson_t *before, const bson_t *
 	} else {
 		return;
 	}
-	notify(st, kind, after, NULL, next_sequence(st, after), now);
+	notify(st, kind, after, NULL, NULL, next_sequence(st, after), now);
 }
 
 bool booking_notify_reminder(store_t *st, const bson_t *booking, int64_t now)
 {
-	return notify(st, N_REMINDER, booking, NULL, (int)doc_int(booking, "icsSequence", 0), now);
+	return notify(st, N_REMINDER, booking, NULL, NULL, (int)doc_int(booking, "icsSequence", 0), now);
 }
 
 void booking_notify_changed(store_t *st, const bson_t *after, int64_t now)
 {
-	notify(st, N_CHANGED, after, NULL, next_sequence(st, after), now);
+	notify(st, N_CHANGED, after, NULL, NULL, next_sequence(st, after), now);
+}
+
+void booking_notify_hold_placed(store_t *st, const bson_t *booking, int64_t now)
+{
+	notify(st, N_HOLD_PLACED, booking, NULL, NULL, (int)doc_int(booking, "icsSequence", 0), now);
+}
+
+void booking_notify_hold_failed(store_t *st, const bson_t *booking, const char *reason, int64_t now)
+{
+	notify(st, N_HOLD_ACTION, booking, NULL, reason, (int)doc_int(booking, "icsSequence", 0), now);
 }

@@ -13,6 +13,14 @@
  *   confirmed → no-show    → booking_no_show, with the fee (cancellationFee)
  *   edited / moved         → booking_changed
  *   the day before         → booking_reminder (the reminders job, jobs.h)
+ * and, from the card step (money.c):
+ *   the card holds a pending booking, or is saved for a hold later
+ *                          → booking_hold_placed ("en attente")
+ *   the hold placed off-session needs its holder, or was declined
+ *                          → booking_hold_action (with the link to confirm
+ *                            on the site) + booking_hold_failed_staff
+ * The staff's copies (new booking, failed hold) go to
+ * bookingsettings.notificationEmail.
  * Each new booking and each change of status is also told to the staff's
  * sockets (conn_publish_badge(CONN_BADGE_BOOKINGS)), once per change.
  * A pending booking whose payment hold ran out is cancelled without these
@@ -50,5 +58,13 @@ bool booking_notify_reminder(store_t *st, const bson_t *booking, int64_t now);
 
 /* After an edit or a move of `after` (dates, times, space, people). */
 void booking_notify_changed(store_t *st, const bson_t *after, int64_t now);
+
+/* The card holds the pending `booking` (money.c, once per booking). */
+void booking_notify_hold_placed(store_t *st, const bson_t *booking, int64_t now);
+
+/* The off-session hold of `booking` failed (`reason`: Stripe's code): the
+ * customer gets the link to confirm it, the staff a copy with the reason. */
+void booking_notify_hold_failed(store_t *st, const bson_t *booking, const char *reason,
+				int64_t now);
 
 #endif
