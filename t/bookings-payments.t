@@ -366,6 +366,8 @@ like $s->wait_mail('strasbourg@coworkingcafe.fr', qr/\Q$su2->{number}\E.*authent
 like $mail, qr/invitation\.ics/, '  both with the invitation';
 like $s->wait_mail('strasbourg@coworkingcafe.fr', qr/\Q$su2->{number}\E.*authentication_required/s),
 	qr{/booking/reservations/\Q$su2->{id}\E}, '  the staff\'s with a link to the booking in the back office';
+like $s->wait_mail('strasbourg@coworkingcafe.fr', qr/\Q$su2->{number}\E.*authentication_required/s),
+	qr/le titulaire s’authentifie/, '  and the reason in words';
 $r = $s->post("/api/bookings/$su2->{id}/payment-check", json => { token => $su2->{token} });
 my ($again) = ($r->{json}{clientSecret} // '') =~ /^(pi_[0-9a-f]+)_secret_/;
 ok $again, '  back on the site, the customer gets a new hold to confirm on session' or diag $r->{content};

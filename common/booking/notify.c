@@ -45,6 +45,23 @@ static const char *staff_template(enum notify_kind kind)
 	}
 }
 
+/* Why Stripe refused an off-session hold, in the staff's words. */
+static const char *hold_failure_fr(const char *code)
+{
+	static const struct { const char *code, *text; } words[] = {
+		{ "authentication_required", "la banque demande que le titulaire s’authentifie" },
+		{ "card_declined", "carte refusée par la banque" },
+		{ "insufficient_funds", "provision insuffisante" },
+		{ "expired_card", "carte expirée" },
+		{ "incorrect_cvc", "code de sécurité refusé" },
+	};
+
+	for (size_t i = 0; code && i < sizeof words / sizeof words[0]; i++)
+		if (strcmp(code, words[i].code) == 0)
+			return words[i].text;
+	return "refus de la banque";
+}
+
 /* "dimanche 28 mars 2027", "lundi 1er mars 2027" */
 static void french_date(struct buf *out, int64_t day)
 {
@@ -256,6 +273,8 @@ static bool notify(store_t *st, enum notify_kind kind, const bson_t *b, const ch
 	add_str(vars, "link", link.data);
 	add_str(vars, "reason", kind == N_CANCELLED || kind == N_REFUSED
 				? doc_str(b, "cancelReason") : reason);
+	if (kind == N_HOLD_ACTION)
+		add_str(vars, "reasonText", hold_failure_fr(reason));
 	french_money(doc_int(b, "depositAmount", 0), money, sizeof money);   /* cents */
 	add_str(vars, "holdAmount", money);
 	json_object_object_add(vars, "holdLater", json_object_new_boolean(
