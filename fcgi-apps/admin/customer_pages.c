@@ -81,41 +81,6 @@ static void decorate(json_object *u)
 	json_object_object_add(u, "isDeleted", json_object_new_boolean(status && strcmp(status, "deleted") == 0));
 }
 
-static void pager(struct http_req *req, json_object *data, const char *path, long page, long limit,
-		  int64_t total)
-{
-	int64_t pages = total ? (total + limit - 1) / limit : 1;
-	const char *q = http_query(req, "q");
-	json_object *p;
-	struct buf url = { 0 };
-
-	if (pages <= 1)
-		return;
-	p = json_object_new_object();
-	json_object_object_add(p, "page", json_object_new_int64(page));
-	json_object_object_add(p, "pages", json_object_new_int64(pages));
-	for (int dir = -1; dir <= 1; dir += 2) {
-		long to = page + dir;
-		if (to < 1 || to > pages)
-			continue;
-		url.len = 0;
-		buf_printf(&url, "%s?page=%ld", path, to);
-		if (q && *q) {
-			buf_str(&url, "&q=");
-			for (const unsigned char *c = (const unsigned char *)q; *c; c++) {
-				if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-				    *c == '-' || *c == '.' || *c == '_')
-					buf_add(&url, (const char *)c, 1);
-				else
-					buf_printf(&url, "%%%02X", *c);
-			}
-		}
-		set_str(p, dir < 0 ? "prev" : "next", url.data);
-	}
-	buf_free(&url);
-	json_object_object_add(data, "pager", p);
-}
-
 static void alert(struct http_req *req, json_object *data)
 {
 	static const struct { const char *code, *kind, *message; } msgs[] = {
@@ -138,9 +103,9 @@ static void alert(struct http_req *req, json_object *data)
 }
 
 static void list_page(struct http_req *req, int role, const char *tpl, const char *title,
-		      const char *section, const char *path, const struct err *form_err,
-		      json_object *values)
+		      const char *section, const struct err *form_err, json_object *values)
 {
+	static const char *const keep_q[] = { "q", NULL };
 	store_t *st = http_store(req);
 	json_object *data, *users = NULL;
 	int64_t total = 0;
@@ -178,7 +143,7 @@ static void list_page(struct http_req *req, int role, const char *tpl, const cha
 		set_str(data, "csvHref", csv.data);
 		buf_free(&csv);
 	}
-	pager(req, data, path, page, limit, total);
+	admin_pager(req, data, page, total, limit, keep_q);
 	alert(req, data);
 	json_object_object_add(data, "isDev", json_object_new_boolean(req->role >= ROLE_DEV));
 	json_object_object_add(data, "values", values ? values : json_object_new_object());
@@ -195,12 +160,12 @@ static void list_page(struct http_req *req, int role, const char *tpl, const cha
 
 void admin_page_customers(struct http_req *req)
 {
-	list_page(req, ROLE_CLIENT, "customers.html", "Clients", "customers", "/customers", NULL, NULL);
+	list_page(req, ROLE_CLIENT, "customers.html", "Clients", "customers", NULL, NULL);
 }
 
 void admin_page_team(struct http_req *req)
 {
-	list_page(req, ADMIN_TEAM, "team.html", "Équipe", "team", "/team", NULL, NULL);
+	list_page(req, ADMIN_TEAM, "team.html", "Équipe", "team", NULL, NULL);
 }
 
 /* ---- one customer --------------------------------------------------------- */
@@ -353,7 +318,7 @@ static void note(struct http_req *req, store_t *st, const bson_oid_t *id, const 
 }
 
 static void invite(struct http_req *req, const char *slug, int role, const char *tpl, const char *title,
-		   const char *section, const char *path, const char *back)
+		   const char *section, const char *back)
 {
 	store_t *st = http_store(req);
 	struct account_input in;
@@ -372,7 +337,7 @@ static void invite(struct http_req *req, const char *slug, int role, const char 
 	    !manage_create_invited(st, &in, slug, account_now_ms(), &id, &e)) {
 		account_input_clear(&in);
 		json_object_put(body);
-		list_page(req, role, tpl, title, section, path, &e, values);
+		list_page(req, role, tpl, title, section, &e, values);
 		return;
 	}
 	account_input_clear(&in);
@@ -385,7 +350,7 @@ static void invite(struct http_req *req, const char *slug, int role, const char 
 
 void admin_form_customer_create(struct http_req *req)
 {
-	invite(req, "client", ROLE_CLIENT, "customers.html", "Clients", "customers", "/customers", "/customers");
+	invite(req, "client", ROLE_CLIENT, "customers.html", "Clients", "customers", "/customers");
 }
 
 void admin_form_team_invite(struct http_req *req)
@@ -398,10 +363,10 @@ void admin_form_team_invite(struct http_req *req)
 		json_object *values;
 		json_object_put(form_body(req, &values));
 		err_set(&e, 403, "forbidden", "role", "Vous ne pouvez pas donner ce rôle.");
-		list_page(req, ADMIN_TEAM, "team.html", "Équipe", "team", "/team", &e, values);
+		list_page(req, ADMIN_TEAM, "team.html", "Équipe", "team", &e, values);
 		return;
 	}
-	invite(req, slug, ADMIN_TEAM, "team.html", "Équipe", "team", "/team", "/team");
+	invite(req, slug, ADMIN_TEAM, "team.html", "Équipe", "team", "/team");
 }
 
 /* Loads the path's user for a form; false with a page finished. */

@@ -90,7 +90,7 @@ void admin_page_events(struct http_req *req)
 	store_t *st = page_store(req);
 	long page = 1;
 	json_object *items = NULL, *data;
-	int64_t total = 0, pages;
+	int64_t total = 0;
 	struct err e = { 0 };
 	const char *done = http_query(req, "done");
 
@@ -100,7 +100,6 @@ void admin_page_events(struct http_req *req)
 		page_error(req, e.status ? e.status : 500);
 		return;
 	}
-	pages = total == 0 ? 1 : (total + PAGE_SIZE - 1) / PAGE_SIZE;
 	data = page_data(req, "Événements");
 	page_section(data, "events");
 	for (size_t i = 0; i < json_object_array_length(items); i++) {
@@ -114,21 +113,7 @@ void admin_page_events(struct http_req *req)
 	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(items) > 0));
 	json_object_object_add(data, "rows", items);
 	json_object_object_add(data, "total", json_object_new_int64(total));
-	if (pages > 1) {
-		json_object *p = json_object_new_object();
-		char u[64];
-		if (page > 1) {
-			(void)buf_fmt(u, sizeof u, "/events?page=%ld", page - 1);
-			set_str(p, "prev", u);
-		}
-		if (page < pages) {
-			(void)buf_fmt(u, sizeof u, "/events?page=%ld", page + 1);
-			set_str(p, "next", u);
-		}
-		json_object_object_add(p, "current", json_object_new_int64(page));
-		json_object_object_add(p, "pages", json_object_new_int64(pages));
-		json_object_object_add(data, "pager", p);
-	}
+	admin_pager(req, data, page, total, PAGE_SIZE, NULL);
 	if (done && strcmp(done, "deleted") == 0)
 		alert(data, "success", "L’événement est supprimé.");
 	page_render(req, 200, "events.html", data);
