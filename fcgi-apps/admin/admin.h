@@ -254,6 +254,34 @@ void admin_when(int64_t ms, char *out, size_t len);
  * links keep the query parameters named in `keep` (NULL-terminated). */
 void admin_pager(struct http_req *req, json_object *data, long page, int64_t total, long per_page,
 		 const char *const *keep);
+/* A list screen of the back office, in one table per screen: the
+ * documents of `collection` that each of a call's filters ("passes")
+ * finds, one pass after the other (the inbox's unread mails first), each
+ * in `sort`'s order, `per_page` a page. */
+struct admin_list {
+	const char *collection;
+	const char *const *keep;   /* the query's filters: data.filters, the pager's links */
+	long per_page;
+	const bson_t *sort;
+	/* the row a document shows: a new object */
+	json_object *(*row)(const bson_t *doc, void *ctx);
+	/* optional: false leaves out a document the store found (a substring
+	 * search); every document of the pass is then read */
+	bool (*match)(const bson_t *doc, void *ctx);
+	void *ctx;
+	bool past_end_404;         /* page > 1 without a row: 404 */
+};
+/* data.filters: {key: the query's value or ""} for every `keep` key. */
+void admin_list_filters(struct http_req *req, json_object *data, const char *const *keep);
+/* Fills data with filters, rows (page `page` of the n passes), total,
+ * hasRows and the pager; counts[i] (counts may be NULL) gets the number
+ * of documents of pass i. Returns 200, 404 (a page past the last, with
+ * past_end_404) or 503 (the store failed; logged). */
+int admin_list(struct http_req *req, store_t *st, const struct admin_list *l, const bson_t *const *passes,
+	       size_t n, long page, json_object *data, int64_t *counts);
+/* Renders `tpl` with status 200, or answers the 404/503 of admin_list();
+ * takes data in every case. */
+void admin_list_render(struct http_req *req, int status, const char *tpl, json_object *data);
 /* [{value, label, selected}] of parallel NULL-terminated lists. New array. */
 json_object *admin_options(const char *const *values, const char *const *labels, const char *selected);
 /* `needle` in `hay`, ASCII case folded (an empty needle is everywhere). */

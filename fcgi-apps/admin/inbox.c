@@ -63,23 +63,29 @@ static void mail_fields(json_object *row, const bson_t *doc)
 	}
 }
 
+static json_object *mail_row(const bson_t *doc, void *ctx)
+{
+	json_object *row = json_object_new_object();
+	(void)ctx;
+	mail_fields(row, doc);
+	return row;
+}
+
 void admin_page_contact_mails(struct http_req *req)
 {
 	static const char *const keep[] = { "box", NULL };
 	const char *box = http_query(req, "box");
 	bool archive = box && strcmp(box, "archive") == 0;
 	long page = 1;
-	store_error_t se = { 0 };
 	store_t *st;
-	bson_t *sort = NULL;
-	store_cursor_t *cur = NULL;
-	const bson_t *doc;
-	json_object *data = NULL, *rows;
-	int64_t total = 0, unread = 0, skip, want = PAGE_SIZE;
+	bson_t *sort, *passes[2];
+	json_object *data;
+	int64_t counts[2] = { 0, 0 };
+	int status;
 
 	if (!http_query_long(req, "page", 1, 100000, &page))
 		return;
-	if (!(st = conn_store(&se))) {
+	if (!(st = conn_store(NULL))) {
 		page_error(req, 503);
 		return;
 	}
@@ -87,72 +93,23 @@ void admin_page_contact_mails(struct http_req *req)
 	page_section(data, "contact");
 	json_object_object_add(data, "archive", json_object_new_boolean(archive));
 	sort = BCON_NEW("createdAt", BCON_INT32(-1), "_id", BCON_INT32(-1));
-	rows = json_object_new_array();
-	json_object_object_add(data, "rows", rows);
-	skip = (page - 1) * PAGE_SIZE;
 	/* the inbox: unread ones first, then read and replied; the archive alone */
-	for (int pass = 0; pass < 2; pass++) {
-		bson_t *f;
-		int64_t n = 0;
-		if (archive && pass)
-			break;
-		if (archive)
-			f = BCON_NEW("status", BCON_UTF8("archived"));
-		else if (pass == 0)
-			f = BCON_NEW("status", "{", "$in", "[", BCON_UTF8("unread"), "]", "}");
-		else
-			f = BCON_NEW("status", "{", "$nin", "[", BCON_UTF8("unread"), BCON_UTF8("archived"), "]", "}");
-		if (!store_count(st, COLLECTION, f, &n, &se)) {
-			bson_destroy(f);
-			goto fail;
-		}
-		total += n;
-		if (!archive && pass == 0)
-			unread = n;
-		if (want <= 0 || skip >= n) {
-			skip = skip >= n ? skip - n : skip;
-			bson_destroy(f);
-			continue;
-		}
-		store_find_opts_t opts = { .sort = sort, .skip = skip, .limit = want };
-		skip = 0;
-		cur = store_find(st, COLLECTION, f, &opts, &se);
-		bson_destroy(f);
-		if (!cur)
-			goto fail;
-		while (store_cursor_next(cur, &doc)) {
-			json_object *row = json_object_new_object();
-			mail_fields(row, doc);
-			json_object_array_add(rows, row);
-			want--;
-		}
-		if (store_cursor_error(cur, &se))
-			goto fail;
-		store_cursor_destroy(cur);
-		cur = NULL;
+	if (archive) {
+		passes[0] = BCON_NEW("status", BCON_UTF8("archived"));
+		passes[1] = NULL;
+	} else {
+		passes[0] = BCON_NEW("status", "{", "$in", "[", BCON_UTF8("unread"), "]", "}");
+		passes[1] = BCON_NEW("status", "{", "$nin", "[", BCON_UTF8("unread"), BCON_UTF8("archived"), "]", "}");
 	}
-	if (page > 1 && json_object_array_length(rows) == 0) {
-		json_object_put(data);
-		data = NULL;
-		page_not_found(req);
-		goto done;
-	}
-	json_object_object_add(data, "total", json_object_new_int64(total));
-	json_object_object_add(data, "unreadCount", json_object_new_int64(unread));
-	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
-	admin_pager(req, data, page, total, PAGE_SIZE, keep);
-	page_render(req, 200, "contact-mails.html", data);
-	data = NULL;
-	goto done;
-fail:
-	json_object_put(data);
-	data = NULL;
-	page_error(req, 503);
-done:
-	if (cur)
-		store_cursor_destroy(cur);
-	if (sort)
-		bson_destroy(sort);
+	status = admin_list(req, st, &(struct admin_list){ .collection = COLLECTION, .keep = keep,
+			    .per_page = PAGE_SIZE, .sort = sort, .row = mail_row, .past_end_404 = true },
+			    (const bson_t *const *)passes, archive ? 1 : 2, page, data, counts);
+	json_object_object_add(data, "unreadCount", json_object_new_int64(archive ? 0 : counts[0]));
+	admin_list_render(req, status, "contact-mails.html", data);
+	for (size_t i = 0; i < 2; i++)
+		if (passes[i])
+			bson_destroy(passes[i]);
+	bson_destroy(sort);
 }
 
 static bool load(struct http_req *req, store_t *st, bson_t *out, bson_oid_t *id)

@@ -1,12 +1,16 @@
 /*
- * lists.c — what the content screens of the back office share (the
- * newsletter's subscribers, quote requests, contact mails, the menu): a
- * date as the staff read it, the pager of a list, a string member.
+ * lists.c — what the list screens of the back office share (the
+ * newsletter's subscribers, quote requests, contact mails, reservations,
+ * payments, the audit log, the menu): the list itself (filters from the
+ * query, count, a page of rows, the pager: admin_list), a date as the
+ * staff read it, the pager of a list, a string member.
  */
 #include "admin.h"
 #include "booking/calendar.h"
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/template.h"
+#include "web/page.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -99,4 +103,96 @@ bool admin_contains_folded(const char *hay, const char *needle)
 		if (strncasecmp(p, needle, n) == 0)
 			return true;
 	return false;
+}
+
+void admin_list_filters(struct http_req *req, json_object *data, const char *const *keep)
+{
+	json_object *f = json_object_new_object();
+	for (size_t i = 0; keep && keep[i]; i++)
+		admin_set_str(f, keep[i], http_query(req, keep[i]));
+	json_object_object_add(data, "filters", f);
+}
+
+/* Pass `filter`'s rows of the window [*skip, *skip + *want) into rows;
+ * *n its documents. */
+static bool list_pass(store_t *st, const struct admin_list *l, const bson_t *filter, int64_t *skip,
+		      int64_t *want, json_object *rows, int64_t *n, store_error_t *se)
+{
+	store_find_opts_t opts = { .sort = l->sort };
+	store_cursor_t *cur;
+	const bson_t *doc;
+	bool ok;
+
+	*n = 0;
+	if (!l->match) {   /* the store counts and skips */
+		if (!store_count(st, l->collection, filter, n, se))
+			return false;
+		if (*want <= 0 || *skip >= *n) {
+			*skip = *skip >= *n ? *skip - *n : *skip;
+			return true;
+		}
+		opts.skip = *skip;
+		opts.limit = *want;
+		*skip = 0;
+	}
+	if (!(cur = store_find(st, l->collection, filter, &opts, se)))
+		return false;
+	while (store_cursor_next(cur, &doc)) {
+		if (l->match) {
+			if (!l->match(doc, l->ctx))
+				continue;
+			++*n;
+			if (*skip > 0) {
+				--*skip;
+				continue;
+			}
+			if (*want <= 0)
+				continue;
+		}
+		json_object_array_add(rows, l->row(doc, l->ctx));
+		--*want;
+	}
+	ok = !store_cursor_error(cur, se);
+	store_cursor_destroy(cur);
+	return ok;
+}
+
+int admin_list(struct http_req *req, store_t *st, const struct admin_list *l, const bson_t *const *passes,
+	       size_t n, long page, json_object *data, int64_t *counts)
+{
+	store_error_t se = { 0 };
+	json_object *rows = json_object_new_array();
+	int64_t skip = (int64_t)(page - 1) * l->per_page, want = l->per_page, total = 0;
+
+	admin_list_filters(req, data, l->keep);
+	json_object_object_add(data, "rows", rows);
+	for (size_t i = 0; i < n; i++) {
+		int64_t c = 0;
+		if (!list_pass(st, l, passes[i], &skip, &want, rows, &c, &se)) {
+			log_error("%s list: %s", l->collection, se.message);
+			return 503;
+		}
+		if (counts)
+			counts[i] = c;
+		total += c;
+	}
+	if (l->past_end_404 && page > 1 && json_object_array_length(rows) == 0)
+		return 404;
+	json_object_object_add(data, "total", json_object_new_int64(total));
+	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
+	admin_pager(req, data, page, total, l->per_page, l->keep);
+	return 200;
+}
+
+void admin_list_render(struct http_req *req, int status, const char *tpl, json_object *data)
+{
+	if (status == 200) {
+		page_render(req, 200, tpl, data);
+		return;
+	}
+	json_object_put(data);
+	if (status == 404)
+		page_not_found(req);
+	else
+		page_error(req, status);
 }

@@ -78,6 +78,32 @@ static void export_csv(struct http_req *req, store_t *st, const bson_t *filter, 
 	bson_destroy(sort);
 }
 
+static json_object *subscriber_row(const bson_t *doc, void *ctx)
+{
+	const char *s = doc_str(doc, "status");
+	json_object *row = json_object_new_object();
+	char when[32];
+
+	(void)ctx;
+	admin_set_str(row, "email", doc_str(doc, "email"));
+	admin_set_str(row, "statusLabel", newsletter_status_label(s));
+	admin_set_str(row, "badge", s && strcmp(s, "confirmed") == 0 ? "badge badge-ok"
+		      : s && strcmp(s, "unsubscribed") == 0 ? "badge badge-neutral" : "badge");
+	admin_set_str(row, "source", doc_str(doc, "source"));
+	admin_when(doc_date(doc, "createdAt", 0), when, sizeof when);
+	admin_set_str(row, "createdAt", when);
+	admin_when(doc_date(doc, doc_date(doc, "unsubscribedAt", 0) ? "unsubscribedAt" : "confirmedAt", 0),
+		   when, sizeof when);
+	admin_set_str(row, "changedAt", when);
+	return row;
+}
+
+/* the search is a substring of the address: filtered here, then paged */
+static bool subscriber_match(const bson_t *doc, void *q)
+{
+	return admin_contains_folded(doc_str(doc, "email"), q);
+}
+
 void admin_page_newsletter(struct http_req *req)
 {
 	static const char *const keep[] = { "status", "q", NULL };
@@ -88,10 +114,9 @@ void admin_page_newsletter(struct http_req *req)
 	store_t *st;
 	bson_t filter = BSON_INITIALIZER;
 	bson_t *sort = NULL;
-	store_cursor_t *cur = NULL;
-	const bson_t *doc;
-	json_object *data = NULL, *rows, *kpis;
-	int64_t matched = 0;
+	json_object *data = NULL, *kpis;
+	const bson_t *passes[1] = { &filter };
+	int code = 503;
 
 	if (!http_query_long(req, "page", 1, 100000, &page))
 		return;
@@ -115,65 +140,20 @@ void admin_page_newsletter(struct http_req *req)
 	data = page_data(req, "Newsletter");
 	page_section(data, "newsletter");
 	kpis = json_object_new_array();
+	json_object_object_add(data, "kpis", kpis);
 	for (size_t i = 0; newsletter_statuses[i]; i++) {
 		bson_t *f = BCON_NEW("status", BCON_UTF8(newsletter_statuses[i]));
 		int64_t n = 0;
 		bool ok = store_count(st, NEWSLETTER_COLLECTION, f, &n, &se);
 		bson_destroy(f);
 		if (!ok)
-			goto fail;
+			goto render;
 		json_object *k = json_object_new_object();
 		admin_set_str(k, "label", status_labels[i]);
 		json_object_object_add(k, "value", json_object_new_int64(n));
 		json_object_array_add(kpis, k);
 	}
-	json_object_object_add(data, "kpis", kpis);
-	{
-		json_object *f = json_object_new_object();
-		admin_set_str(f, "q", q);
-		json_object_object_add(data, "filters", f);
-		json_object_object_add(data, "statusOptions", admin_options(newsletter_statuses, status_labels, status));
-	}
-	sort = BCON_NEW("createdAt", BCON_INT32(-1), "_id", BCON_INT32(-1));
-	store_find_opts_t opts = { .sort = sort };
-	cur = store_find(st, NEWSLETTER_COLLECTION, &filter, &opts, &se);
-	if (!cur)
-		goto fail;
-	rows = json_object_new_array();
-	json_object_object_add(data, "rows", rows);
-	/* the search is a substring of the address: filtered here, then paged */
-	while (store_cursor_next(cur, &doc)) {
-		const char *email = doc_str(doc, "email"), *s = doc_str(doc, "status");
-		char when[32];
-		json_object *row;
-		if (!admin_contains_folded(email, q))
-			continue;
-		matched++;
-		if (matched <= (page - 1) * PAGE_SIZE || matched > page * PAGE_SIZE)
-			continue;
-		row = json_object_new_object();
-		admin_set_str(row, "email", email);
-		admin_set_str(row, "statusLabel", newsletter_status_label(s));
-		admin_set_str(row, "badge", s && strcmp(s, "confirmed") == 0 ? "badge badge-ok"
-			      : s && strcmp(s, "unsubscribed") == 0 ? "badge badge-neutral" : "badge");
-		admin_set_str(row, "source", doc_str(doc, "source"));
-		admin_when(doc_date(doc, "createdAt", 0), when, sizeof when);
-		admin_set_str(row, "createdAt", when);
-		admin_when(doc_date(doc, doc_date(doc, "unsubscribedAt", 0) ? "unsubscribedAt" : "confirmedAt", 0),
-			   when, sizeof when);
-		admin_set_str(row, "changedAt", when);
-		json_object_array_add(rows, row);
-	}
-	if (store_cursor_error(cur, &se))
-		goto fail;
-	if (page > 1 && json_object_array_length(rows) == 0) {
-		json_object_put(data);
-		data = NULL;
-		page_not_found(req);
-		goto done;
-	}
-	json_object_object_add(data, "total", json_object_new_int64(matched));
-	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
+	json_object_object_add(data, "statusOptions", admin_options(newsletter_statuses, status_labels, status));
 	{
 		struct buf csv = { 0 };
 		buf_printf(&csv, "/newsletter?format=csv");
@@ -188,17 +168,17 @@ void admin_page_newsletter(struct http_req *req)
 		admin_set_str(data, "csvHref", csv.data);
 		buf_free(&csv);
 	}
-	admin_pager(req, data, page, matched, PAGE_SIZE, keep);
-	page_render(req, 200, "newsletter.html", data);
-	data = NULL;
-	goto done;
-fail:
-	json_object_put(data);
-	data = NULL;
-	page_error(req, 503);
-done:
-	if (cur)
-		store_cursor_destroy(cur);
+	sort = BCON_NEW("createdAt", BCON_INT32(-1), "_id", BCON_INT32(-1));
+	code = admin_list(req, st, &(struct admin_list){ .collection = NEWSLETTER_COLLECTION, .keep = keep,
+			  .per_page = PAGE_SIZE, .sort = sort, .row = subscriber_row, .match = subscriber_match,
+			  .ctx = (void *)q, .past_end_404 = true }, passes, 1, page, data, NULL);
+	if (code == 200) {   /* a search too long to be one is not kept */
+		json_object *f = json_object_new_object();
+		admin_set_str(f, "q", q);
+		json_object_object_add(data, "filters", f);
+	}
+render:
+	admin_list_render(req, code, "newsletter.html", data);
 	if (sort)
 		bson_destroy(sort);
 	bson_destroy(&filter);

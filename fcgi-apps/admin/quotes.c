@@ -64,6 +64,14 @@ static void quote_fields(json_object *row, const bson_t *doc)
 	admin_set_str(row, "createdAt", when);
 }
 
+static json_object *quote_row(const bson_t *doc, void *ctx)
+{
+	json_object *row = json_object_new_object();
+	(void)ctx;
+	quote_fields(row, doc);
+	return row;
+}
+
 void admin_page_quotes(struct http_req *req)
 {
 	static const char *const keep[] = { "status", NULL };
@@ -71,12 +79,11 @@ void admin_page_quotes(struct http_req *req)
 	long page = 1;
 	store_error_t se = { 0 };
 	store_t *st;
-	bson_t filter = BSON_INITIALIZER;
-	bson_t *sort = NULL;
-	store_cursor_t *cur = NULL;
-	const bson_t *doc;
-	json_object *data = NULL, *rows;
-	int64_t total = 0, fresh = 0;
+	bson_t *sort, *passes[2] = { NULL, NULL }, *f;
+	json_object *data;
+	int64_t fresh = 0;
+	size_t n;
+	bool ok;
 
 	if (!http_query_long(req, "page", 1, 100000, &page))
 		return;
@@ -88,93 +95,35 @@ void admin_page_quotes(struct http_req *req)
 		page_error(req, 503);
 		return;
 	}
-	if (status && *status)
-		BSON_APPEND_UTF8(&filter, "status", status);
 	data = page_data(req, "Demandes de devis");
 	page_section(data, "quotes");
 	json_object_object_add(data, "statusOptions", status_options(status));
-	if (!store_count(st, QUOTE_COLLECTION, &filter, &total, &se))
-		goto fail;
-	{
-		bson_t *f = BCON_NEW("status", BCON_UTF8("new"));
-		bool ok = store_count(st, QUOTE_COLLECTION, f, &fresh, &se);
-		bson_destroy(f);
-		if (!ok)
-			goto fail;
+	f = BCON_NEW("status", BCON_UTF8("new"));
+	ok = store_count(st, QUOTE_COLLECTION, f, &fresh, &se);
+	bson_destroy(f);
+	if (!ok) {
+		admin_list_render(req, 503, "quotes.html", data);
+		return;
 	}
-	/* "new" sorts after the other statuses by name: new ones come first
-	 * by sorting on status descending ("new" > "lost" > "answered"), but
-	 * "won" > "new"; so two passes: the new ones, then the rest. */
-	sort = BCON_NEW("createdAt", BCON_INT32(-1), "_id", BCON_INT32(-1));
-	rows = json_object_new_array();
-	json_object_object_add(data, "rows", rows);
-	{
-		int64_t skip = (page - 1) * PAGE_SIZE, want = PAGE_SIZE;
-		for (int pass = 0; pass < 2 && want > 0; pass++) {
-			bson_t f = BSON_INITIALIZER;
-			int64_t n = 0;
-			bson_copy_to_excluding_noinit(&filter, &f, "status", NULL);
-			if (status && *status) {
-				if ((strcmp(status, "new") == 0) != (pass == 0)) {
-					bson_destroy(&f);
-					continue;
-				}
-				BSON_APPEND_UTF8(&f, "status", status);
-			} else if (pass == 0) {
-				BSON_APPEND_UTF8(&f, "status", "new");
-			} else {
-				BCON_APPEND(&f, "status", "{", "$ne", BCON_UTF8("new"), "}");
-			}
-			if (!store_count(st, QUOTE_COLLECTION, &f, &n, &se)) {
-				bson_destroy(&f);
-				goto fail;
-			}
-			if (skip >= n) {
-				skip -= n;
-				bson_destroy(&f);
-				continue;
-			}
-			store_find_opts_t opts = { .sort = sort, .skip = skip, .limit = want };
-			skip = 0;
-			cur = store_find(st, QUOTE_COLLECTION, &f, &opts, &se);
-			bson_destroy(&f);
-			if (!cur)
-				goto fail;
-			while (store_cursor_next(cur, &doc)) {
-				json_object *row = json_object_new_object();
-				quote_fields(row, doc);
-				json_object_array_add(rows, row);
-				want--;
-			}
-			if (store_cursor_error(cur, &se))
-				goto fail;
-			store_cursor_destroy(cur);
-			cur = NULL;
-		}
-	}
-	if (page > 1 && json_object_array_length(rows) == 0) {
-		json_object_put(data);
-		data = NULL;
-		page_not_found(req);
-		goto done;
-	}
-	json_object_object_add(data, "total", json_object_new_int64(total));
 	json_object_object_add(data, "fresh", json_object_new_int64(fresh));
-	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
-	admin_pager(req, data, page, total, PAGE_SIZE, keep);
-	page_render(req, 200, "quotes.html", data);
-	data = NULL;
-	goto done;
-fail:
-	json_object_put(data);
-	data = NULL;
-	page_error(req, 503);
-done:
-	if (cur)
-		store_cursor_destroy(cur);
-	if (sort)
-		bson_destroy(sort);
-	bson_destroy(&filter);
+	/* new ones first, then the others (no order of the status names puts
+	 * "new" first: "won" > "new" > "lost"), each newest first */
+	sort = BCON_NEW("createdAt", BCON_INT32(-1), "_id", BCON_INT32(-1));
+	if (status && *status) {
+		passes[0] = BCON_NEW("status", BCON_UTF8(status));
+		n = 1;
+	} else {
+		passes[0] = BCON_NEW("status", BCON_UTF8("new"));
+		passes[1] = BCON_NEW("status", "{", "$ne", BCON_UTF8("new"), "}");
+		n = 2;
+	}
+	admin_list_render(req, admin_list(req, st, &(struct admin_list){ .collection = QUOTE_COLLECTION,
+				.keep = keep, .per_page = PAGE_SIZE, .sort = sort, .row = quote_row,
+				.past_end_404 = true }, (const bson_t *const *)passes, n, page, data, NULL),
+			  "quotes.html", data);
+	for (size_t i = 0; i < n; i++)
+		bson_destroy(passes[i]);
+	bson_destroy(sort);
 }
 
 /* The path's :id quote into `out` (init'd when true); false: answered. */
