@@ -119,34 +119,54 @@ static void entry_fields(const bson_t *doc, json_object *e, json_object *row)
 	}
 }
 
+static json_object *audit_row(const bson_t *doc, void *ctx)
+{
+	json_object *e = doc_to_json(doc), *row = json_object_new_object();
+	json_object *all = changes(e, VALUE_MAX), *shown = json_object_new_array();
+	size_t n = json_object_array_length(all);
+	bson_oid_t eid;
+	char hex[25], detail[64];
+
+	(void)ctx;
+	entry_fields(doc, e, row);
+	if (doc_oid(doc, "_id", &eid)) {
+		bson_oid_to_string(&eid, hex);
+		if (buf_fmt(detail, sizeof detail, "/audit-log/%s", hex))
+			set_str(row, "detail", detail);
+	}
+	for (size_t i = 0; i < n && i < CHANGES_SHOWN; i++)
+		json_object_array_add(shown, json_object_get(json_object_array_get_idx(all, i)));
+	json_object_object_add(row, "changes", shown);
+	if (n > CHANGES_SHOWN)
+		json_object_object_add(row, "more", json_object_new_int64((int64_t)(n - CHANGES_SHOWN)));
+	json_object_put(all);
+	json_object_put(e);
+	return row;
+}
+
 void admin_page_audit(struct http_req *req)
 {
 	static const char *const filters[] = {
 		"actor", "action", "collection", "documentId", "from", "to", NULL,
 	};
 	struct err fe = { 0 };
-	store_error_t se = { 0 };
-	store_t *st = conn_store(&se);
+	store_t *st = conn_store(NULL);
 	const char *page_s = http_query(req, "page");
 	long page = page_s ? strtol(page_s, NULL, 10) : 1;
-	bson_t filter = BSON_INITIALIZER, *sort = NULL;
-	store_cursor_t *cur = NULL;
-	const bson_t *doc;
-	int64_t total = 0;
-	json_object *data = NULL, *rows, *f;
+	bson_t filter = BSON_INITIALIZER, *sort;
+	const bson_t *passes[1] = { &filter };
+	json_object *data;
 
 	if (!st) {
 		page_error(req, 503);
-		goto done;
+		bson_destroy(&filter);
+		return;
 	}
 	if (page < 1 || page > 100000)
 		page = 1;
 	data = page_data(req, "Journal d’audit");
 	page_section(data, "audit");
-	f = json_object_new_object();
-	for (int i = 0; filters[i]; i++)
-		set_str(f, filters[i], http_query(req, filters[i]));
-	json_object_object_add(data, "filters", f);
+	admin_list_filters(req, data, filters);
 	if (!audit_query_filter(req, false, &filter, &fe)) {
 		/* a malformed day (typed in the address): said next to it */
 		json_object *errs = json_object_new_object();
@@ -154,56 +174,14 @@ void admin_page_audit(struct http_req *req)
 		json_object_object_add(data, "errors", errs);
 		json_object_object_add(data, "total", json_object_new_int64(0));
 		page_render(req, 400, "audit-log.html", data);
-		goto done;
+		bson_destroy(&filter);
+		return;
 	}
-	if (!store_count(st, AUDIT_COLLECTION, &filter, &total, &se))
-		goto fail;
 	sort = BCON_NEW("at", BCON_INT32(-1), "_id", BCON_INT32(-1));
-	store_find_opts_t opts = { .sort = sort, .skip = (page - 1) * PAGE_SIZE, .limit = PAGE_SIZE };
-	cur = store_find(st, AUDIT_COLLECTION, &filter, &opts, &se);
-	if (!cur)
-		goto fail;
-	rows = json_object_new_array();
-	json_object_object_add(data, "rows", rows);
-	while (store_cursor_next(cur, &doc)) {
-		json_object *e = doc_to_json(doc), *row = json_object_new_object();
-		bson_oid_t eid;
-		char hex[25], detail[64];
-
-		entry_fields(doc, e, row);
-		if (doc_oid(doc, "_id", &eid)) {
-			bson_oid_to_string(&eid, hex);
-			if (buf_fmt(detail, sizeof detail, "/audit-log/%s", hex))
-				set_str(row, "detail", detail);
-		}
-		{
-			json_object *all = changes(e, VALUE_MAX), *shown = json_object_new_array();
-			size_t n = json_object_array_length(all);
-			for (size_t i = 0; i < n && i < CHANGES_SHOWN; i++)
-				json_object_array_add(shown, json_object_get(json_object_array_get_idx(all, i)));
-			json_object_object_add(row, "changes", shown);
-			if (n > CHANGES_SHOWN)
-				json_object_object_add(row, "more", json_object_new_int64((int64_t)(n - CHANGES_SHOWN)));
-			json_object_put(all);
-		}
-		json_object_put(e);
-		json_object_array_add(rows, row);
-	}
-	if (store_cursor_error(cur, &se))
-		goto fail;
-	json_object_object_add(data, "total", json_object_new_int64(total));
-	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
-	admin_pager(req, data, page, total, PAGE_SIZE, filters);
-	page_render(req, 200, "audit-log.html", data);
-	goto done;
-fail:
-	json_object_put(data);
-	page_error(req, 503);
-done:
-	if (cur)
-		store_cursor_destroy(cur);
-	if (sort)
-		bson_destroy(sort);
+	admin_list_render(req, admin_list(req, st, &(struct admin_list){ .collection = AUDIT_COLLECTION,
+				.keep = filters, .per_page = PAGE_SIZE, .sort = sort, .row = audit_row },
+				passes, 1, page, data, NULL), "audit-log.html", data);
+	bson_destroy(sort);
 	bson_destroy(&filter);
 }
 

@@ -190,20 +190,22 @@ static store_t *page_store(struct http_req *req)
 /* ---- the list ------------------------------------------------------------ */
 
 
+static json_object *booking_row(const bson_t *doc, void *ctx)
+{
+	(void)ctx;
+	return row_json(doc);
+}
+
 void admin_page_bookings(struct http_req *req)
 {
 	static const char *const keep[] = { "status", "spaceType", "from", "to", "q", NULL };
 	store_t *st = page_store(req);
-	json_object *data, *rows, *f;
-	bson_t filter = BSON_INITIALIZER, *sort = NULL;
-	store_cursor_t *cur = NULL;
-	store_error_t se = { 0 };
+	json_object *data;
+	bson_t filter = BSON_INITIALIZER, *sort;
+	const bson_t *passes[1] = { &filter };
 	struct err e = { 0 };
-	const bson_t *doc;
 	const char *page_s = http_query(req, "page");
 	long page = page_s ? strtol(page_s, NULL, 10) : 1;
-	int64_t total = 0;
-	int status = 200;
 
 	if (!st)
 		goto done;
@@ -212,11 +214,7 @@ void admin_page_bookings(struct http_req *req)
 	data = page_data(req, "Réservations");
 	page_section(data, "bookings");
 	tabs(data, "list");
-	f = json_object_new_object();
-	set_str(f, "from", http_query(req, "from"));
-	set_str(f, "to", http_query(req, "to"));
-	set_str(f, "q", http_query(req, "q"));
-	json_object_object_add(data, "filters", f);
+	admin_list_filters(req, data, keep);
 	{	/* the CSV export with the same filters (booking_csv.c) */
 		char href[1024];
 		if (buf_fmt(href, sizeof href, "/api/booking/reservations?format=csv%s%s",
@@ -227,38 +225,18 @@ void admin_page_bookings(struct http_req *req)
 	}
 	json_object_object_add(data, "statusOptions", options(true, http_query(req, "status")));
 	json_object_object_add(data, "spaceOptions", options(false, http_query(req, "spaceType")));
-	rows = json_object_new_array();
-	json_object_object_add(data, "rows", rows);
 	if (!admin_booking_filter(req, &filter, &e)) {
+		json_object_object_add(data, "rows", json_object_new_array());
 		alert(data, "error", "Un filtre n’est pas valable : vérifiez les dates (AAAA-MM-JJ).");
-		status = 400;
-		goto render;
+		page_render(req, 400, "bookings.html", data);
+		goto done;
 	}
-	if (!store_count(st, "bookings", &filter, &total, &se))
-		goto fail;
 	sort = BCON_NEW("date", BCON_INT32(-1), "startTime", BCON_INT32(-1), "_id", BCON_INT32(-1));
-	store_find_opts_t opts = { .sort = sort, .skip = (page - 1) * PAGE_SIZE, .limit = PAGE_SIZE };
-	cur = store_find(st, "bookings", &filter, &opts, &se);
-	if (!cur)
-		goto fail;
-	while (store_cursor_next(cur, &doc))
-		json_object_array_add(rows, row_json(doc));
-	if (store_cursor_error(cur, &se))
-		goto fail;
-	json_object_object_add(data, "total", json_object_new_int64(total));
-	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
-	admin_pager(req, data, page, total, PAGE_SIZE, keep);
-render:
-	page_render(req, status, "bookings.html", data);
-	goto done;
-fail:
-	json_object_put(data);
-	page_error(req, 503);
+	admin_list_render(req, admin_list(req, st, &(struct admin_list){ .collection = "bookings", .keep = keep,
+				.per_page = PAGE_SIZE, .sort = sort, .row = booking_row }, passes, 1, page, data, NULL),
+			  "bookings.html", data);
+	bson_destroy(sort);
 done:
-	if (cur)
-		store_cursor_destroy(cur);
-	if (sort)
-		bson_destroy(sort);
 	bson_destroy(&filter);
 }
 

@@ -403,20 +403,22 @@ static json_object *options(const char *selected, bool statuses)
 	return a;
 }
 
+static json_object *payment_row(const bson_t *doc, void *st)
+{
+	return admin_payment_json(st, doc);
+}
+
 void admin_page_payments(struct http_req *req)
 {
 	static const char *const keys[] = { "from", "to", "kind", "status", "booking", NULL };
-	store_error_t se = { 0 };
-	store_t *st = conn_store(&se);
+	store_t *st = conn_store(NULL);
 	const char *page_s = http_query(req, "page");
 	long page = page_s ? strtol(page_s, NULL, 10) : 1;
-	bson_t filter = BSON_INITIALIZER, *sort = NULL;
-	store_cursor_t *cur = NULL;
-	const bson_t *doc;
-	int64_t total = 0;
-	json_object *data = NULL, *rows, *f;
+	bson_t filter = BSON_INITIALIZER, *sort;
+	const bson_t *passes[1] = { &filter };
+	json_object *data;
 	struct err e = { 0 };
-	struct buf q = { 0 };
+	struct buf csv = { 0 };
 
 	if (!st) {
 		page_error(req, 503);
@@ -426,27 +428,19 @@ void admin_page_payments(struct http_req *req)
 		page = 1;
 	data = page_data(req, "Paiements");
 	page_section(data, "payments");
-	f = json_object_new_object();
+	admin_list_filters(req, data, keys);
+	buf_printf(&csv, "/api/payments?format=csv");
 	for (int i = 0; keys[i]; i++) {
 		const char *v = http_query(req, keys[i]);
-		set_str(f, keys[i], v);
 		if (v && *v) {
 			char *enc = tpl_url_encode(v);
-			buf_printf(&q, "&%s=%s", keys[i], enc);
+			buf_printf(&csv, "&%s=%s", keys[i], enc);
 			free(enc);
 		}
 	}
-	json_object_object_add(data, "filters", f);
+	set_str(data, "csvHref", csv.data);
 	json_object_object_add(data, "kinds", options(http_query(req, "kind"), false));
 	json_object_object_add(data, "statuses", options(http_query(req, "status"), true));
-	{
-		struct buf csv = { 0 };
-		buf_printf(&csv, "/api/payments?format=csv%s", q.data ? q.data : "");
-		set_str(data, "csvHref", csv.data);
-		buf_free(&csv);
-	}
-	rows = json_object_new_array();
-	json_object_object_add(data, "rows", rows);
 	if (!payments_filter(req, st, &filter, &e)) {
 		json_object *a = json_object_new_object();
 		set_str(a, "kind", "error");
@@ -454,36 +448,17 @@ void admin_page_payments(struct http_req *req)
 				      : "Filtre invalide : les dates s’écrivent AAAA-MM-JJ, la fin après le début.");
 		set_str(a, "field", e.field);
 		json_object_object_add(data, "alert", a);
+		json_object_object_add(data, "rows", json_object_new_array());
 		json_object_object_add(data, "total", json_object_new_int64(0));
 		page_render(req, e.status >= 500 ? 503 : 400, "payments.html", data);
-		data = NULL;
 		goto done;
 	}
-	if (!store_count(st, "payments", &filter, &total, &se))
-		goto fail;
 	sort = newest_first();
-	store_find_opts_t opts = { .sort = sort, .skip = (page - 1) * PAGE_SIZE, .limit = PAGE_SIZE };
-	cur = store_find(st, "payments", &filter, &opts, &se);
-	if (!cur)
-		goto fail;
-	while (store_cursor_next(cur, &doc))
-		json_object_array_add(rows, admin_payment_json(st, doc));
-	if (store_cursor_error(cur, &se))
-		goto fail;
-	json_object_object_add(data, "total", json_object_new_int64(total));
-	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
-	admin_pager(req, data, page, total, PAGE_SIZE, keys);
-	page_render(req, 200, "payments.html", data);
-	data = NULL;
-	goto done;
-fail:
-	page_error(req, 503);
+	admin_list_render(req, admin_list(req, st, &(struct admin_list){ .collection = "payments", .keep = keys,
+				.per_page = PAGE_SIZE, .sort = sort, .row = payment_row, .ctx = st },
+				passes, 1, page, data, NULL), "payments.html", data);
+	bson_destroy(sort);
 done:
-	json_object_put(data);
-	buf_free(&q);
-	if (cur)
-		store_cursor_destroy(cur);
-	if (sort)
-		bson_destroy(sort);
+	buf_free(&csv);
 	bson_destroy(&filter);
 }
