@@ -355,6 +355,48 @@ static const char *pick(json_object *in, const bson_t *old, const char *k)
 	return v ? v : old ? doc_str(old, k) : NULL;
 }
 
+/* The slug an article or a category is saved with (into `slug`): the
+ * one `in` gives, else `old`'s (NULL: a new one), else made of `name`
+ * (`max` characters). False with 422 when it is malformed, 409 `taken`
+ * when another document of `coll` has it (the unique index is the last
+ * word), or the store's failure. */
+static bool save_slug(store_t *st, const char *coll, json_object *in, const bson_t *old, const char *name,
+		      size_t max, const char *taken, struct buf *slug, struct err *e)
+{
+	store_error_t se = { 0 };
+	bson_t sf = BSON_INITIALIZER, other;
+	bool found = false, mine = false;
+
+	if (jstr(in, "slug") && *jstr(in, "slug"))
+		buf_str(slug, jstr(in, "slug"));
+	else if (old && doc_str(old, "slug"))
+		buf_str(slug, doc_str(old, "slug"));
+	else
+		text_slug(slug, name, max);
+	if (!slug->data || !slug_ok(slug->data)) {
+		err_set(e, 422, "validation_failed", "slug",
+			"Le slug : lettres minuscules sans accent, chiffres et tirets.");
+		return false;
+	}
+	BSON_APPEND_UTF8(&sf, "slug", slug->data);
+	if (!store_find_one(st, coll, &sf, NULL, &other, &found, &se)) {
+		bson_destroy(&sf);
+		store_fail(e, strcmp(coll, "articles") == 0 ? "article save" : "category save", &se);
+		return false;
+	}
+	bson_destroy(&sf);
+	if (found) {
+		bson_oid_t a, b;
+		mine = old && doc_oid(&other, "_id", &a) && doc_oid(old, "_id", &b) && bson_oid_equal(&a, &b);
+	}
+	bson_destroy(&other);
+	if (found && !mine) {
+		err_set(e, 409, "slug_taken", "slug", "%s", taken);
+		return false;
+	}
+	return true;
+}
+
 bool article_admin_save(store_t *st, int64_t now, const char *id, json_object *in,
 			const char *author, bson_t *before, bson_t *after, struct err *e)
 {
@@ -415,40 +457,9 @@ bool article_admin_save(store_t *st, int64_t now, const char *id, json_object *i
 			"L’image doit être une adresse https:// ou un chemin du site.");
 		goto done;
 	}
-	if (jstr(in, "slug") && *jstr(in, "slug"))
-		buf_str(&slug, jstr(in, "slug"));
-	else if (have_old && doc_str(&old, "slug"))
-		buf_str(&slug, doc_str(&old, "slug"));
-	else
-		text_slug(&slug, title, 80);
-	if (!slug.data || !slug_ok(slug.data)) {
-		err_set(e, 422, "validation_failed", "slug",
-			"Le slug : lettres minuscules sans accent, chiffres et tirets.");
+	if (!save_slug(st, "articles", in, have_old ? &old : NULL, title, 80, "Un autre article a déjà ce slug.",
+		       &slug, e))
 		goto done;
-	}
-	/* the slug is someone else's? (the unique index is the last word) */
-	{
-		bson_t sf = BSON_INITIALIZER, other;
-		bool taken = false;
-		BSON_APPEND_UTF8(&sf, "slug", slug.data);
-		ok = store_find_one(st, "articles", &sf, NULL, &other, &found, &se);
-		bson_destroy(&sf);
-		if (!ok) {
-			store_fail(e, "article save", &se);
-			goto done;
-		}
-		ok = false;
-		if (found) {
-			bson_oid_t a, b;
-			taken = !have_old || !doc_oid(&other, "_id", &a) || !doc_oid(&old, "_id", &b) ||
-				!bson_oid_equal(&a, &b);
-		}
-		bson_destroy(&other);
-		if (taken) {
-			err_set(e, 409, "slug_taken", "slug", "Un autre article a déjà ce slug.");
-			goto done;
-		}
-	}
 	cat = jstr(in, "category");
 	if (cat && *cat) {
 		if (!category_ref(st, cat, &new_cat_id, e))
@@ -732,39 +743,9 @@ bool article_category_save(store_t *st, int64_t now, const char *id, json_object
 			goto done;
 		}
 	}
-	if (jstr(in, "slug") && *jstr(in, "slug"))
-		buf_str(&slug, jstr(in, "slug"));
-	else if (have_old && doc_str(&old, "slug"))
-		buf_str(&slug, doc_str(&old, "slug"));
-	else
-		text_slug(&slug, name, 60);
-	if (!slug.data || !slug_ok(slug.data)) {
-		err_set(e, 422, "validation_failed", "slug",
-			"Le slug : lettres minuscules sans accent, chiffres et tirets.");
+	if (!save_slug(st, "categories", in, have_old ? &old : NULL, name, 60,
+		       "Une autre catégorie a déjà ce slug.", &slug, e))
 		goto done;
-	}
-	{
-		bson_t sf = BSON_INITIALIZER, other;
-		bool taken = false;
-		BSON_APPEND_UTF8(&sf, "slug", slug.data);
-		ok = store_find_one(st, "categories", &sf, NULL, &other, &found, &se);
-		bson_destroy(&sf);
-		if (!ok) {
-			store_fail(e, "category save", &se);
-			goto done;
-		}
-		ok = false;
-		if (found) {
-			bson_oid_t a, b;
-			taken = !have_old || !doc_oid(&other, "_id", &a) || !doc_oid(&old, "_id", &b) ||
-				!bson_oid_equal(&a, &b);
-		}
-		bson_destroy(&other);
-		if (taken) {
-			err_set(e, 409, "slug_taken", "slug", "Une autre catégorie a déjà ce slug.");
-			goto done;
-		}
-	}
 	if (have_old)
 		doc_oid(&old, "_id", &oid);
 	else

@@ -30,6 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SPACES "spaceconfigurations"
+#define SERVICES "additionalservices"
+#define HOURS "globalhoursconfigurations"
+
 static store_t *api_store(struct http_req *req)
 {
 	store_error_t se = { 0 };
@@ -114,7 +118,7 @@ static void send_list(struct http_req *req, const char *coll, const char *key, c
 
 void admin_spaces_list(struct http_req *req)
 {
-	send_list(req, "spaceconfigurations", "spaces", "displayOrder");
+	send_list(req, SPACES, "spaces", "displayOrder");
 }
 
 void admin_space_get(struct http_req *req)
@@ -133,19 +137,26 @@ void admin_space_get(struct http_req *req)
 	bson_destroy(&doc);
 }
 
-bool admin_space_write(struct http_req *req, store_t *st, const char *type, json_object *in, bson_t *after,
-		       struct err *e)
+/* A catalogue document's save (booking/catalogue_edit.h): a space or a
+ * service, created (no id) or changed. */
+typedef bool (*catalogue_save_fn)(store_t *st, const char *id, json_object *in, int64_t now, bson_t *before,
+				  bson_t *after, struct err *e);
+
+static bool catalogue_write(struct http_req *req, store_t *st, catalogue_save_fn save, const char *coll,
+			    const char *id, json_object *in, bson_t *after, struct err *e)
 {
 	bson_t before;
 
-	if (!booking_space_save(st, type, in, account_now_ms(), &before, after, e))
+	if (!save(st, id, in, account_now_ms(), &before, after, e))
 		return false;
-	note(req, "spaceconfigurations", &before, after);
+	note(req, coll, &before, after);
 	bson_destroy(&before);
 	return true;
 }
 
-static void space_write(struct http_req *req, const char *type, json_object *in, int status)
+/* The API's write: the saved document as {key: …} with `status`. */
+static void catalogue_send_write(struct http_req *req, catalogue_save_fn save, const char *coll, const char *key,
+				 const char *id, json_object *in, int status)
 {
 	store_t *st = api_store(req);
 	struct err e = { 0 };
@@ -153,12 +164,34 @@ static void space_write(struct http_req *req, const char *type, json_object *in,
 
 	if (!st)
 		return;
-	if (!admin_space_write(req, st, type, in, &after, &e)) {
+	if (!catalogue_write(req, st, save, coll, id, in, &after, &e)) {
 		http_send_err(req, &e);
 		return;
 	}
-	send_doc(req, status, "space", &after);
+	send_doc(req, status, key, &after);
 	bson_destroy(&after);
+}
+
+/* A deactivation: {isActive: false} written like a change. */
+static void catalogue_deactivate(struct http_req *req, catalogue_save_fn save, const char *coll, const char *key,
+				 const char *id)
+{
+	json_object *in = json_object_new_object();
+
+	json_object_object_add(in, "isActive", json_object_new_boolean(false));
+	catalogue_send_write(req, save, coll, key, id, in, 200);
+	json_object_put(in);
+}
+
+bool admin_space_write(struct http_req *req, store_t *st, const char *type, json_object *in, bson_t *after,
+		       struct err *e)
+{
+	return catalogue_write(req, st, booking_space_save, SPACES, type, in, after, e);
+}
+
+static void space_write(struct http_req *req, const char *type, json_object *in, int status)
+{
+	catalogue_send_write(req, booking_space_save, SPACES, "space", type, in, status);
 }
 
 void admin_space_create(struct http_req *req)
@@ -173,11 +206,7 @@ void admin_space_update(struct http_req *req)
 
 void admin_space_deactivate(struct http_req *req)
 {
-	json_object *in = json_object_new_object();
-
-	json_object_object_add(in, "isActive", json_object_new_boolean(false));
-	space_write(req, http_param(req, "spaceType"), in, 200);
-	json_object_put(in);
+	catalogue_deactivate(req, booking_space_save, SPACES, "space", http_param(req, "spaceType"));
 }
 
 bool admin_space_preview(store_t *st, const char *type, json_object *space_in, json_object *example,
@@ -278,35 +307,18 @@ void admin_space_preview_api(struct http_req *req)
 
 void admin_services_list(struct http_req *req)
 {
-	send_list(req, "additionalservices", "services", "order");
+	send_list(req, SERVICES, "services", "order");
 }
 
 bool admin_service_write(struct http_req *req, store_t *st, const char *id, json_object *in, bson_t *after,
 			 struct err *e)
 {
-	bson_t before;
-
-	if (!booking_service_save(st, id, in, account_now_ms(), &before, after, e))
-		return false;
-	note(req, "additionalservices", &before, after);
-	bson_destroy(&before);
-	return true;
+	return catalogue_write(req, st, booking_service_save, SERVICES, id, in, after, e);
 }
 
 static void service_write(struct http_req *req, const char *id, json_object *in, int status)
 {
-	store_t *st = api_store(req);
-	struct err e = { 0 };
-	bson_t after;
-
-	if (!st)
-		return;
-	if (!admin_service_write(req, st, id, in, &after, &e)) {
-		http_send_err(req, &e);
-		return;
-	}
-	send_doc(req, status, "service", &after);
-	bson_destroy(&after);
+	catalogue_send_write(req, booking_service_save, SERVICES, "service", id, in, status);
 }
 
 void admin_service_create(struct http_req *req)
@@ -321,11 +333,7 @@ void admin_service_update(struct http_req *req)
 
 void admin_service_deactivate(struct http_req *req)
 {
-	json_object *in = json_object_new_object();
-
-	json_object_object_add(in, "isActive", json_object_new_boolean(false));
-	service_write(req, http_param(req, "id"), in, 200);
-	json_object_put(in);
+	catalogue_deactivate(req, booking_service_save, SERVICES, "service", http_param(req, "id"));
 }
 
 /* ---- hours and closures -------------------------------------------------------------- */
@@ -378,7 +386,20 @@ static void send_hours_err(struct http_req *req, const struct err *e, int64_t co
 	http_send_json(req, 409, o);
 }
 
-void admin_hours_put(struct http_req *req)
+/* The hours written by `save` (the week's hours, or a closure added),
+ * audited, sent back with `status`. */
+typedef bool (*hours_save_fn)(store_t *st, json_object *in, bool confirmed, int64_t today, int64_t now,
+			      int64_t *conflicts, bson_t *before, bson_t *after, struct err *e);
+
+static void send_hours_noted(struct http_req *req, int status, bson_t *before, bson_t *after)
+{
+	note(req, HOURS, before, after);
+	bson_destroy(before);
+	send_doc(req, status, "hours", after);
+	bson_destroy(after);
+}
+
+static void hours_write(struct http_req *req, hours_save_fn save, int status)
 {
 	store_t *st = api_store(req);
 	struct err e = { 0 };
@@ -387,35 +408,22 @@ void admin_hours_put(struct http_req *req)
 
 	if (!st)
 		return;
-	if (!booking_hours_save(st, req->json, confirmed(req->json), admin_catalogue_today(), account_now_ms(),
-				&conflicts, &before, &after, &e)) {
+	if (!save(st, req->json, confirmed(req->json), admin_catalogue_today(), account_now_ms(), &conflicts,
+		  &before, &after, &e)) {
 		send_hours_err(req, &e, conflicts);
 		return;
 	}
-	note(req, "globalhoursconfigurations", &before, &after);
-	bson_destroy(&before);
-	send_doc(req, 200, "hours", &after);
-	bson_destroy(&after);
+	send_hours_noted(req, status, &before, &after);
+}
+
+void admin_hours_put(struct http_req *req)
+{
+	hours_write(req, booking_hours_save, 200);
 }
 
 void admin_closure_add(struct http_req *req)
 {
-	store_t *st = api_store(req);
-	struct err e = { 0 };
-	bson_t before, after;
-	int64_t conflicts = 0;
-
-	if (!st)
-		return;
-	if (!booking_closure_add(st, req->json, confirmed(req->json), admin_catalogue_today(), account_now_ms(),
-				 &conflicts, &before, &after, &e)) {
-		send_hours_err(req, &e, conflicts);
-		return;
-	}
-	note(req, "globalhoursconfigurations", &before, &after);
-	bson_destroy(&before);
-	send_doc(req, 201, "hours", &after);
-	bson_destroy(&after);
+	hours_write(req, booking_closure_add, 201);
 }
 
 static void closure_delete(struct http_req *req, int index, const char *annual)
@@ -430,10 +438,7 @@ static void closure_delete(struct http_req *req, int index, const char *annual)
 		http_send_err(req, &e);
 		return;
 	}
-	note(req, "globalhoursconfigurations", &before, &after);
-	bson_destroy(&before);
-	send_doc(req, 200, "hours", &after);
-	bson_destroy(&after);
+	send_hours_noted(req, 200, &before, &after);
 }
 
 void admin_closure_delete(struct http_req *req)

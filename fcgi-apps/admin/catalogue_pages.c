@@ -579,7 +579,12 @@ void admin_form_space_create(struct http_req *req)
 	space_form(req, NULL);
 }
 
-void admin_form_space_deactivate(struct http_req *req)
+/* A space's or a service's deactivation form: {isActive: false} written
+ * by `write` (catalogue.c, audited), then back to the list at `back`. */
+static void form_deactivate(struct http_req *req,
+			    bool (*write)(struct http_req *, store_t *, const char *, json_object *, bson_t *,
+					  struct err *),
+			    const char *id, const char *back)
 {
 	store_t *st = page_store(req);
 	json_object *in = json_object_new_object();
@@ -589,14 +594,19 @@ void admin_form_space_deactivate(struct http_req *req)
 	if (!st)
 		goto done;
 	set_bool(in, "isActive", false);
-	if (!admin_space_write(req, st, http_param(req, "spaceType"), in, &after, &e)) {
+	if (!write(req, st, id, in, &after, &e)) {
 		page_error(req, e.status == 404 ? 404 : 503);
 		goto done;
 	}
 	bson_destroy(&after);
-	http_redirect(req, 303, "/booking/spaces?done=deactivated");
+	http_redirect(req, 303, back);
 done:
 	json_object_put(in);
+}
+
+void admin_form_space_deactivate(struct http_req *req)
+{
+	form_deactivate(req, admin_space_write, http_param(req, "spaceType"), "/booking/spaces?done=deactivated");
 }
 
 /* POST /booking/space-preview: the space form, answered as JSON
@@ -894,22 +904,7 @@ void admin_form_service_create(struct http_req *req)
 
 void admin_form_service_deactivate(struct http_req *req)
 {
-	store_t *st = page_store(req);
-	json_object *in = json_object_new_object();
-	struct err e = { 0 };
-	bson_t after;
-
-	if (!st)
-		goto done;
-	set_bool(in, "isActive", false);
-	if (!admin_service_write(req, st, http_param(req, "id"), in, &after, &e)) {
-		page_error(req, e.status == 404 ? 404 : 503);
-		goto done;
-	}
-	bson_destroy(&after);
-	http_redirect(req, 303, "/booking/services?done=deactivated");
-done:
-	json_object_put(in);
+	form_deactivate(req, admin_service_write, http_param(req, "id"), "/booking/services?done=deactivated");
 }
 
 /* ---- hours and closures ------------------------------------------------------------------ */
