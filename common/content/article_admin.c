@@ -397,14 +397,39 @@ static bool save_slug(store_t *st, const char *coll, json_object *in, const bson
 	return true;
 }
 
+/* Writes the update `u` to the `f` document of `coll` (inserted when
+ * `insert`), then reads it back into `after` (initialised). False with
+ * 409 `taken` for a slug the unique index refuses, or the store's failure. */
+static bool save_write(store_t *st, const char *coll, const bson_t *f, const bson_t *u, bool insert,
+		       const char *taken, bson_t *after, struct err *e)
+{
+	const char *what = strcmp(coll, "articles") == 0 ? "article save" : "category save";
+	store_error_t se = { 0 };
+	bool found = false;
+
+	if (!store_update_one(st, coll, f, u, insert, NULL, &se)) {
+		if (se.code == STORE_ERR_DUPLICATE_KEY)
+			err_set(e, 409, "slug_taken", "slug", "%s", taken);
+		else
+			store_fail(e, what, &se);
+		return false;
+	}
+	bson_destroy(after);
+	if (!store_find_one(st, coll, f, NULL, after, &found, &se)) {
+		bson_init(after);
+		store_fail(e, what, &se);
+		return false;
+	}
+	return true;
+}
+
 bool article_admin_save(store_t *st, int64_t now, const char *id, json_object *in,
 			const char *author, bson_t *before, bson_t *after, struct err *e)
 {
 	bson_t f = BSON_INITIALIZER, u = BSON_INITIALIZER, set, unset, old = BSON_INITIALIZER, arr;
 	struct buf slug = { 0 }, all = { 0 };
 	struct terms terms = { &arr, { 0 }, 0 };
-	store_error_t se = { 0 };
-	bool ok = false, have_old = false, old_cat = false, new_cat = false, found = false;
+	bool ok = false, have_old = false, old_cat = false, new_cat = false;
 	bson_oid_t old_cat_id, new_cat_id, oid;
 	const char *title, *content, *excerpt, *status, *cat, *when, *img;
 	int64_t published = 0;
@@ -541,19 +566,8 @@ bool article_admin_save(store_t *st, int64_t now, const char *id, json_object *i
 			BSON_APPEND_UTF8(&unset, "scheduledFor", "");
 		bson_append_document_end(&u, &unset);
 	}
-	if (!store_update_one(st, "articles", &f, &u, !have_old, NULL, &se)) {
-		if (se.code == STORE_ERR_DUPLICATE_KEY)
-			err_set(e, 409, "slug_taken", "slug", "Un autre article a déjà ce slug.");
-		else
-			store_fail(e, "article save", &se);
+	if (!save_write(st, "articles", &f, &u, !have_old, "Un autre article a déjà ce slug.", after, e))
 		goto done;
-	}
-	bson_destroy(after);
-	if (!store_find_one(st, "articles", &f, NULL, after, &found, &se)) {
-		bson_init(after);
-		store_fail(e, "article save", &se);
-		goto done;
-	}
 	if (old_cat && !article_category_recount(st, &old_cat_id, e))
 		goto done;
 	if (new_cat && !(old_cat && bson_oid_equal(&old_cat_id, &new_cat_id)) &&
@@ -689,8 +703,7 @@ bool article_category_save(store_t *st, int64_t now, const char *id, json_object
 {
 	bson_t f = BSON_INITIALIZER, u = BSON_INITIALIZER, set, old = BSON_INITIALIZER;
 	struct buf slug = { 0 };
-	store_error_t se = { 0 };
-	bool ok = false, have_old = false, found = false, present;
+	bool ok = false, have_old = false, present;
 	const char *name, *color, *desc;
 	json_object *v;
 	long order = 0;
@@ -770,19 +783,8 @@ bool article_category_save(store_t *st, int64_t now, const char *id, json_object
 		BSON_APPEND_DATE_TIME(&set, "createdAt", now);
 	}
 	bson_append_document_end(&u, &set);
-	if (!store_update_one(st, "categories", &f, &u, !have_old, NULL, &se)) {
-		if (se.code == STORE_ERR_DUPLICATE_KEY)
-			err_set(e, 409, "slug_taken", "slug", "Une autre catégorie a déjà ce slug.");
-		else
-			store_fail(e, "category save", &se);
+	if (!save_write(st, "categories", &f, &u, !have_old, "Une autre catégorie a déjà ce slug.", after, e))
 		goto done;
-	}
-	bson_destroy(after);
-	if (!store_find_one(st, "categories", &f, NULL, after, &found, &se)) {
-		bson_init(after);
-		store_fail(e, "category save", &se);
-		goto done;
-	}
 	if (have_old) {
 		bson_destroy(before);
 		bson_copy_to(&old, before);

@@ -29,6 +29,34 @@ static void hex_id(const bson_t *doc, char hex[25])
 		bson_oid_to_string(&oid, hex);
 }
 
+/* Audits the save of a `coll` document (created when id is NULL: 201)
+ * and answers {key: j}; takes before, after and j. */
+static void send_saved(struct http_req *req, const char *coll, const char *key, const char *id, bson_t *before,
+		       bson_t *after, json_object *j)
+{
+	json_object *o = json_object_new_object();
+	char hex[25];
+
+	hex_id(after, hex);
+	audit_note(req, coll, hex, id ? before : NULL, after);
+	json_object_object_add(o, key, j);
+	bson_destroy(before);
+	bson_destroy(after);
+	http_send_json(req, id ? 200 : 201, o);
+}
+
+/* Audits the deletion of the path's :id `coll` document and answers
+ * {deleted: true}; takes before. */
+static void send_deleted(struct http_req *req, const char *coll, bson_t *before)
+{
+	json_object *o = json_object_new_object();
+
+	audit_note(req, coll, http_param(req, "id"), before, NULL);
+	bson_destroy(before);
+	json_object_object_add(o, "deleted", json_object_new_boolean(true));
+	http_send_json(req, 200, o);
+}
+
 /* The staff's JSON of a stored article, content included. */
 static json_object *article_full_json(const bson_t *doc)
 {
@@ -100,8 +128,6 @@ static void article_write(struct http_req *req, const char *id)
 	store_t *st = http_store(req);
 	struct err e = { 0 };
 	bson_t before, after;
-	json_object *o;
-	char hex[25];
 
 	if (!st)
 		return;
@@ -112,13 +138,7 @@ static void article_write(struct http_req *req, const char *id)
 		http_send_err(req, &e);
 		return;
 	}
-	hex_id(&after, hex);
-	audit_note(req, "articles", hex, id ? &before : NULL, &after);
-	o = json_object_new_object();
-	json_object_object_add(o, "article", article_full_json(&after));
-	bson_destroy(&before);
-	bson_destroy(&after);
-	http_send_json(req, id ? 200 : 201, o);
+	send_saved(req, "articles", "article", id, &before, &after, article_full_json(&after));
 }
 
 void admin_blog_article_create(struct http_req *req)
@@ -136,7 +156,6 @@ void admin_blog_article_delete(struct http_req *req)
 	store_t *st = http_store(req);
 	struct err e = { 0 };
 	bson_t before;
-	json_object *o;
 
 	if (!st)
 		return;
@@ -144,11 +163,7 @@ void admin_blog_article_delete(struct http_req *req)
 		http_send_err(req, &e);
 		return;
 	}
-	audit_note(req, "articles", http_param(req, "id"), &before, NULL);
-	bson_destroy(&before);
-	o = json_object_new_object();
-	json_object_object_add(o, "deleted", json_object_new_boolean(true));
-	http_send_json(req, 200, o);
+	send_deleted(req, "articles", &before);
 }
 
 void admin_blog_preview(struct http_req *req)
@@ -200,7 +215,7 @@ static void category_write(struct http_req *req, const char *id)
 	store_t *st = http_store(req);
 	struct err e = { 0 };
 	bson_t before, after;
-	json_object *o, *j;
+	json_object *j;
 	char hex[25];
 
 	if (!st)
@@ -212,14 +227,9 @@ static void category_write(struct http_req *req, const char *id)
 		return;
 	}
 	hex_id(&after, hex);
-	audit_note(req, "categories", hex, id ? &before : NULL, &after);
 	j = doc_to_json(&after);
 	json_object_object_add(j, "id", json_object_new_string(hex));
-	o = json_object_new_object();
-	json_object_object_add(o, "category", j);
-	bson_destroy(&before);
-	bson_destroy(&after);
-	http_send_json(req, id ? 200 : 201, o);
+	send_saved(req, "categories", "category", id, &before, &after, j);
 }
 
 void admin_blog_category_create(struct http_req *req)
@@ -237,7 +247,6 @@ void admin_blog_category_delete(struct http_req *req)
 	store_t *st = http_store(req);
 	struct err e = { 0 };
 	bson_t before;
-	json_object *o;
 
 	if (!st)
 		return;
@@ -245,9 +254,5 @@ void admin_blog_category_delete(struct http_req *req)
 		http_send_err(req, &e);
 		return;
 	}
-	audit_note(req, "categories", http_param(req, "id"), &before, NULL);
-	bson_destroy(&before);
-	o = json_object_new_object();
-	json_object_object_add(o, "deleted", json_object_new_boolean(true));
-	http_send_json(req, 200, o);
+	send_deleted(req, "categories", &before);
 }
