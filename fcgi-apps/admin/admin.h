@@ -54,6 +54,11 @@ json_object *admin_user_json(const bson_t *u, int role);
 /* The path's :id user into `out` (initialised when true); a 404 finished
  * when the id is not an ObjectId or unknown. */
 bool admin_load_user(struct http_req *req, store_t *st, bson_t *out, bson_oid_t *id);
+/* admin_load_user() of an account not deleted (404) with its role: the
+ * account a form acts on; false with the answer sent (`what` names a
+ * store failure in the log) and nothing to free. */
+bool admin_load_live_user(struct http_req *req, store_t *st, const char *what, bson_t *out, bson_oid_t *id,
+			  int *role);
 /* False with a 403 finished when the signed-in member may not act on the
  * account `id` of role `target` (their own, or above their role). */
 bool admin_may_manage(struct http_req *req, const bson_oid_t *id, int target);
@@ -248,6 +253,14 @@ void admin_api_event_registrations(struct http_req *req);
 
 /* lists.c — shared by the content screens */
 void admin_set_str(json_object *o, const char *key, const char *value);
+/* data.alert {kind, message}: the notice a page shows above its content. */
+void admin_alert(json_object *data, const char *kind, const char *message);
+/* The store, or NULL with a 503 page sent. */
+store_t *admin_page_store(struct http_req *req);
+/* The path's :id document of `coll` into `out` (initialised when true)
+ * and its id; false with the page answered: 404 (a malformed or unknown
+ * id) or 503. */
+bool admin_load(struct http_req *req, store_t *st, const char *coll, bson_t *out, bson_oid_t *id);
 /* "YYYY-MM-DD HH:mm" in Paris, "—" for ms ≤ 0. */
 void admin_when(int64_t ms, char *out, size_t len);
 /* data.pager {page, pages, prev, next} when there are several pages; the
@@ -260,20 +273,36 @@ void admin_pager(struct http_req *req, json_object *data, long page, int64_t tot
  * in `sort`'s order, `per_page` a page. */
 struct admin_list {
 	const char *collection;
-	const char *const *keep;   /* the query's filters: data.filters, the pager's links */
+	const char *const *keep;   /* the query's filters the pager's links keep */
 	long per_page;
 	const bson_t *sort;
-	/* the row a document shows: a new object */
+	/* the row a document shows: a new object; or, instead, fills one */
 	json_object *(*row)(const bson_t *doc, void *ctx);
+	void (*fields)(json_object *row, const bson_t *doc);
 	/* optional: false leaves out a document the store found (a substring
 	 * search); every document of the pass is then read */
 	bool (*match)(const bson_t *doc, void *ctx);
 	void *ctx;
 	bool past_end_404;         /* page > 1 without a row: 404 */
 };
-/* data.filters: {key: the query's value or ""} for every `keep` key. */
-void admin_list_filters(struct http_req *req, json_object *data, const char *const *keep);
-/* Fills data with filters, rows (page `page` of the n passes), total,
+/* One control of a list's filter form (templates/admin-filters.html):
+ * a select when `options` is given, else an input of `type`. */
+struct admin_filter {
+	const char *name, *id, *label;
+	const char *type;            /* an input's: "search", "date", NULL (text) */
+	json_object *options;        /* a select's [{value, label, selected}]: taken */
+	const char *all;             /* a select's empty choice: "Tous" */
+	const char *value;           /* an input's value instead of the query's */
+	const char *placeholder;
+	int maxlength;
+	const char *error;           /* said next to the input */
+};
+/* data.filterForm {action, submit: "Filtrer", wide: false, fields} of the
+ * n filters, the inputs holding the query's values. Returns the form
+ * (borrowed from data) for a screen to change submit or wide. */
+json_object *admin_filter_form(struct http_req *req, json_object *data, const char *action,
+			       const struct admin_filter *f, size_t n);
+/* Fills data with rows (page `page` of the n passes), total,
  * hasRows and the pager; counts[i] (counts may be NULL) gets the number
  * of documents of pass i. Returns 200, 404 (a page past the last, with
  * past_end_404) or 503 (the store failed; logged). */

@@ -21,11 +21,6 @@
 #define VALUE_MAX 80
 #define CHANGES_SHOWN 8   /* a creation lists every field: the rest is counted */
 
-static void set_str(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
 /* A value as text ("—" when absent), cut at `max` bytes (0: whole) with
  * "…". Appended to `out`. */
 static void value_text(json_object *v, bool present, size_t max, struct buf *out)
@@ -75,9 +70,9 @@ static json_object *changes(json_object *entry, size_t max)
 			buf_add(&b, "", 1);
 			buf_add(&a, "", 1);
 			c = json_object_new_object();
-			set_str(c, "field", key);
-			set_str(c, "before", b.data);
-			set_str(c, "after", a.data);
+			admin_set_str(c, "field", key);
+			admin_set_str(c, "before", b.data);
+			admin_set_str(c, "after", a.data);
 			buf_free(&b);
 			buf_free(&a);
 			json_object_array_add(arr, c);
@@ -100,22 +95,22 @@ static void entry_fields(const bson_t *doc, json_object *e, json_object *row)
 	booking_format_date(day, d);
 	booking_format_time(minute, t);
 	(void)buf_fmt(when, sizeof when, "%s %s", d, t);
-	set_str(row, "at", when);
-	set_str(row, "action", doc_str(doc, "action"));
-	set_str(row, "collection", coll);
-	set_str(row, "documentId", id);
+	admin_set_str(row, "at", when);
+	admin_set_str(row, "action", doc_str(doc, "action"));
+	admin_set_str(row, "collection", coll);
+	admin_set_str(row, "documentId", id);
 	if (coll && id && strcmp(coll, "bookings") == 0 && strlen(id) == 24 &&
 	    buf_fmt(href, sizeof href, "/booking/reservations/%s", id))
-		set_str(row, "href", href);
-	set_str(row, "ip", doc_str(doc, "ip"));
-	set_str(row, "requestId", doc_str(doc, "requestId"));
+		admin_set_str(row, "href", href);
+	admin_set_str(row, "ip", doc_str(doc, "ip"));
+	admin_set_str(row, "requestId", doc_str(doc, "requestId"));
 	if (json_object_object_get_ex(e, "actor", &actor) && actor) {
 		if (json_object_object_get_ex(actor, "email", &v) && v)
-			set_str(row, "actor", json_object_get_string(v));
+			admin_set_str(row, "actor", json_object_get_string(v));
 		if (json_object_object_get_ex(actor, "role", &v) && v)
-			set_str(row, "role", json_object_get_string(v));
+			admin_set_str(row, "role", json_object_get_string(v));
 		if (json_object_object_get_ex(actor, "user", &v) && v)
-			set_str(row, "actorId", json_object_get_string(v));
+			admin_set_str(row, "actorId", json_object_get_string(v));
 	}
 }
 
@@ -132,7 +127,7 @@ static json_object *audit_row(const bson_t *doc, void *ctx)
 	if (doc_oid(doc, "_id", &eid)) {
 		bson_oid_to_string(&eid, hex);
 		if (buf_fmt(detail, sizeof detail, "/audit-log/%s", hex))
-			set_str(row, "detail", detail);
+			admin_set_str(row, "detail", detail);
 	}
 	for (size_t i = 0; i < n && i < CHANGES_SHOWN; i++)
 		json_object_array_add(shown, json_object_get(json_object_array_get_idx(all, i)));
@@ -155,7 +150,9 @@ void admin_page_audit(struct http_req *req)
 	long page = page_s ? strtol(page_s, NULL, 10) : 1;
 	bson_t filter = BSON_INITIALIZER, *sort;
 	const bson_t *passes[1] = { &filter };
+	const char *day_error = "Une date s’écrit AAAA-MM-JJ.";
 	json_object *data;
+	bool bad;
 
 	if (!st) {
 		page_error(req, 503);
@@ -166,12 +163,18 @@ void admin_page_audit(struct http_req *req)
 		page = 1;
 	data = page_data(req, "Journal d’audit");
 	page_section(data, "audit");
-	admin_list_filters(req, data, filters);
-	if (!audit_query_filter(req, false, &filter, &fe)) {
-		/* a malformed day (typed in the address): said next to it */
-		json_object *errs = json_object_new_object();
-		set_str(errs, fe.field, "Une date s’écrit AAAA-MM-JJ.");
-		json_object_object_add(data, "errors", errs);
+	bad = !audit_query_filter(req, false, &filter, &fe);
+	/* a malformed day (typed in the address): said next to it */
+	admin_filter_form(req, data, "/audit-log", (const struct admin_filter[]){
+		{ .name = "actor", .id = "a-actor", .label = "Qui (e-mail)" },
+		{ .name = "action", .id = "a-action", .label = "Action" },
+		{ .name = "collection", .id = "a-collection", .label = "Collection" },
+		{ .name = "documentId", .id = "a-doc", .label = "Document" },
+		{ .name = "from", .id = "a-from", .label = "Du", .type = "date",
+		  .error = bad && strcmp(fe.field, "from") == 0 ? day_error : NULL },
+		{ .name = "to", .id = "a-to", .label = "Au", .type = "date",
+		  .error = bad && strcmp(fe.field, "to") == 0 ? day_error : NULL } }, 6);
+	if (bad) {
 		json_object_object_add(data, "total", json_object_new_int64(0));
 		page_render(req, 400, "audit-log.html", data);
 		bson_destroy(&filter);

@@ -40,11 +40,6 @@ static const char *const editor_fields[] = {
 	"featuredImage", "imgAlt", "status", "publishedAt", NULL,
 };
 
-static void set_str(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
 static size_t status_index(const char *s)
 {
 	for (size_t i = 0; s && i < sizeof statuses / sizeof *statuses; i++)
@@ -59,8 +54,8 @@ static json_object *status_options(const char *selected)
 
 	for (size_t i = 0; i < sizeof statuses / sizeof *statuses; i++) {
 		json_object *o = json_object_new_object();
-		set_str(o, "value", statuses[i].value);
-		set_str(o, "label", statuses[i].label);
+		admin_set_str(o, "value", statuses[i].value);
+		admin_set_str(o, "label", statuses[i].label);
 		json_object_object_add(o, "selected", json_object_new_boolean(selected && strcmp(selected, statuses[i].value) == 0));
 		json_object_array_add(arr, o);
 	}
@@ -80,33 +75,14 @@ static json_object *category_options(store_t *st, const char *selected)
 		json_object *c = json_object_array_get_idx(all, i), *id, *name, *o = json_object_new_object();
 		json_object_object_get_ex(c, "id", &id);
 		json_object_object_get_ex(c, "name", &name);
-		set_str(o, "value", json_object_get_string(id));
-		set_str(o, "label", json_object_get_string(name));
+		admin_set_str(o, "value", json_object_get_string(id));
+		admin_set_str(o, "label", json_object_get_string(name));
 		json_object_object_add(o, "selected", json_object_new_boolean(
 			selected && strcmp(selected, json_object_get_string(id)) == 0));
 		json_object_array_add(arr, o);
 	}
 	json_object_put(all);
 	return arr;
-}
-
-static void alert(json_object *data, const char *kind, const char *message)
-{
-	json_object *a = json_object_new_object();
-
-	set_str(a, "kind", kind);
-	set_str(a, "message", message);
-	json_object_object_add(data, "alert", a);
-}
-
-static store_t *page_store(struct http_req *req)
-{
-	store_error_t se = { 0 };
-	store_t *st = conn_store(&se);
-
-	if (!st)
-		page_error(req, 503);
-	return st;
 }
 
 static void tabs(json_object *data, const char *current)
@@ -134,10 +110,10 @@ static void paris_when(int64_t ms, char *label, size_t llen, char *input, size_t
 
 void admin_page_blog_articles(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	const char *page_s = http_query(req, "page"), *done = http_query(req, "done");
 	long page = page_s ? strtol(page_s, NULL, 10) : 1;
-	json_object *data, *items = NULL, *cats, *rows, *f, *names = NULL;
+	json_object *data, *items = NULL, *cats, *rows, *names = NULL;
 	int64_t total = 0, now = account_now_ms();
 	struct err e = { 0 };
 	int status = 200;
@@ -149,16 +125,17 @@ void admin_page_blog_articles(struct http_req *req)
 	data = page_data(req, "Articles du blog");
 	page_section(data, "blog");
 	tabs(data, "articles");
-	f = json_object_new_object();
-	set_str(f, "q", http_query(req, "q"));
-	json_object_object_add(data, "filters", f);
-	json_object_object_add(data, "statusOptions", status_options(http_query(req, "status")));
 	cats = category_options(st, http_query(req, "category"));
 	if (!cats)
 		goto fail;
-	json_object_object_add(data, "categoryOptions", cats);
+	admin_filter_form(req, data, "/blog/articles", (const struct admin_filter[]){
+		{ .name = "q", .id = "f-q", .label = "Rechercher", .type = "search" },
+		{ .name = "status", .id = "f-status", .label = "Statut",
+		  .options = status_options(http_query(req, "status")), .all = "Tous" },
+		{ .name = "category", .id = "f-category", .label = "Catégorie",
+		  .options = cats, .all = "Toutes" } }, 3);
 	if (done && strcmp(done, "deleted") == 0)
-		alert(data, "success", "L’article a été supprimé.");
+		admin_alert(data, "success", "L’article a été supprimé.");
 	struct article_admin_query q = {
 		http_query(req, "status"), http_query(req, "category"), http_query(req, "q"), page, PAGE_SIZE,
 	};
@@ -167,7 +144,7 @@ void admin_page_blog_articles(struct http_req *req)
 	if (!article_admin_list(st, now, &q, &items, &total, &e)) {
 		if (e.status != 400)
 			goto fail;
-		alert(data, "error", "Un filtre n’est pas valable.");
+		admin_alert(data, "error", "Un filtre n’est pas valable.");
 		status = 400;
 		goto render;
 	}
@@ -185,20 +162,20 @@ void admin_page_blog_articles(struct http_req *req)
 		char buf[128];
 		json_object_object_get_ex(a, "id", &v);
 		(void)buf_fmt(buf, sizeof buf, "/blog/articles/%s", json_object_get_string(v));
-		set_str(r, "href", buf);
+		admin_set_str(r, "href", buf);
 		json_object_object_get_ex(a, "title", &v);
-		set_str(r, "title", json_object_get_string(v));
+		admin_set_str(r, "title", json_object_get_string(v));
 		json_object_object_get_ex(a, "slug", &v);
-		set_str(r, "slug", json_object_get_string(v));
+		admin_set_str(r, "slug", json_object_get_string(v));
 		json_object_object_get_ex(a, "editorStatus", &v);
 		si = status_index(json_object_get_string(v));
-		set_str(r, "statusLabel", statuses[si].label);
-		set_str(r, "badge", statuses[si].badge);
+		admin_set_str(r, "statusLabel", statuses[si].label);
+		admin_set_str(r, "badge", statuses[si].badge);
 		if (json_object_object_get_ex(a, "category", &v) &&
 		    json_object_object_get_ex(names, json_object_get_string(v), &v))
-			set_str(r, "category", json_object_get_string(v));
+			admin_set_str(r, "category", json_object_get_string(v));
 		else
-			set_str(r, "category", "—");
+			admin_set_str(r, "category", "—");
 		json_object_object_get_ex(a, "publishedAt", &v);
 		buf[0] = '\0';
 		if (v && json_object_get_string(v)) {
@@ -208,7 +185,7 @@ void admin_page_blog_articles(struct http_req *req)
 				paris_when(((booking_days_from_civil(y, mo, d) * 1440) + h * 60 + mi) * 60000,
 					   buf, sizeof buf, NULL, 0);
 		}
-		set_str(r, "date", buf[0] ? buf : "—");
+		admin_set_str(r, "date", buf[0] ? buf : "—");
 		json_object_object_add(r, "views", json_object_new_int64(
 			json_object_object_get_ex(a, "viewCount", &v) ? json_object_get_int64(v) : 0));
 		json_object_array_add(rows, r);
@@ -248,17 +225,17 @@ static void render_editor(struct http_req *req, store_t *st, int status, const c
 	page_section(data, "blog");
 	page_set(data, "script", ASSET_BLOG_EDITOR_JS);
 	tabs(data, id ? "articles" : "new");
-	set_str(data, "heading", id ? "Modifier l’article" : "Nouvel article");
-	set_str(data, "uploadEndpoint", cfg->cloudinary_cloud_name && *cfg->cloudinary_cloud_name &&
+	admin_set_str(data, "heading", id ? "Modifier l’article" : "Nouvel article");
+	admin_set_str(data, "uploadEndpoint", cfg->cloudinary_cloud_name && *cfg->cloudinary_cloud_name &&
 		*cfg->cloudinary_api_key && *cfg->cloudinary_api_secret ? "/api/uploads/signature" : "/api/uploads");
 	if (id)
 		buf_printf(&action, "/blog/articles/%s", id);
 	else
 		buf_str(&action, "/blog/articles");
-	set_str(data, "action", action.data);
+	admin_set_str(data, "action", action.data);
 	if (id) {
-		set_str(data, "id", id);
-		set_str(data, "deleteAction", (buf_str(&action, "/delete"), action.data));
+		admin_set_str(data, "id", id);
+		admin_set_str(data, "deleteAction", (buf_str(&action, "/delete"), action.data));
 	}
 	json_object_object_get_ex(values, "status", &v);
 	json_object_object_add(data, "statusOptions", status_options(v ? json_object_get_string(v) : "draft"));
@@ -268,20 +245,20 @@ static void render_editor(struct http_req *req, store_t *st, int status, const c
 	if (json_object_object_get_ex(values, "content", &v))
 		content = json_object_get_string(v);
 	if (content && markdown_render(content, strlen(content), &html))
-		set_str(data, "previewHtml", html.data ? html.data : "");
+		admin_set_str(data, "previewHtml", html.data ? html.data : "");
 	if (preview)
 		json_object_object_add(data, "previewed", json_object_new_boolean(true));
 	json_object_object_add(data, "values", values);
 	if (e) {
 		json_object *err = json_object_new_object();
-		alert(data, "error", e->message);
+		admin_alert(data, "error", e->message);
 		if (e->field[0])
 			json_object_object_add(err, e->field, json_object_new_string(e->message));
 		json_object_object_add(data, "errors", err);
 	} else if (done && strcmp(done, "saved") == 0) {
-		alert(data, "success", "L’article est enregistré.");
+		admin_alert(data, "success", "L’article est enregistré.");
 	} else if (done && strcmp(done, "created") == 0) {
-		alert(data, "success", "L’article est créé.");
+		admin_alert(data, "success", "L’article est créé.");
 	}
 	buf_free(&html);
 	buf_free(&action);
@@ -299,14 +276,14 @@ static json_object *stored_values(const bson_t *doc)
 	int64_t at = doc_date(doc, "publishedAt", 0);
 
 	for (int i = 0; plain[i]; i++)
-		set_str(v, plain[i], doc_str(doc, plain[i]));
+		admin_set_str(v, plain[i], doc_str(doc, plain[i]));
 	if (doc_oid(doc, "category", &cat))
 		bson_oid_to_string(&cat, hex);
-	set_str(v, "category", hex);
-	set_str(v, "status", article_admin_status(doc, account_now_ms()));
+	admin_set_str(v, "category", hex);
+	admin_set_str(v, "status", article_admin_status(doc, account_now_ms()));
 	if (at)
 		paris_when(at, NULL, 0, when, sizeof when);
-	set_str(v, "publishedAt", when);
+	admin_set_str(v, "publishedAt", when);
 	return v;
 }
 
@@ -315,25 +292,25 @@ static json_object *form_values(struct http_req *req)
 	json_object *v = json_object_new_object();
 
 	for (int i = 0; editor_fields[i]; i++)
-		set_str(v, editor_fields[i], http_form(req, editor_fields[i]));
+		admin_set_str(v, editor_fields[i], http_form(req, editor_fields[i]));
 	return v;
 }
 
 void admin_page_blog_article_new(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	json_object *v;
 
 	if (!st)
 		return;
 	v = json_object_new_object();
-	set_str(v, "status", "draft");
+	admin_set_str(v, "status", "draft");
 	render_editor(req, st, 200, NULL, v, NULL, false, NULL);
 }
 
 void admin_page_blog_article(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	struct err e = { 0 };
 	bson_t doc;
 
@@ -353,7 +330,7 @@ void admin_page_blog_article(struct http_req *req)
 
 static void editor_post(struct http_req *req, const char *id)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	const char *action = http_form(req, "action");
 	json_object *values;
 	struct err e = { 0 };
@@ -407,7 +384,7 @@ void admin_form_blog_article_update(struct http_req *req)
 
 void admin_form_blog_article_delete(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	struct err e = { 0 };
 	bson_t before;
 
@@ -453,7 +430,7 @@ static void render_categories(struct http_req *req, store_t *st, int status, con
 			static const char *const keys[] = { "name", "slug", "order", "description", NULL };
 			for (int k = 0; keys[k]; k++)
 				if (http_form(req, keys[k]))
-					set_str(c, keys[k], http_form(req, keys[k]));
+					admin_set_str(c, keys[k], http_form(req, keys[k]));
 		}
 		json_object_object_add(c, "isEmpty", json_object_new_boolean(
 			json_object_get_int64(json_object_object_get(c, "articleCount")) == 0));
@@ -462,14 +439,14 @@ static void render_categories(struct http_req *req, store_t *st, int status, con
 	json_object_object_add(data, "hasCategories", json_object_new_boolean(json_object_array_length(items) > 0));
 	json_object_object_add(data, "values", new_values ? new_values : json_object_new_object());
 	if (e) {
-		alert(data, "error", e->message);
+		admin_alert(data, "error", e->message);
 		if (!err_id) {
 			json_object *err = json_object_new_object();
 			json_object_object_add(err, e->field[0] ? e->field : "form", json_object_new_string(e->message));
 			json_object_object_add(data, "errors", err);
 		}
 	} else if (done) {
-		alert(data, "success", strcmp(done, "deleted") == 0 ? "La catégorie a été supprimée."
+		admin_alert(data, "success", strcmp(done, "deleted") == 0 ? "La catégorie a été supprimée."
 				      : "La catégorie est enregistrée.");
 	}
 	page_render(req, status, "blog-categories.html", data);
@@ -477,7 +454,7 @@ static void render_categories(struct http_req *req, store_t *st, int status, con
 
 void admin_page_blog_categories(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 
 	if (st)
 		render_categories(req, st, 200, NULL, NULL, NULL);
@@ -491,13 +468,13 @@ static json_object *category_form(struct http_req *req)
 
 	for (int i = 0; keys[i]; i++)
 		if (http_form(req, keys[i]))
-			set_str(v, keys[i], http_form(req, keys[i]));
+			admin_set_str(v, keys[i], http_form(req, keys[i]));
 	return v;
 }
 
 static void category_post(struct http_req *req, const char *id)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	json_object *in;
 	struct err e = { 0 };
 	bson_t before, after;
@@ -540,7 +517,7 @@ void admin_form_blog_category_update(struct http_req *req)
 
 void admin_form_blog_category_delete(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	struct err e = { 0 };
 	bson_t before;
 

@@ -46,11 +46,6 @@ static const struct { const char *value, *label; } spaces[] = {
 
 static const char *const weekdays_short[] = { "lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim." };
 
-static void set_str(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
 static const char *space_label(const char *type)
 {
 	const char *cur = booking_space_type_current(type);
@@ -106,37 +101,37 @@ static json_object *row_json(const bson_t *b)
 
 	if (doc_oid(b, "_id", &id))
 		bson_oid_to_string(&id, hex);
-	set_str(o, "id", hex);
+	admin_set_str(o, "id", hex);
 	(void)buf_fmt(buf, sizeof buf, "/booking/reservations/%s", hex);
-	set_str(o, "href", buf);
-	set_str(o, "number", doc_str(b, "confirmationNumber"));
+	admin_set_str(o, "href", buf);
+	admin_set_str(o, "number", doc_str(b, "confirmationNumber"));
 	french_date(day, true, buf, sizeof buf);
-	set_str(o, "day", buf);
+	admin_set_str(o, "day", buf);
 	french_date(day, false, buf, sizeof buf);
-	set_str(o, "dayLong", buf);
+	admin_set_str(o, "dayLong", buf);
 	booking_format_date(day, buf);
-	set_str(o, "date", buf);
+	admin_set_str(o, "date", buf);
 	if (start && end)
 		(void)buf_fmt(buf, sizeof buf, "%s–%s", start, end);
 	else
 		(void)buf_fmt(buf, sizeof buf, "%s", strcmp(doc_str(b, "reservationType") ? doc_str(b, "reservationType") : "", "daily") == 0
 			      ? "Journée" : doc_str(b, "reservationType") ? doc_str(b, "reservationType") : "");
-	set_str(o, "time", buf);
-	set_str(o, "space", space_label(doc_str(b, "spaceType")));
-	set_str(o, "name", doc_str(b, "contactName") ? doc_str(b, "contactName") : "—");
-	set_str(o, "email", doc_str(b, "contactEmail"));
-	set_str(o, "phone", doc_str(b, "contactPhone"));
-	set_str(o, "company", doc_str(b, "companyName"));
-	set_str(o, "requests", doc_str(b, "specialRequests"));
-	set_str(o, "notes", doc_str(b, "notes"));
-	set_str(o, "cancelReason", doc_str(b, "cancelReason"));
-	set_str(o, "overrideReason", doc_str(b, "priceOverrideReason"));
+	admin_set_str(o, "time", buf);
+	admin_set_str(o, "space", space_label(doc_str(b, "spaceType")));
+	admin_set_str(o, "name", doc_str(b, "contactName") ? doc_str(b, "contactName") : "—");
+	admin_set_str(o, "email", doc_str(b, "contactEmail"));
+	admin_set_str(o, "phone", doc_str(b, "contactPhone"));
+	admin_set_str(o, "company", doc_str(b, "companyName"));
+	admin_set_str(o, "requests", doc_str(b, "specialRequests"));
+	admin_set_str(o, "notes", doc_str(b, "notes"));
+	admin_set_str(o, "cancelReason", doc_str(b, "cancelReason"));
+	admin_set_str(o, "overrideReason", doc_str(b, "priceOverrideReason"));
 	json_object_object_add(o, "people", json_object_new_int((int)doc_int(b, "numberOfPeople", 1)));
 	euros(stored_cents(b, "totalPrice"), buf, sizeof buf);
-	set_str(o, "total", buf);
-	set_str(o, "status", status_info[si].value);
-	set_str(o, "statusLabel", status_info[si].label);
-	set_str(o, "badge", status_info[si].badge);
+	admin_set_str(o, "total", buf);
+	admin_set_str(o, "status", status_info[si].value);
+	admin_set_str(o, "statusLabel", status_info[si].label);
+	admin_set_str(o, "badge", status_info[si].badge);
 	json_object_object_add(o, "isPending", json_object_new_boolean(si == 0));
 	json_object_object_add(o, "isConfirmed", json_object_new_boolean(si == 1));
 	json_object_object_add(o, "isAdminBooking", json_object_new_boolean(doc_bool(b, "isAdminBooking", false)));
@@ -152,8 +147,8 @@ static json_object *options(bool status_list, const char *selected)
 	for (size_t i = 0; i < n; i++) {
 		json_object *o = json_object_new_object();
 		const char *v = status_list ? status_info[i].value : spaces[i].value;
-		set_str(o, "value", v);
-		set_str(o, "label", status_list ? status_info[i].label : spaces[i].label);
+		admin_set_str(o, "value", v);
+		admin_set_str(o, "label", status_list ? status_info[i].label : spaces[i].label);
 		json_object_object_add(o, "selected", json_object_new_boolean(selected && strcmp(selected, v) == 0));
 		json_object_array_add(arr, o);
 	}
@@ -168,25 +163,6 @@ static void tabs(json_object *data, const char *current)
 	json_object_object_add(data, "tab", t);
 }
 
-static void alert(json_object *data, const char *kind, const char *message)
-{
-	json_object *a = json_object_new_object();
-
-	set_str(a, "kind", kind);
-	set_str(a, "message", message);
-	json_object_object_add(data, "alert", a);
-}
-
-static store_t *page_store(struct http_req *req)
-{
-	store_error_t se = { 0 };
-	store_t *st = conn_store(&se);
-
-	if (!st)
-		page_error(req, 503);
-	return st;
-}
-
 /* ---- the list ------------------------------------------------------------ */
 
 
@@ -199,7 +175,7 @@ static json_object *booking_row(const bson_t *doc, void *ctx)
 void admin_page_bookings(struct http_req *req)
 {
 	static const char *const keep[] = { "status", "spaceType", "from", "to", "q", NULL };
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	json_object *data;
 	bson_t filter = BSON_INITIALIZER, *sort;
 	const bson_t *passes[1] = { &filter };
@@ -214,20 +190,25 @@ void admin_page_bookings(struct http_req *req)
 	data = page_data(req, "Réservations");
 	page_section(data, "bookings");
 	tabs(data, "list");
-	admin_list_filters(req, data, keep);
+	admin_filter_form(req, data, "/booking/reservations", (const struct admin_filter[]){
+		{ .name = "q", .id = "f-q", .label = "N°, nom ou e-mail", .type = "search" },
+		{ .name = "status", .id = "f-status", .label = "Statut",
+		  .options = options(true, http_query(req, "status")), .all = "Tous" },
+		{ .name = "spaceType", .id = "f-space", .label = "Espace",
+		  .options = options(false, http_query(req, "spaceType")), .all = "Tous" },
+		{ .name = "from", .id = "f-from", .label = "Du", .type = "date" },
+		{ .name = "to", .id = "f-to", .label = "Au", .type = "date" } }, 5);
 	{	/* the CSV export with the same filters (booking_csv.c) */
 		char href[1024];
 		if (buf_fmt(href, sizeof href, "/api/booking/reservations?format=csv%s%s",
 			    req->query && *req->query ? "&" : "", req->query ? req->query : ""))
-			set_str(data, "csvHref", href);
+			admin_set_str(data, "csvHref", href);
 		else
-			set_str(data, "csvHref", "/api/booking/reservations?format=csv");
+			admin_set_str(data, "csvHref", "/api/booking/reservations?format=csv");
 	}
-	json_object_object_add(data, "statusOptions", options(true, http_query(req, "status")));
-	json_object_object_add(data, "spaceOptions", options(false, http_query(req, "spaceType")));
 	if (!admin_booking_filter(req, &filter, &e)) {
 		json_object_object_add(data, "rows", json_object_new_array());
-		alert(data, "error", "Un filtre n’est pas valable : vérifiez les dates (AAAA-MM-JJ).");
+		admin_alert(data, "error", "Un filtre n’est pas valable : vérifiez les dates (AAAA-MM-JJ).");
 		page_render(req, 400, "bookings.html", data);
 		goto done;
 	}
@@ -244,7 +225,7 @@ done:
 
 void admin_page_agenda(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	const char *view = http_query(req, "view"), *date = http_query(req, "date");
 	int64_t day, first, last, today, prev, next;
 	int minute, y, m, d;
@@ -289,42 +270,42 @@ void admin_page_agenda(struct http_req *req)
 	data = page_data(req, title);
 	page_section(data, "bookings");
 	tabs(data, "agenda");
-	set_str(data, "heading", title);
+	admin_set_str(data, "heading", title);
 	{
 		json_object *v = json_object_new_object();
 		json_object_object_add(v, view, json_object_new_boolean(true));
 		json_object_object_add(data, "view", v);
 	}
 	booking_format_date(day, buf);
-	set_str(data, "date", buf);
+	admin_set_str(data, "date", buf);
 	{
 		char href[96], iso[11];
 		booking_format_date(prev, iso);
 		(void)buf_fmt(href, sizeof href, "?view=%s&date=%s", view, iso);
-		set_str(data, "prevHref", href);
+		admin_set_str(data, "prevHref", href);
 		booking_format_date(next, iso);
 		(void)buf_fmt(href, sizeof href, "?view=%s&date=%s", view, iso);
-		set_str(data, "nextHref", href);
+		admin_set_str(data, "nextHref", href);
 		booking_format_date(today, iso);
 		(void)buf_fmt(href, sizeof href, "?view=%s&date=%s", view, iso);
-		set_str(data, "todayHref", href);
+		admin_set_str(data, "todayHref", href);
 		booking_format_date(day, iso);
 		(void)buf_fmt(href, sizeof href, "?view=day&date=%s", iso);
-		set_str(data, "dayHref", href);
+		admin_set_str(data, "dayHref", href);
 		(void)buf_fmt(href, sizeof href, "?view=week&date=%s", iso);
-		set_str(data, "weekHref", href);
+		admin_set_str(data, "weekHref", href);
 		(void)buf_fmt(href, sizeof href, "?view=month&date=%s", iso);
-		set_str(data, "monthHref", href);
+		admin_set_str(data, "monthHref", href);
 	}
 	days = json_object_new_array();
 	for (int i = 0; i < ndays; i++) {
 		json_object *o = json_object_new_object();
 		char iso[11], href[64];
 		french_date(first + i, strcmp(view, "month") == 0, buf, sizeof buf);
-		set_str(o, "label", buf);
+		admin_set_str(o, "label", buf);
 		booking_format_date(first + i, iso);
 		(void)buf_fmt(href, sizeof href, "?view=day&date=%s", iso);
-		set_str(o, "href", href);
+		admin_set_str(o, "href", href);
 		booking_civil_from_days(first + i, &y, &m, &d);
 		json_object_object_add(o, "dayOfMonth", json_object_new_int(d));
 		json_object_object_add(o, "isToday", json_object_new_boolean(first + i == today));
@@ -414,17 +395,17 @@ static json_object *money_json(struct http_req *req, store_t *st, const bson_t *
 	bson_oid_t id;
 	char buf[64];
 
-	set_str(m, "status", ps ? ps : "unpaid");
-	set_str(m, "statusLabel", ps ? ps : payment_statuses[9].label);
+	admin_set_str(m, "status", ps ? ps : "unpaid");
+	admin_set_str(m, "statusLabel", ps ? ps : payment_statuses[9].label);
 	for (size_t i = 0; ps && i < sizeof payment_statuses / sizeof *payment_statuses; i++)
 		if (strcmp(payment_statuses[i].value, ps) == 0)
-			set_str(m, "statusLabel", payment_statuses[i].label);
+			admin_set_str(m, "statusLabel", payment_statuses[i].label);
 	if (doc_str(b, "stripePaymentIntentId"))
-		set_str(m, "paymentIntent", doc_str(b, "stripePaymentIntentId"));
+		admin_set_str(m, "paymentIntent", doc_str(b, "stripePaymentIntentId"));
 	if (doc_str(b, "stripeSetupIntentId"))
-		set_str(m, "setupIntent", doc_str(b, "stripeSetupIntentId"));
+		admin_set_str(m, "setupIntent", doc_str(b, "stripeSetupIntentId"));
 	if (doc_str(b, "stripeCustomerId"))
-		set_str(m, "customer", doc_str(b, "stripeCustomerId"));
+		admin_set_str(m, "customer", doc_str(b, "stripeCustomerId"));
 	if (booking_hold_lapses_at(st, b, &lapses, &e) && lapses) {
 		int64_t day;
 		int minute;
@@ -433,13 +414,13 @@ static json_object *money_json(struct http_req *req, store_t *st, const bson_t *
 		booking_format_date(day, d);
 		booking_format_time(minute, t);
 		(void)buf_fmt(buf, sizeof buf, "%s à %s", d, t);
-		set_str(m, "holdLapses", buf);
+		admin_set_str(m, "holdLapses", buf);
 		json_object_object_add(m, "holdWarning",
 				       json_object_new_boolean(lapses < booking_end_ms(st, b)));
 	}
 	if (booking_settings_load(st, &s, &se)) {
 		euros(booking_no_show_fee(b, &s), buf, sizeof buf);
-		set_str(m, "noShowFee", buf);
+		admin_set_str(m, "noShowFee", buf);
 	}
 	if (req->role >= ROLE_ADMIN && doc_oid(b, "_id", &id)) {
 		json_object *h = admin_payments_of_booking(st, &id, &se);
@@ -466,29 +447,29 @@ static void render_detail(struct http_req *req, store_t *st, const bson_t *b, co
 		      doc_str(b, "confirmationNumber") ? doc_str(b, "confirmationNumber") : "");
 	data = page_data(req, title);
 	page_section(data, "bookings");
-	set_str(data, "heading", title);
+	admin_set_str(data, "heading", title);
 	json_object_object_add(data, "booking", row);
 	if (booking_settings_load(st, &s, &se)) {
 		json_object *fo = json_object_new_object();
 		booking_cancellation_fees(b, &s, account_now_ms(), &f);
 		euros(f.fee, buf, sizeof buf);
-		set_str(fo, "fee", buf);
+		admin_set_str(fo, "fee", buf);
 		euros(f.hold, buf, sizeof buf);
-		set_str(fo, "hold", buf);
+		admin_set_str(fo, "hold", buf);
 		json_object_object_add(fo, "percentage", json_object_new_int(f.percentage));
 		json_object_object_add(fo, "daysUntil", json_object_new_int(f.days_until));
 		json_object_object_add(data, "fees", fo);
 	}
 	euros(stored_cents(b, "cancellationFee"), buf, sizeof buf);
-	set_str(row, "cancellationFee", buf);
+	admin_set_str(row, "cancellationFee", buf);
 	json_object_object_add(data, "money", money_json(req, st, b));
 	if (doc_int(b, "suggestedPrice", -1) >= 0) {
 		euros(stored_cents(b, "suggestedPrice"), buf, sizeof buf);
-		set_str(row, "suggested", buf);
+		admin_set_str(row, "suggested", buf);
 	}
 	json_object_object_add(data, "canWaive", json_object_new_boolean(req->role >= ROLE_ADMIN));
 	if (e)
-		alert(data, "error", e->message);
+		admin_alert(data, "error", e->message);
 	else if (done) {
 		static const struct { const char *key, *text; } said[] = {
 			{ "created", "La réservation est enregistrée." },
@@ -500,7 +481,7 @@ static void render_detail(struct http_req *req, store_t *st, const bson_t *b, co
 		};
 		for (size_t i = 0; i < sizeof said / sizeof *said; i++)
 			if (strcmp(said[i].key, done) == 0)
-				alert(data, "success", said[i].text);
+				admin_alert(data, "success", said[i].text);
 	}
 	page_render(req, e ? (e->status >= 400 && e->status < 600 ? e->status : 422) : 200,
 		    "booking.html", data);
@@ -526,7 +507,7 @@ static bool page_load(struct http_req *req, store_t *st, bson_t *out)
 
 void admin_page_booking(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	bson_t b;
 
 	if (!st || !page_load(req, st, &b))
@@ -537,7 +518,7 @@ void admin_page_booking(struct http_req *req)
 
 void admin_page_booking_cancel(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	json_object *data;
 	struct booking_settings s;
 	struct booking_fees f;
@@ -557,12 +538,12 @@ void admin_page_booking_cancel(struct http_req *req)
 		      doc_str(&b, "confirmationNumber") ? doc_str(&b, "confirmationNumber") : "");
 	data = page_data(req, title);
 	page_section(data, "bookings");
-	set_str(data, "heading", title);
+	admin_set_str(data, "heading", title);
 	json_object_object_add(data, "booking", row_json(&b));
 	euros(f.fee, buf, sizeof buf);
-	set_str(data, "fee", buf);
+	admin_set_str(data, "fee", buf);
 	euros(f.refund, buf, sizeof buf);
-	set_str(data, "refund", buf);
+	admin_set_str(data, "refund", buf);
 	json_object_object_add(data, "percentage", json_object_new_int(f.percentage));
 	json_object_object_add(data, "daysUntil", json_object_new_int(f.days_until));
 	json_object_object_add(data, "canWaive", json_object_new_boolean(req->role >= ROLE_ADMIN));
@@ -573,7 +554,7 @@ void admin_page_booking_cancel(struct http_req *req)
 /* A POST form of the detail: the move, then back to the detail. */
 static void form_move(struct http_req *req, const char *from, const char *to, const char *done)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	const char *reason_in = http_form(req, "reason"), *waive = http_form(req, "waiveFee");
 	char reason[4 * REASON_MAX_CHARS + 1] = "", location[128];
 	struct err e = { 0 };
@@ -645,26 +626,26 @@ static void render_new(struct http_req *req, int status, const struct err *e)
 	page_section(data, "bookings");
 	tabs(data, "new");
 	for (int i = 0; create_fields[i]; i++)
-		set_str(v, create_fields[i], http_form(req, create_fields[i]));
+		admin_set_str(v, create_fields[i], http_form(req, create_fields[i]));
 	if (!http_form(req, "startTime"))
-		set_str(v, "startTime", "10:00");
+		admin_set_str(v, "startTime", "10:00");
 	if (!http_form(req, "endTime"))
-		set_str(v, "endTime", "12:00");
+		admin_set_str(v, "endTime", "12:00");
 	if (!http_form(req, "numberOfPeople"))
-		set_str(v, "numberOfPeople", "1");
+		admin_set_str(v, "numberOfPeople", "1");
 	json_object_object_add(data, "values", v);
 	json_object_object_add(data, "spaceOptions", options(false, http_form(req, "spaceType")));
 	for (size_t i = 0; i < sizeof rtypes / sizeof *rtypes; i++) {
 		json_object *o = json_object_new_object();
-		set_str(o, "value", rtypes[i].value);
-		set_str(o, "label", rtypes[i].label);
+		admin_set_str(o, "value", rtypes[i].value);
+		admin_set_str(o, "label", rtypes[i].label);
 		json_object_object_add(o, "selected", json_object_new_boolean(rtype && strcmp(rtype, rtypes[i].value) == 0));
 		json_object_array_add(ropts, o);
 	}
 	json_object_object_add(data, "typeOptions", ropts);
 	if (e) {
 		json_object *err = json_object_new_object();
-		alert(data, "error", e->message);
+		admin_alert(data, "error", e->message);
 		if (e->field[0])
 			json_object_object_add(err, e->field, json_object_new_string(e->message));
 		json_object_object_add(data, "errors", err);
@@ -679,7 +660,7 @@ void admin_page_booking_new(struct http_req *req)
 
 void admin_form_booking_create(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	json_object *body = json_object_new_object();
 	struct booking_request rq;
 	struct booking_quote q;

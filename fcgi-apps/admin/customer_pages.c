@@ -21,11 +21,6 @@
 
 #include <string.h>
 
-static void set_str(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
 static json_object *member(json_object *o, const char *key)
 {
 	json_object *v = NULL;
@@ -67,14 +62,14 @@ static void decorate(json_object *u)
 	const char *created = json_object_get_string(member(u, "createdAt"));
 	char buf[96];
 
-	set_str(u, "statusLabel", status_label(status));
-	set_str(u, "badge", status && strcmp(status, "active") == 0 ? "badge badge-ok" : "badge badge-neutral");
-	set_str(u, "roleLabel", role_label(json_object_get_string(member(u, "role"))));
+	admin_set_str(u, "statusLabel", status_label(status));
+	admin_set_str(u, "badge", status && strcmp(status, "active") == 0 ? "badge badge-ok" : "badge badge-neutral");
+	admin_set_str(u, "roleLabel", role_label(json_object_get_string(member(u, "role"))));
 	(void)buf_fmt(buf, sizeof buf, "/customers/%s", json_object_get_string(member(u, "id")));
-	set_str(u, "href", buf);
+	admin_set_str(u, "href", buf);
 	if (created && strlen(created) >= 10) {
 		(void)buf_fmt(buf, sizeof buf, "%.2s/%.2s/%.4s", created + 8, created + 5, created);
-		set_str(u, "created", buf);
+		admin_set_str(u, "created", buf);
 	}
 	json_object_object_add(u, "isActive", json_object_new_boolean(status && strcmp(status, "active") == 0));
 	json_object_object_add(u, "isDeactivated", json_object_new_boolean(status && strcmp(status, "deactivated") == 0));
@@ -96,8 +91,8 @@ static void alert(struct http_req *req, json_object *data)
 	for (size_t i = 0; done && i < sizeof msgs / sizeof *msgs; i++)
 		if (strcmp(done, msgs[i].code) == 0) {
 			json_object *a = json_object_new_object();
-			set_str(a, "kind", msgs[i].kind);
-			set_str(a, "message", msgs[i].message);
+			admin_set_str(a, "kind", msgs[i].kind);
+			admin_set_str(a, "message", msgs[i].message);
 			json_object_object_add(data, "alert", a);
 		}
 }
@@ -126,7 +121,15 @@ static void list_page(struct http_req *req, int role, const char *tpl, const cha
 	json_object_object_add(data, "users", users);
 	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(users) > 0));
 	json_object_object_add(data, "total", json_object_new_int64(total));
-	set_str(data, "q", http_query(req, "q"));
+	{
+		static const struct admin_filter search[] = {
+			{ .name = "q", .id = "f-q", .label = "Nom, e-mail, téléphone ou société", .type = "search" },
+		};
+		json_object *form = admin_filter_form(req, data, role == ROLE_CLIENT ? "/customers" : "/team",
+						      search, 1);
+		admin_set_str(form, "submit", "Rechercher");
+		json_object_object_add(form, "wide", json_object_new_boolean(true));
+	}
 	{
 		struct buf csv = { 0 };
 		const char *q = http_query(req, "q");
@@ -140,7 +143,7 @@ static void list_page(struct http_req *req, int role, const char *tpl, const cha
 					buf_printf(&csv, "%%%02X", *c);
 			}
 		}
-		set_str(data, "csvHref", csv.data);
+		admin_set_str(data, "csvHref", csv.data);
 		buf_free(&csv);
 	}
 	admin_pager(req, data, page, total, limit, keep_q);
@@ -149,9 +152,9 @@ static void list_page(struct http_req *req, int role, const char *tpl, const cha
 	json_object_object_add(data, "values", values ? values : json_object_new_object());
 	if (form_err) {
 		json_object *errs = json_object_new_object();
-		set_str(errs, form_err->field[0] ? form_err->field : "form", form_err->message);
+		admin_set_str(errs, form_err->field[0] ? form_err->field : "form", form_err->message);
 		json_object_object_add(data, "errors", errs);
-		set_str(data, "formError", form_err->message);
+		admin_set_str(data, "formError", form_err->message);
 	}
 	page_section(data, section);
 	page_render(req, form_err ? (form_err->status >= 400 && form_err->status < 500 ? form_err->status : 422) : 200,
@@ -216,7 +219,7 @@ void admin_page_customer(struct http_req *req)
 	decorate(user);
 	json_object_object_add(data, "customer", user);
 	bson_oid_to_string(&id, hex);
-	set_str(data, "id", hex);
+	admin_set_str(data, "id", hex);
 	rows = json_object_new_array();
 	{
 		bson_t filter, *sort = BCON_NEW("date", BCON_INT32(-1));
@@ -241,12 +244,12 @@ void admin_page_customer(struct http_req *req)
 			if (doc_oid(b, "_id", &bid))
 				bson_oid_to_string(&bid, bhex);
 			(void)buf_fmt(buf, sizeof buf, "/booking/reservations/%s", bhex);
-			set_str(r, "href", buf);
+			admin_set_str(r, "href", buf);
 			booking_format_date(booking_day_of_ms(doc_date(b, "date", 0)), d);
-			set_str(r, "date", d);
-			set_str(r, "number", doc_str(b, "confirmationNumber"));
-			set_str(r, "space", doc_str(b, "spaceType"));
-			set_str(r, "status", doc_str(b, "status"));
+			admin_set_str(r, "date", d);
+			admin_set_str(r, "number", doc_str(b, "confirmationNumber"));
+			admin_set_str(r, "space", doc_str(b, "spaceType"));
+			admin_set_str(r, "status", doc_str(b, "status"));
 			json_object_array_add(rows, r);
 		}
 	}
@@ -258,9 +261,9 @@ void admin_page_customer(struct http_req *req)
 	if (req->role >= ROLE_ADMIN) {
 		json_object *money = json_object_new_object();
 		euros(paid, buf, sizeof buf);
-		set_str(money, "paid", buf);
+		admin_set_str(money, "paid", buf);
 		euros(booked, buf, sizeof buf);
-		set_str(money, "booked", buf);
+		admin_set_str(money, "booked", buf);
 		json_object_object_add(data, "money", money);
 	}
 	f = BCON_NEW("sender", BCON_OID(&id));
@@ -288,7 +291,7 @@ static json_object *form_body(struct http_req *req, json_object **values)
 	*values = json_object_new_object();
 	for (size_t i = 0; form_fields[i]; i++) {
 		const char *v = http_form(req, form_fields[i]);
-		set_str(*values, form_fields[i], v);
+		admin_set_str(*values, form_fields[i], v);
 		if (v && *v)
 			json_object_object_add(body, form_fields[i], json_object_new_string(v));
 	}

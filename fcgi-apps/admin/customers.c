@@ -38,11 +38,6 @@ static const char *const list_params[] = { "q", "role", "status", "sort", "page"
 /* The declared sorts (and their reverse with '-'). */
 static const char *const list_sorts[] = { "createdAt", "email", "givenName", "lastLoginAt", NULL };
 
-static void set_str(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
 static const char *user_status(const bson_t *u)
 {
 	if (account_is_deleted(u))
@@ -64,14 +59,14 @@ static void add_date(json_object *o, const bson_t *u, const char *key)
 		return;
 	}
 	doc_iso_time(ms, iso, sizeof iso);
-	set_str(o, key, iso);
+	admin_set_str(o, key, iso);
 }
 
 json_object *admin_user_json(const bson_t *u, int role)
 {
 	json_object *o = account_profile_json(u, role);
 
-	set_str(o, "status", user_status(u));
+	admin_set_str(o, "status", user_status(u));
 	add_date(o, u, "lastLoginAt");
 	add_date(o, u, "deactivatedAt");
 	return o;
@@ -102,6 +97,27 @@ bool admin_load_user(struct http_req *req, store_t *st, bson_t *out, bson_oid_t 
 		return false;
 	}
 	return true;
+}
+
+bool admin_load_live_user(struct http_req *req, store_t *st, const char *what, bson_t *out, bson_oid_t *id,
+			  int *role)
+{
+	store_error_t se = { 0 };
+
+	if (!admin_load_user(req, st, out, id))
+		return false;
+	if (account_is_deleted(out)) {
+		http_error(req, 404, "not_found", "No such user.");
+		goto fail;
+	}
+	if (!account_user_role(st, out, role, &se)) {
+		http_send_store_fail(req, what, &se);
+		goto fail;
+	}
+	return true;
+fail:
+	bson_destroy(out);
+	return false;
 }
 
 /* ---- the list ------------------------------------------------------------- */
@@ -695,16 +711,8 @@ static void set_active(struct http_req *req, bool active)
 	struct err e;
 	json_object *o;
 
-	if (!st || !admin_load_user(req, st, &u, &id))
+	if (!st || !admin_load_live_user(req, st, "admin users: role", &u, &id, &role))
 		return;
-	if (account_is_deleted(&u)) {
-		http_error(req, 404, "not_found", "No such user.");
-		goto done;
-	}
-	if (!account_user_role(st, &u, &role, &se)) {
-		http_send_store_fail(req, "admin users: role", &se);
-		goto done;
-	}
 	if (!admin_may_manage(req, &id, role))
 		goto done;
 	if (!manage_set_active(st, &id, active, account_now_ms(), &e)) {
@@ -767,9 +775,9 @@ void admin_user_export(struct http_req *req)
 		goto fail;
 	o = json_object_new_object();
 	bson_oid_to_string(&id, hex);
-	set_str(o, "userId", hex);
+	admin_set_str(o, "userId", hex);
 	doc_iso_time(account_now_ms(), iso, sizeof iso);
-	set_str(o, "exportedAt", iso);
+	admin_set_str(o, "exportedAt", iso);
 	json_object_object_add(o, "account", account_export(&u));
 	colls = json_object_new_object();
 	for (size_t i = 0; i < manage_nlinks; i++) {
@@ -835,7 +843,6 @@ done:
 void admin_user_erase(struct http_req *req)
 {
 	store_t *st = http_store(req);
-	store_error_t se = { 0 };
 	bson_t u;
 	bson_oid_t id;
 	int role = ROLE_CLIENT;
@@ -844,16 +851,8 @@ void admin_user_erase(struct http_req *req)
 	json_object *o;
 	char hex[25];
 
-	if (!st || !admin_load_user(req, st, &u, &id))
+	if (!st || !admin_load_live_user(req, st, "admin users: role", &u, &id, &role))
 		return;
-	if (account_is_deleted(&u)) {
-		http_error(req, 404, "not_found", "No such user.");
-		goto done;
-	}
-	if (!account_user_role(st, &u, &role, &se)) {
-		http_send_store_fail(req, "admin users: role", &se);
-		goto done;
-	}
 	if (!admin_may_manage(req, &id, role))
 		goto done;
 	if (!manage_erase(st, &u, account_now_ms(), &cleared, &e)) {
@@ -863,7 +862,7 @@ void admin_user_erase(struct http_req *req)
 	note_user(req, st, &id, &u);
 	bson_oid_to_string(&id, hex);
 	o = json_object_new_object();
-	set_str(o, "userId", hex);
+	admin_set_str(o, "userId", hex);
 	json_object_object_add(o, "erased", json_object_new_boolean(true));
 	json_object_object_add(o, "bookingsKept", json_object_new_int64(cleared));
 	http_send_json(req, 200, o);

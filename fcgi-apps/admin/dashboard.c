@@ -31,11 +31,6 @@
 
 static const char *const wd_short[] = { "lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim." };
 
-static void set_str(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
 static void euros(int64_t cents, char *out, size_t len)
 {
 	int64_t a = cents < 0 ? -cents : cents;
@@ -81,27 +76,27 @@ static json_object *line_json(const bson_t *b, int64_t now)
 
 	if (doc_oid(b, "_id", &id))
 		bson_oid_to_string(&id, hex);
-	set_str(o, "id", hex);
+	admin_set_str(o, "id", hex);
 	(void)buf_fmt(buf, sizeof buf, "/booking/reservations/%s", hex);
-	set_str(o, "href", buf);
-	set_str(o, "number", doc_str(b, "confirmationNumber"));
+	admin_set_str(o, "href", buf);
+	admin_set_str(o, "number", doc_str(b, "confirmationNumber"));
 	booking_format_date(day, d);
-	set_str(o, "date", d);
+	admin_set_str(o, "date", d);
 	booking_civil_from_days(day, &y, &m, &dd);
 	(void)buf_fmt(buf, sizeof buf, "%s %d %s", wd_short[booking_weekday(day)], dd, booking_month_fr(m));
-	set_str(o, "day", buf);
+	admin_set_str(o, "day", buf);
 	if (start && end)
 		(void)buf_fmt(buf, sizeof buf, "%s–%s", start, end);
 	else
 		(void)buf_fmt(buf, sizeof buf, "Journée");
-	set_str(o, "time", buf);
-	set_str(o, "startTime", start);
-	set_str(o, "endTime", end);
-	set_str(o, "space", space_label(doc_str(b, "spaceType")));
-	set_str(o, "spaceType", doc_str(b, "spaceType"));
-	set_str(o, "name", name && *name ? name : "—");
-	set_str(o, "company", doc_str(b, "companyName"));
-	set_str(o, "status", doc_str(b, "status"));
+	admin_set_str(o, "time", buf);
+	admin_set_str(o, "startTime", start);
+	admin_set_str(o, "endTime", end);
+	admin_set_str(o, "space", space_label(doc_str(b, "spaceType")));
+	admin_set_str(o, "spaceType", doc_str(b, "spaceType"));
+	admin_set_str(o, "name", name && *name ? name : "—");
+	admin_set_str(o, "company", doc_str(b, "companyName"));
+	admin_set_str(o, "status", doc_str(b, "status"));
 	json_object_object_add(o, "people", json_object_new_int((int)doc_int(b, "numberOfPeople", 1)));
 	if (hold) {
 		int64_t hday;
@@ -109,7 +104,7 @@ static json_object *line_json(const bson_t *b, int64_t now)
 		char t[6];
 		booking_paris_local(hold, &hday, &minute);
 		booking_format_time(minute, t);
-		set_str(o, "holdExpiresAt", t);
+		admin_set_str(o, "holdExpiresAt", t);
 		json_object_object_add(o, "holdMinutesLeft",
 				       json_object_new_int64(hold > now ? (hold - now) / 60000 : 0));
 	}
@@ -197,7 +192,7 @@ static bool dashboard_data(struct http_req *req, store_t *st, int64_t from, int 
 	if (from < 0)
 		from = today;
 	booking_format_date(today, d);
-	set_str(o, "today", d);
+	admin_set_str(o, "today", d);
 	if (!today_lists(st, today, now, o, e))
 		goto fail;
 	{
@@ -220,7 +215,7 @@ static bool dashboard_data(struct http_req *req, store_t *st, int64_t from, int 
 	for (int i = 0; i < CHART_DAYS; i++) {
 		json_object *p = json_object_new_object();
 		booking_format_date(today - CHART_DAYS + 1 + i, d);
-		set_str(p, "date", d);
+		admin_set_str(p, "date", d);
 		json_object_object_add(p, "count", json_object_new_int64(counts[i]));
 		json_object_array_add(arr, p);
 	}
@@ -285,23 +280,23 @@ static json_object *revenue_tiles(json_object *revenue)
 		json_object *pos = member(p, "pos");
 		int64_t cur = json_object_get_int64(member(p, "cents"));
 		int64_t prev = json_object_get_int64(member(p, "previousCents"));
-		set_str(t, "label", json_object_get_string(member(p, "label")));
+		admin_set_str(t, "label", json_object_get_string(member(p, "label")));
 		euros(cur, buf, sizeof buf);
-		set_str(t, "value", buf);
+		admin_set_str(t, "value", buf);
 		euros(prev, buf, sizeof buf);
-		set_str(t, "previous", buf);
+		admin_set_str(t, "previous", buf);
 		if (prev > 0) {
 			int64_t pct = ((cur - prev) * 1000 / prev + (cur >= prev ? 5 : -5)) / 10;
 			(void)buf_fmt(buf, sizeof buf, "%s%lld %%", pct > 0 ? "+" : pct < 0 ? "−" : "",
 				      (long long)(pct < 0 ? -pct : pct));
-			set_str(t, "change", buf);
+			admin_set_str(t, "change", buf);
 			json_object_object_add(t, "down", json_object_new_boolean(pct < 0));
 		}
 		if (pos) {
 			euros(json_object_get_int64(member(pos, "ttc")), buf, sizeof buf);
-			set_str(t, "pos", buf);
+			admin_set_str(t, "pos", buf);
 			euros(json_object_get_int64(member(pos, "previousTtc")), buf, sizeof buf);
-			set_str(t, "posPrevious", buf);
+			admin_set_str(t, "posPrevious", buf);
 		}
 		json_object_array_add(tiles, t);
 	}
@@ -317,7 +312,7 @@ static void occupancy_table(json_object *occ, json_object *data)
 	for (size_t i = 0; occ && i < json_object_array_length(occ); i++) {
 		json_object *sp = json_object_array_get_idx(occ, i), *days = member(sp, "days");
 		json_object *row = json_object_new_object(), *cells = json_object_new_array();
-		set_str(row, "name", json_object_get_string(member(sp, "name")));
+		admin_set_str(row, "name", json_object_get_string(member(sp, "name")));
 		for (size_t k = 0; days && k < json_object_array_length(days); k++) {
 			json_object *dd = json_object_array_get_idx(days, k), *c = json_object_new_object();
 			json_object *pct = member(dd, "percent");
@@ -328,17 +323,17 @@ static void occupancy_table(json_object *occ, json_object *data)
 				booking_parse_date(json_object_get_string(member(dd, "date")), &day);
 				booking_civil_from_days(day, &y, &m, &d);
 				(void)buf_fmt(buf, sizeof buf, "%s %d", wd_short[booking_weekday(day)], d);
-				set_str(h, "label", buf);
+				admin_set_str(h, "label", buf);
 				json_object_array_add(head, h);
 			}
 			if (pct) {
 				int64_t p = json_object_get_int64(pct);
 				(void)buf_fmt(buf, sizeof buf, "%lld %%", (long long)p);
-				set_str(c, "value", buf);
-				set_str(c, "level", p >= 80 ? "occ-high" : p >= 40 ? "occ-mid" : "occ-low");
+				admin_set_str(c, "value", buf);
+				admin_set_str(c, "level", p >= 80 ? "occ-high" : p >= 40 ? "occ-mid" : "occ-low");
 			} else {
-				set_str(c, "value", "fermé");
-				set_str(c, "level", "occ-closed");
+				admin_set_str(c, "value", "fermé");
+				admin_set_str(c, "level", "occ-closed");
 			}
 			json_object_array_add(cells, c);
 		}
@@ -380,7 +375,7 @@ static void chart_svg(json_object *per_day, json_object *data)
 				   date + 5);
 	}
 	buf_str(&svg, "</svg>");
-	set_str(data, "chartSvg", svg.data ? svg.data : "");
+	admin_set_str(data, "chartSvg", svg.data ? svg.data : "");
 	json_object_object_add(data, "chartTotal", json_object_new_int64(total));
 	buf_free(&svg);
 }
@@ -404,7 +399,7 @@ void admin_home(struct http_req *req)
 	data = page_data(req, "Tableau de bord");
 	booking_paris_local(account_now_ms(), &today, &minute);
 	booking_format_day_fr(today, true, buf, sizeof buf);
-	set_str(data, "today", buf);
+	admin_set_str(data, "today", buf);
 	static const char *const keep[] = { "arrivals", "arrivalsCount", "pending", "pendingCount",
 		"holdsExpiring", "badges" };
 	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++)

@@ -30,33 +30,11 @@
 
 #define PAGE_SIZE 25
 
-static void set_str(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
 static const char *jstr(json_object *o, const char *k)
 {
 	json_object *v;
 	return o && json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string)
 		? json_object_get_string(v) : NULL;
-}
-
-static store_t *page_store(struct http_req *req)
-{
-	store_error_t se = { 0 };
-	store_t *st = conn_store(&se);
-	if (!st)
-		page_error(req, 503);
-	return st;
-}
-
-static void alert(json_object *data, const char *kind, const char *message)
-{
-	json_object *a = json_object_new_object();
-	set_str(a, "kind", kind);
-	set_str(a, "message", message);
-	json_object_object_add(data, "alert", a);
 }
 
 static const struct { const char *value, *label, *badge; } statuses[] = {
@@ -77,8 +55,8 @@ static void status_label(json_object *o, const char *status)
 {
 	for (size_t i = 0; i < sizeof statuses / sizeof *statuses; i++)
 		if (status && strcmp(status, statuses[i].value) == 0) {
-			set_str(o, "statusLabel", statuses[i].label);
-			set_str(o, "badge", statuses[i].badge);
+			admin_set_str(o, "statusLabel", statuses[i].label);
+			admin_set_str(o, "badge", statuses[i].badge);
 			json_object_object_add(o, status, json_object_new_boolean(true));
 		}
 }
@@ -87,7 +65,7 @@ static void status_label(json_object *o, const char *status)
 
 void admin_page_events(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	long page = 1;
 	json_object *items = NULL, *data;
 	int64_t total = 0;
@@ -106,7 +84,7 @@ void admin_page_events(struct http_req *req)
 		json_object *r = json_object_array_get_idx(items, i);
 		struct buf h = { 0 };
 		buf_printf(&h, "/events/%s", jstr(r, "id") ? jstr(r, "id") : "");
-		set_str(r, "href", h.data);
+		admin_set_str(r, "href", h.data);
 		buf_free(&h);
 		status_label(r, jstr(r, "status"));
 	}
@@ -115,7 +93,7 @@ void admin_page_events(struct http_req *req)
 	json_object_object_add(data, "total", json_object_new_int64(total));
 	admin_pager(req, data, page, total, PAGE_SIZE, NULL);
 	if (done && strcmp(done, "deleted") == 0)
-		alert(data, "success", "L’événement est supprimé.");
+		admin_alert(data, "success", "L’événement est supprimé.");
 	page_render(req, 200, "events.html", data);
 }
 
@@ -143,18 +121,18 @@ static json_object *form_values(const struct event_input *in, const bson_t *doc)
 	const char *category = NULL;
 
 	if (in) {
-		set_str(v, "title", in->title);
-		set_str(v, "slug", in->slug);
-		set_str(v, "shortDescription", in->short_description);
-		set_str(v, "description", in->description);
-		set_str(v, "date", in->date);
-		set_str(v, "startTime", in->start_time);
-		set_str(v, "endTime", in->end_time);
-		set_str(v, "location", in->location);
-		set_str(v, "maxParticipants", in->capacity);
-		set_str(v, "price", in->price);
-		set_str(v, "imgSrc", in->img_src);
-		set_str(v, "imgAlt", in->img_alt);
+		admin_set_str(v, "title", in->title);
+		admin_set_str(v, "slug", in->slug);
+		admin_set_str(v, "shortDescription", in->short_description);
+		admin_set_str(v, "description", in->description);
+		admin_set_str(v, "date", in->date);
+		admin_set_str(v, "startTime", in->start_time);
+		admin_set_str(v, "endTime", in->end_time);
+		admin_set_str(v, "location", in->location);
+		admin_set_str(v, "maxParticipants", in->capacity);
+		admin_set_str(v, "price", in->price);
+		admin_set_str(v, "imgSrc", in->img_src);
+		admin_set_str(v, "imgAlt", in->img_alt);
 		json_object_object_add(v, "published", json_object_new_boolean(in->published));
 		category = in->category;
 	} else if (doc) {
@@ -162,29 +140,29 @@ static json_object *form_values(const struct event_input *in, const bson_t *doc)
 						    "startTime", "endTime", "location", "imgSrc", "imgAlt", NULL };
 		int64_t cents = doc_int(doc, "priceCents", 0);
 		for (int i = 0; keys[i]; i++)
-			set_str(v, keys[i], doc_str(doc, keys[i]));
+			admin_set_str(v, keys[i], doc_str(doc, keys[i]));
 		(void)buf_fmt(cap, sizeof cap, "%lld", (long long)doc_int(doc, "maxParticipants", 0));
-		set_str(v, "maxParticipants", cap);
+		admin_set_str(v, "maxParticipants", cap);
 		if (cents > 0) {
 			if (cents % 100)
 				(void)buf_fmt(price, sizeof price, "%lld,%02lld", (long long)(cents / 100), (long long)(cents % 100));
 			else
 				(void)buf_fmt(price, sizeof price, "%lld", (long long)(cents / 100));
 		}
-		set_str(v, "price", price);
+		admin_set_str(v, "price", price);
 		json_object_object_add(v, "published", json_object_new_boolean(
 			doc_str(doc, "status") && strcmp(doc_str(doc, "status"), "published") == 0));
 		category = doc_str(doc, "category.0");
 	} else {
-		set_str(v, "maxParticipants", "20");
-		set_str(v, "startTime", "18:30");
-		set_str(v, "endTime", "20:00");
-		set_str(v, "location", "Open Space");
+		admin_set_str(v, "maxParticipants", "20");
+		admin_set_str(v, "startTime", "18:30");
+		admin_set_str(v, "endTime", "20:00");
+		admin_set_str(v, "location", "Open Space");
 	}
 	json_object *cats = json_object_new_array();
 	for (int i = 0; event_categories_all[i]; i++) {
 		json_object *c = json_object_new_object();
-		set_str(c, "label", event_categories_all[i]);
+		admin_set_str(c, "label", event_categories_all[i]);
 		if (category && strcmp(category, event_categories_all[i]) == 0)
 			json_object_object_add(c, "selected", json_object_new_boolean(true));
 		json_object_array_add(cats, c);
@@ -207,11 +185,11 @@ static void render_event(struct http_req *req, int status, store_t *st, const bs
 	form = form_values(in, doc);
 	if (e) {
 		json_object *eo = json_object_new_object();
-		set_str(eo, "text", e->message);
+		admin_set_str(eo, "text", e->message);
 		json_object_object_add(eo, e->field[0] ? e->field : "form", json_object_new_boolean(true));
 		json_object_object_add(form, "error", eo);
 		if (!e->field[0] || !doc)
-			alert(data, "error", e->message);
+			admin_alert(data, "error", e->message);
 	}
 	json_object_object_add(data, "form", form);
 	if (doc && doc_oid(doc, "_id", &id)) {
@@ -224,7 +202,7 @@ static void render_event(struct http_req *req, int status, store_t *st, const bs
 		ev = event_public_json(doc, taken);
 		json_object_object_add(ev, "taken", json_object_new_int64(taken));
 		status_label(ev, doc_str(doc, "status"));
-		set_str(ev, "id", idhex);
+		admin_set_str(ev, "id", idhex);
 		json_object_object_add(data, "event", ev);
 		if (event_reg_list(st, &id, NULL, &regs, &le)) {
 			for (size_t i = 0; i < json_object_array_length(regs); i++) {
@@ -232,21 +210,21 @@ static void render_event(struct http_req *req, int status, store_t *st, const bs
 				const char *s = jstr(r, "status");
 				for (size_t k = 0; k < sizeof reg_statuses / sizeof *reg_statuses; k++)
 					if (s && strcmp(s, reg_statuses[k].value) == 0) {
-						set_str(r, "statusLabel", reg_statuses[k].label);
-						set_str(r, "badge", reg_statuses[k].badge);
+						admin_set_str(r, "statusLabel", reg_statuses[k].label);
+						admin_set_str(r, "badge", reg_statuses[k].badge);
 					}
 				json_object_object_add(r, "live", json_object_new_boolean(s && strcmp(s, "cancelled") != 0));
 				json_object *cents;
 				if (json_object_object_get_ex(r, "amountPaidCents", &cents) && json_object_get_int64(cents) > 0) {
 					char eu[32];
 					event_euros(json_object_get_int64(cents), eu, sizeof eu);
-					set_str(r, "paidLabel", eu);
+					admin_set_str(r, "paidLabel", eu);
 				}
 			}
 			json_object_object_add(data, "hasRegistrations", json_object_new_boolean(json_object_array_length(regs) > 0));
 			json_object_object_add(data, "registrations", regs);
 		}
-		set_str(data, "action", "");
+		admin_set_str(data, "action", "");
 	}
 	if (done) {
 		static const struct { const char *key, *text; } said[] = {
@@ -260,13 +238,13 @@ static void render_event(struct http_req *req, int status, store_t *st, const bs
 		};
 		for (size_t i = 0; i < sizeof said / sizeof *said; i++)
 			if (strcmp(said[i].key, done) == 0)
-				alert(data, "success", said[i].text);
+				admin_alert(data, "success", said[i].text);
 	}
-	set_str(data, "formAction", doc ? "" : "/events");
+	admin_set_str(data, "formAction", doc ? "" : "/events");
 	if (doc) {
 		struct buf a = { 0 };
 		buf_printf(&a, "/events/%s", idhex);
-		set_str(data, "formAction", a.data);
+		admin_set_str(data, "formAction", a.data);
 		buf_free(&a);
 	}
 	page_render(req, status, "event.html", data);
@@ -274,7 +252,7 @@ static void render_event(struct http_req *req, int status, store_t *st, const bs
 
 void admin_page_event_new(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	if (st)
 		render_event(req, 200, st, NULL, NULL, NULL, NULL);
 }
@@ -303,7 +281,7 @@ static bool load_event(struct http_req *req, store_t *st, bson_oid_t *id, bson_t
 
 void admin_page_event(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	bson_oid_t id;
 	bson_t doc;
 
@@ -336,7 +314,7 @@ static void note(struct http_req *req, const char *coll, const bson_oid_t *id, c
 
 void admin_form_event_create(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	struct event_input in;
 	struct err e = { 0 };
 	bson_oid_t id;
@@ -356,7 +334,7 @@ void admin_form_event_create(struct http_req *req)
 
 void admin_form_event_update(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	struct event_input in;
 	struct err e = { 0 };
 	bson_oid_t id;
@@ -379,7 +357,7 @@ void admin_form_event_update(struct http_req *req)
 
 static void publish(struct http_req *req, bool on)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	struct err e = { 0 };
 	bson_oid_t id;
 	bson_t doc, before, after;
@@ -410,7 +388,7 @@ void admin_form_event_unpublish(struct http_req *req)
 
 void admin_form_event_duplicate(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	struct err e = { 0 };
 	bson_oid_t id, nid;
 	bson_t doc, after;
@@ -430,7 +408,7 @@ void admin_form_event_duplicate(struct http_req *req)
 
 void admin_form_event_cancel(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	struct err e = { 0 };
 	bson_oid_t id;
 	bson_t doc, before, after;
@@ -453,7 +431,7 @@ void admin_form_event_cancel(struct http_req *req)
 
 void admin_form_event_registration_cancel(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	struct err e = { 0 };
 	bson_oid_t id, rid;
 	bson_t doc, before, after;
@@ -498,7 +476,7 @@ void admin_form_event_registration_cancel(struct http_req *req)
 
 void admin_event_registrations(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	const char *format = http_query(req, "format");
 	json_object *regs = NULL;
 	struct err e = { 0 };

@@ -63,14 +63,6 @@ static void mail_fields(json_object *row, const bson_t *doc)
 	}
 }
 
-static json_object *mail_row(const bson_t *doc, void *ctx)
-{
-	json_object *row = json_object_new_object();
-	(void)ctx;
-	mail_fields(row, doc);
-	return row;
-}
-
 void admin_page_contact_mails(struct http_req *req)
 {
 	static const char *const keep[] = { "box", NULL };
@@ -102,7 +94,7 @@ void admin_page_contact_mails(struct http_req *req)
 		passes[1] = BCON_NEW("status", "{", "$nin", "[", BCON_UTF8("unread"), BCON_UTF8("archived"), "]", "}");
 	}
 	status = admin_list(req, st, &(struct admin_list){ .collection = COLLECTION, .keep = keep,
-			    .per_page = PAGE_SIZE, .sort = sort, .row = mail_row, .past_end_404 = true },
+			    .per_page = PAGE_SIZE, .sort = sort, .fields = mail_fields, .past_end_404 = true },
 			    (const bson_t *const *)passes, archive ? 1 : 2, page, data, counts);
 	json_object_object_add(data, "unreadCount", json_object_new_int64(archive ? 0 : counts[0]));
 	admin_list_render(req, status, "contact-mails.html", data);
@@ -110,31 +102,6 @@ void admin_page_contact_mails(struct http_req *req)
 		if (passes[i])
 			bson_destroy(passes[i]);
 	bson_destroy(sort);
-}
-
-static bool load(struct http_req *req, store_t *st, bson_t *out, bson_oid_t *id)
-{
-	bson_t *f;
-	store_error_t se = { 0 };
-	bool found = false, ok;
-
-	if (!doc_parse_oid(http_param(req, "id"), id)) {
-		page_not_found(req);
-		return false;
-	}
-	f = BCON_NEW("_id", BCON_OID(id));
-	ok = store_find_one(st, COLLECTION, f, NULL, out, &found, &se);
-	bson_destroy(f);
-	if (!ok) {
-		page_error(req, 503);
-		return false;
-	}
-	if (!found) {
-		bson_destroy(out);
-		page_not_found(req);
-		return false;
-	}
-	return true;
 }
 
 static void detail(struct http_req *req, int status, const bson_t *doc, const char *notice,
@@ -167,7 +134,7 @@ void admin_page_contact_mail(struct http_req *req)
 		page_error(req, 503);
 		return;
 	}
-	if (!load(req, st, &doc, &id))
+	if (!admin_load(req, st, COLLECTION, &doc, &id))
 		return;
 	for (size_t i = 0; d && done[i].key; i++)
 		if (strcmp(d, done[i].key) == 0)
@@ -217,7 +184,7 @@ void admin_form_contact_read(struct http_req *req)
 		page_error(req, 503);
 		return;
 	}
-	if (!load(req, st, &doc, &id))
+	if (!admin_load(req, st, COLLECTION, &doc, &id))
 		return;
 	s = doc_str(&doc, "status");
 	if (s && strcmp(s, "unread") != 0) {   /* read already: nothing to write */
@@ -243,7 +210,7 @@ void admin_form_contact_archive(struct http_req *req)
 		page_error(req, 503);
 		return;
 	}
-	if (!load(req, st, &doc, &id))
+	if (!admin_load(req, st, COLLECTION, &doc, &id))
 		return;
 	update = BCON_NEW("$set", "{", "status", BCON_UTF8("archived"), "updatedAt", BCON_DATE_TIME(account_now_ms()), "}");
 	change(req, st, &doc, &id, update, "archive");
@@ -274,7 +241,7 @@ void admin_form_contact_reply(struct http_req *req)
 		page_error(req, 503);
 		return;
 	}
-	if (!load(req, st, &doc, &id))
+	if (!admin_load(req, st, COLLECTION, &doc, &id))
 		return;
 	if (blank(reply)) {
 		detail(req, 422, &doc, NULL, "Écrivez votre réponse.", reply);

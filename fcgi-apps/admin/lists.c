@@ -7,7 +7,9 @@
  */
 #include "admin.h"
 #include "booking/calendar.h"
+#include "conn/conn.h"
 #include "core/buf.h"
+#include "core/doc.h"
 #include "core/log.h"
 #include "core/template.h"
 #include "web/page.h"
@@ -19,6 +21,50 @@
 void admin_set_str(json_object *o, const char *key, const char *value)
 {
 	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
+}
+
+void admin_alert(json_object *data, const char *kind, const char *message)
+{
+	json_object *a = json_object_new_object();
+
+	admin_set_str(a, "kind", kind);
+	admin_set_str(a, "message", message);
+	json_object_object_add(data, "alert", a);
+}
+
+store_t *admin_page_store(struct http_req *req)
+{
+	store_error_t se = { 0 };
+	store_t *st = conn_store(&se);
+
+	if (!st)
+		page_error(req, 503);
+	return st;
+}
+
+bool admin_load(struct http_req *req, store_t *st, const char *coll, bson_t *out, bson_oid_t *id)
+{
+	bson_t *f;
+	store_error_t se = { 0 };
+	bool found = false, ok;
+
+	if (!doc_parse_oid(http_param(req, "id"), id)) {
+		page_not_found(req);
+		return false;
+	}
+	f = BCON_NEW("_id", BCON_OID(id));
+	ok = store_find_one(st, coll, f, NULL, out, &found, &se);
+	bson_destroy(f);
+	if (!ok) {
+		page_error(req, 503);
+		return false;
+	}
+	if (!found) {
+		bson_destroy(out);
+		page_not_found(req);
+		return false;
+	}
+	return true;
 }
 
 void admin_when(int64_t ms, char *out, size_t len)
@@ -105,14 +151,6 @@ bool admin_contains_folded(const char *hay, const char *needle)
 	return false;
 }
 
-void admin_list_filters(struct http_req *req, json_object *data, const char *const *keep)
-{
-	json_object *f = json_object_new_object();
-	for (size_t i = 0; keep && keep[i]; i++)
-		admin_set_str(f, keep[i], http_query(req, keep[i]));
-	json_object_object_add(data, "filters", f);
-}
-
 /* Pass `filter`'s rows of the window [*skip, *skip + *want) into rows;
  * *n its documents. */
 static bool list_pass(store_t *st, const struct admin_list *l, const bson_t *filter, int64_t *skip,
@@ -149,7 +187,13 @@ static bool list_pass(store_t *st, const struct admin_list *l, const bson_t *fil
 			if (*want <= 0)
 				continue;
 		}
-		json_object_array_add(rows, l->row(doc, l->ctx));
+		if (l->row) {
+			json_object_array_add(rows, l->row(doc, l->ctx));
+		} else {
+			json_object *row = json_object_new_object();
+			l->fields(row, doc);
+			json_object_array_add(rows, row);
+		}
 		--*want;
 	}
 	ok = !store_cursor_error(cur, se);
@@ -164,7 +208,6 @@ int admin_list(struct http_req *req, store_t *st, const struct admin_list *l, co
 	json_object *rows = json_object_new_array();
 	int64_t skip = (int64_t)(page - 1) * l->per_page, want = l->per_page, total = 0;
 
-	admin_list_filters(req, data, l->keep);
 	json_object_object_add(data, "rows", rows);
 	for (size_t i = 0; i < n; i++) {
 		int64_t c = 0;
@@ -195,4 +238,36 @@ void admin_list_render(struct http_req *req, int status, const char *tpl, json_o
 		page_not_found(req);
 	else
 		page_error(req, status);
+}
+
+json_object *admin_filter_form(struct http_req *req, json_object *data, const char *action,
+			       const struct admin_filter *f, size_t n)
+{
+	json_object *form = json_object_new_object(), *fields = json_object_new_array();
+
+	admin_set_str(form, "action", action);
+	admin_set_str(form, "submit", "Filtrer");
+	json_object_object_add(form, "wide", json_object_new_boolean(false));
+	/* every member the template reads is set: none is looked up above */
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+		admin_set_str(o, "name", f[i].name);
+		admin_set_str(o, "id", f[i].id);
+		admin_set_str(o, "label", f[i].label);
+		json_object_object_add(o, "select", json_object_new_boolean(f[i].options != NULL));
+		if (f[i].options) {
+			admin_set_str(o, "all", f[i].all);
+			json_object_object_add(o, "options", f[i].options);
+		} else {
+			admin_set_str(o, "type", f[i].type);
+			admin_set_str(o, "value", f[i].value ? f[i].value : http_query(req, f[i].name));
+			admin_set_str(o, "placeholder", f[i].placeholder);
+			json_object_object_add(o, "maxlength", json_object_new_int(f[i].maxlength));
+			admin_set_str(o, "error", f[i].error);
+		}
+		json_object_array_add(fields, o);
+	}
+	json_object_object_add(form, "fields", fields);
+	json_object_object_add(data, "filterForm", form);
+	return form;
 }

@@ -203,32 +203,6 @@ done:
 	bson_destroy(&filter);
 }
 
-/* The path's :id document of `coll` into `out` (init'd when true). */
-static bool load(struct http_req *req, store_t *st, const char *coll, bson_t *out, bson_oid_t *id)
-{
-	bson_t *f;
-	store_error_t se = { 0 };
-	bool found = false, ok;
-
-	if (!doc_parse_oid(http_param(req, "id"), id)) {
-		page_not_found(req);
-		return false;
-	}
-	f = BCON_NEW("_id", BCON_OID(id));
-	ok = store_find_one(st, coll, f, NULL, out, &found, &se);
-	bson_destroy(f);
-	if (!ok) {
-		page_error(req, 503);
-		return false;
-	}
-	if (!found) {
-		bson_destroy(out);
-		page_not_found(req);
-		return false;
-	}
-	return true;
-}
-
 static void category_page(struct http_req *req, int status, store_t *st, const bson_t *cat,
 			  const char *notice, const struct form_err *fe)
 {
@@ -291,7 +265,7 @@ void admin_page_menu_category(struct http_req *req)
 		page_error(req, 503);
 		return;
 	}
-	if (!load(req, st, MENU_CATEGORIES, &cat, &id))
+	if (!admin_load(req, st, MENU_CATEGORIES, &cat, &id))
 		return;
 	for (size_t i = 0; d && done[i].key; i++)
 		if (strcmp(d, done[i].key) == 0)
@@ -404,7 +378,7 @@ void admin_form_menu_category_update(struct http_req *req)
 		page_error(req, 503);
 		goto out;
 	}
-	if (!load(req, st, MENU_CATEGORIES, &before, &id))
+	if (!admin_load(req, st, MENU_CATEGORIES, &before, &id))
 		goto out;
 	BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
 	if (!category_fields(req, &set, &fe)) {
@@ -451,7 +425,7 @@ void admin_form_menu_category_delete(struct http_req *req)
 		page_error(req, 503);
 		return;
 	}
-	if (!load(req, st, MENU_CATEGORIES, &before, &id))
+	if (!admin_load(req, st, MENU_CATEGORIES, &before, &id))
 		return;
 	f = BCON_NEW("category", BCON_OID(&id));
 	ok = store_count(st, MENU_ITEMS, f, &n, &se);
@@ -527,7 +501,7 @@ void admin_form_menu_item_create(struct http_req *req)
 		page_error(req, 503);
 		goto out;
 	}
-	if (!load(req, st, MENU_CATEGORIES, &cat, &cid))
+	if (!admin_load(req, st, MENU_CATEGORIES, &cat, &cid))
 		goto out;
 	bson_oid_init(&id, NULL);
 	BSON_APPEND_OID(&doc, "_id", &id);
@@ -580,7 +554,7 @@ void admin_form_menu_item_update(struct http_req *req)
 		page_error(req, 503);
 		goto out;
 	}
-	if (!load(req, st, MENU_ITEMS, &before, &id))
+	if (!admin_load(req, st, MENU_ITEMS, &before, &id))
 		goto out;
 	BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
 	if (!item_fields(req, &set, &fe)) {
@@ -634,7 +608,7 @@ void admin_form_menu_item_delete(struct http_req *req)
 		page_error(req, 503);
 		return;
 	}
-	if (!load(req, st, MENU_ITEMS, &before, &id))
+	if (!admin_load(req, st, MENU_ITEMS, &before, &id))
 		return;
 	f = BCON_NEW("_id", BCON_OID(&id));
 	ok = store_delete_one(st, MENU_ITEMS, f, NULL, &se);

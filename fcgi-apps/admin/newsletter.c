@@ -153,7 +153,12 @@ void admin_page_newsletter(struct http_req *req)
 		json_object_object_add(k, "value", json_object_new_int64(n));
 		json_object_array_add(kpis, k);
 	}
-	json_object_object_add(data, "statusOptions", admin_options(newsletter_statuses, status_labels, status));
+	admin_filter_form(req, data, "/newsletter", (const struct admin_filter[]){
+		{ .name = "q", .id = "n-q", .label = "Adresse contenant", .type = "search",
+		  .value = q ? q : "" },
+		{ .name = "status", .id = "n-status", .label = "Statut",
+		  .options = admin_options(newsletter_statuses, status_labels, status),
+		  .all = "Tous" } }, 2);
 	{
 		struct buf csv = { 0 };
 		buf_printf(&csv, "/newsletter?format=csv");
@@ -172,11 +177,6 @@ void admin_page_newsletter(struct http_req *req)
 	code = admin_list(req, st, &(struct admin_list){ .collection = NEWSLETTER_COLLECTION, .keep = keep,
 			  .per_page = PAGE_SIZE, .sort = sort, .row = subscriber_row, .match = subscriber_match,
 			  .ctx = (void *)q, .past_end_404 = true }, passes, 1, page, data, NULL);
-	if (code == 200) {   /* a search too long to be one is not kept */
-		json_object *f = json_object_new_object();
-		admin_set_str(f, "q", q);
-		json_object_object_add(data, "filters", f);
-	}
 render:
 	admin_list_render(req, code, "newsletter.html", data);
 	if (sort)

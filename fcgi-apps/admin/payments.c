@@ -46,11 +46,6 @@ static const struct { const char *value, *label; } pay_statuses[] = {
 	{ "failed", "Échec" }, { "canceled", "Annulée" }, { "skipped", "Sans objet" },
 };
 
-static void set_str(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
 static const char *kind_label(const char *k)
 {
 	for (size_t i = 0; k && i < sizeof kinds / sizeof *kinds; i++)
@@ -154,32 +149,32 @@ json_object *admin_payment_json(store_t *st, const bson_t *p)
 	char when[32], by[200], number[32], hex[25], money[40], name[600];
 	int64_t amount = doc_int(p, "amount", 0);
 
-	set_str(o, "id", doc_str(p, "_id"));
-	set_str(o, "kind", doc_str(p, "kind"));
-	set_str(o, "kindLabel", kind_label(doc_str(p, "kind")));
+	admin_set_str(o, "id", doc_str(p, "_id"));
+	admin_set_str(o, "kind", doc_str(p, "kind"));
+	admin_set_str(o, "kindLabel", kind_label(doc_str(p, "kind")));
 	json_object_object_add(o, "amount", json_object_new_int64(amount));
 	euros_fr(amount, money, sizeof money);
-	set_str(o, "amountText", money);
-	set_str(o, "currency", doc_str(p, "currency") ? doc_str(p, "currency") : "eur");
-	set_str(o, "status", doc_str(p, "status"));
-	set_str(o, "statusLabel", status_label(doc_str(p, "status")));
+	admin_set_str(o, "amountText", money);
+	admin_set_str(o, "currency", doc_str(p, "currency") ? doc_str(p, "currency") : "eur");
+	admin_set_str(o, "status", doc_str(p, "status"));
+	admin_set_str(o, "statusLabel", status_label(doc_str(p, "status")));
 	booking_number(st, p, number, sizeof number, hex, name, sizeof name);
-	set_str(o, "booking", hex);
-	set_str(o, "customer", name);
-	set_str(o, "bookingNumber", number);
-	set_str(o, "stripePaymentIntentId", doc_str(p, "stripePaymentIntentId"));
-	set_str(o, "stripeSetupIntentId", doc_str(p, "stripeSetupIntentId"));
-	set_str(o, "stripeChargeId", doc_str(p, "stripeChargeId"));
-	set_str(o, "stripeRefundId", doc_str(p, "stripeRefundId"));
-	set_str(o, "failureReason", doc_str(p, "failureReason"));
+	admin_set_str(o, "booking", hex);
+	admin_set_str(o, "customer", name);
+	admin_set_str(o, "bookingNumber", number);
+	admin_set_str(o, "stripePaymentIntentId", doc_str(p, "stripePaymentIntentId"));
+	admin_set_str(o, "stripeSetupIntentId", doc_str(p, "stripeSetupIntentId"));
+	admin_set_str(o, "stripeChargeId", doc_str(p, "stripeChargeId"));
+	admin_set_str(o, "stripeRefundId", doc_str(p, "stripeRefundId"));
+	admin_set_str(o, "failureReason", doc_str(p, "failureReason"));
 	doc_iso_time(doc_date(p, "createdAt", 0), when, sizeof when);
-	set_str(o, "createdAt", when);
+	admin_set_str(o, "createdAt", when);
 	doc_iso_time(doc_date(p, "updatedAt", 0), when, sizeof when);
-	set_str(o, "updatedAt", when);
+	admin_set_str(o, "updatedAt", when);
 	paris_when(doc_date(p, "createdAt", 0), when, sizeof when);
-	set_str(o, "when", when);
+	admin_set_str(o, "when", when);
 	who(st, p, by, sizeof by);
-	set_str(o, "by", by);
+	admin_set_str(o, "by", by);
 	return o;
 }
 
@@ -394,8 +389,8 @@ static json_object *options(const char *selected, bool statuses)
 	for (size_t i = 0; i < n; i++) {
 		const char *v = statuses ? pay_statuses[i].value : kinds[i].value;
 		json_object *o = json_object_new_object();
-		set_str(o, "value", v);
-		set_str(o, "label", statuses ? pay_statuses[i].label : kinds[i].label);
+		admin_set_str(o, "value", v);
+		admin_set_str(o, "label", statuses ? pay_statuses[i].label : kinds[i].label);
 		json_object_object_add(o, "selected",
 				       json_object_new_boolean(selected && strcmp(selected, v) == 0));
 		json_object_array_add(a, o);
@@ -428,7 +423,15 @@ void admin_page_payments(struct http_req *req)
 		page = 1;
 	data = page_data(req, "Paiements");
 	page_section(data, "payments");
-	admin_list_filters(req, data, keys);
+	admin_filter_form(req, data, "/booking/payments", (const struct admin_filter[]){
+		{ .name = "booking", .id = "p-booking", .label = "Réservation",
+		  .placeholder = "CWC-…", .maxlength = 40 },
+		{ .name = "kind", .id = "p-kind", .label = "Type",
+		  .options = options(http_query(req, "kind"), false), .all = "Tous" },
+		{ .name = "status", .id = "p-status", .label = "Statut",
+		  .options = options(http_query(req, "status"), true), .all = "Tous" },
+		{ .name = "from", .id = "p-from", .label = "Du", .type = "date" },
+		{ .name = "to", .id = "p-to", .label = "Au", .type = "date" } }, 5);
 	buf_printf(&csv, "/api/payments?format=csv");
 	for (int i = 0; keys[i]; i++) {
 		const char *v = http_query(req, keys[i]);
@@ -438,15 +441,13 @@ void admin_page_payments(struct http_req *req)
 			free(enc);
 		}
 	}
-	set_str(data, "csvHref", csv.data);
-	json_object_object_add(data, "kinds", options(http_query(req, "kind"), false));
-	json_object_object_add(data, "statuses", options(http_query(req, "status"), true));
+	admin_set_str(data, "csvHref", csv.data);
 	if (!payments_filter(req, st, &filter, &e)) {
 		json_object *a = json_object_new_object();
-		set_str(a, "kind", "error");
-		set_str(a, "message", strcmp(e.field, "booking") == 0 ? "Réservation inconnue."
+		admin_set_str(a, "kind", "error");
+		admin_set_str(a, "message", strcmp(e.field, "booking") == 0 ? "Réservation inconnue."
 				      : "Filtre invalide : les dates s’écrivent AAAA-MM-JJ, la fin après le début.");
-		set_str(a, "field", e.field);
+		admin_set_str(a, "field", e.field);
 		json_object_object_add(data, "alert", a);
 		json_object_object_add(data, "rows", json_object_new_array());
 		json_object_object_add(data, "total", json_object_new_int64(0));

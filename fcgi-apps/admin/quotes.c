@@ -64,14 +64,6 @@ static void quote_fields(json_object *row, const bson_t *doc)
 	admin_set_str(row, "createdAt", when);
 }
 
-static json_object *quote_row(const bson_t *doc, void *ctx)
-{
-	json_object *row = json_object_new_object();
-	(void)ctx;
-	quote_fields(row, doc);
-	return row;
-}
-
 void admin_page_quotes(struct http_req *req)
 {
 	static const char *const keep[] = { "status", NULL };
@@ -97,7 +89,9 @@ void admin_page_quotes(struct http_req *req)
 	}
 	data = page_data(req, "Demandes de devis");
 	page_section(data, "quotes");
-	json_object_object_add(data, "statusOptions", status_options(status));
+	admin_filter_form(req, data, "/quotes", (const struct admin_filter[]){
+		{ .name = "status", .id = "q-status", .label = "Statut",
+		  .options = status_options(status), .all = "Tous" } }, 1);
 	f = BCON_NEW("status", BCON_UTF8("new"));
 	ok = store_count(st, QUOTE_COLLECTION, f, &fresh, &se);
 	bson_destroy(f);
@@ -118,39 +112,12 @@ void admin_page_quotes(struct http_req *req)
 		n = 2;
 	}
 	admin_list_render(req, admin_list(req, st, &(struct admin_list){ .collection = QUOTE_COLLECTION,
-				.keep = keep, .per_page = PAGE_SIZE, .sort = sort, .row = quote_row,
+				.keep = keep, .per_page = PAGE_SIZE, .sort = sort, .fields = quote_fields,
 				.past_end_404 = true }, (const bson_t *const *)passes, n, page, data, NULL),
 			  "quotes.html", data);
 	for (size_t i = 0; i < n; i++)
 		bson_destroy(passes[i]);
 	bson_destroy(sort);
-}
-
-/* The path's :id quote into `out` (init'd when true); false: answered. */
-static bool load(struct http_req *req, store_t *st, bson_t *out)
-{
-	bson_oid_t id;
-	bson_t *f;
-	store_error_t se = { 0 };
-	bool found = false, ok;
-
-	if (!doc_parse_oid(http_param(req, "id"), &id)) {
-		page_not_found(req);
-		return false;
-	}
-	f = BCON_NEW("_id", BCON_OID(&id));
-	ok = store_find_one(st, QUOTE_COLLECTION, f, NULL, out, &found, &se);
-	bson_destroy(f);
-	if (!ok) {
-		page_error(req, 503);
-		return false;
-	}
-	if (!found) {
-		bson_destroy(out);
-		page_not_found(req);
-		return false;
-	}
-	return true;
 }
 
 static void detail(struct http_req *req, int status, const bson_t *doc, const char *notice, const char *error)
@@ -170,13 +137,14 @@ static void detail(struct http_req *req, int status, const bson_t *doc, const ch
 void admin_page_quote(struct http_req *req)
 {
 	store_t *st = conn_store(NULL);
+	bson_oid_t id;
 	bson_t doc;
 
 	if (!st) {
 		page_error(req, 503);
 		return;
 	}
-	if (!load(req, st, &doc))
+	if (!admin_load(req, st, QUOTE_COLLECTION, &doc, &id))
 		return;
 	detail(req, 200, &doc, http_query(req, "saved") ? "Demande enregistrée." : NULL, NULL);
 	bson_destroy(&doc);
@@ -189,6 +157,7 @@ void admin_form_quote(struct http_req *req)
 	store_error_t se = { 0 };
 	bson_t before, after = BSON_INITIALIZER;
 	bson_t *f = NULL, *update = NULL;
+	bson_oid_t id;
 	bool found = false;
 	char location[64];
 
@@ -196,7 +165,7 @@ void admin_form_quote(struct http_req *req)
 		page_error(req, 503);
 		return;
 	}
-	if (!load(req, st, &before))
+	if (!admin_load(req, st, QUOTE_COLLECTION, &before, &id))
 		return;
 	if (!quote_label(quote_statuses, status)) {
 		detail(req, 422, &before, NULL, "Choisissez un statut dans la liste.");
@@ -206,11 +175,7 @@ void admin_form_quote(struct http_req *req)
 		detail(req, 422, &before, NULL, "Les notes sont trop longues (5 000 caractères au plus).");
 		goto done;
 	}
-	{
-		bson_oid_t id;
-		doc_oid(&before, "_id", &id);
-		f = BCON_NEW("_id", BCON_OID(&id));
-	}
+	f = BCON_NEW("_id", BCON_OID(&id));
 	update = BCON_NEW("$set", "{", "status", BCON_UTF8(status), "notes", BCON_UTF8(notes ? notes : ""),
 			  "updatedAt", BCON_DATE_TIME(account_now_ms()), "}");
 	if (!store_find_one_and_update(st, QUOTE_COLLECTION, f, update,

@@ -72,16 +72,8 @@ void admin_user_role(struct http_req *req)
 	struct err e;
 	json_object *o;
 
-	if (!st || !admin_load_user(req, st, &u, &id))
+	if (!st || !admin_load_live_user(req, st, "team: role", &u, &id, &current))
 		return;
-	if (account_is_deleted(&u)) {
-		http_error(req, 404, "not_found", "No such user.");
-		goto done;
-	}
-	if (!account_user_role(st, &u, &current, &se)) {
-		http_send_store_fail(req, "team: role", &se);
-		goto done;
-	}
 	/* admin_may_manage refuses one's own account and a dev's for a non-dev */
 	if (!admin_may_manage(req, &id, current) || !wanted_role(req, &slug, &role))
 		goto done;
