@@ -42,33 +42,9 @@ static const struct { const char *value, *label; } space_types[] = {
 };
 static const char *const weekdays_fr[] = { "Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche" };
 
-static void set_str(json_object *o, const char *key, const char *value)
-{
-	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
 static void set_bool(json_object *o, const char *key, bool v)
 {
 	json_object_object_add(o, key, json_object_new_boolean(v));
-}
-
-static void alert(json_object *data, const char *kind, const char *message)
-{
-	json_object *a = json_object_new_object();
-
-	set_str(a, "kind", kind);
-	set_str(a, "message", message);
-	json_object_object_add(data, "alert", a);
-}
-
-static store_t *page_store(struct http_req *req)
-{
-	store_error_t se = { 0 };
-	store_t *st = conn_store(&se);
-
-	if (!st)
-		page_error(req, 503);
-	return st;
 }
 
 /* "6,50" for 650 cents; "" for a negative (none). */
@@ -138,13 +114,13 @@ static void show_error(json_object *data, const struct err *e, const char *field
 	char text[400];
 
 	if (field && *field)
-		set_str(errs, field, e->message);
+		admin_set_str(errs, field, e->message);
 	json_object_object_add(data, "errors", errs);
 	if (field && *field)
 		(void)buf_fmt(text, sizeof text, "Le formulaire n’est pas enregistré : %s", e->message);
 	else
 		(void)buf_fmt(text, sizeof text, "%s", e->message);
-	alert(data, "error", text);
+	admin_alert(data, "error", text);
 }
 
 static int err_status(const struct err *e)
@@ -162,70 +138,86 @@ static const char *space_label(const char *type)
 	return type ? type : "";
 }
 
-void admin_page_spaces(struct http_req *req)
+/* The catalogue's lists show every document but the deleted ones. */
+static bool not_deleted(const bson_t *doc, void *ctx)
 {
-	store_t *st = page_store(req);
+	(void)ctx;
+	return !doc_bool(doc, "isDeleted", false);
+}
+
+/* A catalogue list (a few dozen documents, one page of `max`): `row` of
+ * each in `order`, then `finish` adds what the page says besides. */
+static void catalogue_list(struct http_req *req, const char *title, const char *section, const char *coll,
+			   const char *order, long max, json_object *(*row)(const bson_t *, void *), void *ctx,
+			   void (*finish)(struct http_req *, json_object *, void *), const char *tpl)
+{
+	store_t *st = admin_page_store(req);
 	bson_t *sort;
-	store_cursor_t *cur;
-	store_error_t se = { 0 };
-	const bson_t *doc;
-	json_object *data, *rows;
-	bool seen[4] = { false };
-	char buf[64];
+	json_object *data;
+	const bson_t *all[1] = { NULL };
+	int status;
 
 	if (!st)
 		return;
-	sort = BCON_NEW("displayOrder", BCON_INT32(1), "_id", BCON_INT32(1));
-	store_find_opts_t opts = { .sort = sort, .limit = 200 };
-	cur = store_find(st, "spaceconfigurations", NULL, &opts, &se);
+	sort = BCON_NEW(order, BCON_INT32(1), "_id", BCON_INT32(1));
+	data = page_data(req, title);
+	page_section(data, section);
+	status = admin_list(req, st, &(struct admin_list){ .collection = coll, .per_page = max, .sort = sort,
+			    .row = row, .match = not_deleted, .ctx = ctx }, all, 1, 1, data, NULL);
 	bson_destroy(sort);
-	if (!cur) {
-		page_error(req, 503);
-		return;
-	}
-	data = page_data(req, "Espaces et tarifs");
-	page_section(data, "spaces");
-	rows = json_object_new_array();
-	while (store_cursor_next(cur, &doc)) {
-		struct booking_space sp;
-		json_object *o = json_object_new_object();
-		const char *type = doc_str(doc, "spaceType");
-		if (doc_bool(doc, "isDeleted", false)) {
-			json_object_put(o);
-			continue;
-		}
-		booking_space_from_doc(doc, &sp);
-		for (size_t i = 0; type && i < 4; i++)
-			if (strcmp(space_types[i].value, type) == 0)
-				seen[i] = true;
-		set_str(o, "type", sp.space_type);
-		set_str(o, "name", sp.name);
-		(void)buf_fmt(buf, sizeof buf, "/booking/spaces/%s", sp.space_type);
-		set_str(o, "href", buf);
-		(void)buf_fmt(buf, sizeof buf, "%d–%d", sp.min_capacity, sp.max_capacity);
-		set_str(o, "capacity", buf);
-		euros_label(sp.hourly, buf, sizeof buf);
-		set_str(o, "hourly", sp.types[BOOKING_HOURLY] ? buf : "—");
-		euros_label(sp.daily, buf, sizeof buf);
-		set_str(o, "daily", sp.types[BOOKING_DAILY] ? buf : "—");
-		set_bool(o, "perPerson", sp.per_person);
-		set_bool(o, "requiresQuote", sp.requires_quote);
-		set_bool(o, "active", sp.active);
-		json_object_object_add(o, "order", json_object_new_int((int)doc_int(doc, "displayOrder", 0)));
-		json_object_array_add(rows, o);
-	}
-	store_cursor_destroy(cur);
-	json_object_object_add(data, "rows", rows);
 	set_bool(data, "canEdit", req->role >= ROLE_ADMIN);
+	if (status == 200)
+		finish(req, data, ctx);
+	admin_list_render(req, status, tpl, data);
+}
+
+static json_object *space_row(const bson_t *doc, void *seen_types)
+{
+	bool *seen = seen_types;
+	struct booking_space sp;
+	json_object *o = json_object_new_object();
+	const char *type = doc_str(doc, "spaceType");
+	char buf[64];
+
+	booking_space_from_doc(doc, &sp);
+	for (size_t i = 0; type && i < 4; i++)
+		if (strcmp(space_types[i].value, type) == 0)
+			seen[i] = true;
+	admin_set_str(o, "type", sp.space_type);
+	admin_set_str(o, "name", sp.name);
+	(void)buf_fmt(buf, sizeof buf, "/booking/spaces/%s", sp.space_type);
+	admin_set_str(o, "href", buf);
+	(void)buf_fmt(buf, sizeof buf, "%d–%d", sp.min_capacity, sp.max_capacity);
+	admin_set_str(o, "capacity", buf);
+	euros_label(sp.hourly, buf, sizeof buf);
+	admin_set_str(o, "hourly", sp.types[BOOKING_HOURLY] ? buf : "—");
+	euros_label(sp.daily, buf, sizeof buf);
+	admin_set_str(o, "daily", sp.types[BOOKING_DAILY] ? buf : "—");
+	set_bool(o, "perPerson", sp.per_person);
+	set_bool(o, "requiresQuote", sp.requires_quote);
+	set_bool(o, "active", sp.active);
+	json_object_object_add(o, "order", json_object_new_int((int)doc_int(doc, "displayOrder", 0)));
+	return o;
+}
+
+static void spaces_finish(struct http_req *req, json_object *data, void *seen_types)
+{
+	const bool *seen = seen_types;
+	const char *done = http_query(req, "done");
+
 	set_bool(data, "canCreate", req->role >= ROLE_ADMIN && !(seen[0] && seen[1] && seen[2] && seen[3]));
-	{
-		const char *done = http_query(req, "done");
-		if (done && strcmp(done, "created") == 0)
-			alert(data, "success", "L’espace est créé.");
-		else if (done && strcmp(done, "deactivated") == 0)
-			alert(data, "success", "L’espace est désactivé : il n’est plus réservable.");
-	}
-	page_render(req, 200, "spaces.html", data);
+	if (done && strcmp(done, "created") == 0)
+		admin_alert(data, "success", "L’espace est créé.");
+	else if (done && strcmp(done, "deactivated") == 0)
+		admin_alert(data, "success", "L’espace est désactivé : il n’est plus réservable.");
+}
+
+void admin_page_spaces(struct http_req *req)
+{
+	bool seen[4] = { false };
+
+	catalogue_list(req, "Espaces et tarifs", "spaces", "spaceconfigurations", "displayOrder", 200, space_row,
+		       seen, spaces_finish, "spaces.html");
 }
 
 /* ---- spaces: the form ------------------------------------------------------------ */
@@ -245,9 +237,9 @@ static json_object *form_space(struct http_req *req, bool multi_tiers)
 	static const char *const prices[] = { "hourly", "daily", "weekly", "monthly" };
 
 	if (http_form(req, "spaceType"))
-		set_str(in, "spaceType", http_form(req, "spaceType"));
-	set_str(in, "name", name);
-	set_str(in, "description", desc);
+		admin_set_str(in, "spaceType", http_form(req, "spaceType"));
+	admin_set_str(in, "name", name);
+	admin_set_str(in, "description", desc);
 	add_number(in, "minCapacity", http_form(req, "minCapacity"), true);
 	add_number(in, "maxCapacity", http_form(req, "maxCapacity"), true);
 	add_number(in, "displayOrder", http_form(req, "displayOrder"), true);
@@ -290,10 +282,10 @@ static json_object *form_example(struct http_req *req)
 	json_object *ex = json_object_new_object();
 	const char *type = http_form(req, "exType");
 
-	set_str(ex, "reservationType", type && *type ? type : "hourly");
-	set_str(ex, "date", http_form(req, "exDate"));
-	set_str(ex, "startTime", http_form(req, "exStart"));
-	set_str(ex, "endTime", http_form(req, "exEnd"));
+	admin_set_str(ex, "reservationType", type && *type ? type : "hourly");
+	admin_set_str(ex, "date", http_form(req, "exDate"));
+	admin_set_str(ex, "startTime", http_form(req, "exStart"));
+	admin_set_str(ex, "endTime", http_form(req, "exEnd"));
 	add_number(ex, "numberOfPeople", http_form(req, "exPeople"), true);
 	return ex;
 }
@@ -329,7 +321,7 @@ static json_object *preview_json(const struct booking_quote *q)
 	char buf[64], line[200];
 
 	euros_label(q->total, buf, sizeof buf);
-	set_str(p, "total", buf);
+	admin_set_str(p, "total", buf);
 	{
 		char base[32], extra[32], ht[32], vat[32];
 		euros_label(q->base, base, sizeof base);
@@ -340,7 +332,7 @@ static json_object *preview_json(const struct booking_quote *q)
 			      q->extra ? " + personnes en plus " : "", q->extra ? extra : "", ht, vat,
 			      q->day_rate ? " · tarif journée appliqué" : "");
 	}
-	set_str(p, "detail", line);
+	admin_set_str(p, "detail", line);
 	return p;
 }
 
@@ -350,32 +342,32 @@ static void space_values_from_doc(json_object *v, const bson_t *doc, bool *multi
 	char buf[32];
 
 	booking_space_from_doc(doc, &sp);
-	set_str(v, "spaceType", sp.space_type);
-	set_str(v, "name", doc_str(doc, "name"));
-	set_str(v, "description", doc_str(doc, "description"));
+	admin_set_str(v, "spaceType", sp.space_type);
+	admin_set_str(v, "name", doc_str(doc, "name"));
+	admin_set_str(v, "description", doc_str(doc, "description"));
 	(void)buf_fmt(buf, sizeof buf, "%d", sp.min_capacity);
-	set_str(v, "minCapacity", buf);
+	admin_set_str(v, "minCapacity", buf);
 	(void)buf_fmt(buf, sizeof buf, "%d", sp.max_capacity);
-	set_str(v, "maxCapacity", buf);
+	admin_set_str(v, "maxCapacity", buf);
 	euros_input(sp.hourly, buf, sizeof buf);
-	set_str(v, "hourly", buf);
+	admin_set_str(v, "hourly", buf);
 	euros_input(sp.daily, buf, sizeof buf);
-	set_str(v, "daily", buf);
+	admin_set_str(v, "daily", buf);
 	euros_input(sp.weekly, buf, sizeof buf);
-	set_str(v, "weekly", buf);
+	admin_set_str(v, "weekly", buf);
 	euros_input(sp.monthly, buf, sizeof buf);
-	set_str(v, "monthly", buf);
+	admin_set_str(v, "monthly", buf);
 	*multi = sp.ntiers > 1;
 	if (sp.ntiers >= 1) {
 		(void)buf_fmt(buf, sizeof buf, "%d", sp.tiers[0].max_people);
-		set_str(v, "tierMax", buf);
+		admin_set_str(v, "tierMax", buf);
 		euros_input(sp.tiers[0].extra_hourly, buf, sizeof buf);
-		set_str(v, "extraHourly", buf);
+		admin_set_str(v, "extraHourly", buf);
 		euros_input(sp.tiers[0].extra_daily, buf, sizeof buf);
-		set_str(v, "extraDaily", buf);
+		admin_set_str(v, "extraDaily", buf);
 	}
 	(void)buf_fmt(buf, sizeof buf, "%d", (int)doc_int(doc, "displayOrder", 0));
-	set_str(v, "displayOrder", buf);
+	admin_set_str(v, "displayOrder", buf);
 	set_bool(v, "perPerson", sp.per_person);
 	set_bool(v, "exclusive", sp.exclusive);
 	set_bool(v, "requiresQuote", sp.requires_quote);
@@ -394,7 +386,7 @@ static void space_values_from_form(struct http_req *req, json_object *v)
 
 	for (int i = 0; space_fields[i]; i++)
 		if (strncmp(space_fields[i], "ex", 2) != 0)
-			set_str(v, space_fields[i], http_form(req, space_fields[i]));
+			admin_set_str(v, space_fields[i], http_form(req, space_fields[i]));
 	for (int i = 0; checks[i]; i++)
 		set_bool(v, checks[i], form_checked(req, checks[i]));
 }
@@ -407,24 +399,24 @@ static void example_values(struct http_req *req, json_object *data, bool from_fo
 	char date[11];
 
 	if (from_form) {
-		set_str(ex, "date", http_form(req, "exDate"));
-		set_str(ex, "start", http_form(req, "exStart"));
-		set_str(ex, "end", http_form(req, "exEnd"));
-		set_str(ex, "people", http_form(req, "exPeople"));
+		admin_set_str(ex, "date", http_form(req, "exDate"));
+		admin_set_str(ex, "start", http_form(req, "exStart"));
+		admin_set_str(ex, "end", http_form(req, "exEnd"));
+		admin_set_str(ex, "people", http_form(req, "exPeople"));
 	} else {
 		int64_t day = admin_catalogue_today() + 30;
 		while (booking_weekday(day) > 4 || booking_holiday(day))
 			day++;
 		booking_format_date(day, date);
-		set_str(ex, "date", date);
-		set_str(ex, "start", "10:00");
-		set_str(ex, "end", "12:00");
-		set_str(ex, "people", "2");
+		admin_set_str(ex, "date", date);
+		admin_set_str(ex, "start", "10:00");
+		admin_set_str(ex, "end", "12:00");
+		admin_set_str(ex, "people", "2");
 	}
 	for (size_t i = 0; i < sizeof rtypes / sizeof *rtypes; i++) {
 		json_object *o = json_object_new_object();
-		set_str(o, "value", rtypes[i].value);
-		set_str(o, "label", rtypes[i].label);
+		admin_set_str(o, "value", rtypes[i].value);
+		admin_set_str(o, "label", rtypes[i].label);
 		set_bool(o, "selected", type ? strcmp(type, rtypes[i].value) == 0 : i == 0);
 		json_object_array_add(opts, o);
 	}
@@ -448,11 +440,11 @@ static void render_space(struct http_req *req, int status, const bson_t *doc, bo
 		(void)buf_fmt(title, sizeof title, "Nouvel espace");
 	data = page_data(req, title);
 	page_section(data, "spaces");
-	set_str(data, "heading", title);
+	admin_set_str(data, "heading", title);
 	if (doc)
 		space_values_from_doc(v, doc, &multi);
 	else {
-		set_str(v, "minCapacity", "1");
+		admin_set_str(v, "minCapacity", "1");
 		set_bool(v, "isActive", true);
 		set_bool(v, "exclusive", true);
 		set_bool(v, "rt_hourly", true);
@@ -468,14 +460,14 @@ static void render_space(struct http_req *req, int status, const bson_t *doc, bo
 		(void)buf_fmt(action, sizeof action, "/booking/spaces/%s", type ? type : "");
 	else
 		(void)buf_fmt(action, sizeof action, "/booking/spaces");
-	set_str(data, "action", action);
-	set_str(data, "spaceType", type);
+	admin_set_str(data, "action", action);
+	admin_set_str(data, "spaceType", type);
 	topts = json_object_new_array();
 	for (size_t i = 0; !doc && i < sizeof space_types / sizeof *space_types; i++) {
 		json_object *o = json_object_new_object();
 		const char *sel = http_form(req, "spaceType");
-		set_str(o, "value", space_types[i].value);
-		set_str(o, "label", space_types[i].label);
+		admin_set_str(o, "value", space_types[i].value);
+		admin_set_str(o, "label", space_types[i].label);
 		set_bool(o, "selected", sel && strcmp(sel, space_types[i].value) == 0);
 		json_object_array_add(topts, o);
 	}
@@ -487,7 +479,7 @@ static void render_space(struct http_req *req, int status, const bson_t *doc, bo
 		space_field(e->field, field, sizeof field);
 		show_error(data, e, field);
 	} else if (done && strcmp(done, "saved") == 0) {
-		alert(data, "success", "Les modifications sont enregistrées.");
+		admin_alert(data, "success", "Les modifications sont enregistrées.");
 	}
 	if (q)
 		json_object_object_add(data, "preview", preview_json(q));
@@ -496,7 +488,7 @@ static void render_space(struct http_req *req, int status, const bson_t *doc, bo
 
 void admin_page_space(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	struct err e = { 0 };
 	bson_t doc;
 
@@ -518,7 +510,7 @@ void admin_page_space_new(struct http_req *req)
 /* Save or preview the space form (`type` NULL: a new space). */
 static void space_form(struct http_req *req, const char *type)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	const char *what = http_form(req, "action");
 	struct err e = { 0 };
 	bson_t doc, after;
@@ -586,7 +578,7 @@ static void form_deactivate(struct http_req *req,
 					  struct err *),
 			    const char *id, const char *back)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	json_object *in = json_object_new_object();
 	struct err e = { 0 };
 	bson_t after;
@@ -613,7 +605,7 @@ void admin_form_space_deactivate(struct http_req *req)
  * {preview: {total, detail}} or {error: {…, field: the form's field}}. */
 void admin_space_preview_form(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	const char *type = http_form(req, "spaceType");
 	struct booking_space sp;
 	struct booking_quote q;
@@ -640,9 +632,9 @@ void admin_space_preview_form(struct http_req *req)
 		json_object *er = json_object_new_object();
 		char field[64];
 		space_field(e.field, field, sizeof field);
-		set_str(er, "code", e.code ? e.code : "internal");
-		set_str(er, "message", e.message);
-		set_str(er, "field", field);
+		admin_set_str(er, "code", e.code ? e.code : "internal");
+		admin_set_str(er, "message", e.message);
+		admin_set_str(er, "field", field);
 		json_object_object_add(o, "error", er);
 	}
 	json_object_put(in);
@@ -656,69 +648,50 @@ static const struct { const char *value, *label; } categories[] = {
 	{ "food", "Restauration" }, { "beverage", "Boissons" }, { "equipment", "Équipement" }, { "other", "Autre" },
 };
 
+static json_object *service_row(const bson_t *doc, void *ctx)
+{
+	struct booking_service s;
+	json_object *o = json_object_new_object();
+	bson_oid_t id;
+	char hex[25] = "", buf[64];
+
+	(void)ctx;
+	booking_service_from_doc(doc, &s);
+	if (doc_oid(doc, "_id", &id))
+		bson_oid_to_string(&id, hex);
+	admin_set_str(o, "name", s.name);
+	(void)buf_fmt(buf, sizeof buf, "/booking/services/%s", hex);
+	admin_set_str(o, "href", buf);
+	euros_label(s.price, buf, sizeof buf);
+	admin_set_str(o, "price", buf);
+	if (s.daily_price >= 0) {
+		euros_label(s.daily_price, buf, sizeof buf);
+		admin_set_str(o, "dailyPrice", buf);
+	}
+	admin_set_str(o, "unit", s.per_person ? "par personne" : "forfait");
+	if (s.vat_bp % 100)
+		(void)buf_fmt(buf, sizeof buf, "%d,%d %%", s.vat_bp / 100, (s.vat_bp % 100) / 10);
+	else
+		(void)buf_fmt(buf, sizeof buf, "%d %%", s.vat_bp / 100);
+	admin_set_str(o, "vat", buf);
+	set_bool(o, "active", s.active);
+	json_object_object_add(o, "order", json_object_new_int((int)doc_int(doc, "order", 0)));
+	return o;
+}
+
+static void services_finish(struct http_req *req, json_object *data, void *ctx)
+{
+	const char *done = http_query(req, "done");
+
+	(void)ctx;
+	if (done && strcmp(done, "deactivated") == 0)
+		admin_alert(data, "success", "Le service est désactivé : il n’est plus proposé.");
+}
+
 void admin_page_services(struct http_req *req)
 {
-	store_t *st = page_store(req);
-	bson_t *sort;
-	store_cursor_t *cur;
-	store_error_t se = { 0 };
-	const bson_t *doc;
-	json_object *data, *rows;
-	char buf[64];
-
-	if (!st)
-		return;
-	sort = BCON_NEW("order", BCON_INT32(1), "_id", BCON_INT32(1));
-	store_find_opts_t opts = { .sort = sort, .limit = 500 };
-	cur = store_find(st, "additionalservices", NULL, &opts, &se);
-	bson_destroy(sort);
-	if (!cur) {
-		page_error(req, 503);
-		return;
-	}
-	data = page_data(req, "Services");
-	page_section(data, "services");
-	rows = json_object_new_array();
-	while (store_cursor_next(cur, &doc)) {
-		struct booking_service s;
-		json_object *o;
-		bson_oid_t id;
-		char hex[25] = "";
-		if (doc_bool(doc, "isDeleted", false))
-			continue;
-		booking_service_from_doc(doc, &s);
-		o = json_object_new_object();
-		if (doc_oid(doc, "_id", &id))
-			bson_oid_to_string(&id, hex);
-		set_str(o, "name", s.name);
-		(void)buf_fmt(buf, sizeof buf, "/booking/services/%s", hex);
-		set_str(o, "href", buf);
-		euros_label(s.price, buf, sizeof buf);
-		set_str(o, "price", buf);
-		if (s.daily_price >= 0) {
-			euros_label(s.daily_price, buf, sizeof buf);
-			set_str(o, "dailyPrice", buf);
-		}
-		set_str(o, "unit", s.per_person ? "par personne" : "forfait");
-		if (s.vat_bp % 100)
-			(void)buf_fmt(buf, sizeof buf, "%d,%d %%", s.vat_bp / 100, (s.vat_bp % 100) / 10);
-		else
-			(void)buf_fmt(buf, sizeof buf, "%d %%", s.vat_bp / 100);
-		set_str(o, "vat", buf);
-		set_bool(o, "active", s.active);
-		json_object_object_add(o, "order", json_object_new_int((int)doc_int(doc, "order", 0)));
-		json_object_array_add(rows, o);
-	}
-	store_cursor_destroy(cur);
-	json_object_object_add(data, "rows", rows);
-	set_bool(data, "hasRows", json_object_array_length(rows) > 0);
-	set_bool(data, "canEdit", req->role >= ROLE_ADMIN);
-	{
-		const char *done = http_query(req, "done");
-		if (done && strcmp(done, "deactivated") == 0)
-			alert(data, "success", "Le service est désactivé : il n’est plus proposé.");
-	}
-	page_render(req, 200, "services.html", data);
+	catalogue_list(req, "Services", "services", "additionalservices", "order", 500, service_row, NULL,
+		       services_finish, "services.html");
 }
 
 static const char *const service_fields[] = {
@@ -730,12 +703,12 @@ static json_object *form_service(struct http_req *req)
 	json_object *in = json_object_new_object(), *types = json_object_new_array();
 	json_object *dp = form_number(http_form(req, "dailyPrice"), false);
 
-	set_str(in, "name", http_form(req, "name"));
-	set_str(in, "description", http_form(req, "description"));
-	set_str(in, "category", http_form(req, "category") && *http_form(req, "category") ? http_form(req, "category") : "other");
+	admin_set_str(in, "name", http_form(req, "name"));
+	admin_set_str(in, "description", http_form(req, "description"));
+	admin_set_str(in, "category", http_form(req, "category") && *http_form(req, "category") ? http_form(req, "category") : "other");
 	add_number(in, "price", http_form(req, "price"), false);
 	json_object_object_add(in, "dailyPrice", dp);   /* NULL: none */
-	set_str(in, "priceUnit", http_form(req, "priceUnit") ? http_form(req, "priceUnit") : "flat-rate");
+	admin_set_str(in, "priceUnit", http_form(req, "priceUnit") ? http_form(req, "priceUnit") : "flat-rate");
 	add_number(in, "vatRate", http_form(req, "vatRate"), false);
 	add_number(in, "order", http_form(req, "order"), true);
 	set_bool(in, "isActive", form_checked(req, "isActive"));
@@ -771,27 +744,27 @@ static void render_service(struct http_req *req, int status, const bson_t *doc, 
 	}
 	data = page_data(req, title);
 	page_section(data, "services");
-	set_str(data, "heading", title);
+	admin_set_str(data, "heading", title);
 	if (from_form) {
 		for (int i = 0; service_fields[i]; i++)
-			set_str(v, service_fields[i], http_form(req, service_fields[i]));
+			admin_set_str(v, service_fields[i], http_form(req, service_fields[i]));
 		set_bool(v, "isActive", form_checked(req, "isActive"));
 		cat = http_form(req, "category");
 		unit = http_form(req, "priceUnit");
 	} else {
-		set_str(v, "name", s.name);
-		set_str(v, "description", doc ? doc_str(doc, "description") : "");
+		admin_set_str(v, "name", s.name);
+		admin_set_str(v, "description", doc ? doc_str(doc, "description") : "");
 		euros_input(doc ? s.price : -1, buf, sizeof buf);
-		set_str(v, "price", buf);
+		admin_set_str(v, "price", buf);
 		euros_input(s.daily_price, buf, sizeof buf);
-		set_str(v, "dailyPrice", buf);
+		admin_set_str(v, "dailyPrice", buf);
 		if (s.vat_bp % 100)
 			(void)buf_fmt(buf, sizeof buf, "%d,%d", s.vat_bp / 100, (s.vat_bp % 100) / 10);
 		else
 			(void)buf_fmt(buf, sizeof buf, "%d", s.vat_bp / 100);
-		set_str(v, "vatRate", buf);
+		admin_set_str(v, "vatRate", buf);
 		(void)buf_fmt(buf, sizeof buf, "%d", doc ? (int)doc_int(doc, "order", 0) : 0);
-		set_str(v, "order", buf);
+		admin_set_str(v, "order", buf);
 		set_bool(v, "isActive", s.active);
 		cat = doc ? doc_str(doc, "category") : "other";
 		unit = s.per_person ? "per-person" : "flat-rate";
@@ -799,8 +772,8 @@ static void render_service(struct http_req *req, int status, const bson_t *doc, 
 	json_object_object_add(data, "values", v);
 	for (size_t i = 0; i < sizeof categories / sizeof *categories; i++) {
 		json_object *o = json_object_new_object();
-		set_str(o, "value", categories[i].value);
-		set_str(o, "label", categories[i].label);
+		admin_set_str(o, "value", categories[i].value);
+		admin_set_str(o, "label", categories[i].label);
 		set_bool(o, "selected", cat && strcmp(cat, categories[i].value) == 0);
 		json_object_array_add(cats, o);
 	}
@@ -816,8 +789,8 @@ static void render_service(struct http_req *req, int status, const bson_t *doc, 
 		else
 			for (int k = 0; k < s.nfor_types; k++)
 				on = on || strcmp(s.for_types[k], space_types[i].value) == 0;
-		set_str(o, "key", key);
-		set_str(o, "label", space_types[i].label);
+		admin_set_str(o, "key", key);
+		admin_set_str(o, "label", space_types[i].label);
 		set_bool(o, "checked", on);
 		json_object_array_add(sps, o);
 	}
@@ -828,17 +801,17 @@ static void render_service(struct http_req *req, int status, const bson_t *doc, 
 		(void)buf_fmt(buf, sizeof buf, "/booking/services/%s", hex);
 	else
 		(void)buf_fmt(buf, sizeof buf, "/booking/services");
-	set_str(data, "action", buf);
+	admin_set_str(data, "action", buf);
 	if (e)
 		show_error(data, e, strcmp(e->field, "availableForSpaceTypes") == 0 ? "spaces" : e->field);
 	else if (done && strcmp(done, "saved") == 0)
-		alert(data, "success", "Les modifications sont enregistrées.");
+		admin_alert(data, "success", "Les modifications sont enregistrées.");
 	page_render(req, status, "service.html", data);
 }
 
 void admin_page_service(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	struct err e = { 0 };
 	bson_t doc;
 
@@ -859,7 +832,7 @@ void admin_page_service_new(struct http_req *req)
 
 static void service_form(struct http_req *req, const char *id)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	struct err e = { 0 };
 	bson_t doc, after;
 	bool have = false;
@@ -922,9 +895,9 @@ static json_object *form_hours(struct http_req *req)
 		(void)buf_fmt(f, sizeof f, "open_%s", key);
 		set_bool(d, "isOpen", form_checked(req, f));
 		(void)buf_fmt(f, sizeof f, "from_%s", key);
-		set_str(d, "openTime", http_form(req, f));
+		admin_set_str(d, "openTime", http_form(req, f));
 		(void)buf_fmt(f, sizeof f, "to_%s", key);
-		set_str(d, "closeTime", http_form(req, f));
+		admin_set_str(d, "closeTime", http_form(req, f));
 		if (i < 7)
 			json_object_object_add(week, key, d);
 		else
@@ -949,12 +922,12 @@ static json_object *form_closure(struct http_req *req)
 {
 	json_object *in = json_object_new_object();
 
-	set_str(in, "date", http_form(req, "date"));
-	set_str(in, "reason", http_form(req, "reason"));
+	admin_set_str(in, "date", http_form(req, "date"));
+	admin_set_str(in, "reason", http_form(req, "reason"));
 	set_bool(in, "isFullDay", !form_checked(req, "partial"));
 	if (form_checked(req, "partial")) {
-		set_str(in, "startTime", http_form(req, "startTime"));
-		set_str(in, "endTime", http_form(req, "endTime"));
+		admin_set_str(in, "startTime", http_form(req, "startTime"));
+		admin_set_str(in, "endTime", http_form(req, "endTime"));
 	}
 	set_bool(in, "yearly", form_checked(req, "yearly"));
 	return in;
@@ -1005,25 +978,25 @@ static void render_hours(struct http_req *req, store_t *st, int status, const ch
 		const struct booking_dayhours *d = i < 7 ? &h.week[i] : &h.holiday;
 		char f[32];
 		bool hform = form && strcmp(which, "hours") == 0;
-		set_str(o, "key", key);
-		set_str(o, "label", i < 7 ? weekdays_fr[i] : "Jours fériés");
+		admin_set_str(o, "key", key);
+		admin_set_str(o, "label", i < 7 ? weekdays_fr[i] : "Jours fériés");
 		(void)buf_fmt(f, sizeof f, "open_%s", key);
 		set_bool(o, "open", hform ? form_checked(req, f) : d->open);
 		(void)buf_fmt(f, sizeof f, "from_%s", key);
 		booking_format_time(d->open_min, buf);
-		set_str(o, "from", hform ? http_form(req, f) : buf);
+		admin_set_str(o, "from", hform ? http_form(req, f) : buf);
 		if (e && strcmp(e->field, "") && hform) {
 			char ef[64];
 			hours_field(e->field, ef, sizeof ef);
 			if (strcmp(ef, f) == 0)
-				set_str(o, "fromError", e->message);
+				admin_set_str(o, "fromError", e->message);
 			(void)buf_fmt(f, sizeof f, "to_%s", key);
 			if (strcmp(ef, f) == 0)
-				set_str(o, "toError", e->message);
+				admin_set_str(o, "toError", e->message);
 		}
 		(void)buf_fmt(f, sizeof f, "to_%s", key);
 		booking_format_time(d->close_min, buf);
-		set_str(o, "to", hform ? http_form(req, f) : buf);
+		admin_set_str(o, "to", hform ? http_form(req, f) : buf);
 		json_object_array_add(days, o);
 	}
 	json_object_object_add(data, "days", days);
@@ -1033,14 +1006,14 @@ static void render_hours(struct http_req *req, store_t *st, int status, const ch
 			json_object *o = json_object_new_object();
 			char mmdd[8];
 			(void)buf_fmt(mmdd, sizeof mmdd, "%02d-%02d", h.annual[i] / 100, h.annual[i] % 100);
-			set_str(o, "day", mmdd);
+			admin_set_str(o, "day", mmdd);
 			(void)buf_fmt(buf, sizeof buf, "%d%s %s", h.annual[i] % 100, h.annual[i] % 100 == 1 ? "er" : "",
 				      booking_month_fr(h.annual[i] / 100));
-			set_str(o, "label", buf);
+			admin_set_str(o, "label", buf);
 			json_object_array_add(annual, o);
 			buf_printf(&list, "%s%s", i ? ", " : "", mmdd);
 		}
-		set_str(data, "annualList", form && strcmp(which, "hours") == 0 ? http_form(req, "annualClosures")
+		admin_set_str(data, "annualList", form && strcmp(which, "hours") == 0 ? http_form(req, "annualClosures")
 										: list.data ? list.data : "");
 		buf_free(&list);
 	}
@@ -1055,16 +1028,16 @@ static void render_hours(struct http_req *req, store_t *st, int status, const ch
 		o = json_object_new_object();
 		json_object_object_add(o, "index", json_object_new_int((int)i));
 		booking_format_date(c->day, date);
-		set_str(o, "date", date);
+		admin_set_str(o, "date", date);
 		if (c->full_day)
-			set_str(o, "time", "Toute la journée");
+			admin_set_str(o, "time", "Toute la journée");
 		else {
 			booking_format_time(c->start_min, t1);
 			booking_format_time(c->end_min, t2);
 			(void)buf_fmt(buf, sizeof buf, "%s–%s", t1, t2);
-			set_str(o, "time", buf);
+			admin_set_str(o, "time", buf);
 		}
-		set_str(o, "reason", c->reason);
+		admin_set_str(o, "reason", c->reason);
 		json_object_array_add(closures, o);
 	}
 	json_object_object_add(data, "closures", closures);
@@ -1074,10 +1047,10 @@ static void render_hours(struct http_req *req, store_t *st, int status, const ch
 	{
 		json_object *c = json_object_new_object();
 		bool cform = form && strcmp(which, "closure") == 0;
-		set_str(c, "date", cform ? http_form(req, "date") : "");
-		set_str(c, "reason", cform ? http_form(req, "reason") : "");
-		set_str(c, "startTime", cform ? http_form(req, "startTime") : "");
-		set_str(c, "endTime", cform ? http_form(req, "endTime") : "");
+		admin_set_str(c, "date", cform ? http_form(req, "date") : "");
+		admin_set_str(c, "reason", cform ? http_form(req, "reason") : "");
+		admin_set_str(c, "startTime", cform ? http_form(req, "startTime") : "");
+		admin_set_str(c, "endTime", cform ? http_form(req, "endTime") : "");
 		set_bool(c, "partial", cform && form_checked(req, "partial"));
 		set_bool(c, "yearly", cform && form_checked(req, "yearly"));
 		json_object_object_add(data, "closure", c);
@@ -1088,7 +1061,7 @@ static void render_hours(struct http_req *req, store_t *st, int status, const ch
 			      "%lld réservation(s) en attente ou confirmée(s) tomberaient hors des nouveaux horaires. "
 			      "Vérifiez-les dans l’agenda, puis confirmez pour enregistrer quand même.",
 			      (long long)conflicts);
-		alert(data, "warning", text);
+		admin_alert(data, "warning", text);
 		json_object_object_add(data, "conflicts", json_object_new_int64(conflicts));
 		set_bool(data, strcmp(which, "hours") == 0 ? "confirmHours" : "confirmClosure", true);
 		json_object_object_add(data, "errors", json_object_new_object());
@@ -1097,7 +1070,7 @@ static void render_hours(struct http_req *req, store_t *st, int status, const ch
 		hours_field(e->field, f, sizeof f);
 		if (strcmp(which, "closure") == 0 && strcmp(f, "annualClosures") != 0) {
 			json_object *errs = json_object_new_object();
-			set_str(errs, f, e->message);
+			admin_set_str(errs, f, e->message);
 			json_object_object_add(data, "closureErrors", errs);
 		}
 		show_error(data, e, f);
@@ -1109,14 +1082,14 @@ static void render_hours(struct http_req *req, store_t *st, int status, const ch
 		};
 		for (size_t i = 0; i < sizeof said / sizeof *said; i++)
 			if (strcmp(said[i].key, done) == 0)
-				alert(data, "success", said[i].text);
+				admin_alert(data, "success", said[i].text);
 	}
 	page_render(req, status, "hours.html", data);
 }
 
 void admin_page_hours(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 
 	if (st)
 		render_hours(req, st, 200, "", NULL, 0, http_query(req, "done"));
@@ -1124,7 +1097,7 @@ void admin_page_hours(struct http_req *req)
 
 static void hours_post(struct http_req *req, bool closure)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	json_object *in;
 	struct err e = { 0 };
 	bson_t before, after;
@@ -1170,7 +1143,7 @@ void admin_form_closure_add(struct http_req *req)
 
 static void closure_delete(struct http_req *req, int index, const char *annual)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	struct err e = { 0 };
 	bson_t before, after;
 	bson_oid_t id;
@@ -1273,22 +1246,22 @@ static void render_settings(struct http_req *req, store_t *st, int status, const
 	data = page_data(req, "Réglages des réservations");
 	page_section(data, "settings");
 	if (e) {
-		set_str(v, "open", http_form(req, "cancellationPolicyOpenSpace"));
-		set_str(v, "rooms", http_form(req, "cancellationPolicyMeetingRooms"));
-		set_str(v, "email", http_form(req, "notificationEmail"));
-		set_str(v, "lead", http_form(req, "holdLeadDays"));
-		set_str(v, "hold", http_form(req, "pendingHoldMinutes"));
+		admin_set_str(v, "open", http_form(req, "cancellationPolicyOpenSpace"));
+		admin_set_str(v, "rooms", http_form(req, "cancellationPolicyMeetingRooms"));
+		admin_set_str(v, "email", http_form(req, "notificationEmail"));
+		admin_set_str(v, "lead", http_form(req, "holdLeadDays"));
+		admin_set_str(v, "hold", http_form(req, "pendingHoldMinutes"));
 		set_bool(v, "autoNoShow", form_checked(req, "autoNoShow"));
 	} else {
 		policy_text(&s.open_space, buf, sizeof buf);
-		set_str(v, "open", buf);
+		admin_set_str(v, "open", buf);
 		policy_text(&s.meeting_rooms, buf, sizeof buf);
-		set_str(v, "rooms", buf);
-		set_str(v, "email", s.notification_email);
+		admin_set_str(v, "rooms", buf);
+		admin_set_str(v, "email", s.notification_email);
 		(void)buf_fmt(buf, sizeof buf, "%d", s.hold_lead_days);
-		set_str(v, "lead", buf);
+		admin_set_str(v, "lead", buf);
 		(void)buf_fmt(buf, sizeof buf, "%d", s.pending_hold_minutes);
-		set_str(v, "hold", buf);
+		admin_set_str(v, "hold", buf);
 		set_bool(v, "autoNoShow", s.auto_no_show);
 	}
 	json_object_object_add(data, "values", v);
@@ -1301,14 +1274,14 @@ static void render_settings(struct http_req *req, store_t *st, int status, const
 				(void)buf_fmt(fe.message, sizeof fe.message, "%s", fr[i].text);
 		show_error(data, &fe, field);
 	} else if (done) {
-		alert(data, "success", "Les réglages sont enregistrés.");
+		admin_alert(data, "success", "Les réglages sont enregistrés.");
 	}
 	page_render(req, status, "booking-settings.html", data);
 }
 
 void admin_page_settings(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 
 	if (st)
 		render_settings(req, st, 200, NULL, http_query(req, "done"));
@@ -1316,7 +1289,7 @@ void admin_page_settings(struct http_req *req)
 
 void admin_form_settings(struct http_req *req)
 {
-	store_t *st = page_store(req);
+	store_t *st = admin_page_store(req);
 	json_object *in;
 	struct err e = { 0 };
 
@@ -1325,7 +1298,7 @@ void admin_form_settings(struct http_req *req)
 	in = json_object_new_object();
 	json_object_object_add(in, "cancellationPolicyOpenSpace", form_policy(http_form(req, "cancellationPolicyOpenSpace")));
 	json_object_object_add(in, "cancellationPolicyMeetingRooms", form_policy(http_form(req, "cancellationPolicyMeetingRooms")));
-	set_str(in, "notificationEmail", http_form(req, "notificationEmail"));
+	admin_set_str(in, "notificationEmail", http_form(req, "notificationEmail"));
 	{
 		json_object *n = form_number(http_form(req, "holdLeadDays"), true);
 		json_object_object_add(in, "holdLeadDays", n ? n : json_object_new_string(""));
