@@ -261,6 +261,14 @@ store_t *admin_page_store(struct http_req *req);
  * and its id; false with the page answered: 404 (a malformed or unknown
  * id) or 503. */
 bool admin_load(struct http_req *req, store_t *st, const char *coll, bson_t *out, bson_oid_t *id);
+/* Applies `update` to the `coll` document `id` and audits it (the path's
+ * :id) against `before` when it was found; false: the store failed (se). */
+bool admin_update_noted(struct http_req *req, store_t *st, const char *coll, const bson_oid_t *id,
+			const bson_t *update, const bson_t *before, store_error_t *se);
+/* Deletes the `coll` document `id` and audits it (the path's :id,
+ * `before`); false: the store failed (logged). */
+bool admin_delete_noted(struct http_req *req, store_t *st, const char *coll, const bson_oid_t *id,
+			const bson_t *before);
 /* "YYYY-MM-DD HH:mm" in Paris, "—" for ms ≤ 0. */
 void admin_when(int64_t ms, char *out, size_t len);
 /* data.pager {page, pages, prev, next} when there are several pages; the

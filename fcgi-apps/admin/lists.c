@@ -6,6 +6,7 @@
  * staff read it, the pager of a list, a string member.
  */
 #include "admin.h"
+#include "audit/api.h"
 #include "booking/calendar.h"
 #include "conn/conn.h"
 #include "core/buf.h"
@@ -64,6 +65,39 @@ bool admin_load(struct http_req *req, store_t *st, const char *coll, bson_t *out
 		page_not_found(req);
 		return false;
 	}
+	return true;
+}
+
+bool admin_update_noted(struct http_req *req, store_t *st, const char *coll, const bson_oid_t *id,
+			const bson_t *update, const bson_t *before, store_error_t *se)
+{
+	bson_t *f = BCON_NEW("_id", BCON_OID(id)), after;
+	bool found = false;
+	bool ok = store_find_one_and_update(st, coll, f, update, &(store_fam_opts_t){ .return_new = true },
+					    &after, &found, se);
+
+	bson_destroy(f);
+	if (!ok)
+		return false;
+	if (found)
+		audit_note(req, coll, http_param(req, "id"), before, &after);
+	bson_destroy(&after);
+	return true;
+}
+
+bool admin_delete_noted(struct http_req *req, store_t *st, const char *coll, const bson_oid_t *id,
+			const bson_t *before)
+{
+	bson_t *f = BCON_NEW("_id", BCON_OID(id));
+	store_error_t se = { 0 };
+	bool ok = store_delete_one(st, coll, f, NULL, &se);
+
+	bson_destroy(f);
+	if (!ok) {
+		log_error("%s delete: %s", coll, se.message);
+		return false;
+	}
+	audit_note(req, coll, http_param(req, "id"), before, NULL);
 	return true;
 }
 

@@ -369,9 +369,8 @@ void admin_form_menu_category_update(struct http_req *req)
 	store_t *st = conn_store(NULL);
 	store_error_t se = { 0 };
 	struct form_err fe;
-	bson_t before, after, update = BSON_INITIALIZER, set, *f = NULL;
+	bson_t before, update = BSON_INITIALIZER, set;
 	bson_oid_t id;
-	bool found = false;
 	char location[96];
 
 	if (!st) {
@@ -388,9 +387,7 @@ void admin_form_menu_category_update(struct http_req *req)
 	}
 	BSON_APPEND_DATE_TIME(&set, "updatedAt", account_now_ms());
 	bson_append_document_end(&update, &set);
-	f = BCON_NEW("_id", BCON_OID(&id));
-	if (!store_find_one_and_update(st, MENU_CATEGORIES, f, &update, &(store_fam_opts_t){ .return_new = true },
-				       &after, &found, &se)) {
+	if (!admin_update_noted(req, st, MENU_CATEGORIES, &id, &update, &before, &se)) {
 		if (se.code == STORE_ERR_DUPLICATE_KEY) {
 			fe = (struct form_err){ "name", "Une autre catégorie porte déjà ce nom." };
 			category_page(req, 422, st, &before, NULL, &fe);
@@ -399,17 +396,12 @@ void admin_form_menu_category_update(struct http_req *req)
 		}
 		goto done;
 	}
-	if (found)
-		audit_note(req, MENU_CATEGORIES, http_param(req, "id"), &before, &after);
-	bson_destroy(&after);
 	(void)buf_fmt(location, sizeof location, "/menu/categories/%s?done=saved", http_param(req, "id"));
 	http_redirect(req, 303, location);
 done:
 	bson_destroy(&before);
 out:
 	bson_destroy(&update);
-	if (f)
-		bson_destroy(f);
 }
 
 void admin_form_menu_category_delete(struct http_req *req)
@@ -436,15 +428,11 @@ void admin_form_menu_category_delete(struct http_req *req)
 		bson_destroy(&before);
 		return;
 	}
-	f = BCON_NEW("_id", BCON_OID(&id));
-	ok = ok && store_delete_one(st, MENU_CATEGORIES, f, NULL, &se);
-	bson_destroy(f);
-	if (!ok) {
+	if (!ok || !admin_delete_noted(req, st, MENU_CATEGORIES, &id, &before)) {
 		page_error(req, 503);
 		bson_destroy(&before);
 		return;
 	}
-	audit_note(req, MENU_CATEGORIES, http_param(req, "id"), &before, NULL);
 	bson_destroy(&before);
 	http_redirect(req, 303, "/menu?done=deleted");
 }
@@ -546,9 +534,8 @@ void admin_form_menu_item_update(struct http_req *req)
 	store_t *st = conn_store(NULL);
 	store_error_t se = { 0 };
 	struct form_err fe;
-	bson_t before, after, update = BSON_INITIALIZER, set, *f = NULL;
+	bson_t before, update = BSON_INITIALIZER, set, *f = NULL;
 	bson_oid_t id;
-	bool found = false;
 
 	if (!st) {
 		page_error(req, 503);
@@ -578,15 +565,10 @@ void admin_form_menu_item_update(struct http_req *req)
 	bson_append_document_end(&update, &set);
 	if (!http_form(req, "price") || blank(http_form(req, "price")))
 		BCON_APPEND(&update, "$unset", "{", "price", BCON_UTF8(""), "}");
-	f = BCON_NEW("_id", BCON_OID(&id));
-	if (!store_find_one_and_update(st, MENU_ITEMS, f, &update, &(store_fam_opts_t){ .return_new = true },
-				       &after, &found, &se)) {
+	if (!admin_update_noted(req, st, MENU_ITEMS, &id, &update, &before, &se)) {
 		page_error(req, 503);
 		goto done;
 	}
-	if (found)
-		audit_note(req, MENU_ITEMS, http_param(req, "id"), &before, &after);
-	bson_destroy(&after);
 	back_to_category(req, &before, "item-saved");
 done:
 	bson_destroy(&before);
@@ -599,10 +581,8 @@ out:
 void admin_form_menu_item_delete(struct http_req *req)
 {
 	store_t *st = conn_store(NULL);
-	store_error_t se = { 0 };
-	bson_t before, *f;
+	bson_t before;
 	bson_oid_t id;
-	bool ok;
 
 	if (!st) {
 		page_error(req, 503);
@@ -610,15 +590,11 @@ void admin_form_menu_item_delete(struct http_req *req)
 	}
 	if (!admin_load(req, st, MENU_ITEMS, &before, &id))
 		return;
-	f = BCON_NEW("_id", BCON_OID(&id));
-	ok = store_delete_one(st, MENU_ITEMS, f, NULL, &se);
-	bson_destroy(f);
-	if (!ok) {
+	if (!admin_delete_noted(req, st, MENU_ITEMS, &id, &before)) {
 		page_error(req, 503);
 		bson_destroy(&before);
 		return;
 	}
-	audit_note(req, MENU_ITEMS, http_param(req, "id"), &before, NULL);
 	back_to_category(req, &before, "item-deleted");
 	bson_destroy(&before);
 }
