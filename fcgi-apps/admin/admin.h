@@ -316,6 +316,10 @@ json_object *admin_filter_form(struct http_req *req, json_object *data, const ch
  * past_end_404) or 503 (the store failed; logged). */
 int admin_list(struct http_req *req, store_t *st, const struct admin_list *l, const bson_t *const *passes,
 	       size_t n, long page, json_object *data, int64_t *counts);
+/* The API's list: {key: the rows of page `page` of `filter`, pagination
+ * (http_pagination, l->per_page a page)}; NULL: the store failed (se). */
+json_object *admin_list_json(store_t *st, const struct admin_list *l, const bson_t *filter, long page,
+			     const char *key, store_error_t *se);
 /* Renders `tpl` with status 200, or answers the 404/503 of admin_list();
  * takes data in every case. */
 void admin_list_render(struct http_req *req, int status, const char *tpl, json_object *data);

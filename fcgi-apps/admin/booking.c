@@ -150,18 +150,21 @@ bool admin_booking_filter(struct http_req *req, bson_t *filter, struct err *e)
 	return true;
 }
 
+static json_object *booking_json_row(const bson_t *doc, void *ctx)
+{
+	(void)ctx;
+	return admin_booking_json(doc);
+}
+
 void admin_booking_list(struct http_req *req)
 {
 	store_t *st = http_store(req);
 	const char *sort_s = http_query(req, "sort");
 	long page = 1, limit = LIST_LIMIT_DEFAULT;
 	bson_t filter = BSON_INITIALIZER, *sort = NULL;
-	store_cursor_t *cur = NULL;
 	store_error_t se = { 0 };
-	const bson_t *doc;
-	int64_t total = 0;
 	int dir = -1;
-	json_object *o, *arr = NULL, *pg;
+	json_object *o;
 	struct err e;
 
 	if (!st)
@@ -190,30 +193,15 @@ void admin_booking_list(struct http_req *req)
 			goto done;
 		}
 	}
-	if (!store_count(st, "bookings", &filter, &total, &se))
+	o = admin_list_json(st, &(struct admin_list){ .collection = "bookings", .per_page = limit, .sort = sort,
+			    .row = booking_json_row }, &filter, page, "bookings", &se);
+	if (!o)
 		goto fail;
-	store_find_opts_t opts = { .sort = sort, .skip = (page - 1) * limit, .limit = limit };
-	cur = store_find(st, "bookings", &filter, &opts, &se);
-	if (!cur)
-		goto fail;
-	arr = json_object_new_array();
-	while (store_cursor_next(cur, &doc))
-		json_object_array_add(arr, admin_booking_json(doc));
-	if (store_cursor_error(cur, &se))
-		goto fail;
-	o = json_object_new_object();
-	json_object_object_add(o, "bookings", arr);
-	arr = NULL;
-	pg = http_pagination(page, limit, total);
-	json_object_object_add(o, "pagination", pg);
 	http_send_json(req, 200, o);
 	goto done;
 fail:
 	http_send_store_fail(req, "admin booking: list", &se);
 done:
-	json_object_put(arr);
-	if (cur)
-		store_cursor_destroy(cur);
 	if (sort)
 		bson_destroy(sort);
 	bson_destroy(&filter);

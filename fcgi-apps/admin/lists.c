@@ -235,23 +235,35 @@ static bool list_pass(store_t *st, const struct admin_list *l, const bson_t *fil
 	return ok;
 }
 
+/* Page `page` of the n passes into rows; *total their documents. */
+static bool list_rows(store_t *st, const struct admin_list *l, const bson_t *const *passes, size_t n, long page,
+		      json_object *rows, int64_t *total, int64_t *counts, store_error_t *se)
+{
+	int64_t skip = (int64_t)(page - 1) * l->per_page, want = l->per_page;
+
+	*total = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t c = 0;
+		if (!list_pass(st, l, passes[i], &skip, &want, rows, &c, se))
+			return false;
+		if (counts)
+			counts[i] = c;
+		*total += c;
+	}
+	return true;
+}
+
 int admin_list(struct http_req *req, store_t *st, const struct admin_list *l, const bson_t *const *passes,
 	       size_t n, long page, json_object *data, int64_t *counts)
 {
 	store_error_t se = { 0 };
 	json_object *rows = json_object_new_array();
-	int64_t skip = (int64_t)(page - 1) * l->per_page, want = l->per_page, total = 0;
+	int64_t total = 0;
 
 	json_object_object_add(data, "rows", rows);
-	for (size_t i = 0; i < n; i++) {
-		int64_t c = 0;
-		if (!list_pass(st, l, passes[i], &skip, &want, rows, &c, &se)) {
-			log_error("%s list: %s", l->collection, se.message);
-			return 503;
-		}
-		if (counts)
-			counts[i] = c;
-		total += c;
+	if (!list_rows(st, l, passes, n, page, rows, &total, counts, &se)) {
+		log_error("%s list: %s", l->collection, se.message);
+		return 503;
 	}
 	if (l->past_end_404 && page > 1 && json_object_array_length(rows) == 0)
 		return 404;
@@ -259,6 +271,22 @@ int admin_list(struct http_req *req, store_t *st, const struct admin_list *l, co
 	json_object_object_add(data, "hasRows", json_object_new_boolean(json_object_array_length(rows) > 0));
 	admin_pager(req, data, page, total, l->per_page, l->keep);
 	return 200;
+}
+
+json_object *admin_list_json(store_t *st, const struct admin_list *l, const bson_t *filter, long page,
+			     const char *key, store_error_t *se)
+{
+	json_object *rows = json_object_new_array(), *o;
+	int64_t total = 0;
+
+	if (!list_rows(st, l, &filter, 1, page, rows, &total, NULL, se)) {
+		json_object_put(rows);
+		return NULL;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, key, rows);
+	json_object_object_add(o, "pagination", http_pagination(page, l->per_page, total));
+	return o;
 }
 
 void admin_list_render(struct http_req *req, int status, const char *tpl, json_object *data)

@@ -319,17 +319,19 @@ static void send_csv(struct http_req *req, store_t *st, const bson_t *filter)
 	audit_export(req, "payments", rows);
 }
 
+static json_object *payment_row(const bson_t *doc, void *st)
+{
+	return admin_payment_json(st, doc);
+}
+
 void admin_payments_list(struct http_req *req)
 {
 	store_t *st = http_store(req);
 	const char *format = http_query(req, "format");
 	long page = 1, limit = API_LIMIT_DEFAULT;
 	bson_t filter = BSON_INITIALIZER, *sort = NULL;
-	store_cursor_t *cur = NULL;
 	store_error_t se = { 0 };
-	const bson_t *doc;
-	int64_t total = 0;
-	json_object *o, *arr = NULL;
+	json_object *o;
 	struct err e = { 0 };
 
 	if (!st)
@@ -349,31 +351,17 @@ void admin_payments_list(struct http_req *req)
 	if (!http_query_long(req, "page", 1, 100000, &page) ||
 	    !http_query_long(req, "limit", 1, API_LIMIT_MAX, &limit))
 		goto done;
-	if (!store_count(st, "payments", &filter, &total, &se))
-		goto fail;
 	sort = newest_first();
-	store_find_opts_t opts = { .sort = sort, .skip = (page - 1) * limit, .limit = limit };
-	cur = store_find(st, "payments", &filter, &opts, &se);
-	if (!cur)
+	o = admin_list_json(st, &(struct admin_list){ .collection = "payments", .per_page = limit, .sort = sort,
+			    .row = payment_row, .ctx = st }, &filter, page, "payments", &se);
+	if (!o)
 		goto fail;
-	arr = json_object_new_array();
-	while (store_cursor_next(cur, &doc))
-		json_object_array_add(arr, admin_payment_json(st, doc));
-	if (store_cursor_error(cur, &se))
-		goto fail;
-	o = json_object_new_object();
-	json_object_object_add(o, "payments", arr);
-	arr = NULL;
-	json_object_object_add(o, "pagination", http_pagination(page, limit, total));
 	http_add_header(req, "Cache-Control", "private, no-store");
 	http_send_json(req, 200, o);
 	goto done;
 fail:
 	http_send_store_fail(req, "payments: list", &se);
 done:
-	json_object_put(arr);
-	if (cur)
-		store_cursor_destroy(cur);
 	if (sort)
 		bson_destroy(sort);
 	bson_destroy(&filter);
@@ -396,11 +384,6 @@ static json_object *options(const char *selected, bool statuses)
 		json_object_array_add(a, o);
 	}
 	return a;
-}
-
-static json_object *payment_row(const bson_t *doc, void *st)
-{
-	return admin_payment_json(st, doc);
 }
 
 void admin_page_payments(struct http_req *req)
