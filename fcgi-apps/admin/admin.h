@@ -316,6 +316,11 @@ json_object *admin_filter_form(struct http_req *req, json_object *data, const ch
  * past_end_404) or 503 (the store failed; logged). */
 int admin_list(struct http_req *req, store_t *st, const struct admin_list *l, const bson_t *const *passes,
 	       size_t n, long page, json_object *data, int64_t *counts);
+/* admin_list() without the page: the rows of page `page` of the n passes
+ * into `rows`, *total their documents, counts[i] (counts may be NULL)
+ * pass i's; false: the store failed (se). */
+bool admin_list_rows(store_t *st, const struct admin_list *l, const bson_t *const *passes, size_t n, long page,
+		     json_object *rows, int64_t *total, int64_t *counts, store_error_t *se);
 /* The API's list: {key: the rows of page `page` of `filter`, pagination
  * (http_pagination, l->per_page a page)}; NULL: the store failed (se). */
 json_object *admin_list_json(store_t *st, const struct admin_list *l, const bson_t *filter, long page,

@@ -335,6 +335,30 @@ static void csv_user(struct csv *c, const bson_t *u)
 	csv_row_end(c);
 }
 
+/* A users list's rows (admin_list): a search matches the folded fields
+ * here, in the list's order (the store has no substring operator). */
+struct users_ctx {
+	store_t *st;
+	const struct list_query *lq;
+};
+
+static json_object *users_row(const bson_t *u, void *ctx)
+{
+	const struct users_ctx *c = ctx;
+	return list_user_json(c->st, u, c->lq->role);
+}
+
+static bool users_match(const bson_t *u, void *ctx)
+{
+	return user_matches(u, ((const struct users_ctx *)ctx)->lq->q);
+}
+
+static struct admin_list users_list(struct users_ctx *c)
+{
+	return (struct admin_list){ .collection = "users", .per_page = c->lq->limit, .sort = &c->lq->sort,
+				    .row = users_row, .match = c->lq->q[0] ? users_match : NULL, .ctx = c };
+}
+
 void admin_users_list_as(struct http_req *req, int default_role)
 {
 	store_t *st = http_store(req);
@@ -342,15 +366,12 @@ void admin_users_list_as(struct http_req *req, int default_role)
 	store_cursor_t *cur = NULL;
 	store_error_t se = { 0 };
 	const bson_t *u;
-	int64_t total = 0, skip;
-	json_object *arr = NULL, *o;
-	bool ok;
+	json_object *o;
 
 	if (!st)
 		return;
 	if (!read_list_query(req, st, default_role, &lq))
 		goto done;
-	skip = (lq.page - 1) * lq.limit;
 	if (lq.csv) {
 		struct csv c;
 		store_find_opts_t opts = { .sort = &lq.sort };
@@ -372,44 +393,17 @@ void admin_users_list_as(struct http_req *req, int default_role)
 		csv_end(&c);
 		goto done;
 	}
-	arr = json_object_new_array();
-	if (!lq.q[0]) {
-		store_find_opts_t opts = { .sort = &lq.sort, .skip = skip, .limit = lq.limit };
-		if (!store_count(st, "users", &lq.filter, &total, &se))
+	{
+		struct users_ctx c = { st, &lq };
+		struct admin_list l = users_list(&c);
+		if (!(o = admin_list_json(st, &l, &lq.filter, lq.page, "users", &se)))
 			goto fail;
-		cur = store_find(st, "users", &lq.filter, &opts, &se);
-		if (!cur)
-			goto fail;
-		while (store_cursor_next(cur, &u))
-			json_object_array_add(arr, list_user_json(st, u, lq.role));
-	} else {
-		/* a search: the folded fields are matched here, in the list's
-		 * order (the store has no substring operator) */
-		store_find_opts_t opts = { .sort = &lq.sort };
-		cur = store_find(st, "users", &lq.filter, &opts, &se);
-		if (!cur)
-			goto fail;
-		while (store_cursor_next(cur, &u)) {
-			if (!user_matches(u, lq.q))
-				continue;
-			if (total >= skip && total < skip + lq.limit)
-				json_object_array_add(arr, list_user_json(st, u, lq.role));
-			total++;
-		}
 	}
-	ok = !store_cursor_error(cur, &se);
-	if (!ok)
-		goto fail;
-	o = json_object_new_object();
-	json_object_object_add(o, "users", arr);
-	arr = NULL;
-	json_object_object_add(o, "pagination", http_pagination(lq.page, lq.limit, total));
 	http_send_json(req, 200, o);
 	goto done;
 fail:
 	http_send_store_fail(req, "admin users: list", &se);
 done:
-	json_object_put(arr);
 	if (cur)
 		store_cursor_destroy(cur);
 	list_query_free(&lq);
@@ -419,10 +413,8 @@ bool admin_users_find(struct http_req *req, store_t *st, int role, json_object *
 		      int64_t *total, long *page, long *limit)
 {
 	struct list_query lq;
-	store_cursor_t *cur;
 	store_error_t se = { 0 };
-	const bson_t *u;
-	int64_t skip, n = 0;
+	const bson_t *filter[1];
 	json_object *arr;
 	bool ok;
 
@@ -430,24 +422,13 @@ bool admin_users_find(struct http_req *req, store_t *st, int role, json_object *
 		list_query_free(&lq);
 		return false;
 	}
-	skip = (lq.page - 1) * lq.limit;
-	store_find_opts_t opts = { .sort = &lq.sort };
-	cur = store_find(st, "users", &lq.filter, &opts, &se);
-	if (!cur) {
-		list_query_free(&lq);
-		http_send_store_fail(req, "admin users: page", &se);
-		return false;
-	}
+	filter[0] = &lq.filter;
 	arr = json_object_new_array();
-	while (store_cursor_next(cur, &u)) {
-		if (!user_matches(u, lq.q))
-			continue;
-		if (n >= skip && n < skip + lq.limit)
-			json_object_array_add(arr, list_user_json(st, u, lq.role));
-		n++;
+	{
+		struct users_ctx c = { st, &lq };
+		struct admin_list l = users_list(&c);
+		ok = admin_list_rows(st, &l, filter, 1, lq.page, arr, total, NULL, &se);
 	}
-	ok = !store_cursor_error(cur, &se);
-	store_cursor_destroy(cur);
 	*page = lq.page;
 	*limit = lq.limit;
 	list_query_free(&lq);
@@ -457,7 +438,6 @@ bool admin_users_find(struct http_req *req, store_t *st, int role, json_object *
 		return false;
 	}
 	*users = arr;
-	*total = n;
 	return true;
 }
 

@@ -235,9 +235,8 @@ static bool list_pass(store_t *st, const struct admin_list *l, const bson_t *fil
 	return ok;
 }
 
-/* Page `page` of the n passes into rows; *total their documents. */
-static bool list_rows(store_t *st, const struct admin_list *l, const bson_t *const *passes, size_t n, long page,
-		      json_object *rows, int64_t *total, int64_t *counts, store_error_t *se)
+bool admin_list_rows(store_t *st, const struct admin_list *l, const bson_t *const *passes, size_t n, long page,
+		     json_object *rows, int64_t *total, int64_t *counts, store_error_t *se)
 {
 	int64_t skip = (int64_t)(page - 1) * l->per_page, want = l->per_page;
 
@@ -261,7 +260,7 @@ int admin_list(struct http_req *req, store_t *st, const struct admin_list *l, co
 	int64_t total = 0;
 
 	json_object_object_add(data, "rows", rows);
-	if (!list_rows(st, l, passes, n, page, rows, &total, counts, &se)) {
+	if (!admin_list_rows(st, l, passes, n, page, rows, &total, counts, &se)) {
 		log_error("%s list: %s", l->collection, se.message);
 		return 503;
 	}
@@ -279,7 +278,7 @@ json_object *admin_list_json(store_t *st, const struct admin_list *l, const bson
 	json_object *rows = json_object_new_array(), *o;
 	int64_t total = 0;
 
-	if (!list_rows(st, l, &filter, 1, page, rows, &total, NULL, se)) {
+	if (!admin_list_rows(st, l, &filter, 1, page, rows, &total, NULL, se)) {
 		json_object_put(rows);
 		return NULL;
 	}
