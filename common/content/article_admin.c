@@ -423,6 +423,19 @@ static bool save_write(store_t *st, const char *coll, const bson_t *f, const bso
 	return true;
 }
 
+/* The end of a save: `before` becomes `old` (a change, NULL: a creation)
+ * when it succeeded; both are emptied when it failed. */
+static void save_end(bool ok, const bson_t *old, bson_t *before, bson_t *after)
+{
+	if (ok && old) {
+		bson_destroy(before);
+		bson_copy_to(old, before);
+	} else if (!ok) {
+		bson_reinit(before);
+		bson_reinit(after);
+	}
+}
+
 bool article_admin_save(store_t *st, int64_t now, const char *id, json_object *in,
 			const char *author, bson_t *before, bson_t *after, struct err *e)
 {
@@ -573,16 +586,9 @@ bool article_admin_save(store_t *st, int64_t now, const char *id, json_object *i
 	if (new_cat && !(old_cat && bson_oid_equal(&old_cat_id, &new_cat_id)) &&
 	    !article_category_recount(st, &new_cat_id, e))
 		goto done;
-	if (have_old) {
-		bson_destroy(before);
-		bson_copy_to(&old, before);
-	}
 	ok = true;
 done:
-	if (!ok) {
-		bson_reinit(before);
-		bson_reinit(after);
-	}
+	save_end(ok, have_old ? &old : NULL, before, after);
 	bson_destroy(&old);
 	bson_destroy(&f);
 	bson_destroy(&u);
@@ -785,16 +791,9 @@ bool article_category_save(store_t *st, int64_t now, const char *id, json_object
 	bson_append_document_end(&u, &set);
 	if (!save_write(st, "categories", &f, &u, !have_old, "Une autre catégorie a déjà ce slug.", after, e))
 		goto done;
-	if (have_old) {
-		bson_destroy(before);
-		bson_copy_to(&old, before);
-	}
 	ok = true;
 done:
-	if (!ok) {
-		bson_reinit(before);
-		bson_reinit(after);
-	}
+	save_end(ok, have_old ? &old : NULL, before, after);
 	bson_destroy(&old);
 	bson_destroy(&f);
 	bson_destroy(&u);
