@@ -213,6 +213,36 @@ done:
 	return ok;
 }
 
+bool event_upcoming(store_t *st, int64_t now, int limit, json_object **items, struct err *e)
+{
+	bson_t f = BSON_INITIALIZER, sort = BSON_INITIALIZER, proj = BSON_INITIALIZER;
+	store_error_t se = { 0 };
+	store_cursor_t *cur;
+	bool ok;
+
+	*items = NULL;
+	public_filter(&f, now);
+	BSON_APPEND_INT32(&sort, "startsAt", 1);
+	BSON_APPEND_INT32(&sort, "_id", 1);
+	/* a teaser: no description (up to 20 000 characters each) */
+	BSON_APPEND_INT32(&proj, "description", 0);
+	store_find_opts_t opts = { .sort = &sort, .projection = &proj, .limit = limit };
+	cur = store_find(st, EVENTS, &f, &opts, &se);
+	bson_destroy(&f);
+	bson_destroy(&sort);
+	bson_destroy(&proj);
+	if (!cur)
+		return store_fail(e, "events", &se);
+	*items = json_object_new_array();
+	ok = collect(st, cur, now, *items, e);
+	store_cursor_destroy(cur);
+	if (!ok) {
+		json_object_put(*items);
+		*items = NULL;
+	}
+	return ok;
+}
+
 static int cmp_name(const void *a, const void *b)
 {
 	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b, *nx, *ny;
