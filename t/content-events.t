@@ -301,6 +301,38 @@ ok scalar(grep { $_->{action} eq 'events.create' } @audit) >= 5, 'admin writes a
 ok scalar(grep { $_->{action} eq 'events.cancel' } @audit), '… events.cancel';
 ok scalar(grep { $_->{action} eq 'events.registrations.cancel' } @audit), '… events.registrations.cancel';
 
+# ---- an image, uploaded through the back office -----------------------------------------
+my $jpeg = `$FindBin::Bin/../build/asan/t/tools/image-make jpeg 1200 800`;
+die 'image-make' if $?;
+$r = $s->request(POST => '/api/uploads', session => $staff, host => 'admin', body => $jpeg,
+		 headers => { 'Content-Type' => 'image/jpeg' });
+is $r->{status}, 201, 'admin: an image uploaded' or diag $r->{content};
+my $img = $r->{json}{upload}{url} // '';
+like $img, qr{^/uploads/images/1200x800\.[0-9a-f]{16}\.webp$}, '… its WebP address';
+like html($s->get('/events/new', host => 'admin', session => $staff)),
+	qr{<input id="ev-file" type="file"[^>]*data-endpoint="/api/uploads" data-target="ev-image"}, 'the event form has the upload field';
+$r = form('POST', '/events', _host => 'admin', %base, title => 'Atelier illustré', slug => 'atelier-illustre',
+	  date => day(11), maxParticipants => 8, imgSrc => 'javascript:alert(1)', imgAlt => 'x');
+is $r->{status}, 422, 'admin: a javascript: image is refused';
+like html($r), qr{id="ev-image"[^>]*aria-invalid="true"}, '… next to the image field';
+my $illu = create(title => 'Atelier illustré', slug => 'atelier-illustre', date => day(11), maxParticipants => 8,
+		  imgSrc => $img, imgAlt => 'Des carnets et des crayons sur une table du café');
+like html($s->get("/events/$illu", host => 'admin', session => $staff)),
+	qr{<input id="ev-image" name="imgSrc"[^>]*value="\Q$img\E".*<img class="upload-thumb" src="\Q$img\E"}s, '… stored on the event, shown in its form';
+my ($card) = html($s->get('/events')) =~ m{(<li class="card event-card">\s*<img[^>]*>\s*<p class="meta">[^\n]*\n<h2><a href="/events/atelier-illustre">)};
+ok $card, '/events: the card shows the image';
+like $card // '', qr{<img class="card-image" src="\Q$img\E" srcset="/uploads/images/480x320\.[0-9a-f]{16}\.webp 480w, \S+ 960w, \S+ 1200w" sizes="[^"]+" width="1200" height="800" alt="" loading="lazy">},
+	'… with its srcset, sizes and dimensions';
+$page = html($s->get('/events/atelier-illustre'));
+like $page, qr{<img class="event-hero" src="\Q$img\E" srcset="\S+ 480w, \S+ 960w, \S+ 1200w" sizes="[^"]+" width="1200" height="800" alt="Des carnets et des crayons sur une table du café"},
+	'the event page shows it, with its alt';
+my $abs = $s->site_url . $img;
+like $page, qr{<meta property="og:image" content="\Q$abs\E">}, '… as og:image (absolute)';
+($ld) = $page =~ m{<script type="application/ld\+json">(.*?)</script>}s;
+$ldj = eval { JSON::PP->new->utf8(0)->decode($ld) } // {};
+is $ldj->{image}, $abs, '… and the Event JSON-LD image';
+is $s->get($img)->{status}, 200, '… served by Caddy';
+
 # ---- the sitemap -----------------------------------------------------------------------
 my $map = $s->get('/sitemap.xml')->{content};
 like $map, qr{/events/soiree-test</loc>}, 'the sitemap lists the event';

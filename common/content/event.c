@@ -10,6 +10,7 @@
 #include "core/doc.h"
 #include "core/log.h"
 #include "core/markdown.h"
+#include "core/template.h"
 #include "core/text.h"
 
 #include <stdlib.h>
@@ -406,6 +407,10 @@ bool event_check(const struct event_input *in, struct err *e)
 		return err_set(e, 400, "validation_failed", "maxParticipants", "Indiquez le nombre de places (de 1 à %d).", EVENT_CAPACITY_MAX);
 	if (!blank(in->price) && !event_parse_euros(in->price, &cents))
 		return err_set(e, 400, "validation_failed", "price", "Indiquez un prix en euros (« 15 » ou « 12,50 »), ou laissez vide pour un événement gratuit.");
+	if (!blank(in->img_src) && (strlen(in->img_src) > EVENT_IMAGE_MAX || !tpl_url_safe(in->img_src)))
+		return err_set(e, 400, "validation_failed", "imgSrc", "L’image doit être une adresse https:// ou un chemin du site (/uploads/…).");
+	if (in->img_alt && buf_utf8_chars(in->img_alt, strlen(in->img_alt)) > EVENT_TITLE_MAX)
+		return err_set(e, 400, "validation_failed", "imgAlt", "Le texte alternatif est trop long (%d caractères au plus).", EVENT_TITLE_MAX);
 	return true;
 }
 

@@ -37,6 +37,7 @@
 #define EVENT_SHORT_MAX 300
 #define EVENT_DESCRIPTION_MAX 20000
 #define EVENT_CAPACITY_MAX 1000
+#define EVENT_IMAGE_MAX 1000   /* the image's address (imgSrc), in bytes */
 
 /* The categories the back office offers (the original's defaults). */
 extern const char *const event_categories_all[];
@@ -98,7 +99,9 @@ struct event_input {
 
 /* Checks `in`: 400 validation_failed naming the field (title, slug,
  * category, description, date, startTime, endTime, location,
- * maxParticipants, price). An empty slug is made from the title. */
+ * maxParticipants, price, imgSrc — an https:// address or a path of the
+ * site, as content/upload.h gives —, imgAlt). An empty slug is made from
+ * the title. */
 bool event_check(const struct event_input *in, struct err *e);
 
 /* Creates (id NULL) or updates the event; *out_id (may be NULL) gets its
