@@ -214,17 +214,27 @@ done:
 	return ok;
 }
 
+static int cmp_starts(const void *a, const void *b)
+{
+	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b, *sx, *sy;
+	const char *p = json_object_object_get_ex(x, "startsAt", &sx) ? json_object_get_string(sx) : "";
+	const char *q = json_object_object_get_ex(y, "startsAt", &sy) ? json_object_get_string(sy) : "";
+	return strcmp(p ? p : "", q ? q : "");
+}
+
 bool event_upcoming(store_t *st, int64_t now, int limit, json_object **items, struct err *e)
 {
 	bson_t f = BSON_INITIALIZER, sort = BSON_INITIALIZER, proj = BSON_INITIALIZER;
 	store_error_t se = { 0 };
 	store_cursor_t *cur;
-	bool ok;
+	const bson_t *doc;
 
 	*items = NULL;
 	public_filter(&f, now);
-	BSON_APPEND_INT32(&sort, "startsAt", 1);
-	BSON_APPEND_INT32(&sort, "_id", 1);
+	/* the (status, endsAt) index gives this order: `limit` documents
+	 * read, no sort (an event is one day long, so the next to end are the
+	 * next to start but for overlapping ones; shown by start below) */
+	BSON_APPEND_INT32(&sort, "endsAt", 1);
 	/* a teaser: no description (up to 20 000 characters each) */
 	BSON_APPEND_INT32(&proj, "description", 0);
 	store_find_opts_t opts = { .sort = &sort, .projection = &proj, .limit = limit };
@@ -235,13 +245,20 @@ bool event_upcoming(store_t *st, int64_t now, int limit, json_object **items, st
 	if (!cur)
 		return store_fail(e, "events", &se);
 	*items = json_object_new_array();
-	ok = collect(st, cur, now, *items, e);
-	store_cursor_destroy(cur);
-	if (!ok) {
+	/* the seats: the count stored with the event (event_refresh_count()
+	 * after every change), not the seats' own count — the event page,
+	 * where one registers, counts them */
+	while (store_cursor_next(cur, &doc))
+		json_object_array_add(*items, event_public_json(doc, doc_int(doc, "currentParticipants", 0)));
+	if (store_cursor_error(cur, &se)) {
+		store_cursor_destroy(cur);
 		json_object_put(*items);
 		*items = NULL;
+		return store_fail(e, "events", &se);
 	}
-	return ok;
+	store_cursor_destroy(cur);
+	json_object_array_sort(*items, cmp_starts);
+	return true;
 }
 
 static int cmp_name(const void *a, const void *b)

@@ -53,9 +53,10 @@ struct event_query {
 bool event_list(store_t *st, int64_t now, const struct event_query *q,
 		json_object **items, int64_t *total, struct err *e);
 
-/* The next `limit` public events, soonest first, in their public form
- * without the description (the home page's teaser): one query on the
- * (status, endsAt) index, then the seats of each (registration.h). */
+/* The next `limit` public events (the next to end), shown soonest first,
+ * in their public form without the description, seats from their stored
+ * currentParticipants: the home page's teaser, one query read in the
+ * order of the (status, endsAt) index. */
 bool event_upcoming(store_t *st, int64_t now, int limit, json_object **items, struct err *e);
 
 /* The categories of the public events, each {name, count}, by name. */
