@@ -3,7 +3,8 @@
 # types Markdown and the preview follows without a reload, rendered by
 # the server's renderer (headings a level down, no raw HTML, no
 # javascript: link); choosing an image sends it and fills the featured
-# image's address; the article saved from the page is on the site.
+# image's address; the article saved from the page is on the site; the
+# event form's image field sends its image the same way.
 use strict;
 use warnings;
 use utf8;
@@ -67,6 +68,17 @@ ok $p->wait_for(q{/^\/blog\/articles\/[0-9a-f]{24}$/.test(location.pathname) && 
 my $r = $s->get('/blog/ecrit-dans-le-navigateur');
 is $r->{status}, 200, 'the article is on the site';
 like $r->{content}, qr{<img class="article-hero" src="/uploads/images/1200x800\.[0-9a-f]{16}\.webp"}, '…with its image';
+
+# the event form's image field: the same upload, its address filled
+$p->goto($s->admin_url . '/events/new');
+ok $p->wait_for(q{location.pathname === '/events/new' && !document.querySelector('.upload-field').hidden}, 15),
+	'the event form: with script, its upload field shows';
+$doc = $p->cmd('DOM.getDocument', {});
+$node = $p->cmd('DOM.querySelector', { nodeId => $doc->{root}{nodeId}, selector => '#ev-file' });
+$p->cmd('DOM.setFileInputFiles', { nodeId => $node->{nodeId}, files => ["$dir/photo.jpg"] });
+$p->js(q{document.getElementById('ev-file').dispatchEvent(new Event('change')); true});
+ok $p->wait_for(q{/^\/uploads\/images\/1200x800\.[0-9a-f]{16}\.webp$/.test(document.getElementById('ev-image').value)}, 20),
+	'… the image is sent and the event\'s image address filled';
 is_deeply [$p->problems], [], 'no console error, no failed load';
 
 $b->stop;

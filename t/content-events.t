@@ -37,6 +37,8 @@ my $s = CWC::Stack->start(env => {
 	STRIPE_API_BASE => $stripe->url, CWC_THROTTLE_EVENT => "$LIMIT/600", CONTACT_EMAIL => 'cafe@example.com',
 });
 $stripe->control(webhookUrl => $s->site_url . '/api/webhooks/stripe', webhookSecrets => [ $SECRET ]);
+# the home page's "Prochains événements": nothing before there are events
+unlike $s->get('/')->{content}, qr{Prochains événements|event-card}, 'home: no events block when there are none';
 my $staff = $s->login('staff', undef, host => 'admin');
 my $api = HTTP::Tiny->new(timeout => 10);
 my $made = 0;   # registrations that reached the limiter
@@ -104,6 +106,21 @@ for my $slug (qw(evenement-passe evenement-annule evenement-brouillon nulle-part
 	is $s->get("/events/$slug")->{status}, 404, "/events/$slug: 404";
 }
 
+# ---- the home page's next three ------------------------------------------------------
+# the seed's café-découverte (in 3 days), then ours (5), then the seed's
+# writing workshop (6, 10:00) before our paid one (6, 18:30)
+$r = $s->get('/');
+my $home = html($r);
+my ($block) = $home =~ m{(<section class="home-events".*?</section>)}s;
+ok $block, 'home: a "Prochains événements" block';
+like $block // '', qr{<h2 id="home-events-title">Prochains événements</h2>}, '… with its heading';
+my @slugs = ($block // '') =~ m{<h3><a href="/events/([a-z0-9-]+)">}g;
+is "@slugs", 'cafe-decouverte-coworking soiree-test atelier-ecriture-samedi', '… the next three published events, soonest first';
+like $block // '', qr{<h3><a href="/events/soiree-test">Soirée &lt;test&gt; &amp; co</a></h3>}, '… titles escaped, linked';
+like $block // '', qr{<time datetime="[^"]+">[a-z]+ \d{1,2} [a-zéû]+ \d{4}</time> · 18:30 – 20:00}, '… the date in French words';
+like $block // '', qr{3 places restantes}, '… the seats left';
+like $block // '', qr{<a href="/events">Tous les événements</a>}, '… and a link to all of them';
+
 # ---- one event -----------------------------------------------------------------
 $r = $s->get('/events/soiree-test');
 is $r->{status}, 200, '/events/soiree-test: 200';
@@ -165,7 +182,7 @@ is $r->{json}{error}{code}, 'already_registered', '… already_registered';
 is $r->{json}{error}{field}, 'email', '… naming email';
 
 # ---- the cancellation link ------------------------------------------------------------
-(my $bad = $cancel) =~ s/token=./token=0/;
+(my $bad = $cancel) =~ s/token=(.)/'token=' . ($1 eq '0' ? '1' : '0')/e;
 is $s->get($bad)->{status}, 404, 'a wrong token: 404';
 $r = $s->get($cancel);
 is $r->{status}, 200, 'the cancellation page';
@@ -190,6 +207,7 @@ $made++;
 is $r->{status}, 409, 'full: 409';
 like html($r), qr{complet}i, '… it says full';
 like html($s->get('/events/soiree-test')), qr{<h2>Complet</h2>}, 'the page shows it full, no form';
+like html($s->get('/')), qr{<h3><a href="/events/soiree-test">[^<]*</a></h3>\s*<p class="event-facts"><span class="badge badge-neutral">Complet</span>}, 'home: "Complet" on the full event';
 
 # ---- paid: Stripe Checkout ---------------------------------------------------------------
 my $t0 = time;
@@ -282,6 +300,38 @@ my @audit = grep { ($_->{action} // '') =~ /^events\./ } CWC::Stripe::collection
 ok scalar(grep { $_->{action} eq 'events.create' } @audit) >= 5, 'admin writes audited (events.create)';
 ok scalar(grep { $_->{action} eq 'events.cancel' } @audit), '… events.cancel';
 ok scalar(grep { $_->{action} eq 'events.registrations.cancel' } @audit), '… events.registrations.cancel';
+
+# ---- an image, uploaded through the back office -----------------------------------------
+my $jpeg = `$FindBin::Bin/../build/asan/t/tools/image-make jpeg 1200 800`;
+die 'image-make' if $?;
+$r = $s->request(POST => '/api/uploads', session => $staff, host => 'admin', body => $jpeg,
+		 headers => { 'Content-Type' => 'image/jpeg' });
+is $r->{status}, 201, 'admin: an image uploaded' or diag $r->{content};
+my $img = $r->{json}{upload}{url} // '';
+like $img, qr{^/uploads/images/1200x800\.[0-9a-f]{16}\.webp$}, '… its WebP address';
+like html($s->get('/events/new', host => 'admin', session => $staff)),
+	qr{<input id="ev-file" type="file"[^>]*data-endpoint="/api/uploads" data-target="ev-image"}, 'the event form has the upload field';
+$r = form('POST', '/events', _host => 'admin', %base, title => 'Atelier illustré', slug => 'atelier-illustre',
+	  date => day(11), maxParticipants => 8, imgSrc => 'javascript:alert(1)', imgAlt => 'x');
+is $r->{status}, 422, 'admin: a javascript: image is refused';
+like html($r), qr{id="ev-image"[^>]*aria-invalid="true"}, '… next to the image field';
+my $illu = create(title => 'Atelier illustré', slug => 'atelier-illustre', date => day(11), maxParticipants => 8,
+		  imgSrc => $img, imgAlt => 'Des carnets et des crayons sur une table du café');
+like html($s->get("/events/$illu", host => 'admin', session => $staff)),
+	qr{<input id="ev-image" name="imgSrc"[^>]*value="\Q$img\E".*<img class="upload-thumb" src="\Q$img\E"}s, '… stored on the event, shown in its form';
+my ($card) = html($s->get('/events')) =~ m{(<li class="card event-card">\s*<img[^>]*>\s*<p class="meta">[^\n]*\n<h2><a href="/events/atelier-illustre">)};
+ok $card, '/events: the card shows the image';
+like $card // '', qr{<img class="card-image" src="\Q$img\E" srcset="/uploads/images/480x320\.[0-9a-f]{16}\.webp 480w, \S+ 960w, \S+ 1200w" sizes="[^"]+" width="1200" height="800" alt="" loading="lazy">},
+	'… with its srcset, sizes and dimensions';
+$page = html($s->get('/events/atelier-illustre'));
+like $page, qr{<img class="event-hero" src="\Q$img\E" srcset="\S+ 480w, \S+ 960w, \S+ 1200w" sizes="[^"]+" width="1200" height="800" alt="Des carnets et des crayons sur une table du café"},
+	'the event page shows it, with its alt';
+my $abs = $s->site_url . $img;
+like $page, qr{<meta property="og:image" content="\Q$abs\E">}, '… as og:image (absolute)';
+($ld) = $page =~ m{<script type="application/ld\+json">(.*?)</script>}s;
+$ldj = eval { JSON::PP->new->utf8(0)->decode($ld) } // {};
+is $ldj->{image}, $abs, '… and the Event JSON-LD image';
+is $s->get($img)->{status}, 200, '… served by Caddy';
 
 # ---- the sitemap -----------------------------------------------------------------------
 my $map = $s->get('/sitemap.xml')->{content};

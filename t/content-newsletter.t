@@ -180,6 +180,51 @@ $r = $s->request('POST', '/dashboard/settings', session => $client,
 $r = $s->get('/newsletter?status=unsubscribed&q=client', session => $admin);
 like $r->{content}, qr{client\@coworkingcafe\.local}, 'and off unsubscribes it';
 
+# ---- register with the newsletter box ticked ------------------------------------------
+# The account's activation link proves the address: the subscriber waits,
+# pending, without a confirmation mail of its own, and activating confirms
+# it (API and no-JS page alike); without the box, no subscriber.
+sub listed {
+	my ($status, $q) = @_;
+	return $s->get("/newsletter?status=$status&q=" . ($q =~ s/\@/%40/r), session => $admin)->{content} =~ m{<td class="wrap">\Q$q\E</td>};
+}
+sub activation_token {
+	my ($to) = @_;
+	my ($m) = resend_mails($to, qr{/auth/activate-account\?token=});
+	return (($m // {})->{text} // '') =~ m{/auth/activate-account\?token=([0-9a-f]{64})} ? $1 : undef;
+}
+$r = $s->request('POST', '/api/auth/register', json => { email => 'Ines.Abonnee@Example.org',
+	password => 'lettre-du-cafe-26', givenName => 'Inès', newsletter => JSON::PP::true });
+is $r->{status}, 201, 'register with newsletter=true: 201';
+ok listed('pending', 'ines.abonnee@example.org'), '… a pending subscriber of that address';
+ok !listed('confirmed', 'ines.abonnee@example.org'), '… not confirmed before the activation';
+my $itok = activation_token('ines.abonnee@example.org');
+ok $itok, '… the activation mail is on its way';
+is scalar(grep { my $b = $_->{body} // {}; (ref $b->{to} ? "@{$b->{to}}" : '') =~ /ines\.abonnee/ &&
+		 ($b->{text} // '') =~ m{/api/newsletter/confirm} } $resend->records), 0,
+	'… and no second confirmation mail for the newsletter';
+is $s->request('POST', '/api/auth/activate-account', json => { token => $itok })->{status}, 200, 'activation: 200';
+ok listed('confirmed', 'ines.abonnee@example.org'), 'the activation confirms the subscriber';
+ok scalar(resend_mails('ines.abonnee@example.org', qr/inscription est confirm/)), '… and the welcome mail is sent';
+$r = $s->get('/api/user/profile', session => $s->login('ines.abonnee@example.org', 'lettre-du-cafe-26'));
+ok $r->{json}{newsletter} // $r->{json}{user}{newsletter}, '… users.newsletter in step';
+
+# the no-JS register page, then the activation page's button
+$r = form('/auth/register', email => 'paul.papier@example.org', password => 'lettre-du-cafe-27',
+	  givenName => 'Paul', newsletter => '1');
+is $r->{status}, 303, 'the register page with the box ticked: 303';
+ok listed('pending', 'paul.papier@example.org'), '… a pending subscriber';
+my $ptok = activation_token('paul.papier@example.org');
+is form('/auth/activate-account', token => $ptok)->{status}, 303, 'the activation page: 303';
+ok listed('confirmed', 'paul.papier@example.org'), '… confirms it';
+
+# without the box: nothing
+is $s->request('POST', '/api/auth/register', json => { email => 'sans.lettre@example.org',
+	password => 'lettre-du-cafe-28', givenName => 'Sans', newsletter => JSON::PP::false })->{status}, 201,
+	'register with newsletter=false: 201';
+is form('/auth/activate-account', token => activation_token('sans.lettre@example.org'))->{status}, 303, '… activated';
+unlike $s->get('/newsletter?q=sans.lettre', session => $admin)->{content}, qr{sans\.lettre\@example}, '… and no subscriber';
+
 # ---- the admins' list and CSV ---------------------------------------------------------
 my $staff = $s->login('staff', undef, host => 'admin');
 is $s->get('/newsletter', session => $staff)->{status}, 403, 'staff: 403';

@@ -225,8 +225,15 @@ for my $i (1 .. 3) {
 		($i == 2 ? (isFullDay => JSON::PP::false(), startTime => '14:00', endTime => '17:30') : ()), confirm => JSON::PP::true() });
 }
 
+# an uploaded image (events and articles)
+my $img = `$FindBin::Bin/../build/asan/t/tools/image-make jpeg 1600 1000`;
+my $up = $s->request(POST => '/api/uploads', session => $staff, host => 'admin', body => $img,
+		     headers => { 'Content-Type' => 'image/jpeg' });
+die "upload: $up->{content}" unless $up->{status} == 201;
+
 # events: the demo ones (cwc-ctl seed) and two dozen more with long
-# titles, made in the back office; an event with 20 registrations
+# titles, made in the back office, every other one with the image; an
+# event with 20 registrations
 my $evday = sub { my @t = localtime(time + 86400 * $_[0]); sprintf '%04d-%02d-%02d', $t[5] + 1900, $t[4] + 1, $t[3] };
 my $formenc = sub {
 	my %f = @_;
@@ -242,7 +249,8 @@ for my $i (1 .. 24) {
 				   description => "## Au programme\n\n- accueil et café\n- **ateliers** en petits groupes\n- apéritif\n",
 				   date => $evday->(30 + $i), startTime => '18:30', endTime => '21:00',
 				   location => 'Espace Événementiel', maxParticipants => 40, price => $i % 3 ? '' : '12,50',
-				   published => 1));
+				   published => 1, ($i % 2 ? (imgSrc => $up->{json}{upload}{url},
+				   imgAlt => 'Des tables du café préparées pour un atelier') : ())));
 	die "event $i: $r->{status}" unless $r->{status} == 303;
 	($event_id) = $r->{headers}{location} =~ m{/events/(\w+)} if $i == 1;
 }
@@ -256,10 +264,6 @@ for my $i (1 .. 20) {
 
 # the blog's back office: an article with an uploaded image, a draft, a
 # scheduled one (with the seed's dozen and the demo's dozen above)
-my $img = `$FindBin::Bin/../build/asan/t/tools/image-make jpeg 1600 1000`;
-my $up = $s->request(POST => '/api/uploads', session => $staff, host => 'admin', body => $img,
-		     headers => { 'Content-Type' => 'image/jpeg' });
-die "upload: $up->{content}" unless $up->{status} == 201;
 my %blog_ids;
 for my $a (['image', 'published', undef], ['brouillon', 'draft', undef],
 	   ['programme', 'scheduled', time + 7 * 86400]) {

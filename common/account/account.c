@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "mail/mail.h"
 #include "account/role.h"
+#include "content/newsletter.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -656,6 +657,13 @@ bool account_register(store_t *st, const struct account_input *in,
 		bson_destroy(filter);
 		goto done;
 	}
+	if (in->newsletter) {
+		/* the newsletter's subscriber waits for the activation (it proves
+		 * the address): content/newsletter.h */
+		struct err ne;
+		if (!newsletter_account_registered(st, now, in->email, &id, &ne))
+			log_error("register: newsletter subscriber: %s", ne.message);
+	}
 	if (user_id)
 		bson_oid_copy(&id, user_id);
 	if (raw_token)
@@ -676,6 +684,21 @@ static bool token_gone(struct err *err, const char *what)
 	return err_set(err, 410, "token_expired", "token",
 			    "This link has expired or was already used. "
 			    "Ask for a new one (forgot password).");
+}
+
+/* The address of `user` is proved: a newsletter asked for at register is
+ * confirmed (content/newsletter.h). A failure is logged: the account is
+ * activated all the same. */
+static void verified_newsletter(store_t *st, const bson_t *user, int64_t now)
+{
+	const char *email = doc_str(user, "email");
+	bson_oid_t uid;
+	struct err ne;
+
+	if (!email || !doc_bool(user, "newsletter", false) || !doc_oid(user, "_id", &uid))
+		return;
+	if (!newsletter_account_verified(st, now, email, &uid, &ne))
+		log_error("activation: newsletter subscriber: %s", ne.message);
 }
 
 bool account_activate(store_t *st, const char *raw_token, size_t token_len,
@@ -735,6 +758,7 @@ bool account_activate(store_t *st, const char *raw_token, size_t token_len,
 		token_gone(err, "activation");
 		goto done;
 	}
+	verified_newsletter(st, &after, now);
 	if (user_id && !doc_oid(&after, "_id", user_id))
 		memset(user_id, 0, sizeof *user_id);
 	ok = true;
@@ -988,6 +1012,8 @@ bool account_reset_password(store_t *st, const char *raw_token, size_t token_len
 		store_fail(err, "reset-password: update", &se);
 		goto done;
 	}
+	if (account_is_pending(&user))
+		verified_newsletter(st, &user, now);
 	if (!session_end_all(st, &uid, NULL, &se)) {
 		store_fail(err, "reset-password: sessions", &se);
 		goto done;

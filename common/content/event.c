@@ -10,6 +10,7 @@
 #include "core/doc.h"
 #include "core/log.h"
 #include "core/markdown.h"
+#include "core/template.h"
 #include "core/text.h"
 
 #include <stdlib.h>
@@ -213,6 +214,53 @@ done:
 	return ok;
 }
 
+static int cmp_starts(const void *a, const void *b)
+{
+	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b, *sx, *sy;
+	const char *p = json_object_object_get_ex(x, "startsAt", &sx) ? json_object_get_string(sx) : "";
+	const char *q = json_object_object_get_ex(y, "startsAt", &sy) ? json_object_get_string(sy) : "";
+	return strcmp(p ? p : "", q ? q : "");
+}
+
+bool event_upcoming(store_t *st, int64_t now, int limit, json_object **items, struct err *e)
+{
+	bson_t f = BSON_INITIALIZER, sort = BSON_INITIALIZER, proj = BSON_INITIALIZER;
+	store_error_t se = { 0 };
+	store_cursor_t *cur;
+	const bson_t *doc;
+
+	*items = NULL;
+	public_filter(&f, now);
+	/* the (status, endsAt) index gives this order: `limit` documents
+	 * read, no sort (an event is one day long, so the next to end are the
+	 * next to start but for overlapping ones; shown by start below) */
+	BSON_APPEND_INT32(&sort, "endsAt", 1);
+	/* a teaser: no description (up to 20 000 characters each) */
+	BSON_APPEND_INT32(&proj, "description", 0);
+	store_find_opts_t opts = { .sort = &sort, .projection = &proj, .limit = limit };
+	cur = store_find(st, EVENTS, &f, &opts, &se);
+	bson_destroy(&f);
+	bson_destroy(&sort);
+	bson_destroy(&proj);
+	if (!cur)
+		return store_fail(e, "events", &se);
+	*items = json_object_new_array();
+	/* the seats: the count stored with the event (event_refresh_count()
+	 * after every change), not the seats' own count — the event page,
+	 * where one registers, counts them */
+	while (store_cursor_next(cur, &doc))
+		json_object_array_add(*items, event_public_json(doc, doc_int(doc, "currentParticipants", 0)));
+	if (store_cursor_error(cur, &se)) {
+		store_cursor_destroy(cur);
+		json_object_put(*items);
+		*items = NULL;
+		return store_fail(e, "events", &se);
+	}
+	store_cursor_destroy(cur);
+	json_object_array_sort(*items, cmp_starts);
+	return true;
+}
+
 static int cmp_name(const void *a, const void *b)
 {
 	json_object *x = *(json_object *const *)a, *y = *(json_object *const *)b, *nx, *ny;
@@ -376,6 +424,10 @@ bool event_check(const struct event_input *in, struct err *e)
 		return err_set(e, 400, "validation_failed", "maxParticipants", "Indiquez le nombre de places (de 1 à %d).", EVENT_CAPACITY_MAX);
 	if (!blank(in->price) && !event_parse_euros(in->price, &cents))
 		return err_set(e, 400, "validation_failed", "price", "Indiquez un prix en euros (« 15 » ou « 12,50 »), ou laissez vide pour un événement gratuit.");
+	if (!blank(in->img_src) && (strlen(in->img_src) > EVENT_IMAGE_MAX || !tpl_url_safe(in->img_src)))
+		return err_set(e, 400, "validation_failed", "imgSrc", "L’image doit être une adresse https:// ou un chemin du site (/uploads/…).");
+	if (in->img_alt && buf_utf8_chars(in->img_alt, strlen(in->img_alt)) > EVENT_TITLE_MAX)
+		return err_set(e, 400, "validation_failed", "imgAlt", "Le texte alternatif est trop long (%d caractères au plus).", EVENT_TITLE_MAX);
 	return true;
 }
 

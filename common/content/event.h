@@ -37,6 +37,7 @@
 #define EVENT_SHORT_MAX 300
 #define EVENT_DESCRIPTION_MAX 20000
 #define EVENT_CAPACITY_MAX 1000
+#define EVENT_IMAGE_MAX 1000   /* the image's address (imgSrc), in bytes */
 
 /* The categories the back office offers (the original's defaults). */
 extern const char *const event_categories_all[];
@@ -51,6 +52,12 @@ struct event_query {
  * form, see event_public_json()) and *total. */
 bool event_list(store_t *st, int64_t now, const struct event_query *q,
 		json_object **items, int64_t *total, struct err *e);
+
+/* The next `limit` public events (the next to end), shown soonest first,
+ * in their public form without the description, seats from their stored
+ * currentParticipants: the home page's teaser, one query read in the
+ * order of the (status, endsAt) index. */
+bool event_upcoming(store_t *st, int64_t now, int limit, json_object **items, struct err *e);
 
 /* The categories of the public events, each {name, count}, by name. */
 bool event_categories(store_t *st, int64_t now, json_object **items, struct err *e);
@@ -93,7 +100,9 @@ struct event_input {
 
 /* Checks `in`: 400 validation_failed naming the field (title, slug,
  * category, description, date, startTime, endTime, location,
- * maxParticipants, price). An empty slug is made from the title. */
+ * maxParticipants, price, imgSrc — an https:// address or a path of the
+ * site, as content/upload.h gives —, imgAlt). An empty slug is made from
+ * the title. */
 bool event_check(const struct event_input *in, struct err *e);
 
 /* Creates (id NULL) or updates the event; *out_id (may be NULL) gets its

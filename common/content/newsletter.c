@@ -267,3 +267,79 @@ bool newsletter_set_for_account(store_t *st, int64_t now, const char *email,
 		return store_fail(e, "newsletter subscriber", &se);
 	return true;
 }
+
+bool newsletter_account_registered(store_t *st, int64_t now, const char *email,
+				   const bson_oid_t *user_id, struct err *e)
+{
+	bson_t *filter, *update;
+	store_error_t se = { 0 };
+	store_update_result_t res = { 0 };
+	bool ok;
+
+	/* pending or unsubscribed: pending again, for this account (a pending
+	 * footer subscription keeps its link, which still confirms it) */
+	filter = BCON_NEW("email", BCON_UTF8(email), "status", "{", "$ne", BCON_UTF8("confirmed"), "}");
+	update = BCON_NEW("$set", "{", "status", BCON_UTF8("pending"), "isSubscribed", BCON_BOOL(false),
+			  "userId", BCON_OID(user_id), "updatedAt", BCON_DATE_TIME(now), "}",
+			  "$unset", "{", "unsubscribedAt", BCON_UTF8(""), "}");
+	ok = store_update_one(st, NEWSLETTER_COLLECTION, filter, update, false, &res, &se);
+	bson_destroy(filter);
+	bson_destroy(update);
+	if (ok && res.matched == 0) {
+		bson_t doc = BSON_INITIALIZER;
+		BSON_APPEND_UTF8(&doc, "email", email);
+		BSON_APPEND_OID(&doc, "userId", user_id);
+		BSON_APPEND_UTF8(&doc, "status", "pending");
+		BSON_APPEND_BOOL(&doc, "isSubscribed", false);
+		BSON_APPEND_UTF8(&doc, "source", "account");
+		BSON_APPEND_DATE_TIME(&doc, "createdAt", now);
+		BSON_APPEND_DATE_TIME(&doc, "updatedAt", now);
+		ok = store_insert_one(st, NEWSLETTER_COLLECTION, &doc, NULL, &se);
+		bson_destroy(&doc);
+		if (!ok && se.code == STORE_ERR_DUPLICATE_KEY) {
+			/* confirmed already: it gets its account */
+			filter = BCON_NEW("email", BCON_UTF8(email));
+			update = BCON_NEW("$set", "{", "userId", BCON_OID(user_id),
+					  "updatedAt", BCON_DATE_TIME(now), "}");
+			ok = store_update_one(st, NEWSLETTER_COLLECTION, filter, update, false, NULL, &se);
+			bson_destroy(filter);
+			bson_destroy(update);
+		}
+	}
+	if (!ok)
+		return store_fail(e, "newsletter subscriber", &se);
+	return true;
+}
+
+bool newsletter_account_verified(store_t *st, int64_t now, const char *email,
+				 const bson_oid_t *user_id, struct err *e)
+{
+	bson_t *filter, *update;
+	bson_t doc = BSON_INITIALIZER;
+	store_error_t se = { 0 };
+	bool found = false;
+
+	filter = BCON_NEW("email", BCON_UTF8(email), "userId", BCON_OID(user_id),
+			  "status", BCON_UTF8("pending"));
+	update = BCON_NEW("$set", "{", "status", BCON_UTF8("confirmed"), "isSubscribed", BCON_BOOL(true),
+			  "confirmedAt", BCON_DATE_TIME(now), "subscribedAt", BCON_DATE_TIME(now),
+			  "updatedAt", BCON_DATE_TIME(now), "}",
+			  "$unset", "{", "confirmTokenHash", BCON_UTF8(""), "confirmTokenExpires", BCON_UTF8(""),
+			  "unsubscribedAt", BCON_UTF8(""), "}");
+	bool ok = store_find_one_and_update(st, NEWSLETTER_COLLECTION, filter, update, NULL, &doc, &found, &se);
+	bson_destroy(filter);
+	bson_destroy(update);
+	bson_destroy(&doc);
+	if (!ok)
+		return store_fail(e, "newsletter confirmation", &se);
+	if (!found)
+		return true;
+	account_in_step(st, email, true, now);
+	{
+		json_object *vars = json_object_new_object();
+		if (!newsletter_mail(st, "newsletter_welcome", email, vars, &se))
+			log_error("newsletter welcome mail: %s", se.message);
+		json_object_put(vars);
+	}
+	return true;
+}

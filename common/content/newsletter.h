@@ -58,6 +58,21 @@ bool newsletter_unsubscribe(store_t *st, int64_t now, const char *email, const c
 bool newsletter_set_for_account(store_t *st, int64_t now, const char *email,
 				const bson_oid_t *user_id, bool on, struct err *e);
 
+/* A new account asked for the newsletter (register with newsletter=true):
+ * the subscriber of `email` (normalised) becomes pending for `user_id`,
+ * source "account", without a confirmation mail — the account's
+ * activation link proves the address (newsletter_account_verified()). A
+ * confirmed subscriber only gets its userId. Errors: the store's. */
+bool newsletter_account_registered(store_t *st, int64_t now, const char *email,
+				   const bson_oid_t *user_id, struct err *e);
+
+/* The account `user_id` proved its address `email` (activation, or a
+ * reset link that completes it): its pending subscriber (from
+ * newsletter_account_registered()) is confirmed, users.newsletter set and
+ * the welcome mail queued. Nothing when there is none. Errors: the store's. */
+bool newsletter_account_verified(store_t *st, int64_t now, const char *email,
+				 const bson_oid_t *user_id, struct err *e);
+
 /* "pending", "confirmed", "unsubscribed" (NULL-terminated) and their
  * French labels. */
 extern const char *const newsletter_statuses[];

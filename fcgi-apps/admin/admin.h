@@ -231,6 +231,9 @@ void admin_form_blog_category_delete(struct http_req *req);
 /* upload.c — images: local WebP variants, or Cloudinary signatures */
 void admin_upload(struct http_req *req);
 void admin_upload_signature(struct http_req *req);
+/* Where an editor's image field sends a file (blog-editor.js): the
+ * signature route when Cloudinary is configured, else /api/uploads. */
+const char *admin_upload_endpoint(void);
 
 /* audit.c — GET /audit-log: the audit log's screen (admins) */
 void admin_page_audit(struct http_req *req);

@@ -226,8 +226,7 @@ static void render_editor(struct http_req *req, store_t *st, int status, const c
 	page_set(data, "script", ASSET_BLOG_EDITOR_JS);
 	tabs(data, id ? "articles" : "new");
 	admin_set_str(data, "heading", id ? "Modifier l’article" : "Nouvel article");
-	admin_set_str(data, "uploadEndpoint", cfg->cloudinary_cloud_name && *cfg->cloudinary_cloud_name &&
-		*cfg->cloudinary_api_key && *cfg->cloudinary_api_secret ? "/api/uploads/signature" : "/api/uploads");
+	admin_set_str(data, "uploadEndpoint", admin_upload_endpoint());
 	if (id)
 		buf_printf(&action, "/blog/articles/%s", id);
 	else

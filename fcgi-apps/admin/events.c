@@ -8,11 +8,13 @@
  * button each, and their CSV export (web/csv.h: GET
  * /events/:id/registrations?format=csv, audited as
  * events.registrations.export). Plain HTML forms that come back to the page (303), no
- * script needed; every write is a ROUTE_AUDIT route and notes what it
+ * script needed (blog-editor.js only sends a chosen image through the
+ * article editor's upload, content/upload.h, and fills its address); every write is a ROUTE_AUDIT route and notes what it
  * changed with audit_note(). The rules are content/event.h and
  * content/registration.h.
  */
 #include "admin.h"
+#include "assets.h"
 #include "account/account.h"
 #include "account/api.h"
 #include "audit/api.h"
@@ -182,6 +184,9 @@ static void render_event(struct http_req *req, int status, store_t *st, const bs
 
 	data = page_data(req, doc ? (doc_str(doc, "title") ? doc_str(doc, "title") : "Événement") : "Nouvel événement");
 	page_section(data, "events");
+	/* the image field sends a file like the article editor's */
+	page_set(data, "script", ASSET_BLOG_EDITOR_JS);
+	admin_set_str(data, "uploadEndpoint", admin_upload_endpoint());
 	form = form_values(in, doc);
 	if (e) {
 		json_object *eo = json_object_new_object();

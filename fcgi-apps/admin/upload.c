@@ -28,6 +28,11 @@ static bool cloudinary_on(void)
 	       *cfg->cloudinary_api_key && cfg->cloudinary_api_secret && *cfg->cloudinary_api_secret;
 }
 
+const char *admin_upload_endpoint(void)
+{
+	return cloudinary_on() ? "/api/uploads/signature" : "/api/uploads";
+}
+
 void admin_upload(struct http_req *req)
 {
 	json_object *info = NULL, *o, *v;

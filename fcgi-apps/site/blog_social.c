@@ -98,20 +98,33 @@ void site_form_article_like(struct http_req *req)
 	buf_free(&to);
 }
 
-void site_blog_image(json_object *article, const char *sizes)
+void site_image(json_object *o, const char *key, const char *sizes)
 {
 	json_object *v;
 	struct buf dir = { 0 };
 
-	if (!json_object_object_get_ex(article, "featuredImage", &v) || !json_object_is_type(v, json_type_string) ||
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string) ||
 	    !*json_object_get_string(v) || !tpl_url_safe(json_object_get_string(v)))
 		return;
 	buf_printf(&dir, "%s/uploads", cfg->data_dir);
 	json_object *img = upload_image_json(dir.data, json_object_get_string(v), sizes);
-	if (json_object_object_get_ex(article, "imgAlt", &v))
+	if (json_object_object_get_ex(o, "imgAlt", &v))
 		json_object_object_add(img, "alt", json_object_get(v));
-	json_object_object_add(article, "image", img);
+	json_object_object_add(o, "image", img);
 	buf_free(&dir);
+}
+
+void site_image_absolute(const char *url, struct buf *out)
+{
+	if (url[0] == '/')
+		buf_printf(out, "%s%s", cfg->site_url, url);
+	else
+		buf_str(out, url);
+}
+
+void site_blog_image(json_object *article, const char *sizes)
+{
+	site_image(article, "featuredImage", sizes);
 }
 
 void site_blog_images(json_object *items, const char *sizes)
@@ -165,12 +178,8 @@ void site_blog_article_extras(struct http_req *req, json_object *data, json_obje
 	/* the Open Graph image: the featured image, as an absolute URL */
 	if (json_object_object_get_ex(article, "featuredImage", &v) && *json_object_get_string(v) &&
 	    tpl_url_safe(json_object_get_string(v))) {
-		const char *img = json_object_get_string(v);
 		struct buf abs = { 0 };
-		if (img[0] == '/')
-			buf_printf(&abs, "%s%s", cfg->site_url, img);
-		else
-			buf_str(&abs, img);
+		site_image_absolute(json_object_get_string(v), &abs);
 		page_set(data, "image", abs.data);
 		if (json_object_object_get_ex(article, "imgAlt", &v))
 			page_set(data, "imageAlt", json_object_get_string(v));

@@ -2,8 +2,9 @@
  * events.c — the café's events on the site (SPEC §8), server-rendered:
  * /events (upcoming, filtered by ?category=, 12 a page with ?page=),
  * /events/:slug (the Markdown description, date and time in
- * Europe/Paris, place, price, seats left, Event JSON-LD, Open Graph,
- * canonical) with its registration form: a plain HTML form that posts
+ * Europe/Paris, place, price, seats left, its image with the sizes of
+ * content/upload.h (also on the cards, as og:image and the JSON-LD's
+ * image), Event JSON-LD, Open Graph, canonical) with its registration form: a plain HTML form that posts
  * to the page itself (free → 303 to /events/:slug/merci; paid → 303 to
  * the Stripe Checkout page; an error → the page again with the message
  * next to its field and what was typed), the cancellation page of the
@@ -27,6 +28,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The cards of /events: one column on a phone, two, then three. */
+#define EVENT_CARD_SIZES "(min-width: 64rem) 20rem, (min-width: 40rem) 50vw, 100vw"
 
 static void add_str(json_object *o, const char *k, const char *v)
 {
@@ -151,6 +155,8 @@ void site_events(struct http_req *req)
 			add_str(pobj, "next", v);
 	}
 	json_object_object_add(data, "pagination", pg);
+	for (size_t i = 0; i < json_object_array_length(items); i++)
+		site_image(json_object_array_get_idx(items, i), "imgSrc", EVENT_CARD_SIZES);
 	json_object_object_add(data, "hasEvents", json_object_new_boolean(json_object_array_length(items) > 0));
 	json_object_object_add(data, "events", items);
 	free(enc);
@@ -169,7 +175,7 @@ static void event_page(struct http_req *req, int status, const struct event_reg_
 	const char *slug = http_param(req, "slug");
 	json_object *ev = NULL, *data, *form, *ld, *loc, *addr, *offer;
 	struct err e = { 0 };
-	struct buf url = { 0 };
+	struct buf url = { 0 }, image = { 0 };
 	const char *v;
 
 	if (!event_get_public(conn_store(NULL), account_now_ms(), slug, &ev, NULL, &e)) {
@@ -182,8 +188,13 @@ static void event_page(struct http_req *req, int status, const struct event_reg_
 	page_set(data, "canonical", url.data);
 	v = jstr(ev, "shortDescription");
 	page_set(data, "description", v && *v ? v : "Un événement à CoworKing Café, Strasbourg.");
-	if ((v = jstr(ev, "imgSrc")) && tpl_url_safe(v))
-		page_set(data, "image", v);
+	site_image(ev, "imgSrc", "(min-width: 60rem) 40rem, 100vw");
+	if ((v = jstr(ev, "imgSrc")) && *v && tpl_url_safe(v)) {
+		site_image_absolute(v, &image);
+		page_set(data, "image", image.data);
+		if ((v = jstr(ev, "imgAlt")) && *v)
+			page_set(data, "imageAlt", v);
+	}
 
 	ld = json_object_new_object();
 	add_str(ld, "@context", "https://schema.org");
@@ -198,6 +209,8 @@ static void event_page(struct http_req *req, int status, const struct event_reg_
 		if (json_object_object_get_ex(ev, "endsAt", &t))
 			add_str(ld, "endDate", json_object_get_string(t));
 	}
+	if (image.data)
+		add_str(ld, "image", image.data);
 	add_str(ld, "eventStatus", "https://schema.org/EventScheduled");
 	add_str(ld, "eventAttendanceMode", "https://schema.org/OfflineEventAttendanceMode");
 	loc = json_object_new_object();
@@ -258,6 +271,7 @@ static void event_page(struct http_req *req, int status, const struct event_reg_
 		json_object_object_add(data, "paymentCancelled", json_object_new_boolean(true));
 	json_object_object_add(data, "event", ev);
 	buf_free(&url);
+	buf_free(&image);
 	page_render(req, status, "event.html", data);
 }
 

@@ -1,12 +1,14 @@
 /*
  * home.c — the home page (templates/home.html): the café in short, its
- * spaces with their prices and today's hours (from the store), and the
+ * spaces with their prices and today's hours (from the store), the next
+ * three events (content/event.h: date, title, seats left), and the
  * one CoworkingSpace JSON-LD entity of the site (address, geo, phone and
  * the week's hours from the store).
  */
 #include "account/account.h"
 #include "booking/calendar.h"
 #include "conn/conn.h"
+#include "content/event.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -14,6 +16,8 @@
 #include "site.h"
 
 #include <stdlib.h>
+
+#define HOME_EVENTS 3   /* the next events shown ("Prochains événements") */
 
 static const char *const schema_days[7] = {
 	"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
@@ -113,6 +117,17 @@ void site_home(struct http_req *req)
 	}
 	if (st && !site_add_spaces(st, data, &se))
 		log_warn("home: spaces: %s", se.message);
+	if (st) {
+		json_object *events = NULL;
+		struct err e = { 0 };
+		if (event_upcoming(st, account_now_ms(), HOME_EVENTS, &events, &e)) {
+			json_object_object_add(data, "hasEvents",
+					       json_object_new_boolean(json_object_array_length(events) > 0));
+			json_object_object_add(data, "events", events);
+		} else {
+			log_warn("home: events: %s", e.message);
+		}
+	}
 	page_set_json_ld(data, cafe_ld(url.data, have_hours ? &h : NULL));
 	if (have_hours)
 		booking_hours_free(&h);

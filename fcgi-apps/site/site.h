@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct buf;   /* core/buf.h */
+
 /* The café: one source for what the footer, the pages and the JSON-LD say. */
 #define CAFE_NAME "CoworKing Café"
 #define CAFE_STREET "1 rue de la Division Leclerc"
@@ -111,6 +113,12 @@ void site_blog_article_extras(struct http_req *req, json_object *data, json_obje
 /* Adds `image` ({src, srcset, sizes, width, height, alt}: content/upload.h)
  * to an article (or to each of `items`) that has a featuredImage. */
 void site_blog_image(json_object *article, const char *sizes);
+/* The same for any object with an image address under `key` (events:
+ * "imgSrc"), its `imgAlt` as the alt. */
+void site_image(json_object *o, const char *key, const char *sizes);
+/* `url` (a safe image address) made absolute on SITE_URL when it is a
+ * path, for Open Graph and JSON-LD; appended to `out`. */
+void site_image_absolute(const char *url, struct buf *out);
 void site_blog_images(json_object *items, const char *sizes);
 
 /* events (events.c) and the read-only public API (public_api.c) */

@@ -1,12 +1,16 @@
 /*
- * blog-editor.js — the back office's article editor: refreshes the
- * preview as one types, with the HTML the server renders for the site
- * (POST /api/blog/preview, core/markdown.h). Without it the form's
- * "Prévisualiser" button does the same with a page load.
- * It also sends a chosen image: to POST /api/uploads (the admin app
+ * blog-editor.js — the back office's editors (articles, events).
+ * The article editor's preview: refreshed as one types, with the HTML the
+ * server renders for the site (POST /api/blog/preview, core/markdown.h).
+ * Without it the form's "Prévisualiser" button does the same with a page
+ * load.
+ * Every image field (`.upload-field` > input[type=file], articles and
+ * events) sends the chosen image: to POST /api/uploads (the admin app
  * makes the WebP variants), or — when the page names the signature
  * endpoint — straight to Cloudinary with the parameters the admin app
- * signed; either way the image's address fills the featuredImage field.
+ * signed; either way the image's address fills the field named by the
+ * input's data-target. Without script the fields stay hidden and the
+ * address can be typed.
  */
 (function () {
 	'use strict';
@@ -33,20 +37,12 @@
 		clearTimeout(timer);
 		timer = setTimeout(refresh, 300);
 	});
+})();
 
-	var file = document.getElementById('a-file');
-	var target = document.getElementById('a-image');
-	var hint = document.getElementById('h-file');
-	if (!file || !target || !window.FormData)
+(function () {
+	'use strict';
+	if (!window.FormData || !window.fetch)
 		return;
-	file.closest('.upload-field').hidden = false;
-	function done(url) {
-		target.value = url;
-		hint.textContent = 'Image envoyée.';
-	}
-	function failed(message) {
-		hint.textContent = message || 'L’envoi a échoué.';
-	}
 	function json(r) {
 		return r.json().then(function (j) {
 			if (!r.ok)
@@ -54,26 +50,43 @@
 			return j;
 		});
 	}
-	file.addEventListener('change', function () {
-		var f = file.files[0], endpoint = file.getAttribute('data-endpoint');
-		if (!f)
+	function wire(file) {
+		var target = document.getElementById(file.getAttribute('data-target'));
+		var hint = document.getElementById(file.getAttribute('aria-describedby'));
+		if (!target || !hint)
 			return;
-		hint.textContent = 'Envoi en cours…';
-		if (/signature$/.test(endpoint)) {
-			fetch(endpoint, { method: 'POST', credentials: 'same-origin',
-				headers: { 'Content-Type': 'application/json' }, body: '{}' })
-			.then(json).then(function (s) {
-				var fd = new FormData();
-				Object.keys(s.params).forEach(function (k) { fd.append(k, s.params[k]); });
-				fd.append('file', f);
-				return fetch(s.uploadUrl, { method: 'POST', body: fd }).then(json);
-			}).then(function (c) { done(c.secure_url); })
-			.catch(function (e) { failed(e.message); });
-		} else {
-			fetch(endpoint, { method: 'POST', credentials: 'same-origin',
-				headers: { 'Content-Type': f.type || 'application/octet-stream' }, body: f })
-			.then(json).then(function (j) { done(j.upload.url); })
-			.catch(function (e) { failed(e.message); });
+		file.closest('.upload-field').hidden = false;
+		function done(url) {
+			target.value = url;
+			hint.textContent = 'Image envoyée.';
 		}
-	});
+		function failed(message) {
+			hint.textContent = message || 'L’envoi a échoué.';
+		}
+		file.addEventListener('change', function () {
+			var f = file.files[0], endpoint = file.getAttribute('data-endpoint');
+			if (!f)
+				return;
+			hint.textContent = 'Envoi en cours…';
+			if (/signature$/.test(endpoint)) {
+				fetch(endpoint, { method: 'POST', credentials: 'same-origin',
+					headers: { 'Content-Type': 'application/json' }, body: '{}' })
+				.then(json).then(function (s) {
+					var fd = new FormData();
+					Object.keys(s.params).forEach(function (k) { fd.append(k, s.params[k]); });
+					fd.append('file', f);
+					return fetch(s.uploadUrl, { method: 'POST', body: fd }).then(json);
+				}).then(function (c) { done(c.secure_url); })
+				.catch(function (e) { failed(e.message); });
+			} else {
+				fetch(endpoint, { method: 'POST', credentials: 'same-origin',
+					headers: { 'Content-Type': f.type || 'application/octet-stream' }, body: f })
+				.then(json).then(function (j) { done(j.upload.url); })
+				.catch(function (e) { failed(e.message); });
+			}
+		});
+	}
+	var files = document.querySelectorAll('.upload-field input[type=file][data-target]');
+	for (var i = 0; i < files.length; i++)
+		wire(files[i]);
 })();
