@@ -224,6 +224,10 @@ $r = $s->get('/blog/the-glace');
 @rel = ($rel // '') =~ m{href="/blog/([a-z0-9-]+)"}g;
 is $rel[0], 'the-menthe', 'alone in its category: the article sharing its title\'s words first';
 like $r->{content}, qr{<meta property="og:image" content="http://[^"]+/uploads/the-glace-800\.webp">}, 'og:image: the featured image, absolute';
+{
+	my ($ld) = $r->{content} =~ m{<script type="application/ld\+json">(.*?)</script>}s;
+	like eval { decode_json($ld)->{image} } // '', qr{^http://[^"]+/uploads/the-glace-800\.webp$}, '  and the JSON-LD image, absolute too';
+}
 like $r->{content}, qr{<meta property="og:type" content="article">}, 'og:type article';
 # a page without an image of its own shares the site's default card (issue 13)
 like $s->get('/blog')->{content}, qr{<meta property="og:image" content="http://[^"]+/static/og-image\.[0-9a-f]+\.png">},

@@ -253,8 +253,12 @@ void site_blog_article(struct http_req *req)
 		add_str(ld, "datePublished", json_object_get_string(v));
 	if (json_object_object_get_ex(a, "updatedAt", &v))
 		add_str(ld, "dateModified", json_object_get_string(v));
-	if (json_object_object_get_ex(a, "featuredImage", &v) && tpl_url_safe(json_object_get_string(v)))
-		add_str(ld, "image", json_object_get_string(v));
+	if (json_object_object_get_ex(a, "featuredImage", &v) && tpl_url_safe(json_object_get_string(v))) {
+		struct buf image = { 0 };   /* absolute, as og:image */
+		site_image_absolute(json_object_get_string(v), &image);
+		add_str(ld, "image", image.data);
+		buf_free(&image);
+	}
 	add_str(ld, "mainEntityOfPage", url.data);
 	json_object *pub = json_object_new_object();
 	add_str(pub, "@type", "Organization");
