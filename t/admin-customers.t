@@ -153,8 +153,8 @@ CWC::Seed::insert($s, 'contactmails',
 	  status => 'unread', createdAt => date($now) },
 	{ name => 'Bob', email => 'bob.martin@example.com', subject => 'Bob asks', message => 'Une question de Bob',
 	  status => 'unread', createdAt => date($now) });
+# Alice's subscription comes from her account (newsletter ticked by the admin, confirmed by her activation)
 CWC::Seed::insert($s, 'newsletters',
-	{ email => 'alice.durand@example.com', status => 'confirmed', createdAt => date($now) },
 	{ email => 'bob.martin@example.com', status => 'confirmed', createdAt => date($now) });
 CWC::Seed::insert($s, 'eventregistrations',
 	{ eventId => oid('0123456789abcdef01234567'), email => 'alice.durand@example.com', name => 'Alice', createdAt => date($now) },
@@ -171,6 +171,8 @@ is $r->{status}, 200, 'staff read the detail';
 is $r->{json}{bookingsCount}, 2, '... her two bookings';
 is $r->{json}{messagesCount}, 1, '... her message';
 ok $r->{json}{newsletter}{subscription}, '... her newsletter subscription';
+is $r->{json}{newsletter}{subscription}{status} // '', 'confirmed',
+	'... confirmed: ticked when the admin created her account, proved by her activation' or diag explain $r->{json}{newsletter};
 
 # --- GDPR export
 is api(GET => "/users/$alice->{id}/export", $staff)->{status}, 403, 'staff cannot export';

@@ -3,6 +3,7 @@
  */
 #include "account/manage.h"
 #include "account/session.h"
+#include "content/newsletter.h"
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/log.h"
@@ -107,6 +108,11 @@ bool manage_create_invited(store_t *st, const struct account_input *in, const ch
 			log_error("invite: cannot remove the account after a mail failure: %s", de.message);
 		bson_destroy(f);
 		return store_fail(err, "invite: mail", &se);
+	}
+	if (in->newsletter) {   /* confirmed by the activation, as at register */
+		struct err ne = { 0 };
+		if (!newsletter_account_registered(st, now, in->email, &new_id, &ne))
+			log_error("invite: newsletter subscriber: %s", ne.message);
 	}
 	if (id)
 		bson_oid_copy(&new_id, id);
