@@ -11,6 +11,7 @@
 #include "core/markdown.h"
 #include "core/text.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -102,9 +103,11 @@ bool article_list(store_t *st, int64_t now, const struct article_query *q,
 		bson_destroy(&sf);
 		goto done;
 	}
-	if (!store_count(st, "articles", &f, total, &se)) {
-		store_fail(e, "articles count", &se);
-		goto done;
+	{
+		bson_oid_t oid;
+		bool by_cat = have_cat && doc_oid(&cat, "_id", &oid);
+		if (!article_public_count(st, now, by_cat ? &oid : NULL, total, e))
+			goto done;
 	}
 	BSON_APPEND_INT32(&sort, "publishedAt", -1);
 	/* publishedAt alone: the (status, publishedAt) index gives that order */
@@ -149,39 +152,48 @@ done:
 	return ok;
 }
 
-/* {title, slug} of the public article just older (dir -1) or newer (+1)
- * than `at`, or NULL. */
-static json_object *neighbour(store_t *st, int64_t now, int64_t at, int dir,
-			      struct err *e, bool *ok)
-{
-	bson_t f = BSON_INITIALIZER, sort = BSON_INITIALIZER, out;
-	store_error_t se = { 0 };
-	bool found = false;
-	json_object *j = NULL;
+/* The HTML of the Markdown `md`, rendered once per worker for the last
+ * RENDERED_SLOTS texts read (keyed by the whole text: an edit is a new
+ * key, so nothing is ever stale). A new string for the caller. */
+#define RENDERED_SLOTS 16
+static struct {
+	char *md, *html;
+	size_t len;
+	uint64_t used;
+} rendered_cache[RENDERED_SLOTS];
+static uint64_t rendered_clock;
 
-	article_public_filter(&f, now);
-	bson_t and, c0, c1;
-	BSON_APPEND_ARRAY_BEGIN(&f, "$and", &and);
-	BSON_APPEND_DOCUMENT_BEGIN(&and, "0", &c0);
-	BSON_APPEND_DOCUMENT_BEGIN(&c0, "publishedAt", &c1);
-	BSON_APPEND_DATE_TIME(&c1, dir < 0 ? "$lt" : "$gt", at);
-	bson_append_document_end(&c0, &c1);
-	bson_append_document_end(&and, &c0);
-	bson_append_array_end(&f, &and);
-	BSON_APPEND_INT32(&sort, "publishedAt", dir);
-	store_find_opts_t opts = { .sort = &sort, .limit = 1 };
-	if (!store_find_one(st, "articles", &f, &opts, &out, &found, &se)) {
-		*ok = store_fail(e, "article neighbour", &se);
-	} else {
-		if (found && doc_str(&out, "slug")) {
-			j = json_object_new_object();
-			json_object_object_add(j, "title", json_object_new_string(doc_str(&out, "title") ? doc_str(&out, "title") : ""));
-			json_object_object_add(j, "slug", json_object_new_string(doc_str(&out, "slug")));
+static json_object *rendered(const char *md)
+{
+	size_t len = strlen(md), slot = 0;
+	struct buf html = { 0 };
+	json_object *j;
+
+	for (size_t i = 0; i < RENDERED_SLOTS; i++) {
+		if (rendered_cache[i].md && rendered_cache[i].len == len &&
+		    memcmp(rendered_cache[i].md, md, len) == 0) {
+			rendered_cache[i].used = ++rendered_clock;
+			return json_object_new_string(rendered_cache[i].html);
 		}
-		bson_destroy(&out);
+		if (rendered_cache[i].used < rendered_cache[slot].used)
+			slot = i;
 	}
-	bson_destroy(&f);
-	bson_destroy(&sort);
+	if (!markdown_render(md, len, &html))
+		return json_object_new_string("");   /* not kept: may work next time */
+	j = json_object_new_string(html.data ? html.data : "");
+	char *m = strdup(md), *h = strdup(html.data ? html.data : "");
+	if (m && h) {
+		free(rendered_cache[slot].md);
+		free(rendered_cache[slot].html);
+		rendered_cache[slot].md = m;
+		rendered_cache[slot].html = h;
+		rendered_cache[slot].len = len;
+		rendered_cache[slot].used = ++rendered_clock;
+	} else {
+		free(m);
+		free(h);
+	}
+	buf_free(&html);
 	return j;
 }
 
@@ -191,7 +203,6 @@ bool article_get(store_t *st, int64_t now, const char *slug,
 	bson_t f = BSON_INITIALIZER, doc;
 	store_error_t se = { 0 };
 	bool found = false, ok = true;
-	struct buf html = { 0 };
 	bson_oid_t cat;
 	json_object *j;
 	const char *md;
@@ -209,10 +220,7 @@ bool article_get(store_t *st, int64_t now, const char *slug,
 	}
 	j = article_list_json(&doc);
 	md = doc_str(&doc, "content");
-	if (!markdown_render(md ? md : "", md ? strlen(md) : 0, &html))
-		buf_str(&html, "");
-	json_object_object_add(j, "html", json_object_new_string(html.data ? html.data : ""));
-	buf_free(&html);
+	json_object_object_add(j, "html", rendered(md ? md : ""));
 	if (!json_object_object_get_ex(j, "readingTime", NULL))
 		json_object_object_add(j, "readingTime",
 				       json_object_new_int(markdown_reading_minutes(md ? md : "", md ? strlen(md) : 0)));
@@ -228,8 +236,8 @@ bool article_get(store_t *st, int64_t now, const char *slug,
 		bson_destroy(&cf);
 	}
 	int64_t at = doc_date(&doc, "publishedAt", 0);
-	json_object *prev = neighbour(st, now, at, -1, e, &ok);
-	json_object *next = ok ? neighbour(st, now, at, 1, e, &ok) : NULL;
+	json_object *prev = NULL, *next = NULL;
+	ok = article_neighbours(st, now, at, &prev, &next, e);
 	if (prev)
 		json_object_object_add(j, "previous", prev);
 	if (next)
@@ -240,53 +248,6 @@ bool article_get(store_t *st, int64_t now, const char *slug,
 		return false;
 	}
 	*article = j;
-	return true;
-}
-
-bool article_categories(store_t *st, int64_t now, json_object **items,
-			struct err *e)
-{
-	bson_t f = BSON_INITIALIZER, sort = BSON_INITIALIZER, sub;
-	store_error_t se = { 0 };
-	store_cursor_t *cur;
-	const bson_t *doc;
-	bool ok = true;
-
-	*items = NULL;
-	BSON_APPEND_DOCUMENT_BEGIN(&f, "isVisible", &sub);
-	BSON_APPEND_BOOL(&sub, "$ne", false);
-	bson_append_document_end(&f, &sub);
-	BSON_APPEND_INT32(&sort, "order", 1);
-	BSON_APPEND_INT32(&sort, "name", 1);
-	store_find_opts_t opts = { .sort = &sort, .limit = 100 };
-	cur = store_find(st, "categories", &f, &opts, &se);
-	bson_destroy(&f);
-	bson_destroy(&sort);
-	if (!cur)
-		return store_fail(e, "categories", &se);
-	*items = json_object_new_array();
-	while (ok && store_cursor_next(cur, &doc)) {
-		bson_t cf = BSON_INITIALIZER;
-		bson_oid_t oid;
-		int64_t n = 0;
-		json_object *j = doc_to_json(doc);
-		if (doc_oid(doc, "_id", &oid)) {
-			article_public_filter(&cf, now);
-			BSON_APPEND_OID(&cf, "category", &oid);
-			ok = store_count(st, "articles", &cf, &n, &se);
-		}
-		bson_destroy(&cf);
-		json_object_object_add(j, "articleCount", json_object_new_int64(n));
-		json_object_array_add(*items, j);
-	}
-	if (ok && store_cursor_error(cur, &se))
-		ok = false;
-	store_cursor_destroy(cur);
-	if (!ok) {
-		json_object_put(*items);
-		*items = NULL;
-		return store_fail(e, "categories", &se);
-	}
 	return true;
 }
 

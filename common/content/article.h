@@ -49,10 +49,22 @@ bool article_list(store_t *st, int64_t now, const struct article_query *q,
 bool article_get(store_t *st, int64_t now, const char *slug,
 		 json_object **article, struct err *e);
 
+/* ---- article_counts.c: what every page shows the same ---------------- */
 /* The visible categories (by `order`), each with `articleCount`: its
- * public articles now, counted. */
+ * public articles now, counted (not the stored articleCount, which counts
+ * scheduled articles too). Caller puts *items. */
 bool article_categories(store_t *st, int64_t now, json_object **items,
 			struct err *e);
+/* *n = the number of public articles, of category `cat` (NULL: all).
+ * Both may be a worker's reading of up to CWC_BLOG_CACHE_MS ago (display
+ * only; 0 = always read now): see article_counts.c. */
+bool article_public_count(store_t *st, int64_t now, const bson_oid_t *cat, int64_t *n,
+			  struct err *e);
+/* *prev / *next: {title, slug} of the public article just older / newer
+ * than `at` (a publishedAt), or NULL; from the same reading as the counts
+ * when caching. Caller puts them. */
+bool article_neighbours(store_t *st, int64_t now, int64_t at, json_object **prev,
+			json_object **next, struct err *e);
 
 /* Counts a view of `slug` once per `visitor` (an opaque key: address and
  * user agent) and day; *counted says whether this one was. */

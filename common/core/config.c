@@ -449,6 +449,7 @@ bool cfg_load(char *errbuf, size_t errlen)
 				   &ok, errbuf, errlen);
 	c->availability_cache_ms = get_long(s, "CWC_AVAILABILITY_CACHE_MS", 1000, 0, 60000,
 					    &ok, errbuf, errlen);
+	c->blog_cache_ms = get_long(s, "CWC_BLOG_CACHE_MS", 1000, 0, 60000, &ok, errbuf, errlen);
 	c->max_body = (size_t)get_long(s, "CWC_MAX_BODY", 1 << 20, 1024,
 				       1L << 30, &ok, errbuf, errlen);
 	if (!ok)

@@ -51,6 +51,9 @@ struct cfg {
 	long max_requests;             /* CWC_MAX_REQUESTS: recycle a worker after; 0 = never */
 	long availability_cache_ms;    /* CWC_AVAILABILITY_CACHE_MS: how long a worker may
 					  answer GET /api/availability from its last answer; 0 = never */
+	long blog_cache_ms;            /* CWC_BLOG_CACHE_MS: how long a worker may show the
+					  blog's counts (public articles, by category) and
+					  its category list from its last reading; 0 = never */
 	size_t max_body;               /* CWC_MAX_BODY bytes, default 1 MiB */
 	const char *template_dir;      /* CWC_TEMPLATE_DIR: where the template
 					* folders (common/web/templates…) are;

@@ -77,6 +77,9 @@ static const struct store_index_decl {
 	{ "articles", "{\"slug\": 1}", true, NO_TTL },
 	{ "articles", "{\"status\": 1, \"publishedAt\": -1}", false, NO_TTL },
 	{ "articles", "{\"category\": 1, \"status\": 1}", false, NO_TTL },
+	/* a category's newest public articles in order (the related
+	 * articles read only the few they show) */
+	{ "articles", "{\"category\": 1, \"status\": 1, \"publishedAt\": -1}", false, NO_TTL },
 	{ "categories", "{\"slug\": 1}", true, NO_TTL },
 	{ "articlelikes", "{\"user\": 1, \"article\": 1}", true, NO_TTL },
 	{ "articlelikes", "{\"article\": 1}", false, NO_TTL },

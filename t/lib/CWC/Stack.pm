@@ -211,6 +211,8 @@ sub app_env {
 		# word, not a worker's answer of a moment ago (t/bookings-availability-cache.t
 		# turns it on)
 		CWC_AVAILABILITY_CACHE_MS => 0,
+		# the same for the blog's counts and categories (t/content-blog-cache.t)
+		CWC_BLOG_CACHE_MS => 0,
 		($self->{build} eq 'asan' ? %SANITIZER_ENV : ()),
 		%{ $self->{env} },
 	);
