@@ -1,10 +1,11 @@
 #!/usr/bin/perl
 # The blog's counts may be a moment old (CWC_BLOG_CACHE_MS: each worker
-# shows the number of public articles and the categories with their
-# counts from its own reading of a moment ago), the articles never: a new
+# shows the number of public articles, the categories with their counts,
+# previous/next and a search's ranking from its own reading of a moment
+# ago), the articles never: a new
 # article is listed at once, an edited one shows its new text at once
 # (the rendered Markdown a worker keeps is keyed by the text), and the
-# counts catch up within the cache time. One worker, so that every
+# counts and searches catch up within the cache time. One worker, so that every
 # request meets the same cache; on the embedded store and on the MongoDB
 # backend (the FerretDB test server).
 use strict;
@@ -75,9 +76,10 @@ sub run_on {
 		like $r->{content}, qr{<strong>revu</strong>}, 'the edit shows at once';
 		unlike $r->{content}, qr{premier}, '…and the old text is gone';
 
-		# a seventh article: listed at once, counted within the cache time
+		# a seventh article: listed at once, counted (and found) within the cache time
+		like $s->get('/blog/search?q=septieme')->{content}, qr{<p class="lead">0 article}, 'a search finds nothing yet';
 		my $t0 = time;
-		is put_content({ articles => [ article(7) ] }), 0, 'a seventh article is published';
+		is put_content({ articles => [ article(7, 'Le **septième** texte.') ] }), 0, 'a seventh article is published';
 		($n, $page) = sidebar_count();
 		my $fresh = (time - $t0) * 1000 < $CACHE_MS - 200;
 		like $page, qr{href="/blog/quartier-7"}, 'the new article is listed at once';
@@ -88,6 +90,10 @@ sub run_on {
 		is +(sidebar_count())[0], 7, 'the sidebar counts seven';
 		cmp_ok $took, '<', $CACHE_MS + 1500, "…within the cache time ($CACHE_MS ms; took " . int($took) . ' ms)';
 		is api_total(), 7, 'the API counts seven';
+		sleep 0.1 until $s->get('/blog/search?q=septieme')->{content} =~ /<p class="lead">1 article/ || time > $deadline;
+		$took = (time - $t0) * 1000;
+		like $s->get('/blog/search?q=septieme')->{content}, qr{href="/blog/quartier-7"}, 'the search finds it';
+		cmp_ok $took, '<', $CACHE_MS + 1500, '…within the cache time (took ' . int($took) . ' ms)';
 		($n, $page) = sidebar_count();
 		like $page, qr{<a rel="next" href="/blog/page/2">}, 'and /blog has a second page';
 		is $s->get('/blog/page/2')->{status}, 200, '/blog/page/2: 200';

@@ -42,9 +42,14 @@ static json_object *date_label(int64_t ms)
 /* The API form of an article of a list (no content, no searchTerms). */
 json_object *article_list_json(const bson_t *doc)
 {
-	json_object *j = doc_to_json(doc);
-	json_object_object_del(j, "searchTerms");
-	json_object_object_del(j, "content");
+	bson_t shown;
+	json_object *j;
+
+	/* left out before converting: the text and terms are most of it */
+	bson_init(&shown);
+	bson_copy_to_excluding_noinit(doc, &shown, "searchTerms", "content", NULL);
+	j = doc_to_json(&shown);
+	bson_destroy(&shown);
 	json_object_object_add(j, "dateLabel", date_label(doc_date(doc, "publishedAt", 0)));
 	return j;
 }
@@ -265,6 +270,19 @@ bool article_view(store_t *st, int64_t now, const char *slug,
 	crypto_sha256_hex(key.data, key.len, id);
 	buf_free(&key);
 	BSON_APPEND_UTF8(&doc, "_id", id);
+	/* seen today already (a reload, the next page): a read, not a write
+	 * that would fail on the unique _id (writes queue behind each other) */
+	{
+		bson_t out;
+		bool seen = false;
+		if (!store_find_one(st, "articleviews", &doc, NULL, &out, &seen, &se)) {
+			ok = store_fail(e, "article view", &se);
+			goto done;
+		}
+		bson_destroy(&out);
+		if (seen)
+			goto done;
+	}
 	BSON_APPEND_DATE_TIME(&doc, "at", now);
 	if (!store_insert_one(st, "articleviews", &doc, NULL, &se)) {
 		if (se.code != STORE_ERR_DUPLICATE_KEY)

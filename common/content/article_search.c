@@ -6,9 +6,15 @@
  * most words in the title, then the newest. Past ARTICLE_SEARCH_MAX
  * candidates, the first the index yields are ranked. Folding makes "cafe" find
  * "café"; the query's words are compared as values, never as patterns.
+ *
+ * A worker keeps the ranking (not the articles) of its last
+ * SEARCH_CACHE_SLOTS queries for cfg->blog_cache_ms (CWC_BLOG_CACHE_MS,
+ * as the counts: article_counts.c): the next page of a search, or the
+ * same search by someone else, then reads only the page's articles.
  */
 #include "content/article.h"
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/doc.h"
 #include "core/text.h"
 
@@ -86,6 +92,129 @@ static int score_of(const bson_t *doc, const struct qwords *qw)
 	return matched * 100 + in_title * 10;
 }
 
+/* Appends the list form of the `n` articles `hits` (in that order, each
+ * with its searchScore) to `items`, read with one query. */
+static bool page_items(store_t *st, const struct hit *hits, size_t n, json_object *items,
+		       struct err *e)
+{
+	bson_t f = BSON_INITIALIZER, proj = BSON_INITIALIZER, sub, in;
+	store_error_t se = { 0 };
+	store_cursor_t *cur;
+	const bson_t *doc;
+	json_object **got = calloc(n, sizeof *got);
+	bool ok = false;
+
+	if (!got)
+		return err_set(e, 500, "internal", NULL, "Mémoire insuffisante.");
+	BSON_APPEND_DOCUMENT_BEGIN(&f, "_id", &sub);
+	BSON_APPEND_ARRAY_BEGIN(&sub, "$in", &in);
+	for (size_t i = 0; i < n; i++) {
+		char k[16];
+		buf_fmt(k, sizeof k, "%zu", i);
+		BSON_APPEND_OID(&in, k, &hits[i].id);
+	}
+	bson_append_array_end(&sub, &in);
+	bson_append_document_end(&f, &sub);
+	BSON_APPEND_INT32(&proj, "content", 0);
+	BSON_APPEND_INT32(&proj, "searchTerms", 0);
+	store_find_opts_t opts = { .projection = &proj, .limit = (int64_t)n };
+	cur = store_find(st, "articles", &f, &opts, &se);
+	if (!cur) {
+		store_fail(e, "search", &se);
+		goto done;
+	}
+	while (store_cursor_next(cur, &doc)) {
+		bson_oid_t id;
+		if (!doc_oid(doc, "_id", &id))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (!got[i] && bson_oid_equal(&id, &hits[i].id)) {
+				got[i] = article_list_json(doc);
+				json_object_object_add(got[i], "searchScore", json_object_new_int(hits[i].score));
+				break;
+			}
+	}
+	if (store_cursor_error(cur, &se)) {
+		store_fail(e, "search", &se);
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (got[i]) {   /* gone meanwhile: left out, as before */
+			json_object_array_add(items, got[i]);
+			got[i] = NULL;
+		}
+	ok = true;
+done:
+	for (size_t i = 0; i < n; i++)
+		json_object_put(got[i]);
+	free(got);
+	store_cursor_destroy(cur);
+	bson_destroy(&f);
+	bson_destroy(&proj);
+	return ok;
+}
+
+#define SEARCH_CACHE_SLOTS 16
+
+struct ranking {
+	store_t *st;
+	struct buf key;     /* the category's id (or "-") and the words */
+	int64_t at, until;
+	struct hit *hits;
+	size_t n;
+};
+
+static struct ranking rankings[SEARCH_CACHE_SLOTS];
+
+static void ranking_key(struct buf *key, const bson_t *base, const struct qwords *qw)
+{
+	bson_iter_t it;
+	char hex[25] = "-";
+
+	if (bson_iter_init_find(&it, base, "category") && BSON_ITER_HOLDS_OID(&it))
+		bson_oid_to_string(bson_iter_oid(&it), hex);
+	buf_str(key, hex);
+	for (int i = 0; i < qw->n; i++)
+		buf_printf(key, " %s", qw->w[i]);
+}
+
+static const struct ranking *ranking_find(store_t *st, int64_t now, const char *key)
+{
+	for (int i = 0; i < SEARCH_CACHE_SLOTS; i++)
+		if (rankings[i].st == st && rankings[i].at <= now && now < rankings[i].until &&
+		    strcmp(rankings[i].key.data, key) == 0)
+			return &rankings[i];
+	return NULL;
+}
+
+/* Keeps a copy of `hits` under `key` (in a free slot, or the oldest). */
+static void ranking_keep(store_t *st, int64_t now, const char *key, const struct hit *hits, size_t n)
+{
+	struct ranking *r = &rankings[0];
+	struct hit *copy = malloc((n ? n : 1) * sizeof *copy);
+
+	if (!copy)
+		return;
+	for (int i = 0; i < SEARCH_CACHE_SLOTS; i++) {
+		if (!rankings[i].key.data) {
+			r = &rankings[i];
+			break;
+		}
+		if (rankings[i].until < r->until)
+			r = &rankings[i];
+	}
+	if (n)
+		memcpy(copy, hits, n * sizeof *copy);
+	free(r->hits);
+	buf_free(&r->key);
+	buf_str(&r->key, key);
+	r->st = st;
+	r->at = now;
+	r->until = now + cfg->blog_cache_ms;
+	r->hits = copy;
+	r->n = n;
+}
+
 bool article_search_ranked(store_t *st, int64_t now, const bson_t *base, const char *q, int page,
 			   int per_page, json_object **items, int64_t *total, struct err *e)
 {
@@ -96,6 +225,7 @@ bool article_search_ranked(store_t *st, int64_t now, const bson_t *base, const c
 	struct hit *hits = NULL;
 	const bson_t *doc;
 	size_t n = 0, cap = 0;
+	struct buf key = { 0 };
 	bool ok = false;
 
 	*items = NULL;
@@ -105,6 +235,20 @@ bool article_search_ranked(store_t *st, int64_t now, const bson_t *base, const c
 		*items = json_object_new_array();
 		ok = true;
 		goto done;
+	}
+	if (cfg && cfg->blog_cache_ms > 0) {
+		const struct ranking *r;
+		ranking_key(&key, base, &qw);
+		r = ranking_find(st, now, key.data);
+		if (r) {
+			hits = malloc((r->n ? r->n : 1) * sizeof *hits);
+			if (!hits)
+				abort();
+			if (r->n)
+				memcpy(hits, r->hits, r->n * sizeof *hits);
+			n = r->n;
+			goto ranked;
+		}
 	}
 	bson_concat(&f, base);
 	BSON_APPEND_DOCUMENT_BEGIN(&f, "searchTerms", &sub);
@@ -153,30 +297,18 @@ bool article_search_ranked(store_t *st, int64_t now, const bson_t *base, const c
 	}
 	store_cursor_destroy(cur);
 	cur = NULL;
-	qsort(hits, n, sizeof *hits, hit_cmp);
+	if (n > 1)
+		qsort(hits, n, sizeof *hits, hit_cmp);
+	if (key.data)
+		ranking_keep(st, now, key.data, hits, n);
+ranked:
 	*total = (int64_t)n;
 	*items = json_object_new_array();
-	/* then the page's articles, each read whole (but its text) */
-	for (size_t i = (size_t)(page - 1) * (size_t)per_page; i < n && i < (size_t)page * (size_t)per_page; i++) {
-		bson_t idf = BSON_INITIALIZER, one, p2 = BSON_INITIALIZER;
-		bool found = false, got;
-		BSON_APPEND_OID(&idf, "_id", &hits[i].id);
-		BSON_APPEND_INT32(&p2, "content", 0);
-		store_find_opts_t o2 = { .projection = &p2 };
-		got = store_find_one(st, "articles", &idf, &o2, &one, &found, &se);
-		bson_destroy(&idf);
-		bson_destroy(&p2);
-		if (!got) {
-			store_fail(e, "search", &se);
-			goto done;
-		}
-		if (found) {
-			json_object *item = article_list_json(&one);
-			json_object_object_add(item, "searchScore", json_object_new_int(hits[i].score));
-			json_object_array_add(*items, item);
-		}
-		bson_destroy(&one);
-	}
+	/* then the page's articles (but their text), in one reading */
+	size_t from = (size_t)(page - 1) * (size_t)per_page;
+	size_t to = (size_t)page * (size_t)per_page < n ? (size_t)page * (size_t)per_page : n;
+	if (from < to && !page_items(st, hits + from, to - from, *items, e))
+		goto done;
 	ok = true;
 done:
 	if (!ok) {
@@ -184,6 +316,7 @@ done:
 		*items = NULL;
 	}
 	free(hits);
+	buf_free(&key);
 	store_cursor_destroy(cur);
 	bson_destroy(&f);
 	bson_destroy(&proj);

@@ -267,6 +267,8 @@ bool article_related(store_t *st, int64_t now, json_object *article, int n,
 		}
 		BSON_APPEND_INT32(&sort, "publishedAt", -1);
 		BSON_APPEND_INT32(&proj, "content", 0);
+		if (pass == 0)   /* the terms only score the second pass */
+			BSON_APPEND_INT32(&proj, "searchTerms", 0);
 		store_find_opts_t opts = { .sort = &sort, .projection = &proj,
 					   .limit = pass == 0 ? want : RELATED_CANDIDATES };
 		cur = store_find(st, "articles", &f, &opts, &se);
