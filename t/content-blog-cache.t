@@ -71,6 +71,8 @@ sub run_on {
 		# an article's text: the worker keeps its rendering, an edit shows at once
 		my $r = $s->get('/blog/quartier-3');
 		like $r->{content}, qr{<strong>premier</strong>}, 'the article is rendered';
+		like $r->{content}, qr{<p class="breadcrumb"><a href="/blog">[^<]+</a>[^<]+<a href="/blog/category/quartier">Le quartier</a></p>},
+			'…under its category';
 		is put_content({ articles => [ article(3, 'Le texte **revu**.') ] }), 0, 'the article is edited';
 		$r = $s->get('/blog/quartier-3');
 		like $r->{content}, qr{<strong>revu</strong>}, 'the edit shows at once';

@@ -230,15 +230,10 @@ bool article_get(store_t *st, int64_t now, const char *slug,
 		json_object_object_add(j, "readingTime",
 				       json_object_new_int(markdown_reading_minutes(md ? md : "", md ? strlen(md) : 0)));
 	if (doc_oid(&doc, "category", &cat)) {
-		bson_t cf = BSON_INITIALIZER, c;
-		bool cfound = false;
-		BSON_APPEND_OID(&cf, "_id", &cat);
-		if (store_find_one(st, "categories", &cf, NULL, &c, &cfound, &se)) {
-			if (cfound)
-				json_object_object_add(j, "category", doc_to_json(&c));
-			bson_destroy(&c);
-		}
-		bson_destroy(&cf);
+		json_object *c = NULL;
+		struct err ce = { 0 };
+		if (article_category_doc(st, now, &cat, &c, &ce) && c)
+			json_object_object_add(j, "category", c);
 	}
 	int64_t at = doc_date(&doc, "publishedAt", 0);
 	json_object *prev = NULL, *next = NULL;

@@ -60,6 +60,10 @@ bool article_categories(store_t *st, int64_t now, json_object **items,
  * only; 0 = always read now): see article_counts.c. */
 bool article_public_count(store_t *st, int64_t now, const bson_oid_t *cat, int64_t *n,
 			  struct err *e);
+/* *out = the category `id` as stored (its articleCount too), or NULL when
+ * there is none; from the same reading as the counts when caching. */
+bool article_category_doc(store_t *st, int64_t now, const bson_oid_t *id, json_object **out,
+			  struct err *e);
 /* *prev / *next: {title, slug} of the public article just older / newer
  * than `at` (a publishedAt), or NULL; from the same reading as the counts
  * when caching. Caller puts them. */

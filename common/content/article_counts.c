@@ -1,11 +1,12 @@
 /*
  * article_counts.c — what every blog page shows the same to everyone
  * (article.h): the number of public articles (the lists' totals), by
- * category, and the visible categories with their counts (the sidebar).
+ * category, the visible categories with their counts (the sidebar), an
+ * article's previous/next and its category.
  *
- * One reading serves them all: the public articles' categories (a
- * projection, one pass) and the visible categories, instead of a count
- * per category plus one for the list. A worker may answer from its
+ * One reading serves them all: the public articles' category, slug,
+ * title and publishedAt (a projection, one pass, newest first) and the
+ * categories, instead of a count per category plus one for the list. A worker may answer from its
  * reading of the last cfg->blog_cache_ms (CWC_BLOG_CACHE_MS, default
  * 1000 ms; 0 = read every time, as the tests do but
  * t/content-blog-cache.t): display only, the articles of a page are
@@ -36,6 +37,7 @@ struct counts {
 	struct cat_count *cats;   /* public articles by category */
 	size_t ncats;
 	json_object *categories;  /* the visible categories with articleCount */
+	json_object *stored;      /* every category as stored, by _id (hex) */
 	struct pub *pubs;         /* the public articles, newest first */
 	size_t npubs;
 };
@@ -51,6 +53,7 @@ static void counts_free(struct counts *c)
 	free(c->pubs);
 	free(c->cats);
 	json_object_put(c->categories);
+	json_object_put(c->stored);
 	memset(c, 0, sizeof *c);
 }
 
@@ -84,7 +87,7 @@ static bool count_cat(struct counts *c, const bson_oid_t *cat)
 static bool counts_read(store_t *st, int64_t now, struct counts *c, struct err *e)
 {
 	bson_t f = BSON_INITIALIZER, proj = BSON_INITIALIZER, asort = BSON_INITIALIZER;
-	bson_t sort = BSON_INITIALIZER, sub;
+	bson_t sort = BSON_INITIALIZER, f_all = BSON_INITIALIZER;
 	store_error_t se = { 0 };
 	store_cursor_t *cur;
 	const bson_t *doc;
@@ -138,26 +141,34 @@ static bool counts_read(store_t *st, int64_t now, struct counts *c, struct err *
 	if (!ok)
 		goto done;
 
-	bson_reinit(&f);
-	BSON_APPEND_DOCUMENT_BEGIN(&f, "isVisible", &sub);
-	BSON_APPEND_BOOL(&sub, "$ne", false);
-	bson_append_document_end(&f, &sub);
+	/* every category (an article shows its own, even hidden); the
+	 * visible ones listed, as { isVisible: { $ne: false } } would */
 	BSON_APPEND_INT32(&sort, "order", 1);
 	BSON_APPEND_INT32(&sort, "name", 1);
-	store_find_opts_t copts = { .sort = &sort, .limit = 100 };
-	cur = store_find(st, "categories", &f, &copts, &se);
+	store_find_opts_t copts = { .sort = &sort };
+	cur = store_find(st, "categories", &f_all, &copts, &se);
 	if (!cur) {
 		ok = store_fail(e, "categories", &se);
 		goto done;
 	}
 	c->categories = json_object_new_array();
+	c->stored = json_object_new_object();
 	while (store_cursor_next(cur, &doc)) {
 		bson_oid_t oid;
+		bson_iter_t it;
+		char hex[25];
+		if (!doc_oid(doc, "_id", &oid))
+			continue;
+		bson_oid_to_string(&oid, hex);
+		json_object_object_add(c->stored, hex, doc_to_json(doc));
+		if (bson_iter_init_find(&it, doc, "isVisible") && BSON_ITER_HOLDS_BOOL(&it) && !bson_iter_bool(&it))
+			continue;
+		if (json_object_array_length(c->categories) >= 100)
+			continue;
 		json_object *j = doc_to_json(doc);
 		/* the public articles now, not the stored articleCount (which
 		 * counts the scheduled ones too: article_admin.h) */
-		json_object_object_add(j, "articleCount",
-				       json_object_new_int64(doc_oid(doc, "_id", &oid) ? counts_of(c, &oid) : 0));
+		json_object_object_add(j, "articleCount", json_object_new_int64(counts_of(c, &oid)));
 		json_object_array_add(c->categories, j);
 	}
 	if (store_cursor_error(cur, &se))
@@ -165,6 +176,7 @@ static bool counts_read(store_t *st, int64_t now, struct counts *c, struct err *
 	store_cursor_destroy(cur);
 done:
 	bson_destroy(&f);
+	bson_destroy(&f_all);
 	bson_destroy(&proj);
 	bson_destroy(&asort);
 	bson_destroy(&sort);
@@ -295,6 +307,37 @@ bool article_neighbours(store_t *st, int64_t now, int64_t at, json_object **prev
 		*prev = NULL;
 	}
 	return ok;
+}
+
+bool article_category_doc(store_t *st, int64_t now, const bson_oid_t *id, json_object **out,
+			  struct err *e)
+{
+	bson_t cf = BSON_INITIALIZER, c;
+	store_error_t se = { 0 };
+	bool found = false, ok;
+
+	*out = NULL;
+	if (caching()) {
+		const struct counts *cc = counts_cached(st, now, e);
+		json_object *j;
+		char hex[25];
+		if (!cc)
+			return false;
+		bson_oid_to_string(id, hex);
+		if (json_object_object_get_ex(cc->stored, hex, &j))
+			return json_object_deep_copy(j, out, NULL) == 0 ||
+			       err_set(e, 500, "internal", NULL, "Mémoire insuffisante.");
+		/* newer than the reading: from the store */
+	}
+	BSON_APPEND_OID(&cf, "_id", id);
+	ok = store_find_one(st, "categories", &cf, NULL, &c, &found, &se);
+	bson_destroy(&cf);
+	if (!ok)
+		return store_fail(e, "category", &se);
+	if (found)
+		*out = doc_to_json(&c);
+	bson_destroy(&c);
+	return true;
 }
 
 bool article_categories(store_t *st, int64_t now, json_object **items,
