@@ -485,6 +485,79 @@ static void avail_cache_put(const char *key, int64_t until, json_object *o)
 	(void)buf_fmt(slot->key, sizeof slot->key, "%s", key);
 }
 
+/* The catalogue those answers read (the space, the hours and closures),
+ * kept by each worker for as long as an answer: read at most once per
+ * cfg->availability_cache_ms, so no answer reflects a catalogue older than
+ * an answer may be. Off with the answer cache (0); quotes and bookings
+ * read the store. */
+static const char *const avail_types[] = { "open-space", "salle-verriere", "salle-etage", "evenementiel" };
+
+static struct {
+	int64_t until;
+	struct booking_hours hours;
+} avail_hours;
+
+static struct {
+	int64_t until;
+	bool found;
+	struct booking_space space;
+} avail_spaces[sizeof avail_types / sizeof *avail_types];
+
+/* Whether a copy to be kept until `until` may still answer at `now` (not
+ * when the clock went back past its reading). */
+static bool avail_young(int64_t until, int64_t now)
+{
+	return until > now && until - cfg->availability_cache_ms <= now;
+}
+
+/* The hours in force for the display: the worker's copy while it is young
+ * enough, else read (and kept when caching). *h is the copy or `mine`,
+ * which the caller frees (booking_hours_free) when *h == mine. */
+static bool avail_hours_get(store_t *st, int64_t now, struct booking_hours *mine,
+			    const struct booking_hours **h, store_error_t *err)
+{
+	if (cfg->availability_cache_ms <= 0) {
+		*h = mine;
+		return booking_hours_load(st, mine, err);
+	}
+	if (!avail_young(avail_hours.until, now)) {
+		struct booking_hours fresh;
+		if (!booking_hours_load(st, &fresh, err))
+			return false;
+		if (avail_hours.until)
+			booking_hours_free(&avail_hours.hours);
+		avail_hours.hours = fresh;
+		avail_hours.until = now + cfg->availability_cache_ms;
+	}
+	*h = &avail_hours.hours;
+	return true;
+}
+
+/* The space `cur` (a current type) for the display, the same way. */
+static bool avail_space_get(store_t *st, const char *cur, int64_t now, struct booking_space *out,
+			    bool *found, store_error_t *err)
+{
+	size_t i = 0;
+
+	while (i < sizeof avail_types / sizeof *avail_types && strcmp(avail_types[i], cur) != 0)
+		i++;
+	if (cfg->availability_cache_ms <= 0 || i == sizeof avail_types / sizeof *avail_types)
+		return booking_space_load(st, cur, out, found, err);
+	if (!avail_young(avail_spaces[i].until, now)) {
+		bool got = false;
+		if (!booking_space_load(st, cur, &avail_spaces[i].space, &got, err)) {
+			avail_spaces[i].until = 0;
+			return false;
+		}
+		avail_spaces[i].found = got;
+		avail_spaces[i].until = now + cfg->availability_cache_ms;
+	}
+	*found = avail_spaces[i].found;
+	if (*found)
+		*out = avail_spaces[i].space;
+	return true;
+}
+
 void booking_api_availability(struct http_req *req)
 {
 	store_t *st = http_store(req);
@@ -492,7 +565,8 @@ void booking_api_availability(struct http_req *req)
 	const char *people_s = http_query(req, "numberOfPeople");
 	const char *cur = booking_space_type_current(type);
 	struct booking_space space;
-	struct booking_hours h;
+	struct booking_hours mine;
+	const struct booking_hours *h = NULL;
 	struct booking_day bd;
 	struct booking_occupancy occ;
 	store_error_t se = { 0 };
@@ -537,7 +611,7 @@ void booking_api_availability(struct http_req *req)
 	} else {
 		key[0] = '\0';
 	}
-	if (!booking_space_load(st, cur, &space, &found, &se)) {
+	if (!avail_space_get(st, cur, now, &space, &found, &se)) {
 		http_send_store_fail(req, "booking: space", &se);
 		return;
 	}
@@ -545,13 +619,14 @@ void booking_api_availability(struct http_req *req)
 		http_error_field(req, 422, "space_unavailable", "spaceType", "This space cannot be booked.");
 		return;
 	}
-	if (!booking_hours_load(st, &h, &se)) {
+	if (!avail_hours_get(st, now, &mine, &h, &se)) {
 		http_send_store_fail(req, "booking: hours", &se);
 		return;
 	}
-	booking_hours_day(&h, day, &bd);
-	if (!booking_day_occupancy(st, cur, &h, day, now, NULL, &occ, &se)) {
-		booking_hours_free(&h);
+	booking_hours_day(h, day, &bd);
+	if (!booking_day_occupancy(st, cur, h, day, now, NULL, &occ, &se)) {
+		if (h == &mine)
+			booking_hours_free(&mine);
 		http_send_store_fail(req, "booking: occupancy", &se);
 		return;
 	}
@@ -597,7 +672,8 @@ void booking_api_availability(struct http_req *req)
 	}
 	json_object_object_add(o, "seatsLeft", json_object_new_int(min_left == INT_MAX ? 0 : min_left));
 	json_object_object_add(o, "slots", slots);
-	booking_hours_free(&h);
+	if (h == &mine)
+		booking_hours_free(&mine);
 	if (key[0])
 		avail_cache_put(key, now + cfg->availability_cache_ms, o);
 	http_send_json(req, 200, o);

@@ -3,43 +3,116 @@
  * availability.h.
  */
 #include "booking/availability.h"
+#include "booking/catalogue.h"
 #include "booking/claims.h"
 #include "core/buf.h"
-#include "core/doc.h"
 
 #include <string.h>
 
-/* The stored space types read as `current` (SPEC §7 legacy values). */
-static const char *const *variants(const char *current)
-{
-	static const char *const os[] = { "open-space", "desk", NULL };
-	static const char *const vr[] = { "salle-verriere", "meeting-room-glass", "meeting-room", NULL };
-	static const char *const et[] = { "salle-etage", "meeting-room-floor", "private-office", NULL };
-	static const char *const ev[] = { "evenementiel", "event-space", NULL };
-	static const char *const none[] = { NULL };
+/* What the rules read of a stored booking, decoded in one pass over the
+ * document (a day's answer reads dozens): each field as the first member
+ * of that name gives it, as doc_str() / doc_date() / doc_int() /
+ * doc_bool() / doc_oid() would. */
+struct stored {
+	const char *space_type, *status, *start, *end;   /* NULL: absent or not a string */
+	int64_t date;            /* 0 when absent */
+	int64_t end_date;        /* when has_end */
+	int64_t hold;            /* holdExpiresAt; INT64_MAX when absent */
+	int64_t people;          /* numberOfPeople; 1 when absent */
+	bool has_end, has_id, partial;
+	bson_oid_t id;
+};
 
-	if (strcmp(current, "open-space") == 0)
-		return os;
-	if (strcmp(current, "salle-verriere") == 0)
-		return vr;
-	if (strcmp(current, "salle-etage") == 0)
-		return et;
-	if (strcmp(current, "evenementiel") == 0)
-		return ev;
-	return none;
+enum { F_ID, F_TYPE, F_STATUS, F_START, F_END, F_DATE, F_END_DATE, F_HOLD, F_PEOPLE, F_PARTIAL, F_N };
+
+static void stored_read(const bson_t *b, struct stored *s)
+{
+	static const char *const names[F_N] = {
+		"_id", "spaceType", "status", "startTime", "endTime", "date", "endDate",
+		"holdExpiresAt", "numberOfPeople", "isPartialPrivatization",
+	};
+	bool seen[F_N] = { false };
+	int left = F_N;
+	bson_iter_t it;
+
+	memset(s, 0, sizeof *s);
+	s->hold = INT64_MAX;
+	s->people = 1;
+	if (!bson_iter_init(&it, b))
+		return;
+	while (left > 0 && bson_iter_next(&it)) {
+		const char *key = bson_iter_key(&it);
+		int f = 0;
+		while (f < F_N && (key[0] != names[f][0] || strcmp(key, names[f]) != 0))
+			f++;
+		if (f == F_N || seen[f])
+			continue;
+		seen[f] = true;
+		left--;
+		switch (f) {
+		case F_ID:
+			if ((s->has_id = BSON_ITER_HOLDS_OID(&it)))
+				bson_oid_copy(bson_iter_oid(&it), &s->id);
+			break;
+		case F_TYPE: case F_STATUS: case F_START: case F_END:
+			if (BSON_ITER_HOLDS_UTF8(&it)) {
+				const char *v = bson_iter_utf8(&it, NULL);
+				*(f == F_TYPE ? &s->space_type : f == F_STATUS ? &s->status
+				  : f == F_START ? &s->start : &s->end) = v;
+			}
+			break;
+		case F_DATE:
+			if (BSON_ITER_HOLDS_DATE_TIME(&it))
+				s->date = bson_iter_date_time(&it);
+			break;
+		case F_END_DATE:
+			if ((s->has_end = BSON_ITER_HOLDS_DATE_TIME(&it)))
+				s->end_date = bson_iter_date_time(&it);
+			break;
+		case F_HOLD:
+			if (BSON_ITER_HOLDS_DATE_TIME(&it))
+				s->hold = bson_iter_date_time(&it);
+			break;
+		case F_PEOPLE:
+			if (BSON_ITER_HOLDS_NUMBER(&it))
+				s->people = bson_iter_as_int64(&it);
+			break;
+		default:
+			if (BSON_ITER_HOLDS_BOOL(&it))
+				s->partial = bson_iter_bool(&it);
+			break;
+		}
+	}
+}
+
+static bool stored_live(const struct stored *s, int64_t now)
+{
+	if (!s->status)
+		return false;
+	if (strcmp(s->status, "confirmed") == 0)
+		return true;
+	if (strcmp(s->status, "pending") != 0)
+		return false;
+	return s->hold > now;
+}
+
+/* The first and last days of a stored booking. */
+static int64_t stored_first(const struct stored *s)
+{
+	return booking_day_of_ms(s->date);
+}
+
+static int64_t stored_last(const struct stored *s)
+{
+	return s->has_end ? booking_day_of_ms(s->end_date) : stored_first(s);
 }
 
 bool booking_is_live(const bson_t *b, int64_t now)
 {
-	const char *status = doc_str(b, "status");
+	struct stored s;
 
-	if (!status)
-		return false;
-	if (strcmp(status, "confirmed") == 0)
-		return true;
-	if (strcmp(status, "pending") != 0)
-		return false;
-	return doc_date(b, "holdExpiresAt", INT64_MAX) > now;
+	stored_read(b, &s);
+	return stored_live(&s, now);
 }
 
 int booking_request_spans(const struct booking_hours *h, const struct booking_request *rq,
@@ -69,16 +142,14 @@ int booking_request_spans(const struct booking_hours *h, const struct booking_re
 	return n;
 }
 
-/* The span of stored booking `b` on `day` (false when it has none). */
-static bool stored_span(const bson_t *b, const struct booking_hours *h, int64_t day,
+/* The span of stored booking `s` on `day` (false when it has none). */
+static bool stored_span(const struct stored *s, const struct booking_hours *h, int64_t day,
 			int *start, int *end)
 {
-	const char *st = doc_str(b, "startTime"), *et = doc_str(b, "endTime");
-	int64_t first = booking_day_of_ms(doc_date(b, "date", 0));
 	struct booking_day bd;
 
-	if (first == day && st && et && booking_parse_time(st, false, start) &&
-	    booking_parse_time(et, true, end) && *end > *start)
+	if (stored_first(s) == day && s->start && s->end && booking_parse_time(s->start, false, start) &&
+	    booking_parse_time(s->end, true, end) && *end > *start)
 		return true;
 	booking_hours_day(h, day, &bd);
 	if (!bd.open)
@@ -90,15 +161,18 @@ static bool stored_span(const bson_t *b, const struct booking_hours *h, int64_t 
 
 int booking_stored_spans(const struct booking_hours *h, const bson_t *b, struct booking_span *out)
 {
-	int64_t first = booking_day_of_ms(doc_date(b, "date", 0));
-	int64_t last = booking_day_of_ms(doc_date(b, "endDate", booking_day_ms(first)));
+	struct stored s;
+	int64_t first, last;
 	int n = 0;
 
+	stored_read(b, &s);
+	first = stored_first(&s);
+	last = stored_last(&s);
 	if (last - first >= BOOKING_MAX_SPANS)
 		last = first + BOOKING_MAX_SPANS - 1;
 	for (int64_t day = first; day <= last; day++) {
 		int start, end;
-		if (!stored_span(b, h, day, &start, &end))
+		if (!stored_span(&s, h, day, &start, &end))
 			continue;
 		out[n].day = day;
 		out[n].start_min = start;
@@ -130,12 +204,13 @@ struct in_way {
 	int first_min;
 };
 
-static void in_way_add(struct in_way *w, const bson_t *b, int64_t day, int start, int end)
+static void in_way_add(struct in_way *w, const struct stored *s, int64_t day, int start, int end)
 {
 	bson_oid_t id;
 
-	if (start >= w->end || w->start >= end || !doc_oid(b, "_id", &id))
+	if (start >= w->end || w->start >= end || !s->has_id)
 		return;
+	id = s->id;
 	for (int i = 0; i < w->n && i < 256; i++)
 		if (bson_oid_equal(&w->ids[i], &id))
 			return;
@@ -148,94 +223,149 @@ static void in_way_add(struct in_way *w, const bson_t *b, int64_t day, int start
 	w->n++;
 }
 
-/* Runs `filter` on bookings and adds the live ones covering `day` to `o`
- * (or, with `w`, to the bookings in the way);
- * with `earlier_start`, only those that started before `day` (the ones
- * starting on it are another query's). */
-static bool add_bookings(store_t *st, const bson_t *filter, const struct booking_hours *h,
-			 int64_t day, int64_t now, const bson_oid_t *ignore, bool exclusive,
-			 bool privatization, bool earlier_start, struct booking_occupancy *o,
-			 struct in_way *w, store_error_t *err)
+typedef void (*day_booking_fn)(void *ctx, const struct stored *s, const char *space_type);
+
+/* Runs `filter` on bookings and hands `fn` the live ones covering `day`
+ * but `ignore`, with their current space type (legacy names read as
+ * current ones, unknown ones skipped); with `earlier_start`, only those
+ * that started before `day` (the ones starting on it are the other
+ * read's). */
+static bool day_read(store_t *st, const bson_t *filter, int64_t day, int64_t now,
+		     const bson_oid_t *ignore, bool earlier_start, day_booking_fn fn, void *ctx,
+		     store_error_t *err)
 {
+	/* whole documents: a projection costs the embedded store more than
+	 * it saves (a third more work per answer, measured) */
 	store_cursor_t *cur = store_find(st, "bookings", filter, NULL, err);
 	const bson_t *b;
+	bool failed;
 
 	if (!cur)
 		return false;
 	while (store_cursor_next(cur, &b)) {
-		bson_oid_t id;
-		int start, end;
-		int64_t first = booking_day_of_ms(doc_date(b, "date", 0));
-		int64_t last = booking_day_of_ms(doc_date(b, "endDate", booking_day_ms(first)));
-		if (!booking_is_live(b, now) || first > day || last < day ||
+		struct stored s;
+		const char *type;
+		int64_t first, last;
+		stored_read(b, &s);
+		type = booking_space_type_current(s.space_type);
+		first = stored_first(&s);
+		last = stored_last(&s);
+		if (!type || !stored_live(&s, now) || first > day || last < day ||
 		    (earlier_start && first == day))
 			continue;
-		if (ignore && doc_oid(b, "_id", &id) && bson_oid_equal(&id, ignore))
+		if (ignore && s.has_id && bson_oid_equal(&s.id, ignore))
 			continue;
-		/* a live privatisation blocks, pending or confirmed: it holds
-		 * every space's claims from its creation (claims.h) */
-		if (privatization && doc_bool(b, "isPartialPrivatization", false))
-			continue;
-		if (!stored_span(b, h, day, &start, &end))
-			continue;
-		if (w)
-			in_way_add(w, b, day, start, end);
-		else if (privatization)
-			mark(NULL, o->privatized, start, end, 0);
-		else
-			mark(o->taken, NULL, start, end,
-			     exclusive ? 1 : (int)doc_int(b, "numberOfPeople", 1));
+		fn(ctx, &s, type);
 	}
-	bool failed = store_cursor_error(cur, err);
+	failed = store_cursor_error(cur, err);
 	store_cursor_destroy(cur);
 	return !failed;
 }
 
-/* The bookings of one stored space type on `day`: those starting that
- * day, and the multi-day ones that started before and still run (a
- * multi-day booking starting on `day` matches both filters: counted once). */
-static bool add_space_type(store_t *st, const char *stored, const struct booking_hours *h,
-			   int64_t day, int64_t now, const bson_oid_t *ignore, bool exclusive,
-			   bool privatization, struct booking_occupancy *o, struct in_way *w,
-			   store_error_t *err)
+/* The stored space types read as `current` (SPEC §7 legacy values). */
+static const char *const *variants(const char *current)
 {
-	bson_t f1 = BSON_INITIALIZER, f2 = BSON_INITIALIZER, range;
+	static const char *const os[] = { "open-space", "desk", NULL };
+	static const char *const vr[] = { "salle-verriere", "meeting-room-glass", "meeting-room", NULL };
+	static const char *const et[] = { "salle-etage", "meeting-room-floor", "private-office", NULL };
+	static const char *const ev[] = { "evenementiel", "event-space", NULL };
+	static const char *const none[] = { NULL };
+
+	if (strcmp(current, "open-space") == 0)
+		return os;
+	if (strcmp(current, "salle-verriere") == 0)
+		return vr;
+	if (strcmp(current, "salle-etage") == 0)
+		return et;
+	if (strcmp(current, "evenementiel") == 0)
+		return ev;
+	return none;
+}
+
+/* Every live booking of `day` of the spaces `types` (current names,
+ * NULL-terminated), in two indexed reads, the space types and statuses
+ * sifted by the store: those starting that day ({spaceType, date,
+ * status}: one key range per stored name and status), and the multi-day
+ * ones that started before and still run ({spaceType, endDate}: a booking
+ * spans at most BOOKING_MAX_SPANS days, so one running on `day` ends
+ * within that many days, a bounded range whatever the history). A
+ * multi-day booking starting on `day` matches both and is handed over
+ * once. */
+static bool day_bookings(store_t *st, int64_t day, int64_t now, const bson_oid_t *ignore,
+			 const char *const *types, day_booking_fn fn, void *ctx, store_error_t *err)
+{
+	bson_t f1 = BSON_INITIALIZER, f2 = BSON_INITIALIZER, in, range;
+	int n = 0;
+	char k[12];
 	bool ok;
 
-	BSON_APPEND_UTF8(&f1, "spaceType", stored);
 	BSON_APPEND_DATE_TIME(&f1, "date", booking_day_ms(day));
-	/* a booking spans at most BOOKING_MAX_SPANS days, so one running on
-	 * `day` ends within that many days: a bounded range of the index
-	 * {spaceType, endDate}, whatever the history (its start is checked
-	 * in add_bookings()) */
-	BSON_APPEND_UTF8(&f2, "spaceType", stored);
 	BSON_APPEND_DOCUMENT_BEGIN(&f2, "endDate", &range);
 	BSON_APPEND_DATE_TIME(&range, "$gte", booking_day_ms(day));
 	BSON_APPEND_DATE_TIME(&range, "$lte", booking_day_ms(day + BOOKING_MAX_SPANS));
 	bson_append_document_end(&f2, &range);
-	ok = add_bookings(st, &f1, h, day, now, ignore, exclusive, privatization, false, o, w, err) &&
-	     add_bookings(st, &f2, h, day, now, ignore, exclusive, privatization, true, o, w, err);
+	for (int i = 0; i < 2; i++) {
+		bson_t *f = i ? &f2 : &f1;
+		BSON_APPEND_DOCUMENT_BEGIN(f, "spaceType", &range);
+		BSON_APPEND_ARRAY_BEGIN(&range, "$in", &in);
+		n = 0;
+		for (const char *const *t = types; *t; t++)
+			for (const char *const *v = variants(*t); *v; v++) {
+				(void)buf_fmt(k, sizeof k, "%d", n++);
+				BSON_APPEND_UTF8(&in, k, *v);
+			}
+		bson_append_array_end(&range, &in);
+		bson_append_document_end(f, &range);
+		BSON_APPEND_DOCUMENT_BEGIN(f, "status", &range);
+		BSON_APPEND_ARRAY_BEGIN(&range, "$in", &in);
+		BSON_APPEND_UTF8(&in, "0", "confirmed");
+		BSON_APPEND_UTF8(&in, "1", "pending");
+		bson_append_array_end(&range, &in);
+		bson_append_document_end(f, &range);
+	}
+	ok = n == 0 || (day_read(st, &f1, day, now, ignore, false, fn, ctx, err) &&
+			day_read(st, &f2, day, now, ignore, true, fn, ctx, err));
 	bson_destroy(&f1);
 	bson_destroy(&f2);
 	return ok;
+}
+
+struct occupancy_ctx {
+	const char *space_type;
+	const struct booking_hours *h;
+	bool exclusive;
+	struct booking_occupancy *o;
+};
+
+static void occupancy_add(void *ctx, const struct stored *s, const char *type)
+{
+	struct occupancy_ctx *c = ctx;
+	int start, end;
+
+	if (strcmp(type, c->space_type) == 0) {
+		if (stored_span(s, c->h, c->o->day, &start, &end))
+			mark(c->o->taken, NULL, start, end, c->exclusive ? 1 : (int)s->people);
+	} else if (strcmp(type, "evenementiel") == 0) {
+		/* a live privatisation blocks, pending or confirmed: it holds
+		 * every space's claims from its creation (claims.h) */
+		if (!s->partial && stored_span(s, c->h, c->o->day, &start, &end))
+			mark(NULL, c->o->privatized, start, end, 0);
+	}
 }
 
 bool booking_day_occupancy(store_t *st, const char *space_type, const struct booking_hours *h,
 			   int64_t day, int64_t now, const bson_oid_t *ignore,
 			   struct booking_occupancy *o, store_error_t *err)
 {
-	bool exclusive = strcmp(space_type, "open-space") != 0;
+	struct occupancy_ctx c = { .space_type = space_type, .h = h, .o = o,
+				   .exclusive = strcmp(space_type, "open-space") != 0 };
+	const char *types[] = { space_type, "evenementiel", NULL };
 
 	memset(o, 0, sizeof *o);
 	o->day = day;
-	for (const char *const *v = variants(space_type); *v; v++)
-		if (!add_space_type(st, *v, h, day, now, ignore, exclusive, false, o, NULL, err))
-			return false;
-	if (strcmp(space_type, "evenementiel") != 0)
-		for (const char *const *v = variants("evenementiel"); *v; v++)
-			if (!add_space_type(st, *v, h, day, now, ignore, true, true, o, NULL, err))
-				return false;
-	return true;
+	if (strcmp(space_type, "evenementiel") == 0)
+		types[1] = NULL;
+	return day_bookings(st, day, now, ignore, types, occupancy_add, &c, err);
 }
 
 bool booking_check_available(store_t *st, const struct booking_space *sp,
@@ -245,25 +375,44 @@ bool booking_check_available(store_t *st, const struct booking_space *sp,
 	return booking_check_available_except(st, sp, h, rq, now, NULL, e);
 }
 
+struct in_way_ctx {
+	const char *own;
+	const struct booking_hours *h;
+	int64_t day;
+	struct in_way *w;
+};
+
+static void in_way_each(void *ctx, const struct stored *s, const char *type)
+{
+	struct in_way_ctx *c = ctx;
+	int start, end;
+
+	if (strcmp(type, c->own) != 0 && stored_span(s, c->h, c->day, &start, &end))
+		in_way_add(c->w, s, c->day, start, end);
+}
+
 /* The live bookings of every other space during `spans` (a
  * privatisation's way), counted in `w` (from its first span). */
 static bool count_in_way(store_t *st, const char *own, const struct booking_hours *h,
 			 const struct booking_span *spans, int n, int64_t now, const bson_oid_t *ignore,
 			 struct in_way *w, store_error_t *err)
 {
-	static const char *const others[] = { "open-space", "salle-verriere", "salle-etage", "evenementiel" };
+	static const char *const all[] = { "open-space", "salle-verriere", "salle-etage", "evenementiel" };
+	struct in_way_ctx c = { .own = own, .h = h, .w = w };
+	const char *types[sizeof all / sizeof *all + 1];
+	size_t nt = 0;
 
+	for (size_t k = 0; k < sizeof all / sizeof *all; k++)
+		if (strcmp(all[k], own) != 0)
+			types[nt++] = all[k];
+	types[nt] = NULL;
 	memset(w, 0, sizeof *w);
 	for (int i = 0; i < n; i++) {
 		w->start = spans[i].start_min;
 		w->end = spans[i].end_min;
-		for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
-			if (strcmp(others[k], own) == 0)
-				continue;
-			for (const char *const *v = variants(others[k]); *v; v++)
-				if (!add_space_type(st, *v, h, spans[i].day, now, ignore, true, false, NULL, w, err))
-					return false;
-		}
+		c.day = spans[i].day;
+		if (!day_bookings(st, spans[i].day, now, ignore, types, in_way_each, &c, err))
+			return false;
 	}
 	return true;
 }

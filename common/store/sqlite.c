@@ -22,8 +22,9 @@
  * (bumped by every schema change) moves.
  *
  * Queries: the filter's top-level conditions are matched against the
- * declared indexes (equality prefix, then one range / $in on the next
- * field); the best index gives key ranges scanned in key order, every
+ * declared indexes (equality prefix — $in lists of values included, one
+ * prefix per combination — then one range / $in on the next field); the
+ * best index gives key ranges scanned in key order, every
  * candidate document is then tested with the full filter (squery). No
  * usable index = a scan of the collection table. A sort the chosen index
  * order provides costs nothing; otherwise it is done in memory (a bounded
@@ -911,6 +912,10 @@ static bool cons_ranges(const struct sl_cons *c, const squery_buf_t *prefix, boo
 	return true;
 }
 
+/* The most key prefixes a query's $in lists may multiply into (beyond,
+ * the first list too many bounds the scan as a whole). */
+#define SL_MAX_PREFIXES 64
+
 /* One index as the planner sees it (`_id_` included). */
 struct sl_cand {
 	const char *name;
@@ -921,29 +926,132 @@ struct sl_cand {
 	int64_t iid;                   /* 0: the _id index (the collection table) */
 };
 
+/* A value that pins one key of the field (not null, not an array, not a
+ * pattern): an equality's operand, or an element of an $in list. */
+static bool is_point_value(const bson_value_t *v)
+{
+	bson_type_t t = v->value_type;
+
+	return t != BSON_TYPE_NULL && t != BSON_TYPE_ARRAY && t != BSON_TYPE_UNDEFINED &&
+	       t != BSON_TYPE_REGEX;
+}
+
+/* How many keys the $in list `c` pins, or 0 when it does not pin keys
+ * (a null, an array or a pattern in it; empty; not a list). */
+static size_t point_list_len(const struct sl_cons *c)
+{
+	bson_iter_t it;
+	size_t n = 0;
+
+	if (c->op != SQUERY_IN || c->operand->value_type != BSON_TYPE_ARRAY ||
+	    !bson_iter_init_from_data(&it, c->operand->value.v_doc.data,
+				      c->operand->value.v_doc.data_len))
+		return 0;
+	while (bson_iter_next(&it))
+		if (!is_point_value(bson_iter_value(&it)))
+			return 0;
+		else
+			n++;
+	return n;
+}
+
+/* The key prefixes an index is pinned to: one per combination of the
+ * equalities and $in lists of its leading fields. */
+struct sl_prefixes {
+	squery_buf_t *p;
+	size_t n;
+};
+
+static void prefixes_free(struct sl_prefixes *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		squery_buf_free(&ps->p[i]);
+	bson_free(ps->p);
+	ps->p = NULL;
+	ps->n = 0;
+}
+
+/* Every prefix of `ps` followed by each element of the $in list `c`. */
+static void prefixes_expand(struct sl_prefixes *ps, const struct sl_cons *c, bool desc)
+{
+	struct sl_prefixes out = { 0 };
+	bson_iter_t it;
+	size_t n = 0;
+
+	if (!bson_iter_init_from_data(&it, c->operand->value.v_doc.data,
+				      c->operand->value.v_doc.data_len))
+		return;
+	while (bson_iter_next(&it))
+		n++;
+	out.p = bson_malloc0(ps->n * n * sizeof *out.p);
+	for (size_t i = 0; i < ps->n; i++) {
+		bson_iter_init_from_data(&it, c->operand->value.v_doc.data,
+					 c->operand->value.v_doc.data_len);
+		while (bson_iter_next(&it)) {
+			squery_buf_t *q = &out.p[out.n++];
+			squery_buf_append(q, ps->p[i].data, ps->p[i].len);
+			squery_key_append(q, bson_iter_value(&it), desc);
+		}
+	}
+	prefixes_free(ps);
+	*ps = out;
+}
+
+/* Appends `more` to `out` (taking its ranges). */
+static void ranges_take(struct sl_ranges *out, struct sl_ranges *more)
+{
+	out->r = bson_realloc(out->r, (out->n + more->n + 1) * sizeof *out->r);
+	memcpy(out->r + out->n, more->r, more->n * sizeof *more->r);
+	out->n += more->n;
+	bson_free(more->r);
+	more->r = NULL;
+	more->n = 0;
+}
+
 /* The ranges of `cand` for the filter's constraints and a score (0: the
- * index constrains nothing). *k receives the length of the equality prefix. */
+ * index constrains nothing). The leading fields pinned by equalities, or
+ * by $in lists of values (as MongoDB's bounds: one prefix per
+ * combination, SL_MAX_PREFIXES at most), give key prefixes; the next
+ * field's equality, $in or range bounds each of them. *k receives the
+ * length of the equality prefix (the fields constant over the scan). */
 static int plan_candidate(const struct sl_cand *cand, const struct sl_conslist *cl,
 			  struct sl_ranges *out, size_t *k)
 {
-	squery_buf_t prefix = { 0 };
+	struct sl_prefixes ps = { 0 };
 	size_t i, f = 0;
-	bool extra = false;
+	bool extra = false, listed = false;
 	int score;
 
 	out->r = NULL;
 	out->n = 0;
+	ps.p = bson_malloc0(sizeof *ps.p);
+	ps.n = 1;
+	*k = 0;
 	while (f < cand->nf) {
-		const struct sl_cons *pt = NULL;
+		const struct sl_cons *pt = NULL, *list = NULL;
+		size_t nl = 0;
 		for (i = 0; i < cl->n && !pt; i++)
 			if (strcmp(cl->c[i].path, cand->fields[f]) == 0 && is_point(&cl->c[i]))
 				pt = &cl->c[i];
-		if (!pt)
+		/* a list pins the field when a next field follows (on the last
+		 * one, it gives its ranges below: the same keys) */
+		for (i = 0; i < cl->n && !pt && !list && f + 1 < cand->nf; i++)
+			if (strcmp(cl->c[i].path, cand->fields[f]) == 0 &&
+			    (nl = point_list_len(&cl->c[i])) > 0)
+				list = &cl->c[i];
+		if (!pt && (!list || ps.n * nl > SL_MAX_PREFIXES))
 			break;
-		squery_key_append(&prefix, pt->operand, cand->dirs[f] < 0);
+		if (pt) {
+			for (i = 0; i < ps.n; i++)
+				squery_key_append(&ps.p[i], pt->operand, cand->dirs[f] < 0);
+		} else {
+			prefixes_expand(&ps, list, cand->dirs[f] < 0);
+			listed = true;
+		}
+		if (!listed)
+			*k = f + 1;
 		f++;
 	}
-	*k = f;
 	if (f < cand->nf) {
 		const char *field = cand->fields[f];
 		bool desc = cand->dirs[f] < 0;
@@ -955,47 +1063,62 @@ static int plan_candidate(const struct sl_cand *cand, const struct sl_conslist *
 		for (i = 0; i < cl->n && !best; i++)
 			if (strcmp(cl->c[i].path, field) == 0 && cl->c[i].op == SQUERY_IN)
 				best = &cl->c[i];
-		if (best) {
-			extra = cons_ranges(best, &prefix, desc, out);
-		} else {
-			/* ranges: intersected when the index has no arrays (MongoDB
-			 * cannot either: with arrays, two bounds may hold for two
-			 * different elements) */
-			for (i = 0; i < cl->n; i++) {
-				struct sl_ranges r;
-				const struct sl_cons *c = &cl->c[i];
-				if (strcmp(c->path, field) != 0 ||
-				    (c->op != SQUERY_GT && c->op != SQUERY_GTE &&
-				     c->op != SQUERY_LT && c->op != SQUERY_LTE))
-					continue;
-				if (!cons_ranges(c, &prefix, desc, &r))
-					continue;
-				if (!extra) {
-					*out = r;
-					extra = true;
-				} else if (!cand->multikey && out->n == 1 && r.n == 1) {
-					if (bufcmp(&r.r[0].lo, &out->r[0].lo) > 0)
-						buf_set(&out->r[0].lo, &r.r[0].lo);
-					if (hicmp(&r.r[0].hi, &out->r[0].hi) < 0)
-						buf_set(&out->r[0].hi, &r.r[0].hi);
-					ranges_free(&r);
-				} else {
-					ranges_free(&r);
+		for (size_t p = 0; p < ps.n; p++) {
+			struct sl_ranges mine = { 0 };
+			bool got = false;
+			if (best) {
+				got = cons_ranges(best, &ps.p[p], desc, &mine);
+			} else {
+				/* ranges: intersected when the index has no arrays
+				 * (MongoDB cannot either: with arrays, two bounds may
+				 * hold for two different elements) */
+				for (i = 0; i < cl->n; i++) {
+					struct sl_ranges r;
+					const struct sl_cons *c = &cl->c[i];
+					if (strcmp(c->path, field) != 0 ||
+					    (c->op != SQUERY_GT && c->op != SQUERY_GTE &&
+					     c->op != SQUERY_LT && c->op != SQUERY_LTE))
+						continue;
+					if (!cons_ranges(c, &ps.p[p], desc, &r))
+						continue;
+					if (!got) {
+						mine = r;
+						got = true;
+					} else if (!cand->multikey && mine.n == 1 && r.n == 1) {
+						if (bufcmp(&r.r[0].lo, &mine.r[0].lo) > 0)
+							buf_set(&mine.r[0].lo, &r.r[0].lo);
+						if (hicmp(&r.r[0].hi, &mine.r[0].hi) < 0)
+							buf_set(&mine.r[0].hi, &r.r[0].hi);
+						ranges_free(&r);
+					} else {
+						ranges_free(&r);
+					}
 				}
 			}
+			if (!got) {
+				ranges_free(&mine);
+				extra = false;
+				ranges_free(out);
+				break;
+			}
+			extra = true;
+			ranges_take(out, &mine);
 		}
 	}
 	if (!extra) {
 		if (f == 0) {
-			squery_buf_free(&prefix);
+			prefixes_free(&ps);
 			return 0;
 		}
-		out->r = bson_malloc0(sizeof *out->r);
-		out->n = 1;
-		buf_set(&out->r[0].lo, &prefix);
-		squery_key_successor(prefix.data, prefix.len, &out->r[0].hi);
+		ranges_free(out);
+		out->r = bson_malloc0(ps.n * sizeof *out->r);
+		for (i = 0; i < ps.n; i++) {
+			buf_set(&out->r[i].lo, &ps.p[i]);
+			squery_key_successor(ps.p[i].data, ps.p[i].len, &out->r[i].hi);
+		}
+		out->n = ps.n;
 	}
-	squery_buf_free(&prefix);
+	prefixes_free(&ps);
 	ranges_normalize(out);
 	score = (int) f * 10 + (extra ? 5 : 0);
 	if (cand->unique && f == cand->nf)
