@@ -3,9 +3,10 @@
  * checked when a price is quoted and when a booking is created, and the
  * free slots of a day.
  *
- * The rules read the day's bookings through the indexes (bookings by
- * {spaceType, date} and, for weekly/monthly ones, {spaceType, endDate});
- * legacy space types of the original are read as their current ones. A
+ * The rules read a day's bookings in two indexed reads (bookings by
+ * {spaceType, date, status} and, for weekly/monthly ones, {spaceType,
+ * endDate}, every space type wanted at once); legacy space types of the
+ * original are read as their current ones. A
  * booking is live when `confirmed`, or `pending` with no hold deadline or
  * one still ahead (`holdExpiresAt`). Intervals are half-open: 10–11 and
  * 11–12 both fit.

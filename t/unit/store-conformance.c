@@ -1084,6 +1084,23 @@ static void test_indexed_queries_do_not_scan(void)
 	   "equality prefix + range on the next field reads only the 5 matches (%s, %llu)", got,
 	   (unsigned long long) (store_sqlite_docs_examined(st) - before));
 
+	/* an $in list on a leading field pins it as MongoDB's bounds do: one
+	 * prefix per value, each bounded by the next field's range */
+	before = store_sqlite_docs_examined(st);
+	got = find_is(c, Jf("{'g': {'$in': [43, 42]}, 'when': {'$lt': {'$date': {'$numberLong': '%d'}}}}",
+			    542000), J("{'i': 1}"), 0, 0);
+	ok(strcmp(got, "42,43,142,143,242,243,342,343,442,443") == 0 &&
+	   store_sqlite_docs_examined(st) - before == 10,
+	   "$in on the first field + range on the next reads only the 10 matches (%s, %llu)", got,
+	   (unsigned long long) (store_sqlite_docs_examined(st) - before));
+	got = find_is(c, Jf("{'g': {'$in': [43, 42]}, 'when': {'$lt': {'$date': {'$numberLong': '%d'}}}}",
+			    542000), J("{'when': -1}"), 0, 0);
+	ok(strcmp(got, "443,442,343,342,243,242,143,142,43,42") == 0,
+	   "…sorted on the next field across the values, not value by value (%s)", got);
+	got = find_is(c, J("{'g': {'$in': [43, 42]}}"), J("{'g': 1, 'when': -1}"), 0, 3);
+	ok(strcmp(got, "9942,9842,9742") == 0 && strstr(store_sqlite_last_plan(st), "SORT") == NULL,
+	   "…and in the index's order when the sort follows it (%s, %s)", got, store_sqlite_last_plan(st));
+
 	before = store_sqlite_docs_examined(st);
 	got = find_is(c, NULL, J("{'_id': -1}"), 0, 3);
 	ok(strcmp(got, "9999,9998,9997") == 0 && store_sqlite_docs_examined(st) - before == 3,
