@@ -104,9 +104,9 @@ static void test_templates(void)
 				   "refund", "60,00 €", "contactName", "Zoé", "customerEmail",
 				   "zoe@example.com", "phone", "06 12 34 56 78", "company", "",
 				   "requests", "", "adminLink", "https://admin.x.test/b",
-				   /* the card hold's (booking/money.c) */
-				   "confirmationNumber", "CWC-7K3Q9M", "date", "2027-03-28", "startTime", "10:00",
-				   "endTime", "12:00", "holdAmount", "24.00", "contactEmail", "z@x.test",
+				   /* the card hold's (booking/notify.c too) */
+				   "holdAmount", "24,00 €", "reasonText", "carte refusée par la banque",
+				   "contactEmail", "z@x.test",
 				   /* the staff's daily mails (booking/jobs.c) */
 				   "day", "2027-03-28", "count", "3", "arrivalsCount", "2",
 				   "tomorrowCount", "1", "pendingCount", "0", "holdsCount", "0",
@@ -117,6 +117,7 @@ static void test_templates(void)
 
 				   /* content: newsletter, quotes, the contact reply */
 				   "unsubscribeUrl", "https://x.test/api/newsletter/unsubscribe?email=z%40x.test&token=ab",
+				   "date", "28/03/2027", "startTime", "10:00", "endTime", "12:00",
 				   "eventType", "Atelier", "attendees", "11 à 20 personnes", "reply", "<b>Merci</b>", NULL);
 	const char *name;
 	size_t count = 0;
