@@ -409,9 +409,9 @@ static json_object *money_json(struct http_req *req, store_t *st, const bson_t *
 	if (booking_hold_lapses_at(st, b, &lapses, &e) && lapses) {
 		int64_t day;
 		int minute;
-		char d[11], t[6];
+		char d[48], t[6];
 		booking_paris_local(lapses, &day, &minute);
-		booking_format_date(day, d);
+		booking_format_day_fr(day, true, d, sizeof d);
 		booking_format_time(minute, t);
 		(void)buf_fmt(buf, sizeof buf, "%s à %s", d, t);
 		admin_set_str(m, "holdLapses", buf);
