@@ -272,7 +272,8 @@ bool admin_update_noted(struct http_req *req, store_t *st, const char *coll, con
  * `before`); false: the store failed (logged). */
 bool admin_delete_noted(struct http_req *req, store_t *st, const char *coll, const bson_oid_t *id,
 			const bson_t *before);
-/* "YYYY-MM-DD HH:mm" in Paris, "—" for ms ≤ 0. */
+/* "06/12/2026 14:05" in Paris (as the blog's and payments' lists), "—"
+ * for ms ≤ 0. */
 void admin_when(int64_t ms, char *out, size_t len);
 /* data.pager {page, pages, prev, next} when there are several pages; the
  * links keep the query parameters named in `keep` (NULL-terminated). */
