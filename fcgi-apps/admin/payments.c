@@ -79,22 +79,6 @@ static void paris_when(int64_t ms, char *out, size_t n)
 	(void)buf_fmt(out, n, "%s %s", d, t);
 }
 
-/* "06/12/2026 14:05" in Paris time, as people read it on the pages (the
- * blog's lists write the same), "" for 0. */
-static void paris_when_fr(int64_t ms, char *out, size_t n)
-{
-	int64_t day;
-	int minute, y, m, d;
-
-	if (!ms) {
-		out[0] = '\0';
-		return;
-	}
-	booking_paris_local(ms, &day, &minute);
-	booking_civil_from_days(day, &y, &m, &d);
-	(void)buf_fmt(out, n, "%02d/%02d/%04d %02d:%02d", d, m, y, minute / 60, minute % 60);
-}
-
 static void euros_fr(int64_t cents, char *out, size_t n)
 {
 	(void)buf_fmt(out, n, "%s%lld,%02lld €", cents < 0 ? "-" : "",
@@ -187,7 +171,7 @@ json_object *admin_payment_json(store_t *st, const bson_t *p)
 	admin_set_str(o, "createdAt", when);
 	doc_iso_time(doc_date(p, "updatedAt", 0), when, sizeof when);
 	admin_set_str(o, "updatedAt", when);
-	paris_when_fr(doc_date(p, "createdAt", 0), when, sizeof when);
+	admin_when(doc_date(p, "createdAt", 0), when, sizeof when);   /* 06/12/2026 14:05 */
 	admin_set_str(o, "when", when);
 	who(st, p, by, sizeof by);
 	admin_set_str(o, "by", by);
