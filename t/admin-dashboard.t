@@ -215,6 +215,8 @@ ok $r->{json}{occupancy}, '... with the occupancy';
 my $page = Encode::decode('UTF-8', $s->get("/?from=$from&days=14", session => $staff, host => 'admin')->{content});
 unlike $page, qr/€|Chiffre d’affaires/, "the staff's page shows no money";
 like $page, qr/<svg class="chart"/, '... the chart is an inline SVG';
+like $page, qr{<svg class="chart".*<text [^>]*>\d+(?:er)? (?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)</text>}s,
+	'... its days labelled in French words, not MM-DD';
 unlike $page, qr/<script(?![^>]*src="\/static\/badges)/, '... and needs no script of its own';
 like $page, qr{action="/booking/reservations/$arrivals[0]/mark-present"}, '... a present button for an arrival';
 like $page, qr{action="/booking/reservations/$arrivals[0]/mark-noshow"}, '... and a no-show one';

@@ -357,6 +357,7 @@ is $r->{status}, 200, 'an admin opens it';
 $html = Encode::decode('UTF-8', $r->{content});
 like $html, qr{<strong>status</strong> : pending → confirmed}, 'a change as before → after';
 like $html, qr{booking\.reservations\.cancel}, 'the actions listed';
+like $html, qr{<a href="/audit-log/[0-9a-f]{24}">\d\d/\d\d/\d{4} \d\d:\d\d</a>}, 'each dated 06/12/2026 14:05 (Paris), not ISO';
 # filters: who, when; an entry in full; nothing else is accepted
 my $today = do { my @t = localtime(time - 86400); sprintf '%04d-%02d-%02d', $t[5] + 1900, $t[4] + 1, $t[3] };
 my $all = audit_entries()->{pagination}{total};

@@ -259,6 +259,14 @@ my $gh = $s->get('/api/global-hours')->{json};
 ok((grep { ($_->{reason} // '') eq 'Inventaire annuel du café' } @{ $gh->{closures} // $gh->{exceptionalClosures} // [] }),
    '/api/global-hours lists it');
 like text(page(GET => '/booking/hours', $staff)), qr/Inventaire annuel du café/, 'the hours page lists it';
+{
+	my $t = text(page(GET => '/booking/hours', $staff));
+	my ($y, $m, $d) = split /-/, $closed;
+	my $month = (qw(janvier février mars avril mai juin juillet août septembre octobre novembre décembre))[$m - 1];
+	my $dn = $d + 0 == 1 ? '1er' : $d + 0;
+	like $t, qr/\Q$dn $month $y\E/, '… dated in French words, not as an ISO string';
+	unlike $t, qr/class="banner"/, '… with no empty closure banner (the add form is not the layout\'s banner)';
+}
 $r = page(POST => '/booking/hours/closures', $admin, { date => $day, partial => 1, startTime => '18:00', endTime => '19:00', reason => 'Travaux' });
 is $r->{status}, 409, 'a closure over a booking asks for a confirmation';
 my $hours_doc = api(GET => '/settings/hours', $staff)->{json}{hours};

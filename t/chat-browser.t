@@ -24,6 +24,8 @@ ok $customer->wait_for(q{location.pathname === '/dashboard/messages' && document
 	'the customer signs in and lands on the messages page';
 ok $customer->wait_for(q{document.getElementById('status').textContent === ''}, 15),
 	'the customer page is connected';
+like $customer->js(q{getComputedStyle(document.getElementById('messages'), '::before').content}), qr/Aucun message pour l’instant/,
+	'with no message yet, the thread says so in French (not an empty box)';
 
 my $staff = $b->page;
 $staff->sign_in($s->admin_url, '/login?next=/messages', 'staff');
@@ -49,6 +51,8 @@ $staff->js(q{document.getElementById('content').value = 'Oui, la salle Verrière
 ok $customer->wait_for(q{[...document.querySelectorAll('#messages li')].some(li => li.textContent.includes('salle Verrière est libre'))}, 10),
 	'the staff reply appears in the customer page without a reload';
 is $customer->js(q{document.querySelectorAll('#messages li').length}), 2, 'each message shows once';
+like $customer->js(q{document.querySelector('#messages li time').textContent}), qr/^\d\d:\d\d$/, 'today\'s messages show their time alone';
+is $customer->js(q{getComputedStyle(document.getElementById('messages'), '::before').content}), 'none', 'the empty-thread text is gone';
 
 # a second message while the staff page shows another view: unread badge
 $staff->js(q{window.__hidden = true; Object.defineProperty(document, 'hidden', {get: () => true}); true});

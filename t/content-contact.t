@@ -142,7 +142,7 @@ like $reply, qr/Subject: Re: Partenariat/, 'the reply mailed to the sender';
 like $reply, qr/parlons-en &lt;b&gt;demain&lt;\/b&gt;/, 'the reply escaped in the HTML part';
 $r = page($zoe, session => $staffer);
 like $r->{content}, qr{<span class="badge badge-neutral">Répondu</span>}, 'replied';
-like $r->{content}, qr{Votre réponse du [0-9-]+ [0-9:]+</h2>\s*<p class="pre">Merci Zoé,\nparlons-en &lt;b&gt;demain&lt;/b&gt; !</p>}, 'the reply stored and shown';
+like $r->{content}, qr{Votre réponse du \d\d/\d\d/\d{4} \d\d:\d\d</h2>\s*<p class="pre">Merci Zoé,\nparlons-en &lt;b&gt;demain&lt;/b&gt; !</p>}, 'the reply stored and shown, dated 06/12/2026 14:05 (not ISO)';
 
 $r = staff_post($staffer, "$zoe/archive");
 is $r->{status}, 303, 'archive: 303';

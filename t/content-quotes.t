@@ -130,6 +130,7 @@ is $r->{status}, 200, 'the detail';
 $html = decode_utf8($r->{content});
 like $html, qr{&lt;script&gt;alert\(1\)&lt;/script&gt;}, 'the message, escaped';
 like $html, qr{Acme &lt;b&gt;SAS&lt;/b&gt;}, 'the company, escaped';
+like $html, qr{<dt>Date</dt><dd>\w+\. \d+ \w+\.? \d{4}, de 09:30 à 17:00</dd>}, 'the wished day in words, not ISO';
 is $s->get('/quotes/' . ('0' x 24), session => $staff)->{status}, 404, 'an unknown request: 404';
 
 $r = post_form($href, status => 'gagnée', notes => '', _host => 'admin', _session => $staff);

@@ -80,9 +80,12 @@ sub french_day {
 	my ($y, $m, $d) = split /-/, $date;
 	return "$wd[CWC::Bookings::days_of($date) % 7] " . ($d + 0) . " $mo[$m - 1] $y";
 }
-my @shown = $r->{content} =~ m{<li><strong>[^<]+</strong> — (\w+ \d+ \w+ \d{4}), de 10:00 à 11:30}g;
+my @rows = $r->{content} =~ m{<li><a href="/dashboard/reservations/([\w-]+)"><strong>[^<]+</strong></a> — (\w+ \d+ \w+ \d{4}), de 10:00 à 11:30}g;
+my @shown = @rows[ grep { $_ % 2 } 0 .. $#rows ];
 is scalar @shown, 5, 'overview: the next five bookings';
 is_deeply \@shown, [ map { french_day($_->[0]) } @days[1 .. 5] ], 'soonest first, the cancelled one left out, days in words';
+is_deeply [ @rows[ grep { !($_ % 2) } 0 .. $#rows ] ], [ map { $_->[1]{confirmationNumber} } @days[1 .. 5] ],
+	'each one links to its page';
 unlike $r->{content}, qr{de 14:00 à 15:00}, "another customer's booking is not shown";
 like $r->{content}, qr{Aucun message non lu}, 'no unread message yet';
 like $r->{content}, qr{<a href="/dashboard" aria-current="page">}, 'the overview tab is current';

@@ -406,6 +406,9 @@ for my $pg (@pages) {
 			or diag 'scrollWidth ' . $page->js('document.documentElement.scrollWidth')
 			      . ' > ' . $page->js('window.innerWidth') . ': '
 			      . $page->js(q{[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className).join(', ')});
+		ok $page->js(q{[...document.querySelectorAll('.table-cards')].every(t => { const w = t.closest('.table-wrap') || t.parentElement; return w.scrollWidth <= w.clientWidth + 1; })}),
+			"$name ($label): a .table-cards table fits its box (cards on a phone, no sideways scroll)"
+			if $label eq 'phone';
 		ok $page->js(q{document.documentElement.lang === 'fr'}), "$name ($label): lang=fr";
 		ok $page->js(q{!!document.querySelector('main')}), "$name ($label): a <main> landmark";
 		# sleep a moment so that late loads (scripts, sockets) report too

@@ -173,6 +173,7 @@ is admin_api(GET => '/api/audit-log?collection=payments&limit=100', $admin)->{js
 $r = admin_api(GET => '/booking/payments', $admin);
 is $r->{status}, 200, '/booking/payments for an admin';
 my $html = decode('UTF-8', $r->{content});
+like $html, qr{<td>\d\d/\d\d/\d{4} \d\d:\d\d</td>}, '  dated as people read it (06/12/2026 14:05), not ISO';
 like $html, qr/20 mouvement\(s\)/, '  counts the movements';
 like $html, qr{href="/api/payments\?format=csv"}, '  links the CSV export';
 like $html, qr{<a href="/booking/payments"[^>]*aria-current="page">Paiements</a>}, '  its sidebar entry, current';
@@ -190,10 +191,10 @@ like $html, qr{<h2 id="money-title">Paiement</h2>}, "the detail page has a payme
 like $html, qr{<dt>PaymentIntent</dt><dd>\Q$bk[4]{intent}\E</dd>}, '  with the PaymentIntent id';
 my ($hist) = $html =~ m{<h3>Mouvements</h3>(.*?)</table>}s;
 ok $hist, '  and the money history (admin)';
-like $hist // '', qr{<td class="kind">Empreinte</td>\s*<td class="num">[\d,]+ €</td>\s*<td class="pay-status">Encaissée}, "  the hold, its amount, captured";
+like $hist // '', qr{<td class="kind"[^>]*>Empreinte</td>\s*<td class="num"[^>]*>[\d,]+ €</td>\s*<td class="pay-status"[^>]*>Encaissée}, "  the hold, its amount, captured";
 my $fee = $fee{ $bk[4]{number} };
 my $fee_text = sprintf('%d,%02d €', int($fee / 100), $fee % 100);
-like $hist // '', qr{<td class="kind">Encaissement</td>\s*<td class="num">\Q$fee_text\E</td>\s*<td class="pay-status">Réussi}, "  the no-show fee captured, $fee_text";
+like $hist // '', qr{<td class="kind"[^>]*>Encaissement</td>\s*<td class="num"[^>]*>\Q$fee_text\E</td>\s*<td class="pay-status"[^>]*>Réussi}, "  the no-show fee captured, $fee_text";
 like $hist // '', qr{staff\@coworkingcafe\.local}, '  by whom';
 like $hist // '', qr{ch_[0-9a-zA-Z]+}, '  with the charge id';
 $html = decode('UTF-8', admin_api(GET => "/booking/reservations/$bk[4]{id}", $staff)->{content});
@@ -202,7 +203,7 @@ unlike $html, qr{Mouvements|Encaissement}, '  but not the money history';
 
 # a confirmed one: the hold's expiry, the no-show confirmation with the fee
 $html = decode('UTF-8', admin_api(GET => "/booking/reservations/$bk[9]{id}", $admin)->{content});
-like $html, qr{<dt>Empreinte valable jusqu’au</dt><dd>\d{4}-\d\d-\d\d à \d\d:\d\d</dd>}, 'a held booking: when its hold lapses';
+like $html, qr{<dt>Empreinte valable jusqu’au</dt><dd>\w+ (?:1er|\d+) \w+ \d{4} à \d\d:\d\d</dd>}, 'a held booking: when its hold lapses, in French words';
 unlike $html, qr/avant la fin de la réservation/, '  a fresh hold: no warning';
 like $html, qr{<summary class="btn btn-secondary">Client absent…</summary>.*?frais d’absence de <strong>[\d,]+ €</strong>.*?Confirmer l’absence}s,
 	'  "Client absent" asks for confirmation, saying the fee';

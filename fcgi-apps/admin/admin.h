@@ -128,6 +128,12 @@ void admin_form_booking_reject(struct http_req *req);
 void admin_form_booking_cancel(struct http_req *req);
 void admin_form_booking_mark_present(struct http_req *req);
 void admin_form_booking_mark_noshow(struct http_req *req);
+/* A booking's fields as the screens write them, for other screens: the
+ * space ("Salle Verrière"), the status ("Confirmée", its badge class into
+ * `badge` when not NULL; an unknown one as is), the day ("mar. 12 janv. 2027"). */
+const char *admin_booking_space_label(const char *type);
+const char *admin_booking_status_label(const char *status, const char **badge);
+void admin_booking_day(int64_t day, char *out, size_t outlen);
 
 /* settings.c — GET/POST /api/booking-settings (admins) */
 void admin_settings_get(struct http_req *req);
@@ -272,7 +278,8 @@ bool admin_update_noted(struct http_req *req, store_t *st, const char *coll, con
  * `before`); false: the store failed (logged). */
 bool admin_delete_noted(struct http_req *req, store_t *st, const char *coll, const bson_oid_t *id,
 			const bson_t *before);
-/* "YYYY-MM-DD HH:mm" in Paris, "—" for ms ≤ 0. */
+/* "06/12/2026 14:05" in Paris (as the blog's and payments' lists), "—"
+ * for ms ≤ 0. */
 void admin_when(int64_t ms, char *out, size_t len);
 /* data.pager {page, pages, prev, next} when there are several pages; the
  * links keep the query parameters named in `keep` (NULL-terminated). */

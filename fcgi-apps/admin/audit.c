@@ -86,15 +86,10 @@ static json_object *changes(json_object *entry, size_t max)
 static void entry_fields(const bson_t *doc, json_object *e, json_object *row)
 {
 	json_object *actor = NULL, *v = NULL;
-	int64_t day;
-	int minute;
-	char when[32], d[11], t[6], href[96];
+	char when[32], href[96];
 	const char *coll = doc_str(doc, "collection"), *id = doc_str(doc, "documentId");
 
-	booking_paris_local(doc_date(doc, "at", 0), &day, &minute);
-	booking_format_date(day, d);
-	booking_format_time(minute, t);
-	(void)buf_fmt(when, sizeof when, "%s %s", d, t);
+	admin_when(doc_date(doc, "at", 0), when, sizeof when);
 	admin_set_str(row, "at", when);
 	admin_set_str(row, "action", doc_str(doc, "action"));
 	admin_set_str(row, "collection", coll);

@@ -77,6 +77,30 @@ static void french_date(int64_t day, bool short_form, char *out, size_t outlen)
 		booking_format_day_fr(day, false, out, outlen);
 }
 
+const char *admin_booking_space_label(const char *type)
+{
+	return space_label(type);
+}
+
+const char *admin_booking_status_label(const char *status, const char **badge)
+{
+	size_t i = status_index(status);
+
+	if (badge)
+		*badge = status_info[i].badge;
+	return status && strcmp(status_info[i].value, status) == 0 ? status_info[i].label : status ? status : "";
+}
+
+void admin_booking_day(int64_t day, char *out, size_t outlen)
+{
+	char d[40];
+	int y, m, dd;
+
+	french_date(day, true, d, sizeof d);
+	booking_civil_from_days(day, &y, &m, &dd);
+	(void)buf_fmt(out, outlen, "%s %d", d, y);
+}
+
 static void euros(int64_t cents, char *out, size_t outlen)
 {
 	(void)buf_fmt(out, outlen, "%lld,%02lld €", (long long)(cents / 100), (long long)(cents % 100));
@@ -409,9 +433,9 @@ static json_object *money_json(struct http_req *req, store_t *st, const bson_t *
 	if (booking_hold_lapses_at(st, b, &lapses, &e) && lapses) {
 		int64_t day;
 		int minute;
-		char d[11], t[6];
+		char d[48], t[6];
 		booking_paris_local(lapses, &day, &minute);
-		booking_format_date(day, d);
+		booking_format_day_fr(day, true, d, sizeof d);
 		booking_format_time(minute, t);
 		(void)buf_fmt(buf, sizeof buf, "%s à %s", d, t);
 		admin_set_str(m, "holdLapses", buf);

@@ -1022,12 +1022,12 @@ static void render_hours(struct http_req *req, store_t *st, int status, const ch
 	for (size_t i = 0; i < h.nclosures; i++) {
 		const struct booking_closure *c = &h.closures[i];
 		json_object *o;
-		char date[11], t1[8], t2[8];
+		char date[64], t1[8], t2[8];
 		if (c->day < today)
 			continue;
 		o = json_object_new_object();
 		json_object_object_add(o, "index", json_object_new_int((int)i));
-		booking_format_date(c->day, date);
+		booking_format_day_fr(c->day, true, date, sizeof date);
 		admin_set_str(o, "date", date);
 		if (c->full_day)
 			admin_set_str(o, "time", "Toute la journée");
@@ -1053,7 +1053,8 @@ static void render_hours(struct http_req *req, store_t *st, int status, const ch
 		admin_set_str(c, "endTime", cform ? http_form(req, "endTime") : "");
 		set_bool(c, "partial", cform && form_checked(req, "partial"));
 		set_bool(c, "yearly", cform && form_checked(req, "yearly"));
-		json_object_object_add(data, "closure", c);
+		/* not "closure": the layout's banner slot (page.h) */
+		json_object_object_add(data, "closureForm", c);
 	}
 	if (e && conflicts > 0) {
 		char text[300];

@@ -240,16 +240,18 @@ void admin_page_customer(struct http_req *req)
 		if (count++ < 50) {
 			json_object *r = json_object_new_object();
 			bson_oid_t bid;
-			char bhex[25] = "", d[11];
+			char bhex[25] = "", d[48];
+			const char *badge = "badge";
 			if (doc_oid(b, "_id", &bid))
 				bson_oid_to_string(&bid, bhex);
 			(void)buf_fmt(buf, sizeof buf, "/booking/reservations/%s", bhex);
 			admin_set_str(r, "href", buf);
-			booking_format_date(booking_day_of_ms(doc_date(b, "date", 0)), d);
+			admin_booking_day(booking_day_of_ms(doc_date(b, "date", 0)), d, sizeof d);
 			admin_set_str(r, "date", d);
 			admin_set_str(r, "number", doc_str(b, "confirmationNumber"));
-			admin_set_str(r, "space", doc_str(b, "spaceType"));
-			admin_set_str(r, "status", doc_str(b, "status"));
+			admin_set_str(r, "space", admin_booking_space_label(doc_str(b, "spaceType")));
+			admin_set_str(r, "status", admin_booking_status_label(doc_str(b, "status"), &badge));
+			admin_set_str(r, "badge", badge);
 			json_object_array_add(rows, r);
 		}
 	}

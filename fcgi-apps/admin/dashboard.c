@@ -368,11 +368,19 @@ static void chart_svg(json_object *per_day, json_object *data)
 		int64_t c = json_object_get_int64(member(p, "count"));
 		double bh = (double)(h - top - bottom) * (double)c / (double)max;
 		const char *date = json_object_get_string(member(p, "date"));
+		int64_t day;
+		int y, m, d;
+		char label[32] = "";
+		/* "7 novembre", as people read a day (the data's ISO date otherwise) */
+		if (date && booking_parse_date(date, &day)) {
+			booking_civil_from_days(day, &y, &m, &d);
+			(void)buf_fmt(label, sizeof label, "%d%s %s", d, d == 1 ? "er" : "", booking_month_fr(m));
+		} else
+			(void)buf_fmt(label, sizeof label, "%s", date ? date : "");
 		buf_printf(&svg, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>%s : %lld</title></rect>",
-			   (double)i * bw + 1, (double)(h - bottom) - bh, bw - 2, bh, date, (long long)c);
+			   (double)i * bw + 1, (double)(h - bottom) - bh, bw - 2, bh, label, (long long)c);
 		if (i % 7 == 0 && i + 3 < n)
-			buf_printf(&svg, "<text x=\"%.1f\" y=\"%d\">%.5s</text>", (double)i * bw + 1, h - 6,
-				   date + 5);
+			buf_printf(&svg, "<text x=\"%.1f\" y=\"%d\">%s</text>", (double)i * bw + 1, h - 6, label);
 	}
 	buf_str(&svg, "</svg>");
 	admin_set_str(data, "chartSvg", svg.data ? svg.data : "");

@@ -104,17 +104,15 @@ bool admin_delete_noted(struct http_req *req, store_t *st, const char *coll, con
 void admin_when(int64_t ms, char *out, size_t len)
 {
 	int64_t day;
-	int minute;
-	char d[11], t[6];
+	int minute, y, m, d;
 
 	if (ms <= 0) {
 		(void)buf_fmt(out, len, "—");
 		return;
 	}
 	booking_paris_local(ms, &day, &minute);
-	booking_format_date(day, d);
-	booking_format_time(minute, t);
-	(void)buf_fmt(out, len, "%s %s", d, t);
+	booking_civil_from_days(day, &y, &m, &d);
+	(void)buf_fmt(out, len, "%02d/%02d/%04d %02d:%02d", d, m, y, minute / 60, minute % 60);
 }
 
 /* "?status=…&q=…&page=N": the kept filters of the query, then the page. */

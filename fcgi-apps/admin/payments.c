@@ -62,7 +62,7 @@ static const char *status_label(const char *s)
 	return s ? s : "";
 }
 
-/* "2026-12-06 14:05" in Paris time, "" for 0. */
+/* "2026-12-06 14:05" in Paris time (the CSV: sorts as text), "" for 0. */
 static void paris_when(int64_t ms, char *out, size_t n)
 {
 	int64_t day;
@@ -171,7 +171,7 @@ json_object *admin_payment_json(store_t *st, const bson_t *p)
 	admin_set_str(o, "createdAt", when);
 	doc_iso_time(doc_date(p, "updatedAt", 0), when, sizeof when);
 	admin_set_str(o, "updatedAt", when);
-	paris_when(doc_date(p, "createdAt", 0), when, sizeof when);
+	admin_when(doc_date(p, "createdAt", 0), when, sizeof when);   /* 06/12/2026 14:05 */
 	admin_set_str(o, "when", when);
 	who(st, p, by, sizeof by);
 	admin_set_str(o, "by", by);

@@ -6,6 +6,7 @@
  * told).
  */
 #include "admin.h"
+#include "booking/calendar.h"
 #include "account/account.h"
 #include "audit/api.h"
 #include "conn/conn.h"
@@ -49,6 +50,15 @@ static void quote_fields(json_object *row, const bson_t *doc)
 
 	for (size_t i = 0; keys[i]; i++)
 		admin_set_str(row, keys[i], doc_str(doc, keys[i]));
+	{
+		/* the wished day as the booking screens write one ("lun. 15 févr. 2027") */
+		int64_t day;
+		char d[48];
+		if (doc_str(doc, "date") && booking_parse_date(doc_str(doc, "date"), &day)) {
+			admin_booking_day(day, d, sizeof d);
+			admin_set_str(row, "date", d);
+		}
+	}
 	if (doc_oid(doc, "_id", &id)) {
 		char hex[25], href[64];
 		bson_oid_to_string(&id, hex);

@@ -666,6 +666,7 @@ static void render(struct funnel *f, enum step step, int status)
 			store_cursor_destroy(cur);
 		bson_destroy(filter);
 		bson_destroy(sort);
+		json_object_object_add(data, "hasServices", json_object_new_boolean(json_object_array_length(arr) > 0));
 		json_object_object_add(data, "services", arr);
 		if (!json_object_object_get_ex(f->errors, "services", NULL))
 			quote_json(f, data);   /* the quote without services, from the times step */

@@ -165,6 +165,13 @@ static bool add_bookings(store_t *st, const struct auth_session *me, json_object
 		set_str(o, "start", doc_str(doc, "startTime"));
 		set_str(o, "end", doc_str(doc, "endTime"));
 		set_str(o, "status", status_label(doc_str(doc, "status")));
+		set_str(o, "statusKey", doc_str(doc, "status"));
+		{
+			struct buf url = { 0 };
+			buf_printf(&url, "/dashboard/reservations/%s", doc_str(doc, "confirmationNumber"));
+			set_str(o, "url", url.data);
+			buf_free(&url);
+		}
 		if (type && booking_space_load(st, type, &space, &found, &se2) && found)
 			set_str(o, "space", space.name);
 		else

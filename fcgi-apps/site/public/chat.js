@@ -49,6 +49,15 @@
     });
   }
 
+  // "14:05" today, "3 déc., 14:05" before (an hour alone would mislead)
+  function shownTime(d) {
+    var hm = d.toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
+    if (d.toDateString() === new Date().toDateString()) return hm;
+    var opts = { day: 'numeric', month: 'short' };
+    if (d.getFullYear() !== new Date().getFullYear()) opts.year = 'numeric';
+    return d.toLocaleDateString('fr-FR', opts) + ', ' + hm;
+  }
+
   function render(m) {
     if (seen[m.id]) return;
     seen[m.id] = true;
@@ -62,7 +71,7 @@
     text.textContent = m.content;
     var when = document.createElement('time');
     when.dateTime = m.createdAt;
-    when.textContent = new Date(m.createdAt).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
+    when.textContent = shownTime(new Date(m.createdAt));
     li.appendChild(who); li.appendChild(text); li.appendChild(when);
     // keep the list in time order
     var after = null;
