@@ -149,8 +149,8 @@ like html($s->get("/blog/articles/$aid?done=image", session => $staff, host => '
 	qr{L’image est envoyée.*value="\Q$url\E"}s, 'the editor says so and shows its address';
 is $s->get($url)->{status}, 200, 'Caddy serves it';
 $r = $s->get("/api/audit-log?limit=100&collection=articles", session => $admin, host => 'admin');
-ok scalar(grep { $_->{documentId} eq $aid && ($_->{action} // '') =~ /image/ } @{ $r->{json}{entries} // [] }),
-	'the change is in the audit log';
+ok scalar(grep { $_->{documentId} eq $aid && ($_->{action} // '') eq 'blog.articles.image' } @{ $r->{json}{entries} // [] }),
+	'the change is in the audit log (blog.articles.image)';
 is $s->request(POST => "/blog/articles/$aid/image", host => 'admin', body => 'x',
 	       headers => { 'Content-Type' => 'multipart/form-data; boundary=x', Origin => $s->admin_url })->{status},
 	303, 'signed out: to the sign-in page';
