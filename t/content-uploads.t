@@ -6,6 +6,9 @@
 # cache, the roles and the audit log, the article page's srcset, width,
 # height and lazy loading; and, with CLOUDINARY_* set, the signature the
 # admin app computes, checked by t/fake/cloudinary as Cloudinary does.
+# Without script: the editors' plain multipart forms (an article's and an
+# event's image), their French refusals next to the field, nothing
+# half-written; with Cloudinary the page says the upload needs script.
 use strict;
 use warnings;
 use FindBin;
@@ -102,6 +105,74 @@ like $r->{content}, qr{<meta property="og:image" content="http://[^"]+\Q$up->{ur
 $r = $s->get('/blog');
 like $r->{content}, qr{<img class="card-image" src="\Q$up->{url}\E" srcset="[^"]+" sizes="[^"]+" width="1600" height="1066" alt="" loading="lazy">},
 	'the list\'s card loads it lazily';
+# ---- without script: the editors' plain multipart forms ---------------------------------
+sub html { $_[0]{content} // '' }   # bytes, like this file's patterns
+sub form_upload {
+	my ($path, $filename, $ctype, $data, %o) = @_;
+	my $b = '----cwcNoJs' . int(rand 1e9);
+	my $body = "--$b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"$filename\"\r\n"
+		. "Content-Type: $ctype\r\n\r\n$data\r\n--$b--\r\n";
+	$body = $o{raw}->($b, $body) if $o{raw};
+	return $s->request(POST => $path, session => $staff, host => 'admin', body => $body,
+			   headers => { 'Content-Type' => "multipart/form-data; boundary=$b" });
+}
+$r = $s->request(POST => '/api/blog/articles', session => $staff, host => 'admin', json => {
+	title => 'Sans JavaScript', content => 'Texte.', status => 'draft' });
+my $aid = $r->{json}{article}{_id} // $r->{json}{_id} // '';
+ok $aid =~ /^[0-9a-f]{24}$/, 'an article to illustrate' or diag $r->{content};
+sub featured { $s->get("/api/blog/articles/$aid", session => $staff, host => 'admin')->{json} }
+my $page = html($s->get("/blog/articles/$aid", session => $staff, host => 'admin'));
+like $page, qr{<form id="a-image-form" method="post" action="/blog/articles/$aid/image" enctype="multipart/form-data">},
+	'the editor has a multipart form for the image';
+like $page, qr{<input id="a-upload" type="file" name="image" form="a-image-form"}, '…with a plain file input';
+my @before = files();
+my $doc0 = featured();
+$r = form_upload("/blog/articles/$aid/image", 'photo.jpg', 'image/jpeg', $php);
+is $r->{status}, 415, 'a PHP file named photo.jpg by the plain form: 415';
+like html($r), qr{<p class="field-error" id="a-upload-err">Seules les images JPEG, PNG et WebP sont acceptées\.</p>},
+	'…said in French next to the file field';
+$r = form_upload("/blog/articles/$aid/image", 'photo.png', 'image/png', image('png', 30, 20),
+		 raw => sub { my ($b, $body) = @_; $body =~ s/\r\n--\Q$b\E--\r\n$//; $body });
+is $r->{status}, 400, 'a form without its final boundary: 400';
+like html($r), qr{id="a-upload-err">Le formulaire d’envoi est illisible}, '…said in French next to the field';
+$r = form_upload("/blog/articles/$aid/image", '', 'application/octet-stream', '');
+is $r->{status}, 400, 'no file chosen: 400';
+like html($r), qr{id="a-upload-err">Choisissez une image}, '…"Choisissez une image"';
+is_deeply [files()], \@before, 'nothing written by the refused forms';
+is_deeply featured(), $doc0, '…and the article unchanged';
+$r = form_upload("/blog/articles/$aid/image", 'terrasse.png', 'image/png', image('png', 640, 400));
+is $r->{status}, 303, 'a PNG by the plain form: 303' or diag html($r);
+is $r->{headers}{location}, "/blog/articles/$aid?done=image", '…back to the editor';
+my $url = featured()->{featuredImage} // featured()->{article}{featuredImage} // '';
+like $url, qr{^/uploads/images/640x400\.[0-9a-f]{16}\.webp$}, 'the PNG is the article\'s featured image (WebP variant)';
+like html($s->get("/blog/articles/$aid?done=image", session => $staff, host => 'admin')),
+	qr{L’image est envoyée.*value="\Q$url\E"}s, 'the editor says so and shows its address';
+is $s->get($url)->{status}, 200, 'Caddy serves it';
+$r = $s->get("/api/audit-log?limit=100&collection=articles", session => $admin, host => 'admin');
+ok scalar(grep { $_->{documentId} eq $aid && ($_->{action} // '') eq 'blog.articles.image' } @{ $r->{json}{entries} // [] }),
+	'the change is in the audit log (blog.articles.image)';
+is $s->request(POST => "/blog/articles/$aid/image", host => 'admin', body => 'x',
+	       headers => { 'Content-Type' => 'multipart/form-data; boundary=x', Origin => $s->admin_url })->{status},
+	303, 'signed out: to the sign-in page';
+is $s->request(POST => "/blog/articles/$aid/image", session => $staff, host => 'admin', body => 'x',
+	       headers => { 'Content-Type' => 'multipart/form-data; boundary=x', Origin => 'https://evil.example' })->{status},
+	403, 'another origin: 403';
+
+# an event's image, the same way
+$r = $s->request(POST => '/events', session => $staff, host => 'admin',
+	headers => { 'Content-Type' => 'application/x-www-form-urlencoded' },
+	body => 'title=Atelier+photo&date=2031-05-04&startTime=18%3A30&endTime=20%3A00&location=Salle&maxParticipants=10&category=Atelier&description=Texte&shortDescription=Court');
+my ($eid) = ($r->{headers}{location} // '') =~ m{^/events/([0-9a-f]{24})};
+ok $eid, 'an event' or diag html($r);
+like html($s->get("/events/$eid", session => $staff, host => 'admin')),
+	qr{<form id="ev-image-form" method="post" action="/events/$eid/image" enctype="multipart/form-data">}, 'its form has the multipart form';
+$r = form_upload("/events/$eid/image", 'x.jpg', 'image/jpeg', $php);
+like html($r), qr{id="ev-upload-err">Seules les images JPEG}, 'a PHP file: refused in French next to the field';
+$r = form_upload("/events/$eid/image", 'salle.jpg', 'image/jpeg', image('jpeg', 500, 300));
+is $r->{headers}{location}, "/events/$eid?done=image", 'a JPEG: back to the event';
+like html($s->get("/events/$eid?done=image", session => $staff, host => 'admin')),
+	qr{L’image est envoyée.*id="ev-image" name="imgSrc" maxlength="1000" value="/uploads/images/500x300\.[0-9a-f]{16}\.webp"}s,
+	'…it is the event\'s image';
 is upload($staff, image('png', 20, 20))->{status}, 201, 'uploads still work';
 $r = $s->request(POST => '/api/uploads/signature', session => $staff, host => 'admin', json => {});
 is $r->{status}, 404, 'no Cloudinary configured: no signature';
@@ -146,6 +217,15 @@ is $r->{status}, 400, 'an old timestamp: refused';
 my %nosig = %{ $sig->{params} };
 delete $nosig{signature};
 is multipart($sig->{uploadUrl}, \%nosig, $jpeg)->{status}, 400, 'no signature: refused';
+
+# the editor says uploads need script, and the plain form is refused
+$r = $s->request(POST => '/api/blog/articles', session => $staff, host => 'admin', json => {
+	title => 'Sans script chez Cloudinary', content => 'Texte.' });
+my $cid = $r->{json}{article}{_id} // $r->{json}{_id} // '';
+like html($s->get("/blog/articles/$cid", session => $staff, host => 'admin')),
+	qr{Les images vont sur Cloudinary : leur envoi demande JavaScript}, 'Cloudinary: the editor says the upload needs script';
+$r = form_upload("/blog/articles/$cid/image", 'a.png', 'image/png', image('png', 30, 20));
+is $r->{status}, 409, '…and the plain form is refused (409)';
 
 # the page shows a Cloudinary image at the right sizes
 $r = $s->request(POST => '/api/blog/articles', session => $staff, host => 'admin', json => {

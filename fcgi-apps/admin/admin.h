@@ -229,6 +229,7 @@ void admin_page_blog_article(struct http_req *req);
 void admin_form_blog_article_create(struct http_req *req);
 void admin_form_blog_article_update(struct http_req *req);
 void admin_form_blog_article_delete(struct http_req *req);
+void admin_form_blog_article_image(struct http_req *req);
 void admin_page_blog_categories(struct http_req *req);
 void admin_form_blog_category_create(struct http_req *req);
 void admin_form_blog_category_update(struct http_req *req);
@@ -240,6 +241,15 @@ void admin_upload_signature(struct http_req *req);
 /* Where an editor's image field sends a file (blog-editor.js): the
  * signature route when Cloudinary is configured, else /api/uploads. */
 const char *admin_upload_endpoint(void);
+/* Uploads are stored here (no Cloudinary): the editors' no-script form. */
+bool admin_upload_local(void);
+/* The image of a plain form (multipart/form-data, its file field `image`)
+ * stored like POST /api/uploads (content/upload.h); its address (the
+ * widest variant) into *url, which the caller frees. False with a French
+ * message for the field "image" in `e`: Cloudinary configured (409), a
+ * malformed form (400), no file (400), the upload's refusals (415, 422)
+ * or a file that cannot be written (500). */
+bool admin_upload_form_image(struct http_req *req, char **url, struct err *e);
 
 /* audit.c — GET /audit-log: the audit log's screen (admins) */
 void admin_page_audit(struct http_req *req);
@@ -251,6 +261,7 @@ void admin_page_event_new(struct http_req *req);
 void admin_page_event(struct http_req *req);
 void admin_form_event_create(struct http_req *req);
 void admin_form_event_update(struct http_req *req);
+void admin_form_event_image(struct http_req *req);
 void admin_form_event_publish(struct http_req *req);
 void admin_form_event_unpublish(struct http_req *req);
 void admin_form_event_duplicate(struct http_req *req);

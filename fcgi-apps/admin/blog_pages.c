@@ -15,6 +15,7 @@
 #include "booking/calendar.h"
 #include "conn/conn.h"
 #include "content/article_admin.h"
+#include "content/image.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/doc.h"
@@ -227,6 +228,13 @@ static void render_editor(struct http_req *req, store_t *st, int status, const c
 	tabs(data, id ? "articles" : "new");
 	admin_set_str(data, "heading", id ? "Modifier l’article" : "Nouvel article");
 	admin_set_str(data, "uploadEndpoint", admin_upload_endpoint());
+	if (id) {   /* the no-script upload form: stored here, or Cloudinary (script only) */
+		struct buf img = { 0 };
+		buf_printf(&img, "/blog/articles/%s/image", id);
+		admin_set_str(data, "imageAction", img.data);
+		buf_free(&img);
+		json_object_object_add(data, "uploadLocal", json_object_new_boolean(admin_upload_local()));
+	}
 	if (id)
 		buf_printf(&action, "/blog/articles/%s", id);
 	else
@@ -258,6 +266,8 @@ static void render_editor(struct http_req *req, store_t *st, int status, const c
 		admin_alert(data, "success", "L’article est enregistré.");
 	} else if (done && strcmp(done, "created") == 0) {
 		admin_alert(data, "success", "L’article est créé.");
+	} else if (done && strcmp(done, "image") == 0) {
+		admin_alert(data, "success", "L’image est envoyée : c’est l’image à la une de l’article.");
 	}
 	buf_free(&html);
 	buf_free(&action);
@@ -379,6 +389,50 @@ void admin_form_blog_article_create(struct http_req *req)
 void admin_form_blog_article_update(struct http_req *req)
 {
 	editor_post(req, http_param(req, "id"));
+}
+
+/* POST /blog/articles/:id/image: the editor's no-script upload
+ * (multipart/form-data, the file in `image`), stored like /api/uploads
+ * and set as the featured image; the editor again, with the error next
+ * to the field, when it is refused. */
+void admin_form_blog_article_image(struct http_req *req)
+{
+	store_t *st = admin_page_store(req);
+	const char *id = http_param(req, "id");
+	struct err e = { 0 };
+	bson_t doc, before, after;
+	bson_oid_t oid;
+	char *url = NULL, location[96];
+
+	if (!st)
+		return;
+	if (!article_admin_get(st, id, &doc, &e)) {
+		if (e.status == 404)
+			page_not_found(req);
+		else
+			page_error(req, e.status);
+		return;
+	}
+	if (!doc_parse_oid(id, &oid)) {   /* article_admin_get() read it */
+		bson_destroy(&doc);
+		page_not_found(req);
+		return;
+	}
+	if (!admin_upload_form_image(req, &url, &e) ||
+	    !content_set_image(st, account_now_ms(), "articles", "featuredImage", &oid, url, &before, &after, &e)) {
+		free(url);
+		render_editor(req, st, e.status >= 400 && e.status < 500 ? e.status : 500, id, stored_values(&doc), &e,
+			      false, NULL);
+		bson_destroy(&doc);
+		return;
+	}
+	free(url);
+	bson_destroy(&doc);
+	audit_note(req, "articles", id, &before, &after);
+	bson_destroy(&before);
+	bson_destroy(&after);
+	(void)buf_fmt(location, sizeof location, "/blog/articles/%s?done=image", id);
+	http_redirect(req, 303, location);
 }
 
 void admin_form_blog_article_delete(struct http_req *req)

@@ -19,6 +19,7 @@
 #include "account/api.h"
 #include "audit/api.h"
 #include "content/event.h"
+#include "content/image.h"
 #include "content/registration.h"
 #include "conn/conn.h"
 #include "core/buf.h"
@@ -235,6 +236,7 @@ static void render_event(struct http_req *req, int status, store_t *st, const bs
 		static const struct { const char *key, *text; } said[] = {
 			{ "created", "L’événement est créé." },
 			{ "saved", "Les modifications sont enregistrées." },
+			{ "image", "L’image est envoyée : c’est désormais celle de l’événement." },
 			{ "published", "L’événement est publié sur le site." },
 			{ "unpublished", "L’événement est retiré du site (brouillon)." },
 			{ "duplicated", "Voici la copie (brouillon) : modifiez-la puis publiez-la." },
@@ -250,6 +252,9 @@ static void render_event(struct http_req *req, int status, store_t *st, const bs
 		struct buf a = { 0 };
 		buf_printf(&a, "/events/%s", idhex);
 		admin_set_str(data, "formAction", a.data);
+		buf_str(&a, "/image");   /* the no-script upload form */
+		admin_set_str(data, "imageAction", a.data);
+		json_object_object_add(data, "uploadLocal", json_object_new_boolean(admin_upload_local()));
 		buf_free(&a);
 	}
 	page_render(req, status, "event.html", data);
@@ -358,6 +363,37 @@ void admin_form_event_update(struct http_req *req)
 	bson_destroy(&before);
 	bson_destroy(&after);
 	back_to(req, &id, "saved");
+}
+
+/* POST /events/:id/image: the event form's no-script upload
+ * (multipart/form-data, the file in `image`), stored like /api/uploads
+ * and set as the event's image; the form again, with the error next to
+ * the field, when it is refused. */
+void admin_form_event_image(struct http_req *req)
+{
+	store_t *st = admin_page_store(req);
+	struct err e = { 0 };
+	bson_oid_t id;
+	bson_t doc, before, after;
+	char *url = NULL;
+
+	if (!st || !load_event(req, st, &id, &doc))
+		return;
+	if (doc_str(&doc, "status") && strcmp(doc_str(&doc, "status"), "cancelled") == 0)
+		err_set(&e, 409, "event_cancelled", "image", "Cet événement est annulé.");
+	if (e.status || !admin_upload_form_image(req, &url, &e) ||
+	    !content_set_image(st, account_now_ms(), "events", "imgSrc", &id, url, &before, &after, &e)) {
+		free(url);
+		render_event(req, e.status >= 400 && e.status < 500 ? e.status : 500, st, &doc, NULL, &e, NULL);
+		bson_destroy(&doc);
+		return;
+	}
+	free(url);
+	bson_destroy(&doc);
+	note(req, "events", &id, &before, &after);
+	bson_destroy(&before);
+	bson_destroy(&after);
+	back_to(req, &id, "image");
 }
 
 static void publish(struct http_req *req, bool on)

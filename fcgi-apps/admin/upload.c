@@ -18,7 +18,10 @@
 #include "content/upload.h"
 #include "core/buf.h"
 #include "core/config.h"
+#include "core/log.h"
+#include "web/multipart.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,6 +29,44 @@ static bool cloudinary_on(void)
 {
 	return cfg->cloudinary_cloud_name && *cfg->cloudinary_cloud_name && cfg->cloudinary_api_key &&
 	       *cfg->cloudinary_api_key && cfg->cloudinary_api_secret && *cfg->cloudinary_api_secret;
+}
+
+bool admin_upload_local(void)
+{
+	return !cloudinary_on();
+}
+
+bool admin_upload_form_image(struct http_req *req, char **url, struct err *e)
+{
+	struct multipart mp;
+	const struct multipart_part *p;
+	json_object *info = NULL, *v;
+	struct buf dir = { 0 };
+	bool ok;
+
+	*url = NULL;
+	if (cloudinary_on())
+		return err_set(e, 409, "cloudinary_configured", "image",
+			       "Les images vont sur Cloudinary : leur envoi demande JavaScript.");
+	if (!multipart_parse(http_env(req, "CONTENT_TYPE"), req->body, req->body_len, &mp, e)) {
+		/* the reader's detail is for the log; the page says it plainly */
+		log_info("upload form refused: %s", e->message);
+		return err_set(e, e->status, e->code, "image", "Le formulaire d’envoi est illisible : réessayez.");
+	}
+	p = multipart_get(&mp, "image");
+	if (!p || p->len == 0)
+		return err_set(e, 400, "invalid_request", "image", "Choisissez une image à envoyer.");
+	buf_printf(&dir, "%s/uploads", cfg->data_dir);
+	ok = upload_store_local(dir.data, "/uploads", p->data, p->len, &info, e);
+	buf_free(&dir);
+	if (!ok) {
+		(void)buf_fmt(e->field, sizeof e->field, "image");
+		return false;
+	}
+	json_object_object_get_ex(info, "url", &v);
+	*url = strdup(json_object_get_string(v));
+	json_object_put(info);
+	return true;
 }
 
 const char *admin_upload_endpoint(void)

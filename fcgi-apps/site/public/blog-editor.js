@@ -10,7 +10,10 @@
  * endpoint — straight to Cloudinary with the parameters the admin app
  * signed; either way the image's address fills the field named by the
  * input's data-target. Without script the fields stay hidden and the
- * address can be typed.
+ * address can be typed, or — when uploads are stored here — the
+ * `.upload-nojs` field sends a file with its own multipart form
+ * (POST /blog/articles/:id/image, /events/:id/image); with script that
+ * field is hidden.
  */
 (function () {
 	'use strict';
@@ -56,6 +59,10 @@
 		if (!target || !hint)
 			return;
 		file.closest('.upload-field').hidden = false;
+		/* the no-script form (a file input and its button) is not needed */
+		var nojs = file.closest('fieldset').querySelector('.upload-nojs');
+		if (nojs)
+			nojs.hidden = true;
 		function done(url) {
 			target.value = url;
 			hint.textContent = 'Image envoyée.';
