@@ -99,7 +99,7 @@ is $r->{json}{space}{pricing}{hourly}, 30, '… stored in euros';
 is audit_count(collection => 'spaceconfigurations'), $audits + 1, 'one audit entry';
 is quote_total(%ex, spaceType => 'salle-verriere'), 60, 'the site quote follows at once (2 h × 30 €)';
 like text($s->get('/espaces')), qr/Salle Verrière \(rénovée\)/, '/espaces shows the new name';
-like text($s->get('/pricing')), qr/30(?:,00)?\s*€/, '/pricing shows the new price';
+like text($s->get('/pricing')), qr/30(?:,00)?\x{a0}€/, '/pricing shows the new price';
 
 # deactivate: no longer bookable; reactivate
 is api(POST => '/booking/spaces/salle-etage/deactivate', $staff)->{status}, 403, 'staff may not deactivate';
@@ -138,11 +138,11 @@ is $r->{status}, 422, 'min > max in the form is refused';
 like text($r), qr/capacité maximale/, '… saying so in French';
 $r = page(POST => '/booking/spaces/open-space', $admin, { %form, hourly => '7,50', action => 'preview' });
 is $r->{status}, 200, '"Prévisualiser" re-renders the page';
-like text($r), qr/30,00 €/, '… with the quote of the unsaved values (2 people × 2 h × 7,50 €)';
+like text($r), qr/30,00\x{a0}€/, '… with the quote of the unsaved values (2 people × 2 h × 7,50 €)';
 is quote_total(%ex, spaceType => 'open-space'), 24, '… and nothing written';
 $r = page(POST => '/booking/space-preview', $staff, { %form, spaceType => 'open-space', hourly => '8' });
 is $r->{status}, 200, 'the live preview answers the form as JSON';
-is $r->{json}{preview}{total}, '32,00 €', '… with the server\'s quote (2 × 2 h × 8 €)';
+is $r->{json}{preview}{total}, "32,00\x{a0}€", '… with the server\'s quote (2 × 2 h × 8 €)';
 $r = page(POST => '/booking/space-preview', $staff, { %form, spaceType => 'open-space', hourly => 'x' });
 is $r->{json}{error}{field}, 'hourly', '… and a bad value named by its form field';
 $audits = audit_count(collection => 'spaceconfigurations');

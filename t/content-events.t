@@ -93,7 +93,7 @@ is $r->{status}, 200, '/events: 200';
 my $list = html($r);
 like $list, qr{Soirée &lt;test&gt; &amp; co}, 'the free event, escaped';
 like $list, qr{Atelier payant}, 'the paid event';
-like $list, qr{15,50 €}, '… its price';
+like $list, qr{15,50\x{a0}€}, '… its price';
 unlike $list, qr{Passé|Annulé|Brouillon}, 'no past, cancelled or draft event';
 like $list, qr{href="/events\?category=Formation"}, 'a category filter';
 $r = $s->get('/events?category=Formation');

@@ -42,7 +42,7 @@ my @RECIPES = ('18 g, 30 ml en 25 s', 'espresso + 120 ml de lait', 'pâton 230 g
 my $r = page('/boissons');
 is $r->{status}, 200, '/boissons: 200';
 like $r->{content}, qr{<h1>La carte des boissons</h1>}, 'its title';
-like $r->{content}, qr{<h2 id="cat-cafes">Les cafés</h2>.*<h3>Espresso</h3><span class="price">2,00 €</span>}s, 'the coffees, with prices';
+like $r->{content}, qr{<h2 id="cat-cafes">Les cafés</h2>.*<h3>Espresso</h3><span class="price">2,00\x{a0}€</span>}s, 'the coffees, with prices';
 like $r->{content}, qr{Thés et infusions.*Boissons fraîches}s, 'the categories in their order';
 unlike $r->{content}, qr{Pizza maison}, 'only drinks on /boissons';
 unlike $r->{content}, qr{\Q$_\E}, "no recipe in the HTML ($_)" for @RECIPES;
@@ -102,8 +102,8 @@ for my $i (1 .. 24) {
 $r = page('/boissons');
 like $r->{content}, qr{<h2 id="cat-boissons-de-saison[^"]*">Boissons de saison &lt;script&gt;}, 'the new category on the site, escaped, first by order';
 like $r->{content}, qr{Boisson n° 24 &lt;em&gt;.*Boisson n° 1 &lt;em&gt;}s, 'its items by order';
-like $r->{content}, qr{<span class="price">3,24 €</span>}, 'a price typed with a comma';
-like $r->{content}, qr{<span class="price">3,10 €</span>}, '"3,1" is 3,10 €';
+like $r->{content}, qr{<span class="price">3,24\x{a0}€</span>}, 'a price typed with a comma';
+like $r->{content}, qr{<span class="price">3,10\x{a0}€</span>}, '"3,1" is 3,10 €';
 unlike $r->{content}, qr{SECRET-RECIPE}, 'the recipes typed in the back office never reach the site';
 unlike $s->get('/api/drinks')->{content}, qr{SECRET-RECIPE}, '… nor the JSON';
 

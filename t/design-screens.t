@@ -451,7 +451,7 @@ for my $w (@widths) {
 	$page->goto($s->admin_url . '/booking/spaces/open-space');
 	$page->wait_for(q{document.readyState === 'complete'}, 10);
 	$page->js(q{const i = document.querySelector('#p-h'); i.value = '9'; i.dispatchEvent(new Event('input', { bubbles: true })); true});
-	ok $page->wait_for(q{!document.querySelector('#preview-result').hidden && document.querySelector('[data-total]').textContent === '36,00 €'}, 10),
+	ok $page->wait_for(q{!document.querySelector('#preview-result').hidden && document.querySelector('[data-total]').textContent === '36,00\u00a0€'}, 10),
 		'the space form: typing 9 € an hour shows the server\'s quote (2 × 2 h × 9 €) without a reload';
 }
 

@@ -191,9 +191,9 @@ like $html, qr{<h2 id="money-title">Paiement</h2>}, "the detail page has a payme
 like $html, qr{<dt>PaymentIntent</dt><dd>\Q$bk[4]{intent}\E</dd>}, '  with the PaymentIntent id';
 my ($hist) = $html =~ m{<h3>Mouvements</h3>(.*?)</table>}s;
 ok $hist, '  and the money history (admin)';
-like $hist // '', qr{<td class="kind"[^>]*>Empreinte</td>\s*<td class="num"[^>]*>[\d,]+ €</td>\s*<td class="pay-status"[^>]*>Encaissée}, "  the hold, its amount, captured";
+like $hist // '', qr{<td class="kind"[^>]*>Empreinte</td>\s*<td class="num"[^>]*>[\d,]+\x{a0}€</td>\s*<td class="pay-status"[^>]*>Encaissée}, "  the hold, its amount, captured";
 my $fee = $fee{ $bk[4]{number} };
-my $fee_text = sprintf('%d,%02d €', int($fee / 100), $fee % 100);
+my $fee_text = sprintf("%d,%02d\x{a0}€", int($fee / 100), $fee % 100);
 like $hist // '', qr{<td class="kind"[^>]*>Encaissement</td>\s*<td class="num"[^>]*>\Q$fee_text\E</td>\s*<td class="pay-status"[^>]*>Réussi}, "  the no-show fee captured, $fee_text";
 like $hist // '', qr{staff\@coworkingcafe\.local}, '  by whom';
 like $hist // '', qr{ch_[0-9a-zA-Z]+}, '  with the charge id';
@@ -205,7 +205,7 @@ unlike $html, qr{Mouvements|Encaissement}, '  but not the money history';
 $html = decode('UTF-8', admin_api(GET => "/booking/reservations/$bk[9]{id}", $admin)->{content});
 like $html, qr{<dt>Empreinte valable jusqu’au</dt><dd>\w+ (?:1er|\d+) \w+ \d{4} à \d\d:\d\d</dd>}, 'a held booking: when its hold lapses, in French words';
 unlike $html, qr/avant la fin de la réservation/, '  a fresh hold: no warning';
-like $html, qr{<summary class="btn btn-secondary">Client absent…</summary>.*?frais d’absence de <strong>[\d,]+ €</strong>.*?Confirmer l’absence}s,
+like $html, qr{<summary class="btn btn-secondary">Client absent…</summary>.*?frais d’absence de <strong>[\d,]+\x{a0}€</strong>.*?Confirmer l’absence}s,
 	'  "Client absent" asks for confirmation, saying the fee';
 # Stripe's capture_before, stored on the booking, is what the page reads
 my $soon = int((time + 0.5 * 86400) * 1000);

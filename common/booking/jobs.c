@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/doc.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "mail/mail.h"
 
 #include <json-c/json.h>
@@ -118,15 +119,6 @@ static int64_t euros_cents(const bson_t *b, const char *key)
 	return bson_iter_init_find(&it, b, key) && BSON_ITER_HOLDS_NUMBER(&it) ? booking_cents(&it) : 0;
 }
 
-/* "1 234,50 €" */
-static void money_fr(int64_t cents, char *out, size_t n)
-{
-	bool neg = cents < 0;
-	int64_t c = neg ? -cents : cents;
-	(void)buf_fmt(out, n, "%s%lld,%02d\xc2\xa0\xe2\x82\xac", neg ? "-" : "",
-		      (long long)(c / 100), (int)(c % 100));
-}
-
 /* One line of a list in a staff mail: number, who, where, when, people,
  * status, the admin page. */
 static json_object *line_json(const bson_t *b)
@@ -149,7 +141,7 @@ static json_object *line_json(const bson_t *b)
 		bson_oid_to_string(&id, hex);
 		buf_printf(&link, "%s/booking/reservations/%s", cfg ? cfg->admin_url : "", hex);
 	}
-	money_fr(euros_cents(b, "totalPrice"), money, sizeof money);
+	money_format(euros_cents(b, "totalPrice"), 0, money, sizeof money);
 	json_object_object_add(o, "number", json_object_new_string(str_or(b, "confirmationNumber", "?")));
 	json_object_object_add(o, "name", json_object_new_string(str_or(b, "contactName", "—")));
 	json_object_object_add(o, "email", json_object_new_string(str_or(b, "contactEmail", "")));
@@ -565,14 +557,14 @@ bool booking_job_daily_report(store_t *st, int64_t today, int64_t now,
 	json_object_object_add(vars, "holdsLapsing", lapsing);
 	json_object_object_add(vars, "holdsCount", json_object_new_int(n_lapsing));
 	money = json_object_new_object();
-	money_fr(captured, m, sizeof m);
+	money_format(captured, 0, m, sizeof m);
 	json_object_object_add(money, "captured", json_object_new_string(m));
 	json_object_object_add(money, "capturedCount", json_object_new_int(n_captured));
-	money_fr(refunded, m, sizeof m);
+	money_format(refunded, 0, m, sizeof m);
 	json_object_object_add(money, "refunded", json_object_new_string(m));
 	json_object_object_add(money, "refundedCount", json_object_new_int(n_refunded));
 	json_object_object_add(money, "releasedCount", json_object_new_int(released));
-	money_fr(captured - refunded, m, sizeof m);
+	money_format(captured - refunded, 0, m, sizeof m);
 	json_object_object_add(money, "net", json_object_new_string(m));
 	json_object_object_add(vars, "money", money);
 	{

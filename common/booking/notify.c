@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/doc.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "mail/mail.h"
 #include "mail/transport.h"
 
@@ -69,31 +70,6 @@ static void french_date(struct buf *out, int64_t day)
 
 	booking_format_day_fr(day, true, s, sizeof s);
 	buf_str(out, s);
-}
-
-/* "1 234,50 €" (no-break spaces) */
-static void french_money(int64_t cents, char *out, size_t n)
-{
-	struct buf b = { 0 };
-	char digits[32];
-	int64_t euros;
-	size_t len;
-
-	if (cents < 0) {
-		buf_str(&b, "-");
-		cents = -cents;
-	}
-	euros = cents / 100;
-	(void)buf_fmt(digits, sizeof digits, "%lld", (long long)euros);
-	len = strlen(digits);
-	for (size_t i = 0; i < len; i++) {
-		if (i && (len - i) % 3 == 0)
-			buf_str(&b, "\xc2\xa0");
-		buf_add(&b, &digits[i], 1);
-	}
-	buf_printf(&b, ",%02d\xc2\xa0\xe2\x82\xac", (int)(cents % 100));
-	(void)buf_fmt(out, n, "%s", b.data);
-	buf_free(&b);
 }
 
 static int64_t cents_of(const bson_t *b, const char *key)
@@ -268,14 +244,14 @@ static bool notify(store_t *st, enum notify_kind kind, const bson_t *b, const ch
 	add_str(vars, "when", when.data);
 	json_object_object_add(vars, "people",
 			       json_object_new_int64(doc_int(b, "numberOfPeople", 1)));
-	french_money(cents_of(b, "totalPrice"), money, sizeof money);
+	money_format(cents_of(b, "totalPrice"), 0, money, sizeof money);
 	add_str(vars, "total", money);
 	add_str(vars, "link", link.data);
 	add_str(vars, "reason", kind == N_CANCELLED || kind == N_REFUSED
 				? doc_str(b, "cancelReason") : reason);
 	if (kind == N_HOLD_ACTION)
 		add_str(vars, "reasonText", hold_failure_fr(reason));
-	french_money(doc_int(b, "depositAmount", 0), money, sizeof money);   /* cents */
+	money_format(doc_int(b, "depositAmount", 0), 0, money, sizeof money);   /* cents */
 	add_str(vars, "holdAmount", money);
 	json_object_object_add(vars, "holdLater", json_object_new_boolean(
 		doc_str(b, "captureMethod") && strcmp(doc_str(b, "captureMethod"), "deferred") == 0));
@@ -285,9 +261,9 @@ static bool notify(store_t *st, enum notify_kind kind, const bson_t *b, const ch
 	if (kind == N_NO_SHOW)
 		json_object_object_add(vars, "hasFee",
 				       json_object_new_boolean(cents_of(b, "cancellationFee") > 0));
-	french_money(cents_of(b, "cancellationFee"), money, sizeof money);
+	money_format(cents_of(b, "cancellationFee"), 0, money, sizeof money);
 	add_str(vars, "fee", money);
-	french_money(cents_of(b, "refundAmount"), money, sizeof money);
+	money_format(cents_of(b, "refundAmount"), 0, money, sizeof money);
 	add_str(vars, "refund", money);
 	sent = queue(st, templates[kind], to, vars, ics, cancel);
 

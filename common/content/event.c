@@ -10,6 +10,7 @@
 #include "core/doc.h"
 #include "core/log.h"
 #include "core/markdown.h"
+#include "core/money.h"
 #include "core/template.h"
 #include "core/text.h"
 
@@ -38,14 +39,6 @@ void event_date_label(const char *date, char *out, size_t outlen)
 	if (!date || !booking_parse_date(date, &day))
 		return;
 	booking_format_day_fr(day, false, out, outlen);
-}
-
-void event_euros(int64_t cents, char *out, size_t outlen)
-{
-	if (cents % 100 == 0)
-		(void)buf_fmt(out, outlen, "%lld €", (long long)(cents / 100));
-	else
-		(void)buf_fmt(out, outlen, "%lld,%02lld €", (long long)(cents / 100), (long long)(cents % 100));
 }
 
 bool event_parse_euros(const char *s, int64_t *cents)
@@ -119,7 +112,7 @@ json_object *event_public_json(const bson_t *doc, int64_t taken)
 	(void)buf_fmt(label, sizeof label, "%s – %s", a, b);
 	set_str(j, "timeLabel", label);
 	if (paid)
-		event_euros(cents, label, sizeof label);
+		money_format(cents, MONEY_SHORT, label, sizeof label);
 	else
 		(void)buf_fmt(label, sizeof label, "%s", pt && strcmp(pt, "organizer") == 0
 			      ? "Prix libre, réglé sur place" : "Gratuit");

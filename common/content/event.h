@@ -76,8 +76,6 @@ json_object *event_public_json(const bson_t *doc, int64_t taken);
 
 /* "samedi 12 décembre 2026" for a "YYYY-MM-DD" date; "" when malformed. */
 void event_date_label(const char *date, char *out, size_t outlen);
-/* "15 €", "12,50 €" */
-void event_euros(int64_t cents, char *out, size_t outlen);
 /* Parses "12", "12,5", "12.50" euros into cents; false when it is not a
  * non-negative amount with at most two decimals (or above 100000 €). */
 bool event_parse_euros(const char *s, int64_t *cents);

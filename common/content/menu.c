@@ -4,6 +4,7 @@
 #include "content/menu.h"
 #include "core/buf.h"
 #include "core/doc.h"
+#include "core/money.h"
 
 #include <string.h>
 
@@ -16,13 +17,6 @@ const char *menu_type_label(const char *type)
 		if (strcmp(type, menu_types[i]) == 0)
 			return labels[i];
 	return "Autre";
-}
-
-void menu_format_price(int64_t cents, char *out, size_t len)
-{
-	(void)buf_fmt(out, len, "%s%lld,%02lld €", cents < 0 ? "-" : "",
-		      (long long)(cents < 0 ? -cents : cents) / 100,
-		      (long long)(cents < 0 ? -cents : cents) % 100);
 }
 
 static void add_str(json_object *o, const char *k, const char *v)
@@ -92,7 +86,7 @@ bool menu_public(store_t *st, const char *type, json_object **out, store_error_t
 				add_str(it, shown[k], doc_str(doc, shown[k]));
 			if (price >= 0) {
 				char p[32];
-				menu_format_price(price, p, sizeof p);
+				money_format(price, 0, p, sizeof p);
 				add_str(it, "price", p);
 				json_object_object_add(it, "priceCents", json_object_new_int64(price));
 			}

@@ -31,9 +31,6 @@ const char *menu_type_label(const char *type);
  * in *out on success. */
 bool menu_public(store_t *st, const char *type, json_object **out, store_error_t *se);
 
-/* "2,80 €" for 280 into `out`. */
-void menu_format_price(int64_t cents, char *out, size_t len);
-
 /* Creates the demo menu's categories and items that are missing (by
  * slug, and by name within a category); leaves the rest. Idempotent. */
 bool menu_seed(store_t *st, int64_t now, void (*report)(const char *line), store_error_t *se);

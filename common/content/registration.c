@@ -13,6 +13,7 @@
 #include "core/crypto.h"
 #include "core/doc.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "mail/mail.h"
 #include "payment/stripe.h"
 
@@ -301,7 +302,7 @@ static void reg_mail(store_t *st, const char *template, const bson_t *ev, const 
 	add_str(vars, "timeLabel", label);
 	add_str(vars, "location", doc_str(ev, "location"));
 	if (doc_int(reg, "amountCents", 0) > 0) {
-		event_euros(doc_int(reg, "amountCents", 0), label, sizeof label);
+		money_format(doc_int(reg, "amountCents", 0), MONEY_SHORT, label, sizeof label);
 		add_str(vars, "amount", label);
 	}
 	buf_printf(&page, "%s/events/%s", cfg->site_url, doc_str(ev, "slug") ? doc_str(ev, "slug") : "");

@@ -19,6 +19,7 @@
 #include "conn/conn.h"
 #include "core/buf.h"
 #include "core/doc.h"
+#include "core/money.h"
 #include "core/template.h"
 #include "web/page.h"
 
@@ -101,11 +102,6 @@ void admin_booking_day(int64_t day, char *out, size_t outlen)
 	(void)buf_fmt(out, outlen, "%s %d", d, y);
 }
 
-static void euros(int64_t cents, char *out, size_t outlen)
-{
-	(void)buf_fmt(out, outlen, "%lld,%02lld €", (long long)(cents / 100), (long long)(cents % 100));
-}
-
 static int64_t stored_cents(const bson_t *b, const char *key)
 {
 	bson_iter_t it;
@@ -151,7 +147,7 @@ static json_object *row_json(const bson_t *b)
 	admin_set_str(o, "cancelReason", doc_str(b, "cancelReason"));
 	admin_set_str(o, "overrideReason", doc_str(b, "priceOverrideReason"));
 	json_object_object_add(o, "people", json_object_new_int((int)doc_int(b, "numberOfPeople", 1)));
-	euros(stored_cents(b, "totalPrice"), buf, sizeof buf);
+	money_format(stored_cents(b, "totalPrice"), 0, buf, sizeof buf);
 	admin_set_str(o, "total", buf);
 	admin_set_str(o, "status", status_info[si].value);
 	admin_set_str(o, "statusLabel", status_info[si].label);
@@ -443,7 +439,7 @@ static json_object *money_json(struct http_req *req, store_t *st, const bson_t *
 				       json_object_new_boolean(lapses < booking_end_ms(st, b)));
 	}
 	if (booking_settings_load(st, &s, &se)) {
-		euros(booking_no_show_fee(b, &s), buf, sizeof buf);
+		money_format(booking_no_show_fee(b, &s), 0, buf, sizeof buf);
 		admin_set_str(m, "noShowFee", buf);
 	}
 	if (req->role >= ROLE_ADMIN && doc_oid(b, "_id", &id)) {
@@ -476,19 +472,19 @@ static void render_detail(struct http_req *req, store_t *st, const bson_t *b, co
 	if (booking_settings_load(st, &s, &se)) {
 		json_object *fo = json_object_new_object();
 		booking_cancellation_fees(b, &s, account_now_ms(), &f);
-		euros(f.fee, buf, sizeof buf);
+		money_format(f.fee, 0, buf, sizeof buf);
 		admin_set_str(fo, "fee", buf);
-		euros(f.hold, buf, sizeof buf);
+		money_format(f.hold, 0, buf, sizeof buf);
 		admin_set_str(fo, "hold", buf);
 		json_object_object_add(fo, "percentage", json_object_new_int(f.percentage));
 		json_object_object_add(fo, "daysUntil", json_object_new_int(f.days_until));
 		json_object_object_add(data, "fees", fo);
 	}
-	euros(stored_cents(b, "cancellationFee"), buf, sizeof buf);
+	money_format(stored_cents(b, "cancellationFee"), 0, buf, sizeof buf);
 	admin_set_str(row, "cancellationFee", buf);
 	json_object_object_add(data, "money", money_json(req, st, b));
 	if (doc_int(b, "suggestedPrice", -1) >= 0) {
-		euros(stored_cents(b, "suggestedPrice"), buf, sizeof buf);
+		money_format(stored_cents(b, "suggestedPrice"), 0, buf, sizeof buf);
 		admin_set_str(row, "suggested", buf);
 	}
 	json_object_object_add(data, "canWaive", json_object_new_boolean(req->role >= ROLE_ADMIN));
@@ -564,9 +560,9 @@ void admin_page_booking_cancel(struct http_req *req)
 	page_section(data, "bookings");
 	admin_set_str(data, "heading", title);
 	json_object_object_add(data, "booking", row_json(&b));
-	euros(f.fee, buf, sizeof buf);
+	money_format(f.fee, 0, buf, sizeof buf);
 	admin_set_str(data, "fee", buf);
-	euros(f.refund, buf, sizeof buf);
+	money_format(f.refund, 0, buf, sizeof buf);
 	admin_set_str(data, "refund", buf);
 	json_object_object_add(data, "percentage", json_object_new_int(f.percentage));
 	json_object_object_add(data, "daysUntil", json_object_new_int(f.days_until));

@@ -27,6 +27,7 @@
 #include "conn/conn.h"
 #include "core/buf.h"
 #include "core/doc.h"
+#include "core/money.h"
 #include "web/page.h"
 
 #include <math.h>
@@ -56,11 +57,6 @@ static void euros_input(int64_t cents, char *out, size_t outlen)
 		(void)buf_fmt(out, outlen, "%lld,%02lld", (long long)(cents / 100), (long long)(cents % 100));
 	else
 		(void)buf_fmt(out, outlen, "%lld", (long long)(cents / 100));
-}
-
-static void euros_label(int64_t cents, char *out, size_t outlen)
-{
-	(void)buf_fmt(out, outlen, "%lld,%02lld €", (long long)(cents / 100), (long long)(cents % 100));
 }
 
 /* A form field as a JSON value: "" → NULL (absent), a number when it
@@ -189,9 +185,9 @@ static json_object *space_row(const bson_t *doc, void *seen_types)
 	admin_set_str(o, "href", buf);
 	(void)buf_fmt(buf, sizeof buf, "%d–%d", sp.min_capacity, sp.max_capacity);
 	admin_set_str(o, "capacity", buf);
-	euros_label(sp.hourly, buf, sizeof buf);
+	money_format(sp.hourly, 0, buf, sizeof buf);
 	admin_set_str(o, "hourly", sp.types[BOOKING_HOURLY] ? buf : "—");
-	euros_label(sp.daily, buf, sizeof buf);
+	money_format(sp.daily, 0, buf, sizeof buf);
 	admin_set_str(o, "daily", sp.types[BOOKING_DAILY] ? buf : "—");
 	set_bool(o, "perPerson", sp.per_person);
 	set_bool(o, "requiresQuote", sp.requires_quote);
@@ -320,14 +316,14 @@ static json_object *preview_json(const struct booking_quote *q)
 	json_object *p = json_object_new_object();
 	char buf[64], line[200];
 
-	euros_label(q->total, buf, sizeof buf);
+	money_format(q->total, 0, buf, sizeof buf);
 	admin_set_str(p, "total", buf);
 	{
 		char base[32], extra[32], ht[32], vat[32];
-		euros_label(q->base, base, sizeof base);
-		euros_label(q->extra, extra, sizeof extra);
-		euros_label(q->total_ht, ht, sizeof ht);
-		euros_label(q->total_vat, vat, sizeof vat);
+		money_format(q->base, 0, base, sizeof base);
+		money_format(q->extra, 0, extra, sizeof extra);
+		money_format(q->total_ht, 0, ht, sizeof ht);
+		money_format(q->total_vat, 0, vat, sizeof vat);
 		(void)buf_fmt(line, sizeof line, "Base %s%s%s · HT %s · TVA %s%s", base,
 			      q->extra ? " + personnes en plus " : "", q->extra ? extra : "", ht, vat,
 			      q->day_rate ? " · tarif journée appliqué" : "");
@@ -662,10 +658,10 @@ static json_object *service_row(const bson_t *doc, void *ctx)
 	admin_set_str(o, "name", s.name);
 	(void)buf_fmt(buf, sizeof buf, "/booking/services/%s", hex);
 	admin_set_str(o, "href", buf);
-	euros_label(s.price, buf, sizeof buf);
+	money_format(s.price, 0, buf, sizeof buf);
 	admin_set_str(o, "price", buf);
 	if (s.daily_price >= 0) {
-		euros_label(s.daily_price, buf, sizeof buf);
+		money_format(s.daily_price, 0, buf, sizeof buf);
 		admin_set_str(o, "dailyPrice", buf);
 	}
 	admin_set_str(o, "unit", s.per_person ? "par personne" : "forfait");

@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "web/page.h"
 
 #include <string.h>
@@ -173,11 +174,6 @@ void admin_page_team(struct http_req *req)
 
 /* ---- one customer --------------------------------------------------------- */
 
-static void euros(int64_t cents, char *out, size_t len)
-{
-	(void)buf_fmt(out, len, "%lld,%02lld €", (long long)(cents / 100), (long long)(cents % 100));
-}
-
 void admin_page_customer(struct http_req *req)
 {
 	store_t *st = http_store(req);
@@ -262,9 +258,9 @@ void admin_page_customer(struct http_req *req)
 	json_object_object_add(data, "bookingsCount", json_object_new_int64(count));
 	if (req->role >= ROLE_ADMIN) {
 		json_object *money = json_object_new_object();
-		euros(paid, buf, sizeof buf);
+		money_format(paid, 0, buf, sizeof buf);
 		admin_set_str(money, "paid", buf);
-		euros(booked, buf, sizeof buf);
+		money_format(booked, 0, buf, sizeof buf);
 		admin_set_str(money, "booked", buf);
 		json_object_object_add(data, "money", money);
 	}

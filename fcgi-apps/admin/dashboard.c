@@ -19,6 +19,7 @@
 #include "booking/stats.h"
 #include "core/buf.h"
 #include "core/doc.h"
+#include "core/money.h"
 #include "web/page.h"
 
 #include <string.h>
@@ -30,23 +31,6 @@
 #define CHART_DAYS 30
 
 static const char *const wd_short[] = { "lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim." };
-
-static void euros(int64_t cents, char *out, size_t len)
-{
-	int64_t a = cents < 0 ? -cents : cents;
-	char digits[32], grouped[48];
-	size_t n, j = 0;
-
-	(void)buf_fmt(digits, sizeof digits, "%lld", (long long)(a / 100));
-	n = strlen(digits);
-	for (size_t i = 0; i < n; i++) {
-		if (i && (n - i) % 3 == 0)
-			grouped[j++] = ' ';
-		grouped[j++] = digits[i];
-	}
-	grouped[j] = '\0';
-	(void)buf_fmt(out, len, "%s%s,%02lld €", cents < 0 ? "−" : "", grouped, (long long)(a % 100));
-}
 
 static const char *space_label(const char *type)
 {
@@ -281,9 +265,9 @@ static json_object *revenue_tiles(json_object *revenue)
 		int64_t cur = json_object_get_int64(member(p, "cents"));
 		int64_t prev = json_object_get_int64(member(p, "previousCents"));
 		admin_set_str(t, "label", json_object_get_string(member(p, "label")));
-		euros(cur, buf, sizeof buf);
+		money_format(cur, 0, buf, sizeof buf);
 		admin_set_str(t, "value", buf);
-		euros(prev, buf, sizeof buf);
+		money_format(prev, 0, buf, sizeof buf);
 		admin_set_str(t, "previous", buf);
 		if (prev > 0) {
 			int64_t pct = ((cur - prev) * 1000 / prev + (cur >= prev ? 5 : -5)) / 10;
@@ -293,9 +277,9 @@ static json_object *revenue_tiles(json_object *revenue)
 			json_object_object_add(t, "down", json_object_new_boolean(pct < 0));
 		}
 		if (pos) {
-			euros(json_object_get_int64(member(pos, "ttc")), buf, sizeof buf);
+			money_format(json_object_get_int64(member(pos, "ttc")), 0, buf, sizeof buf);
 			admin_set_str(t, "pos", buf);
-			euros(json_object_get_int64(member(pos, "previousTtc")), buf, sizeof buf);
+			money_format(json_object_get_int64(member(pos, "previousTtc")), 0, buf, sizeof buf);
 			admin_set_str(t, "posPrevious", buf);
 		}
 		json_object_array_add(tiles, t);

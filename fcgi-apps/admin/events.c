@@ -24,6 +24,7 @@
 #include "conn/conn.h"
 #include "core/buf.h"
 #include "core/doc.h"
+#include "core/money.h"
 #include "core/template.h"
 #include "web/csv.h"
 #include "web/page.h"
@@ -223,7 +224,7 @@ static void render_event(struct http_req *req, int status, store_t *st, const bs
 				json_object *cents;
 				if (json_object_object_get_ex(r, "amountPaidCents", &cents) && json_object_get_int64(cents) > 0) {
 					char eu[32];
-					event_euros(json_object_get_int64(cents), eu, sizeof eu);
+					money_format(json_object_get_int64(cents), MONEY_SHORT, eu, sizeof eu);
 					admin_set_str(r, "paidLabel", eu);
 				}
 			}

@@ -12,6 +12,7 @@
 #include "content/menu.h"
 #include "core/buf.h"
 #include "core/doc.h"
+#include "core/money.h"
 #include "core/text.h"
 #include "web/page.h"
 
@@ -117,7 +118,7 @@ static json_object *item_json(const bson_t *doc)
 	json_object_object_add(it, "isActive", json_object_new_boolean(doc_bool(doc, "isActive", true)));
 	if (price >= 0) {
 		char p[32], e[32];
-		menu_format_price(price, p, sizeof p);
+		money_format(price, 0, p, sizeof p);
 		admin_set_str(it, "priceText", p);
 		(void)buf_fmt(e, sizeof e, "%lld,%02lld", (long long)price / 100, (long long)price % 100);
 		admin_set_str(it, "price", e);

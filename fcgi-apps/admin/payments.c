@@ -25,6 +25,7 @@
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "core/template.h"
 #include "web/csv.h"
 #include "web/page.h"
@@ -77,12 +78,6 @@ static void paris_when(int64_t ms, char *out, size_t n)
 	booking_format_date(day, d);
 	booking_format_time(minute, t);
 	(void)buf_fmt(out, n, "%s %s", d, t);
-}
-
-static void euros_fr(int64_t cents, char *out, size_t n)
-{
-	(void)buf_fmt(out, n, "%s%lld,%02lld €", cents < 0 ? "-" : "",
-		      (long long)(llabs(cents) / 100), (long long)(llabs(cents) % 100));
 }
 
 /* Who moved the money: the staff member's e-mail, "Automatique" for the
@@ -153,7 +148,7 @@ json_object *admin_payment_json(store_t *st, const bson_t *p)
 	admin_set_str(o, "kind", doc_str(p, "kind"));
 	admin_set_str(o, "kindLabel", kind_label(doc_str(p, "kind")));
 	json_object_object_add(o, "amount", json_object_new_int64(amount));
-	euros_fr(amount, money, sizeof money);
+	money_format(amount, 0, money, sizeof money);
 	admin_set_str(o, "amountText", money);
 	admin_set_str(o, "currency", doc_str(p, "currency") ? doc_str(p, "currency") : "eur");
 	admin_set_str(o, "status", doc_str(p, "status"));

@@ -31,6 +31,7 @@
 #include "core/config.h"
 #include "core/doc.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "core/template.h"
 #include "web/page.h"
 #include "web/page_err.h"
@@ -136,19 +137,11 @@ static bool load_spaces(struct funnel *f, store_error_t *se)
 	return ok;
 }
 
-static void format_euros(int64_t cents, char *out, size_t outlen)
-{
-	if (cents % 100)
-		(void)buf_fmt(out, outlen, "%lld,%02lld €", (long long)(cents / 100), (long long)(cents % 100));
-	else
-		(void)buf_fmt(out, outlen, "%lld €", (long long)(cents / 100));
-}
-
 static json_object *euros(int64_t cents)
 {
 	char s[32];
 
-	format_euros(cents, s, sizeof s);
+	money_format(cents, MONEY_SHORT, s, sizeof s);
 	return json_object_new_string(s);
 }
 
@@ -564,10 +557,10 @@ static void render(struct funnel *f, enum step step, int status)
 			json_object_object_add(o, "checked", json_object_new_boolean(cur && strcmp(cur, sp->space_type) == 0));
 			json_object_object_add(o, "quoteOnly", json_object_new_boolean(sp->requires_quote));
 			if (sp->types[BOOKING_HOURLY] && sp->hourly > 0) {
-				format_euros(sp->hourly, s, sizeof s);
+				money_format(sp->hourly, MONEY_SHORT, s, sizeof s);
 				(void)buf_fmt(from, sizeof from, "dès %s de l’heure%s", s, sp->per_person ? " par personne" : "");
 			} else if (sp->daily > 0) {
-				format_euros(sp->daily, s, sizeof s);
+				money_format(sp->daily, MONEY_SHORT, s, sizeof s);
 				(void)buf_fmt(from, sizeof from, "%s la journée", s);
 			}
 			add_str(o, "price", from);
@@ -590,7 +583,7 @@ static void render(struct funnel *f, enum step step, int status)
 			o = json_object_new_object();
 			add_str(o, "value", booking_rtype_name(i));
 			add_str(o, "label", rtype_labels[i]);
-			format_euros(price[i], s, sizeof s);
+			money_format(price[i], MONEY_SHORT, s, sizeof s);
 			{
 				char p[96];
 				(void)buf_fmt(p, sizeof p, "%s %s%s", s, per[i], f->space->per_person ? " par personne" : "");
@@ -656,7 +649,7 @@ static void render(struct funnel *f, enum step step, int status)
 			add_str(o, "id", id);
 			add_str(o, "name", sv.name);
 			add_str(o, "description", doc_str(doc, "description"));
-			format_euros(f->quote.day_rate && sv.daily_price >= 0 ? sv.daily_price : sv.price, s, sizeof s);
+			money_format(f->quote.day_rate && sv.daily_price >= 0 ? sv.daily_price : sv.price, MONEY_SHORT, s, sizeof s);
 			(void)buf_fmt(p, sizeof p, "%s%s", s, sv.per_person ? " par personne" : "");
 			add_str(o, "price", p);
 			json_object_object_add(o, "checked", json_object_new_boolean(checked));

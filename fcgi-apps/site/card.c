@@ -28,6 +28,7 @@
 #include "core/config.h"
 #include "core/doc.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "web/page.h"
 #include "web/page_err.h"
 #include "assets.h"
@@ -38,15 +39,6 @@
 static void add_str(json_object *o, const char *key, const char *value)
 {
 	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
-}
-
-/* "36 €", the amount and its sign never split across lines (U+00A0) */
-static void format_euros(int64_t cents, char *out, size_t outlen)
-{
-	if (cents % 100)
-		(void)buf_fmt(out, outlen, "%lld,%02lld\u00a0€", (long long)(cents / 100), (long long)(cents % 100));
-	else
-		(void)buf_fmt(out, outlen, "%lld\u00a0€", (long long)(cents / 100));
 }
 
 json_object *site_booking_policy(store_t *st, const char *space_type)
@@ -118,7 +110,7 @@ void site_card_step(struct http_req *req, store_t *st, bson_t *b, const char *pa
 	if (!live)   /* cancelled, done: the card has nothing left to say */
 		return;
 	c = json_object_new_object();
-	format_euros(doc_int(b, "depositAmount", 0), s, sizeof s);
+	money_format(doc_int(b, "depositAmount", 0), MONEY_SHORT, s, sizeof s);
 	add_str(c, "hold", s);
 	json_object_object_add(c, "policy", site_booking_policy(st, doc_str(b, "spaceType")));
 	json_object_object_add(c, "authorized", json_object_new_boolean(is(paid, "authorized")));

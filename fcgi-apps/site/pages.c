@@ -24,6 +24,7 @@
 #include "core/doc.h"
 #include "core/log.h"
 #include "core/markdown.h"
+#include "core/money.h"
 #include "web/page.h"
 #include "site.h"
 #include "account/account.h"
@@ -180,16 +181,6 @@ static void set_str(json_object *o, const char *key, const char *value)
 	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
 }
 
-/* "6 €", "5,50 €". */
-static void euros(int64_t cents, char *out, size_t len)
-{
-	if (cents % 100)
-		(void)buf_fmt(out, len, "%lld,%02lld €", (long long)(cents / 100),
-			      (long long)(cents % 100));
-	else
-		(void)buf_fmt(out, len, "%lld €", (long long)(cents / 100));
-}
-
 static void add_price(json_object *arr, int64_t cents, const char *unit, const char *note)
 {
 	json_object *o;
@@ -198,7 +189,7 @@ static void add_price(json_object *arr, int64_t cents, const char *unit, const c
 	if (cents <= 0)
 		return;
 	o = json_object_new_object();
-	euros(cents, e, sizeof e);
+	money_format(cents, MONEY_SHORT, e, sizeof e);
 	set_str(o, "amount", e);
 	set_str(o, "unit", unit);
 	if (note)
@@ -242,9 +233,9 @@ static json_object *space_json(const bson_t *doc)
 		if (t->extra_hourly > 0 || t->extra_daily > 0) {
 			char eh[32] = "", ed[32] = "";
 			if (t->extra_hourly > 0)
-				euros(t->extra_hourly, eh, sizeof eh);
+				money_format(t->extra_hourly, MONEY_SHORT, eh, sizeof eh);
 			if (t->extra_daily > 0)
-				euros(t->extra_daily, ed, sizeof ed);
+				money_format(t->extra_daily, MONEY_SHORT, ed, sizeof ed);
 			if (buf_fmt(note, sizeof note, "Par personne en plus : %s%s%s%s%s",
 				    eh, *eh ? " l’heure" : "", *eh && *ed ? ", " : "",
 				    ed, *ed ? " la journée" : ""))
@@ -310,9 +301,9 @@ static bool add_services(store_t *st, json_object *data, store_error_t *se)
 		if (!s.active)
 			continue;
 		o = json_object_new_object();
-		euros(s.price, e, sizeof e);
+		money_format(s.price, MONEY_SHORT, e, sizeof e);
 		if (s.daily_price > 0) {
-			euros(s.daily_price, d, sizeof d);
+			money_format(s.daily_price, MONEY_SHORT, d, sizeof d);
 			(void)buf_fmt(price, sizeof price, "%s (%s la journée)", e, d);
 		} else {
 			(void)buf_fmt(price, sizeof price, "%s", e);

@@ -18,6 +18,7 @@
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "web/page.h"
 #include "web/page_err.h"
 #include "site.h"
@@ -50,14 +51,6 @@ static void add_str(json_object *o, const char *key, const char *value)
 	json_object_object_add(o, key, json_object_new_string(value ? value : ""));
 }
 
-static void format_euros(int64_t cents, char *out, size_t outlen)
-{
-	if (cents % 100)
-		(void)buf_fmt(out, outlen, "%lld,%02lld €", (long long)(cents / 100), (long long)(cents % 100));
-	else
-		(void)buf_fmt(out, outlen, "%lld €", (long long)(cents / 100));
-}
-
 /* A stored amount in euros (number) as "12,50 €". */
 static void add_euros(json_object *o, const char *key, const bson_t *b, const char *field)
 {
@@ -68,7 +61,7 @@ static void add_euros(json_object *o, const char *key, const bson_t *b, const ch
 		add_str(o, key, "");
 		return;
 	}
-	format_euros(booking_cents(&it), s, sizeof s);
+	money_format(booking_cents(&it), MONEY_SHORT, s, sizeof s);
 	add_str(o, key, s);
 }
 
@@ -212,7 +205,7 @@ static void render_detail(struct http_req *req, store_t *st, bson_t *b, const ch
 	if (!booking_settings_load(st, &s, &se))
 		booking_settings_defaults(&s);
 	booking_cancellation_fees(b, &s, account_now_ms(), &fees);
-	format_euros(fees.fee, money, sizeof money);
+	money_format(fees.fee, MONEY_SHORT, money, sizeof money);
 	add_str(v, "feePreview", money);
 	json_object_object_add(v, "feeFree", json_object_new_boolean(fees.fee == 0));
 	json_object_object_add(v, "feePercent", json_object_new_int(fees.percentage));
