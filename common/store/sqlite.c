@@ -19,7 +19,8 @@
  * transaction (one writer at a time across all processes, readers never
  * blocked: WAL), which makes read-modify-write updates atomic. The
  * catalogue is cached per store and reloaded when the catalogue version
- * (bumped by every schema change) moves.
+ * (bumped by every schema change) moves; that version is only read when
+ * PRAGMA data_version says another connection committed since.
  *
  * Queries: the filter's top-level conditions are matched against the
  * declared indexes (equality prefix — $in lists of values included, one
@@ -28,9 +29,11 @@
  * candidate document is then tested with the full filter (squery). No
  * usable index = a scan of the collection table. A sort the chosen index
  * order provides costs nothing; otherwise it is done in memory (a bounded
- * heap when there is a limit). Cursors read in batches, each batch in its
- * own short read transaction, so a caller may write between two
- * store_cursor_next() calls on the same store.
+ * heap when there is a limit). A find is planned by its first
+ * store_cursor_next(), in the read transaction of its first batch.
+ * Cursors read in batches, each batch in its own short read transaction,
+ * so a caller may write between two store_cursor_next() calls on the same
+ * store.
  */
 #include "store/backend.h"
 #include "store/query.h"
@@ -70,10 +73,11 @@ struct sl_store {
 	sqlite3 *db;
 	char *path;
 	int64_t catver;            /* version of the cached catalogue; -1: none */
+	int64_t datav;             /* PRAGMA data_version when catver was checked */
 	struct sl_coll *colls;
 	size_t ncolls;
 	sqlite3_stmt *begin_r, *begin_w, *commit, *rollback, *sp, *sp_release, *sp_rollback;
-	sqlite3_stmt *get_catver, *bump_catver, *get_next_id, *bump_next_id;
+	sqlite3_stmt *get_catver, *bump_catver, *get_next_id, *bump_next_id, *get_datav;
 	bool in_txn;
 	int64_t last_ttl_ms;
 	uint64_t examined;
@@ -316,14 +320,23 @@ done:
 	return ok;
 }
 
-/* Inside a transaction: makes the cache match the file. */
+/* Inside a transaction: makes the cache match the file. The catalogue
+ * version is only read when the file may have changed since the last
+ * check: PRAGMA data_version moves with every transaction another
+ * connection (any process) committed, as of this transaction's snapshot;
+ * this connection's own schema changes set or clear catver themselves. */
 static bool catalog_sync(struct sl_store *st, store_error_t *err)
 {
-	int64_t v = 0;
+	int64_t v = 0, dv = 0;
 
+	if (!read_int(st, &st->get_datav, "PRAGMA data_version", &dv, err))
+		return false;
+	if (st->catver >= 0 && dv == st->datav)
+		return true;
 	if (!read_int(st, &st->get_catver,
 		      "SELECT value FROM store_meta WHERE key = 'catalog'", &v, err))
 		return false;
+	st->datav = dv;
 	if (v == st->catver)
 		return true;
 	return catalog_load(st, v, err);
@@ -1736,6 +1749,7 @@ static void sl_close(store_t *base)
 	sqlite3_finalize(st->sp_release);
 	sqlite3_finalize(st->sp_rollback);
 	sqlite3_finalize(st->get_catver);
+	sqlite3_finalize(st->get_datav);
 	sqlite3_finalize(st->bump_catver);
 	sqlite3_finalize(st->get_next_id);
 	sqlite3_finalize(st->bump_next_id);
@@ -2439,6 +2453,7 @@ struct sl_cursor {
 	struct store_cursor base;
 	struct sl_store *st;
 	char *coll;
+	bool planned;                /* the first fill planned the query */
 	int64_t tid;                 /* 0: the collection did not exist */
 	squery_filter_t *filter;
 	squery_projection_t *proj;
@@ -2515,8 +2530,19 @@ static bool cursor_fill(struct sl_cursor *cur, store_error_t *err)
 	cur->pos = cur->nbuf = 0;
 	if (!tx_begin(st, false, err))
 		return false;
-	c = cursor_coll(cur, err);
-	if (!c) {
+	if (!cur->planned) {
+		/* the first fill plans, in the same read transaction */
+		cur->planned = true;
+		c = coll_find(st, cur->coll);
+		if (!c) {
+			snprintf(st->plan, sizeof st->plan, "EOF");
+			return tx_commit(st, err);
+		}
+		cur->tid = c->tid;
+		plan_choose(st, c, cur->filter, cur->sort, &cur->plan);
+		cur->in_memory = cur->sort && !cur->plan.sorted;
+		scan_init(&cur->scan, &cur->plan);
+	} else if (!(c = cursor_coll(cur, err))) {
 		tx_rollback(st);
 		return false;
 	}
@@ -2548,6 +2574,8 @@ static bool cursor_next(store_cursor_t *base, const bson_t **doc, store_error_t 
 		bson_destroy(&cur->current);
 		cur->have_current = false;
 	}
+	if (!cur->planned && !cursor_fill(cur, err))
+		return false;
 	if (!cur->tid || (cur->limit && cur->returned >= cur->limit))
 		return false;
 	if (cur->in_memory) {
@@ -2584,7 +2612,6 @@ static store_cursor_t *sl_find(store_t *base, const char *coll, const bson_t *fi
 {
 	struct sl_store *st = (struct sl_store *) base;
 	struct sl_cursor *cur = bson_malloc0(sizeof *cur);
-	struct sl_coll *c;
 
 	cur->base.ops = &sl_cursor_ops;
 	cur->st = st;
@@ -2600,20 +2627,9 @@ static store_cursor_t *sl_find(store_t *base, const char *coll, const bson_t *fi
 	cur->proj = squery_projection_new(opts->projection, err);
 	if (!cur->proj && err->code != STORE_OK)
 		goto fail;
-	/* plan now (in a read transaction): bad input fails here, not later */
-	if (!tx_begin(st, false, err))
-		goto fail;
-	c = coll_find(st, coll);
-	if (c) {
-		cur->tid = c->tid;
-		plan_choose(st, c, cur->filter, cur->sort, &cur->plan);
-		cur->in_memory = cur->sort && !cur->plan.sorted;
-		scan_init(&cur->scan, &cur->plan);
-	} else {
-		snprintf(st->plan, sizeof st->plan, "EOF");
-	}
-	if (!tx_commit(st, err))
-		goto fail;
+	/* bad input fails here; the store is read from the first
+	 * store_cursor_next(), which plans and reads the first batch in one
+	 * read transaction (as libmongoc, which sends the query then) */
 	return &cur->base;
 fail:
 	cursor_destroy(&cur->base);

@@ -1232,6 +1232,45 @@ static int child_first_open(const char *path, int me)
 	return ok ? 0 : 1;
 }
 
+/* A store's cached catalogue follows another connection's schema changes
+ * (another worker creating an index between two of this store's calls). */
+static void test_other_store_index(void)
+{
+	store_error_t err;
+	store_t *other = store_open(uri, &err);
+	store_index_t ix = { .keys = J("{'k': 1}"), .unique = true, .expire_after_seconds = -1 };
+	bson_t got = BSON_INITIALIZER;
+	const char *c = C("xconn");
+
+	if (!other) {
+		ok(false, "open a second store: %s", err.message);
+		return;
+	}
+	ok(insert(c, J("{'i': 1, 'k': 1}")) && find_one(c, J("{'k': 1}"), &got),
+	   "a document, read back (the catalogue is cached)");
+	reset(&got);
+	ok(store_create_index(other, c, &ix, &err), "another store creates a unique index: %s",
+	   err.message);
+	ok(strcmp(find_is(c, J("{'k': 1}"), NULL, 0, 0), "1") == 0 &&
+	   (!embedded || strcmp(store_sqlite_last_plan(st), "IXSCAN k_1") == 0),
+	   "the first store's next read uses it (%s)", store_sqlite_last_plan(st));
+	ok(!store_insert_one(st, c, J("{'i': 2, 'k': 1}"), NULL, &err) &&
+	   err.code == STORE_ERR_DUPLICATE_KEY, "and its next write respects it (%d %s)", err.code,
+	   err.message);
+	ok(insert(c, J("{'i': 3, 'k': [5, 6]}")), "the first store writes a multikey document");
+	{
+		bson_t *f = bson_new();
+		bool found = false;
+		BSON_APPEND_INT32(f, "k", 6);
+		ok(store_find_one(other, c, f, NULL, &got, &found, &err) && found &&
+		   get_int(&got, "i") == 3, "the other store finds it through the index");
+		bson_destroy(f);
+		reset(&got);
+	}
+	bson_destroy(&got);
+	store_close(other);
+}
+
 static void test_first_open_race(void)
 {
 	char path[300];
@@ -1480,6 +1519,7 @@ int main(void)
 	test_cursor_and_writes();
 	test_indexed_queries_do_not_scan();
 	test_concurrency();
+	test_other_store_index();
 	test_first_open_race();
 	test_ensure_indexes();
 
