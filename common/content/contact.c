@@ -2,11 +2,13 @@
  * contact.c — contact messages: checked, saved, mailed (contact.h).
  */
 #include "content/contact.h"
+#include "content/form.h"
 #include "account/account.h"
 #include "conn/conn.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "mail/mail.h"
 
 #include <string.h>
@@ -16,46 +18,25 @@ const char *const contact_subjects[] = {
 	"Événements privés", "Partenariat", "Autre", NULL,
 };
 
-static bool blank(const char *s)
-{
-	if (!s)
-		return true;
-	for (; *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
-			return false;
-	return true;
-}
-
 bool contact_check(const struct contact_msg *m, struct err *e)
 {
 	char email[ACCOUNT_EMAIL_MAX + 1];
 	bool subject_ok = false;
 
-	if (blank(m->name))
+	if (text_blank(m->name))
 		return err_set(e, 400, "validation_failed", "name", "Indiquez votre nom.");
 	if (buf_utf8_chars(m->name, strlen(m->name)) > CONTACT_NAME_MAX)
 		return err_set(e, 400, "validation_failed", "name", "Votre nom est trop long (%d caractères au plus).", CONTACT_NAME_MAX);
-	if (blank(m->email) || !account_email_normalise(m->email, strlen(m->email), email, sizeof email))
+	if (text_blank(m->email) || !account_email_normalise(m->email, strlen(m->email), email, sizeof email))
 		return err_set(e, 400, "validation_failed", "email", "Indiquez une adresse e-mail valide (nom@exemple.fr).");
-	if (m->phone && !blank(m->phone)) {
-		size_t digits = 0;
-		if (strlen(m->phone) > CONTACT_PHONE_MAX)
-			return err_set(e, 400, "validation_failed", "phone", "Ce numéro de téléphone est trop long.");
-		for (const char *p = m->phone; *p; p++) {
-			if (*p >= '0' && *p <= '9')
-				digits++;
-			else if (!strchr(" .-+()", *p))
-				return err_set(e, 400, "validation_failed", "phone", "Un numéro de téléphone ne contient que des chiffres, espaces, points, tirets et « + ».");
-		}
-		if (digits < 6)
-			return err_set(e, 400, "validation_failed", "phone", "Ce numéro de téléphone est trop court.");
-	}
+	if (!content_phone_check(m->phone, CONTACT_PHONE_MAX, e))
+		return false;
 	for (size_t i = 0; m->subject && contact_subjects[i]; i++)
 		if (strcmp(m->subject, contact_subjects[i]) == 0)
 			subject_ok = true;
 	if (!subject_ok)
 		return err_set(e, 400, "validation_failed", "subject", "Choisissez un sujet dans la liste.");
-	if (blank(m->message))
+	if (text_blank(m->message))
 		return err_set(e, 400, "validation_failed", "message", "Écrivez votre message.");
 	if (buf_utf8_chars(m->message, strlen(m->message)) > CONTACT_MESSAGE_MAX)
 		return err_set(e, 400, "validation_failed", "message", "Votre message est trop long (%d caractères au plus).", CONTACT_MESSAGE_MAX);

@@ -352,16 +352,6 @@ bool event_get_public(store_t *st, int64_t now, const char *slug, json_object **
 
 /* ---- the back office ------------------------------------------------------ */
 
-static bool blank(const char *s)
-{
-	if (!s)
-		return true;
-	for (; *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
-			return false;
-	return true;
-}
-
 static bool slug_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -388,17 +378,17 @@ bool event_check(const struct event_input *in, struct err *e)
 	char *end;
 	long cap;
 
-	if (blank(in->title))
+	if (text_blank(in->title))
 		return err_set(e, 400, "validation_failed", "title", "Indiquez un titre.");
 	if (buf_utf8_chars(in->title, strlen(in->title)) > EVENT_TITLE_MAX)
 		return err_set(e, 400, "validation_failed", "title", "Le titre est trop long (%d caractères au plus).", EVENT_TITLE_MAX);
-	if (!blank(in->slug) && !slug_ok(in->slug))
+	if (!text_blank(in->slug) && !slug_ok(in->slug))
 		return err_set(e, 400, "validation_failed", "slug", "L’adresse ne contient que des minuscules sans accent, des chiffres et des tirets (« atelier-cafe »).");
 	if (!in->category || !category_ok(in->category))
 		return err_set(e, 400, "validation_failed", "category", "Choisissez une catégorie dans la liste.");
 	if (in->short_description && buf_utf8_chars(in->short_description, strlen(in->short_description)) > EVENT_SHORT_MAX)
 		return err_set(e, 400, "validation_failed", "shortDescription", "Le résumé est trop long (%d caractères au plus).", EVENT_SHORT_MAX);
-	if (blank(in->description))
+	if (text_blank(in->description))
 		return err_set(e, 400, "validation_failed", "description", "Décrivez l’événement.");
 	if (strlen(in->description) > EVENT_DESCRIPTION_MAX)
 		return err_set(e, 400, "validation_failed", "description", "La description est trop longue (%d caractères au plus).", EVENT_DESCRIPTION_MAX);
@@ -410,14 +400,14 @@ bool event_check(const struct event_input *in, struct err *e)
 		return err_set(e, 400, "validation_failed", "endTime", "Indiquez une heure de fin (HH:MM).");
 	if (b <= a)
 		return err_set(e, 400, "validation_failed", "endTime", "L’événement doit finir après son début.");
-	if (blank(in->location) || strlen(in->location) > 200)
+	if (text_blank(in->location) || strlen(in->location) > 200)
 		return err_set(e, 400, "validation_failed", "location", "Indiquez le lieu (200 caractères au plus).");
 	cap = in->capacity ? strtol(in->capacity, &end, 10) : 0;
 	if (!in->capacity || end == in->capacity || *end || cap < 1 || cap > EVENT_CAPACITY_MAX)
 		return err_set(e, 400, "validation_failed", "maxParticipants", "Indiquez le nombre de places (de 1 à %d).", EVENT_CAPACITY_MAX);
-	if (!blank(in->price) && !event_parse_euros(in->price, &cents))
+	if (!text_blank(in->price) && !event_parse_euros(in->price, &cents))
 		return err_set(e, 400, "validation_failed", "price", "Indiquez un prix en euros (« 15 » ou « 12,50 »), ou laissez vide pour un événement gratuit.");
-	if (!blank(in->img_src) && (strlen(in->img_src) > EVENT_IMAGE_MAX || !tpl_url_safe(in->img_src)))
+	if (!text_blank(in->img_src) && (strlen(in->img_src) > EVENT_IMAGE_MAX || !tpl_url_safe(in->img_src)))
 		return err_set(e, 400, "validation_failed", "imgSrc", "L’image doit être une adresse https:// ou un chemin du site (/uploads/…).");
 	if (in->img_alt && buf_utf8_chars(in->img_alt, strlen(in->img_alt)) > EVENT_TITLE_MAX)
 		return err_set(e, 400, "validation_failed", "imgAlt", "Le texte alternatif est trop long (%d caractères au plus).", EVENT_TITLE_MAX);
@@ -434,7 +424,7 @@ static void input_set(bson_t *set, const struct event_input *in, const char *slu
 	booking_parse_date(in->date, &day);
 	booking_parse_time(in->start_time, false, &a);
 	booking_parse_time(in->end_time, true, &b);
-	if (!blank(in->price))
+	if (!text_blank(in->price))
 		event_parse_euros(in->price, &cents);
 	BSON_APPEND_UTF8(set, "title", in->title);
 	BSON_APPEND_UTF8(set, "slug", slug);
@@ -473,7 +463,7 @@ bool event_save(store_t *st, int64_t now, const bson_oid_t *id, const struct eve
 
 	if (!event_check(in, e))
 		return false;
-	if (!blank(in->slug))
+	if (!text_blank(in->slug))
 		buf_str(&slug, in->slug);
 	else
 		text_slug(&slug, in->title, 100);

@@ -3,12 +3,14 @@
  * (quote.h).
  */
 #include "content/quote.h"
+#include "content/form.h"
 #include "account/account.h"
 #include "booking/calendar.h"
 #include "conn/conn.h"
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "mail/mail.h"
 
 #include <string.h>
@@ -34,16 +36,6 @@ const char *quote_label(const struct quote_choice *list, const char *value)
 		if (strcmp(list[i].value, value) == 0)
 			return list[i].label;
 	return NULL;
-}
-
-static bool blank(const char *s)
-{
-	if (!s)
-		return true;
-	for (; *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
-			return false;
-	return true;
 }
 
 /* "HH:mm" → minutes, -1 when malformed (booking/calendar.h's rules). */
@@ -80,25 +72,14 @@ bool quote_check(const struct quote_req *q, const char *today, struct err *e)
 		return err_set(e, 400, "validation_failed", "attendees", "Choisissez le nombre de participants.");
 	if (too_long(q->company, QUOTE_NAME_MAX))
 		return err_set(e, 400, "validation_failed", "company", "Ce nom d’entreprise est trop long (%d caractères au plus).", QUOTE_NAME_MAX);
-	if (blank(q->contact_name) || buf_utf8_chars(q->contact_name, strlen(q->contact_name)) < 2)
+	if (text_blank(q->contact_name) || buf_utf8_chars(q->contact_name, strlen(q->contact_name)) < 2)
 		return err_set(e, 400, "validation_failed", "contactName", "Indiquez votre nom.");
 	if (too_long(q->contact_name, QUOTE_NAME_MAX))
 		return err_set(e, 400, "validation_failed", "contactName", "Votre nom est trop long (%d caractères au plus).", QUOTE_NAME_MAX);
-	if (blank(q->email) || !account_email_normalise(q->email, strlen(q->email), email, sizeof email))
+	if (text_blank(q->email) || !account_email_normalise(q->email, strlen(q->email), email, sizeof email))
 		return err_set(e, 400, "validation_failed", "email", "Indiquez une adresse e-mail valide (nom@exemple.fr).");
-	if (q->phone && !blank(q->phone)) {
-		size_t digits = 0;
-		if (strlen(q->phone) > 30)
-			return err_set(e, 400, "validation_failed", "phone", "Ce numéro de téléphone est trop long.");
-		for (const char *p = q->phone; *p; p++) {
-			if (*p >= '0' && *p <= '9')
-				digits++;
-			else if (!strchr(" .-+()", *p))
-				return err_set(e, 400, "validation_failed", "phone", "Un numéro de téléphone ne contient que des chiffres, espaces, points, tirets et « + ».");
-		}
-		if (digits < 6)
-			return err_set(e, 400, "validation_failed", "phone", "Ce numéro de téléphone est trop court.");
-	}
+	if (!content_phone_check(q->phone, 30, e))
+		return false;
 	if (too_long(q->message, QUOTE_MESSAGE_MAX))
 		return err_set(e, 400, "validation_failed", "message", "Votre message est trop long (%d caractères au plus).", QUOTE_MESSAGE_MAX);
 	return true;

@@ -4,6 +4,7 @@
  * (registration.h).
  */
 #include "content/registration.h"
+#include "content/form.h"
 #include "content/event.h"
 #include "account/account.h"
 #include "booking/calendar.h"
@@ -13,6 +14,7 @@
 #include "core/crypto.h"
 #include "core/doc.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "core/money.h"
 #include "mail/mail.h"
 #include "payment/stripe.h"
@@ -23,43 +25,22 @@
 #define REGS "eventregistrations"
 #define SEATS "eventseats"
 
-static bool blank(const char *s)
-{
-	if (!s)
-		return true;
-	for (; *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
-			return false;
-	return true;
-}
-
 bool event_reg_check(const struct event_reg_input *in, struct err *e)
 {
 	char email[ACCOUNT_EMAIL_MAX + 1];
 
-	if (blank(in->first_name))
+	if (text_blank(in->first_name))
 		return err_set(e, 400, "validation_failed", "firstName", "Indiquez votre prénom.");
 	if (buf_utf8_chars(in->first_name, strlen(in->first_name)) > EVENT_NAME_MAX)
 		return err_set(e, 400, "validation_failed", "firstName", "Votre prénom est trop long (%d caractères au plus).", EVENT_NAME_MAX);
-	if (blank(in->last_name))
+	if (text_blank(in->last_name))
 		return err_set(e, 400, "validation_failed", "lastName", "Indiquez votre nom.");
 	if (buf_utf8_chars(in->last_name, strlen(in->last_name)) > EVENT_NAME_MAX)
 		return err_set(e, 400, "validation_failed", "lastName", "Votre nom est trop long (%d caractères au plus).", EVENT_NAME_MAX);
-	if (blank(in->email) || !account_email_normalise(in->email, strlen(in->email), email, sizeof email))
+	if (text_blank(in->email) || !account_email_normalise(in->email, strlen(in->email), email, sizeof email))
 		return err_set(e, 400, "validation_failed", "email", "Indiquez une adresse e-mail valide (nom@exemple.fr).");
-	if (in->phone && !blank(in->phone)) {
-		size_t digits = 0;
-		if (strlen(in->phone) > 30)
-			return err_set(e, 400, "validation_failed", "phone", "Ce numéro de téléphone est trop long.");
-		for (const char *p = in->phone; *p; p++) {
-			if (*p >= '0' && *p <= '9')
-				digits++;
-			else if (!strchr(" .-+()", *p))
-				return err_set(e, 400, "validation_failed", "phone", "Un numéro de téléphone ne contient que des chiffres, espaces, points, tirets et « + ».");
-		}
-		if (digits < 6)
-			return err_set(e, 400, "validation_failed", "phone", "Ce numéro de téléphone est trop court.");
-	}
+	if (!content_phone_check(in->phone, 30, e))
+		return false;
 	if (in->message && buf_utf8_chars(in->message, strlen(in->message)) > EVENT_MESSAGE_MAX)
 		return err_set(e, 400, "validation_failed", "message", "Votre message est trop long (%d caractères au plus).", EVENT_MESSAGE_MAX);
 	return true;

@@ -131,3 +131,11 @@ void text_slug(struct buf *out, const char *s, size_t max)
 		out->data[cut] = '\0';
 	}
 }
+
+bool text_blank(const char *s)
+{
+	for (; s && *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+			return false;
+	return true;
+}

@@ -1,7 +1,8 @@
 /*
  * text.h — French text folded for comparison: lower case without accents
  * ("Café Crème" → "cafe creme"), URL slugs ("Le café, c'est l'été !" →
- * "le-cafe-c-est-l-ete") and the words of a text for a search index.
+ * "le-cafe-c-est-l-ete"), the words of a text for a search index, and
+ * whether a typed field is blank.
  *
  * Folding knows the Latin-1 Supplement and Latin Extended-A letters a
  * French text uses (àâäçéèêëîïôöùûüÿœæ and their capitals); any other
@@ -29,5 +30,9 @@ void text_slug(struct buf *out, const char *s, size_t max);
  * `min_len` bytes, in order (duplicates included). */
 void text_words(const char *s, size_t len, size_t min_len,
 		void (*word)(const char *w, size_t wlen, void *ctx), void *ctx);
+
+/* True when `s` is NULL, empty or only spaces, tabs and line breaks:
+ * a form field left blank. */
+bool text_blank(const char *s);
 
 #endif

@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "mail/mail.h"
 #include "web/page.h"
 
@@ -218,14 +219,6 @@ void admin_form_contact_archive(struct http_req *req)
 	bson_destroy(&doc);
 }
 
-static bool blank(const char *s)
-{
-	for (; s && *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
-			return false;
-	return true;
-}
-
 void admin_form_contact_reply(struct http_req *req)
 {
 	const struct auth_session *me = auth_session(req);
@@ -243,7 +236,7 @@ void admin_form_contact_reply(struct http_req *req)
 	}
 	if (!admin_load(req, st, COLLECTION, &doc, &id))
 		return;
-	if (blank(reply)) {
+	if (text_blank(reply)) {
 		detail(req, 422, &doc, NULL, "Écrivez votre réponse.", reply);
 		goto done;
 	}

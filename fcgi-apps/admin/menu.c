@@ -28,14 +28,6 @@ struct form_err {
 	const char *field, *text;
 };
 
-static bool blank(const char *s)
-{
-	for (; s && *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
-			return false;
-	return true;
-}
-
 static bool too_long(const char *s, size_t max)
 {
 	return s && buf_utf8_chars(s, strlen(s)) > max;
@@ -48,7 +40,7 @@ static bool parse_price(const char *s, int64_t *cents)
 	int digits = 0;
 	const char *p = s;
 
-	if (!s || blank(s)) {
+	if (!s || text_blank(s)) {
 		*cents = -1;
 		return true;
 	}
@@ -84,7 +76,7 @@ static bool parse_order(const char *s, int32_t *out)
 {
 	char *end;
 	long v;
-	if (!s || blank(s)) {
+	if (!s || text_blank(s)) {
 		*out = 0;
 		return true;
 	}
@@ -284,7 +276,7 @@ static bool category_fields(struct http_req *req, bson_t *set, struct form_err *
 	int32_t order;
 	struct buf slug = { 0 };
 
-	if (blank(name) || too_long(name, NAME_MAX_CHARS)) {
+	if (text_blank(name) || too_long(name, NAME_MAX_CHARS)) {
 		*fe = (struct form_err){ "name", "Donnez un nom à la catégorie (100 caractères au plus)." };
 		return false;
 	}
@@ -446,7 +438,7 @@ static bool item_fields(struct http_req *req, bson_t *set, struct form_err *fe)
 	int64_t price;
 	int32_t order;
 
-	if (blank(name) || too_long(name, NAME_MAX_CHARS)) {
+	if (text_blank(name) || too_long(name, NAME_MAX_CHARS)) {
 		*fe = (struct form_err){ "name", "Donnez un nom à l’article (100 caractères au plus)." };
 		return false;
 	}
@@ -564,7 +556,7 @@ void admin_form_menu_item_update(struct http_req *req)
 	}
 	BSON_APPEND_DATE_TIME(&set, "updatedAt", account_now_ms());
 	bson_append_document_end(&update, &set);
-	if (!http_form(req, "price") || blank(http_form(req, "price")))
+	if (!http_form(req, "price") || text_blank(http_form(req, "price")))
 		BCON_APPEND(&update, "$unset", "{", "price", BCON_UTF8(""), "}");
 	if (!admin_update_noted(req, st, MENU_ITEMS, &id, &update, &before, &se)) {
 		page_error(req, 503);
