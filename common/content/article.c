@@ -325,6 +325,21 @@ static void add_term(const char *w, size_t wlen, void *ctx)
 	buf_free(&key);
 }
 
+void article_append_search_terms(bson_t *set, const char *title, const char *excerpt,
+				 const char *content)
+{
+	struct buf all = { 0 };
+	bson_t arr;
+	struct terms terms = { &arr, { 0 }, 0 };
+
+	buf_printf(&all, "%s\n%s\n%s", title, excerpt ? excerpt : "", content);
+	BSON_APPEND_ARRAY_BEGIN(set, "searchTerms", &arr);
+	text_words(all.data, all.len, 2, add_term, &terms);
+	bson_append_array_end(set, &arr);
+	buf_free(&all);
+	buf_free(&terms.seen);
+}
+
 static const char *jstr(json_object *o, const char *k)
 {
 	json_object *v;
@@ -365,9 +380,8 @@ bool article_put(store_t *st, int64_t now, json_object *doc, struct err *e)
 	const char *title = jstr(doc, "title"), *content = jstr(doc, "content");
 	const char *excerpt = jstr(doc, "excerpt"), *status = jstr(doc, "status");
 	const char *cat = jstr(doc, "category");
-	bson_t f = BSON_INITIALIZER, u = BSON_INITIALIZER, set, inc, arr, old;
-	struct buf slug = { 0 }, all = { 0 };
-	struct terms terms = { &arr, { 0 }, 0 };
+	bson_t f = BSON_INITIALIZER, u = BSON_INITIALIZER, set, inc, old;
+	struct buf slug = { 0 };
 	store_error_t se = { 0 };
 	bool ok = false, found = false, old_cat = false, new_cat = false;
 	bson_oid_t old_cat_id, new_cat_id;
@@ -429,10 +443,7 @@ bool article_put(store_t *st, int64_t now, json_object *doc, struct err *e)
 		}
 		bson_destroy(&c);
 	}
-	buf_printf(&all, "%s\n%s\n%s", title, excerpt ? excerpt : "", content);
-	BSON_APPEND_ARRAY_BEGIN(&set, "searchTerms", &arr);
-	text_words(all.data, all.len, 2, add_term, &terms);
-	bson_append_array_end(&set, &arr);
+	article_append_search_terms(&set, title, excerpt, content);
 	BSON_APPEND_DATE_TIME(&set, "updatedAt", now);
 	bson_append_document_end(&u, &set);
 	BSON_APPEND_DOCUMENT_BEGIN(&u, "$inc", &inc);
@@ -454,7 +465,5 @@ done:
 	bson_destroy(&f);
 	bson_destroy(&u);
 	buf_free(&slug);
-	buf_free(&all);
-	buf_free(&terms.seen);
 	return ok;
 }

@@ -126,4 +126,10 @@ bool article_related(store_t *st, int64_t now, json_object *article, int n,
 bool article_seed(store_t *st, int64_t now, void (*report)(const char *),
 		  struct err *e);
 
+/* Appends to `set` the array "searchTerms": the folded words (core/text.h)
+ * of at least 2 bytes of the title, the excerpt (NULL: none) and the
+ * content, each once, in order. */
+void article_append_search_terms(bson_t *set, const char *title, const char *excerpt,
+				 const char *content);
+
 #endif

@@ -325,29 +325,6 @@ static bool category_ref(store_t *st, const char *v, bson_oid_t *oid, struct err
 	return true;
 }
 
-struct terms {
-	bson_t *arr;
-	struct buf seen;
-	int n;
-};
-
-static void add_term(const char *w, size_t wlen, void *ctx)
-{
-	struct terms *t = ctx;
-	struct buf key = { 0 };
-	char idx[16];
-
-	buf_str(&key, "\n");
-	buf_add(&key, w, wlen);
-	buf_str(&key, "\n");
-	if (!t->seen.data || !strstr(t->seen.data, key.data)) {
-		buf_add(&t->seen, key.data, key.len);
-		buf_fmt(idx, sizeof idx, "%d", t->n++);
-		bson_append_utf8(t->arr, idx, -1, w, (int)wlen);
-	}
-	buf_free(&key);
-}
-
 /* The value of `k`: from `in` when it names it, else from `old`. */
 static const char *pick(json_object *in, const bson_t *old, const char *k)
 {
@@ -439,9 +416,8 @@ static void save_end(bool ok, const bson_t *old, bson_t *before, bson_t *after)
 bool article_admin_save(store_t *st, int64_t now, const char *id, json_object *in,
 			const char *author, bson_t *before, bson_t *after, struct err *e)
 {
-	bson_t f = BSON_INITIALIZER, u = BSON_INITIALIZER, set, unset, old = BSON_INITIALIZER, arr;
-	struct buf slug = { 0 }, all = { 0 };
-	struct terms terms = { &arr, { 0 }, 0 };
+	bson_t f = BSON_INITIALIZER, u = BSON_INITIALIZER, set, unset, old = BSON_INITIALIZER;
+	struct buf slug = { 0 };
 	bool ok = false, have_old = false, old_cat = false, new_cat = false;
 	bson_oid_t old_cat_id, new_cat_id, oid;
 	const char *title, *content, *excerpt, *status, *cat, *when, *img;
@@ -557,10 +533,7 @@ bool article_admin_save(store_t *st, int64_t now, const char *id, json_object *i
 	if (new_cat)
 		BSON_APPEND_OID(&set, "category", &new_cat_id);
 	BSON_APPEND_INT32(&set, "readingTime", markdown_reading_minutes(content, strlen(content)));
-	buf_printf(&all, "%s\n%s\n%s", title, excerpt ? excerpt : "", content);
-	BSON_APPEND_ARRAY_BEGIN(&set, "searchTerms", &arr);
-	text_words(all.data, all.len, 2, add_term, &terms);
-	bson_append_array_end(&set, &arr);
+	article_append_search_terms(&set, title, excerpt, content);
 	BSON_APPEND_DATE_TIME(&set, "updatedAt", now);
 	if (!have_old) {
 		BSON_APPEND_BOOL(&set, "isDeleted", false);
@@ -593,8 +566,6 @@ done:
 	bson_destroy(&f);
 	bson_destroy(&u);
 	buf_free(&slug);
-	buf_free(&all);
-	buf_free(&terms.seen);
 	return ok;
 }
 
