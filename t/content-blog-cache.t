@@ -115,11 +115,7 @@ SKIP: {
 	my $why = CWC::MongoServer->unavailable;
 	skip $why, 1 if $why;
 	my $m = CWC::MongoServer->start;
-	for my $ttl ([ sessions => 'expires' ], [ passwordresettokens => 'expiresAt' ]) {
-		my ($coll, $field) = @$ttl;
-		$m->command('coworking-cafe', createIndexes => $coll,
-			    indexes => CWC::MongoServer::list([ key => [ $field => 1 ], name => "${field}_1" ]));
-	}
+	$m->index_ttl_fields('coworking-cafe');
 	run_on('MongoDB (FerretDB test server)', MONGODB_URI => $m->uri('coworking-cafe'));
 	$m->stop;
 }

@@ -17,14 +17,8 @@ my $why = CWC::MongoServer->unavailable;
 plan skip_all => $why if $why;
 
 my $m = CWC::MongoServer->start;
-# FerretDB has no TTL indexes (docs/ferretdb.md): create those fields'
-# indexes without TTL first, as an operator of such a server would;
-# store_ensure_indexes() keeps an index with the same keys.
-for my $ttl ([ sessions => 'expires' ], [ passwordresettokens => 'expiresAt' ]) {
-	my ($coll, $field) = @$ttl;
-	$m->command('coworking-cafe', createIndexes => $coll,
-		    indexes => CWC::MongoServer::list([ key => [ $field => 1 ], name => "${field}_1" ]));
-}
+# FerretDB has no TTL indexes: those fields' indexes made first, without TTL
+$m->index_ttl_fields('coworking-cafe');
 my $s = CWC::Stack->start(env => { MONGODB_URI => $m->uri('coworking-cafe') });
 
 for my $host (qw(site admin)) {

@@ -21,15 +21,8 @@ plan skip_all => $why if $why;
 
 my $m = CWC::MongoServer->start;
 
-# FerretDB has no TTL indexes (docs/ferretdb.md): an operator of such a
-# server creates the TTL-indexed fields' indexes without TTL, which
-# store_ensure_indexes() then keeps (same keys, same uniqueness).
-for my $ttl ([ sessions => 'expires' ], [ passwordresettokens => 'expiresAt' ]) {
-	my ($coll, $field) = @$ttl;
-	$m->command('coworking-cafe', createIndexes => $coll,
-		    indexes => CWC::MongoServer::list([ key => [ $field => 1 ], name => "${field}_1" ]))
-		or BAIL_OUT("cannot create the index on $coll.$field");
-}
+# FerretDB has no TTL indexes: those fields' indexes made first, without TTL
+$m->index_ttl_fields('coworking-cafe') or BAIL_OUT('cannot create the indexes of the TTL fields');
 
 my $s = CWC::Stack->start(env => { MONGODB_URI => $m->uri('coworking-cafe') });
 

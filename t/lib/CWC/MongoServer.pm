@@ -231,6 +231,21 @@ sub command {
 	return index($reply, "\x01ok\0" . pack('d<', 1)) >= 0;
 }
 
+# FerretDB has no TTL indexes (docs/ferretdb.md): creates the TTL-indexed
+# fields' indexes on database `db` without TTL, as an operator of such a
+# server would; store_ensure_indexes() then keeps them (same keys, same
+# uniqueness). True when every one was made.
+sub index_ttl_fields {
+	my ($self, $db) = @_;
+	my $ok = 1;
+	for my $ttl ([ sessions => 'expires' ], [ passwordresettokens => 'expiresAt' ]) {
+		my ($coll, $field) = @$ttl;
+		$self->command($db, createIndexes => $coll,
+			       indexes => list([ key => [ $field => 1 ], name => "${field}_1" ])) or $ok = 0;
+	}
+	return $ok;
+}
+
 sub log_text {
 	my ($self) = @_;
 	open my $fh, '<', "$self->{dir}/mongo-server.log" or return '';
