@@ -278,13 +278,6 @@ bool booking_customer_link(store_t *st, const bson_t *b, struct buf *out)
 
 /* ---- fees and transitions ----------------------------------------------- */
 
-static int64_t stored_cents(const bson_t *b, const char *key)
-{
-	bson_iter_t it;
-
-	return bson_iter_init_find(&it, b, key) && BSON_ITER_HOLDS_NUMBER(&it) ? booking_cents(&it) : 0;
-}
-
 void booking_cancellation_fees(const bson_t *b, const struct booking_settings *s, int64_t now,
 			       struct booking_fees *f)
 {
@@ -297,7 +290,7 @@ void booking_cancellation_fees(const bson_t *b, const struct booking_settings *s
 	booking_paris_local(now, &today, &minute);
 	f->days_until = day > today ? (int)(day - today) : 0;
 	f->pending = status && strcmp(status, "pending") == 0;
-	f->total = stored_cents(b, "totalPrice");
+	f->total = booking_field_cents(b, "totalPrice");
 	f->hold = doc_int(b, "depositAmount", f->total);
 	if (f->pending) {
 		f->percentage = 0;

@@ -41,6 +41,13 @@ int64_t booking_cents(const bson_iter_t *it)
 	}
 }
 
+int64_t booking_field_cents(const bson_t *b, const char *key)
+{
+	bson_iter_t it;
+
+	return bson_iter_init_find(&it, b, key) ? booking_cents(&it) : 0;
+}
+
 json_object *booking_euros_json(int64_t cents)
 {
 	char text[32];
@@ -197,7 +204,7 @@ void booking_service_from_doc(const bson_t *doc, struct booking_service *s)
 	memset(s, 0, sizeof *s);
 	(void)doc_oid(doc, "_id", &s->id);
 	(void)buf_fmt(s->name, sizeof s->name, "%s", name ? name : "");
-	s->price = bson_iter_init_find(&it, doc, "price") ? booking_cents(&it) : 0;
+	s->price = booking_field_cents(doc, "price");
 	s->daily_price = bson_iter_init_find(&it, doc, "dailyPrice") && BSON_ITER_HOLDS_NUMBER(&it)
 			 ? booking_cents(&it) : -1;
 	s->per_person = unit && strcmp(unit, "per-person") == 0;

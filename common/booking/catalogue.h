@@ -76,6 +76,10 @@ struct booking_settings {
 
 /* Euros (any BSON number) to cents, rounded half away from zero. */
 int64_t booking_cents(const bson_iter_t *it);
+
+/* booking_cents() of the field `key` of `b`; 0 when it is missing or not
+ * a number. */
+int64_t booking_field_cents(const bson_t *b, const char *key);
 /* A number of euros for JSON from cents (12.5 for 1250). */
 json_object *booking_euros_json(int64_t cents);
 /* Appends cents as euros (a double) to `doc`. */

@@ -113,12 +113,6 @@ static const char *str_or(const bson_t *b, const char *key, const char *def)
 	return s && *s ? s : def;
 }
 
-static int64_t euros_cents(const bson_t *b, const char *key)
-{
-	bson_iter_t it;
-	return bson_iter_init_find(&it, b, key) && BSON_ITER_HOLDS_NUMBER(&it) ? booking_cents(&it) : 0;
-}
-
 /* One line of a list in a staff mail: number, who, where, when, people,
  * status, the admin page. */
 static json_object *line_json(const bson_t *b)
@@ -141,7 +135,7 @@ static json_object *line_json(const bson_t *b)
 		bson_oid_to_string(&id, hex);
 		buf_printf(&link, "%s/booking/reservations/%s", cfg ? cfg->admin_url : "", hex);
 	}
-	money_format(euros_cents(b, "totalPrice"), 0, money, sizeof money);
+	money_format(booking_field_cents(b, "totalPrice"), 0, money, sizeof money);
 	json_object_object_add(o, "number", json_object_new_string(str_or(b, "confirmationNumber", "?")));
 	json_object_object_add(o, "name", json_object_new_string(str_or(b, "contactName", "—")));
 	json_object_object_add(o, "email", json_object_new_string(str_or(b, "contactEmail", "")));

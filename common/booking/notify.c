@@ -72,13 +72,6 @@ static void french_date(struct buf *out, int64_t day)
 	buf_str(out, s);
 }
 
-static int64_t cents_of(const bson_t *b, const char *key)
-{
-	bson_iter_t it;
-
-	return bson_iter_init_find(&it, b, key) ? booking_cents(&it) : 0;
-}
-
 /* The booking's local start and end (ics) and its French wording. An
  * hourly booking has its times; a day, week or month runs from the first
  * day's opening to the last day's closing. */
@@ -244,7 +237,7 @@ static bool notify(store_t *st, enum notify_kind kind, const bson_t *b, const ch
 	add_str(vars, "when", when.data);
 	json_object_object_add(vars, "people",
 			       json_object_new_int64(doc_int(b, "numberOfPeople", 1)));
-	money_format(cents_of(b, "totalPrice"), 0, money, sizeof money);
+	money_format(booking_field_cents(b, "totalPrice"), 0, money, sizeof money);
 	add_str(vars, "total", money);
 	add_str(vars, "link", link.data);
 	add_str(vars, "reason", kind == N_CANCELLED || kind == N_REFUSED
@@ -260,10 +253,10 @@ static bool notify(store_t *st, enum notify_kind kind, const bson_t *b, const ch
 		paid && strcmp(paid, "authorized") == 0));
 	if (kind == N_NO_SHOW)
 		json_object_object_add(vars, "hasFee",
-				       json_object_new_boolean(cents_of(b, "cancellationFee") > 0));
-	money_format(cents_of(b, "cancellationFee"), 0, money, sizeof money);
+				       json_object_new_boolean(booking_field_cents(b, "cancellationFee") > 0));
+	money_format(booking_field_cents(b, "cancellationFee"), 0, money, sizeof money);
 	add_str(vars, "fee", money);
-	money_format(cents_of(b, "refundAmount"), 0, money, sizeof money);
+	money_format(booking_field_cents(b, "refundAmount"), 0, money, sizeof money);
 	add_str(vars, "refund", money);
 	sent = queue(st, templates[kind], to, vars, ics, cancel);
 

@@ -66,7 +66,6 @@ bool booking_staff_adopt(store_t *st, const bson_t *created, const struct bookin
 			 int64_t now, bson_t *out, struct err *e)
 {
 	bson_t update = BSON_INITIALIZER, set;
-	bson_iter_t it;
 	bool ok;
 
 	if (!booking_staff_extra_ok(x, e))
@@ -78,8 +77,7 @@ bool booking_staff_adopt(store_t *st, const bson_t *created, const struct bookin
 	if (x->notes && *x->notes)
 		BSON_APPEND_UTF8(&set, "notes", x->notes);
 	if (x->override_cents != BOOKING_NO_OVERRIDE) {
-		int64_t quoted = bson_iter_init_find(&it, created, "totalPrice") &&
-				 BSON_ITER_HOLDS_NUMBER(&it) ? booking_cents(&it) : 0;
+		int64_t quoted = booking_field_cents(created, "totalPrice");
 		booking_append_euros(&set, "suggestedPrice", quoted);
 		booking_append_euros(&set, "totalPrice", x->override_cents);
 		BSON_APPEND_UTF8(&set, "priceOverrideReason", x->override_reason);

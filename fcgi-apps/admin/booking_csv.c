@@ -12,13 +12,6 @@
 #include "core/log.h"
 #include "web/csv.h"
 
-static int64_t stored_cents(const bson_t *b, const char *key)
-{
-	bson_iter_t it;
-
-	return bson_iter_init_find(&it, b, key) && BSON_ITER_HOLDS_NUMBER(&it) ? booking_cents(&it) : 0;
-}
-
 bool admin_booking_csv(struct http_req *req, store_t *st, const bson_t *filter, const bson_t *sort,
 		       store_error_t *se)
 {
@@ -53,9 +46,9 @@ bool admin_booking_csv(struct http_req *req, store_t *st, const bson_t *filter, 
 		csv_cell(&c, doc_str(b, "contactEmail"));
 		csv_cell(&c, doc_str(b, "contactPhone"));
 		csv_cell(&c, doc_str(b, "companyName"));
-		csv_cents(&c, stored_cents(b, "totalPrice"));
-		csv_cents(&c, stored_cents(b, "amountPaid"));
-		csv_cents(&c, stored_cents(b, "cancellationFee"));
+		csv_cents(&c, booking_field_cents(b, "totalPrice"));
+		csv_cents(&c, booking_field_cents(b, "amountPaid"));
+		csv_cents(&c, booking_field_cents(b, "cancellationFee"));
 		iso[0] = '\0';
 		if (created)
 			doc_iso_time(created, iso, sizeof iso);

@@ -102,13 +102,6 @@ void admin_booking_day(int64_t day, char *out, size_t outlen)
 	(void)buf_fmt(out, outlen, "%s %d", d, y);
 }
 
-static int64_t stored_cents(const bson_t *b, const char *key)
-{
-	bson_iter_t it;
-
-	return bson_iter_init_find(&it, b, key) && BSON_ITER_HOLDS_NUMBER(&it) ? booking_cents(&it) : 0;
-}
-
 /* A booking as the screens show it. */
 static json_object *row_json(const bson_t *b)
 {
@@ -147,7 +140,7 @@ static json_object *row_json(const bson_t *b)
 	admin_set_str(o, "cancelReason", doc_str(b, "cancelReason"));
 	admin_set_str(o, "overrideReason", doc_str(b, "priceOverrideReason"));
 	json_object_object_add(o, "people", json_object_new_int((int)doc_int(b, "numberOfPeople", 1)));
-	money_format(stored_cents(b, "totalPrice"), 0, buf, sizeof buf);
+	money_format(booking_field_cents(b, "totalPrice"), 0, buf, sizeof buf);
 	admin_set_str(o, "total", buf);
 	admin_set_str(o, "status", status_info[si].value);
 	admin_set_str(o, "statusLabel", status_info[si].label);
@@ -480,11 +473,11 @@ static void render_detail(struct http_req *req, store_t *st, const bson_t *b, co
 		json_object_object_add(fo, "daysUntil", json_object_new_int(f.days_until));
 		json_object_object_add(data, "fees", fo);
 	}
-	money_format(stored_cents(b, "cancellationFee"), 0, buf, sizeof buf);
+	money_format(booking_field_cents(b, "cancellationFee"), 0, buf, sizeof buf);
 	admin_set_str(row, "cancellationFee", buf);
 	json_object_object_add(data, "money", money_json(req, st, b));
 	if (doc_int(b, "suggestedPrice", -1) >= 0) {
-		money_format(stored_cents(b, "suggestedPrice"), 0, buf, sizeof buf);
+		money_format(booking_field_cents(b, "suggestedPrice"), 0, buf, sizeof buf);
 		admin_set_str(row, "suggested", buf);
 	}
 	json_object_object_add(data, "canWaive", json_object_new_boolean(req->role >= ROLE_ADMIN));
