@@ -363,12 +363,17 @@ static size_t json_string_end(const char *s, size_t len, bool *nul)
 	return i < len ? i + 1 : len;
 }
 
-/* Looks for a NUL in any string of the JSON object text `s` (already
- * parsed, so well-formed): json-c keeps one inside a value but cuts a
- * member name at it, so the text is read rather than the tree. Returns
- * whether one was found, with `*field` (a new JSON string, caller puts)
- * naming the top-level member it belongs to, NUL included. */
-static bool json_find_nul(const char *s, size_t len, json_object **field)
+enum json_text { JSON_TEXT_OK, JSON_TEXT_NUL, JSON_TEXT_QUOTE };
+
+/* Reads the JSON object text `s` (already parsed by json-c) for what the
+ * tree cannot show: a NUL in a string (json-c keeps one inside a value but
+ * cuts a member name at it), and a member name in single quotes (which
+ * json-c accepts even in strict mode; it is not JSON). Returns the first
+ * found; for a NUL, `*field` (a new JSON string, caller puts) names the
+ * top-level member it belongs to, NUL included. Everything before the
+ * first single quote outside a string is JSON, so the reading stays in
+ * step with json-c's up to there. */
+static enum json_text json_check_text(const char *s, size_t len, json_object **field)
 {
 	size_t depth = 0, key_at = 0, key_end = 0;
 
@@ -384,6 +389,8 @@ static bool json_find_nul(const char *s, size_t len, json_object **field)
 		case '}': case ']':
 			depth--;
 			continue;
+		case '\'':
+			return JSON_TEXT_QUOTE;
 		case '"':
 			break;
 		default:
@@ -400,11 +407,11 @@ static bool json_find_nul(const char *s, size_t len, json_object **field)
 			char *tok = strndup(s + key_at, key_end - key_at);
 			*field = tok ? json_tokener_parse(tok) : NULL;
 			free(tok);
-			return true;
+			return JSON_TEXT_NUL;
 		}
 		i = end - 1;
 	}
-	return false;
+	return JSON_TEXT_OK;
 }
 
 /* Whether every string and member name inside `v` is valid UTF-8. */
@@ -472,7 +479,14 @@ bool http_req_parse_json(struct http_req *req)
 		http_error(req, 400, "bad_json", "The body must be a JSON object.");
 		return false;
 	}
-	if (json_find_nul(req->body, req->body_len, &field)) {
+	switch (json_check_text(req->body, req->body_len, &field)) {
+	case JSON_TEXT_OK:
+		break;
+	case JSON_TEXT_QUOTE:
+		http_error(req, 400, "bad_json",
+			   "Member names must be in double quotes.");
+		return false;
+	case JSON_TEXT_NUL: {
 		/* the member's name as sent, NUL and all; the message stops at it */
 		const char *name = field ? json_object_get_string(field) : NULL;
 		size_t name_len = field ? (size_t)json_object_get_string_len(field) : 0;
@@ -480,6 +494,7 @@ bool http_req_parse_json(struct http_req *req)
 				"%.64s contains a NUL character (\\u0000).", name ? name : "A string");
 		json_object_put(field);
 		return false;
+	}
 	}
 	json_object_object_foreach(req->json, key, val) {
 		if (!http_utf8_valid(key, strlen(key))) {
