@@ -9,6 +9,11 @@
 #   CWC_FUZZ_CORPUS    a directory that keeps what the runs find, one
 #                      folder per target (default: a temporary one)
 #   CWC_FUZZ_JOBS      targets run at once (default 2)
+#   CWC_FUZZ_SEED      libFuzzer's seed; 0 is a new one each run. Default:
+#                      1 for `make test` (the same inputs on every machine,
+#                      so a red CI run is a change's doing and can be
+#                      replayed), 0 when CWC_FUZZ_CORPUS is set (`make
+#                      fuzz` explores; what it finds goes in t/fuzz/corpus)
 use strict;
 use warnings;
 use File::Temp qw(tempdir);
@@ -25,6 +30,7 @@ my $secs = $ENV{CWC_FUZZ_SECONDS} || 20;
 my $jobs = $ENV{CWC_FUZZ_JOBS} || 2;
 my $tmp = tempdir('cwc-fuzz-t-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $keep = $ENV{CWC_FUZZ_CORPUS} || "$tmp/corpus";
+my $seed = $ENV{CWC_FUZZ_SEED} // ($ENV{CWC_FUZZ_CORPUS} ? 0 : 1);
 
 my @targets = map { m{/([^/]+)\.c$} ? $1 : () } sort glob("$root/t/fuzz/*.c");
 ok @targets >= 6, 'there are fuzz targets (' . join(', ', @targets) . ')';
@@ -46,7 +52,7 @@ my $run = sub {
 		open STDOUT, '>', $log{$t} or die;
 		open STDERR, '>&', \*STDOUT or die;
 		chdir "$tmp/art-$t" or die;
-		exec $bin, "-max_total_time=$secs", '-timeout=10', '-print_final_stats=1',
+		exec $bin, "-seed=$seed", "-max_total_time=$secs", '-timeout=10', '-print_final_stats=1',
 			"-artifact_prefix=$tmp/art-$t/", "$keep/$t", "$root/t/fuzz/corpus/$t";
 		die "exec $bin: $!";
 	}
@@ -79,8 +85,8 @@ for my $t (@targets) {
 	my ($rate) = $out =~ /stat::average_exec_per_sec:\s*(\d+)/;
 	my @crashes = glob("$tmp/art-$t/*");
 	my $clean = $status{$t} == 0 && !@crashes && $out !~ /ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:|FUZZ CHECK FAILED/;
-	ok $clean, sprintf '%s: %s executions in %ds (%s/s), no crash, leak or failed check',
-		$t, $execs // '?', $secs, $rate // '?';
+	ok $clean, sprintf '%s: %s executions in %ds (%s/s, seed %s), no crash, leak or failed check',
+		$t, $execs // '?', $secs, $rate // '?', $seed || 'random';
 	unless ($clean) {
 		my @lines = split /\n/, $out;
 		my ($first) = grep { $lines[$_] =~ /ERROR|FUZZ CHECK|runtime error/ } 0 .. $#lines;
