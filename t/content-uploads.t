@@ -51,9 +51,17 @@ $r = upload($staff, "GIF89a" . ("\0" x 100), 'image/gif');
 is $r->{status}, 415, 'a GIF: 415';
 $r = upload($staff, '', 'image/jpeg');
 is $r->{status}, 400, 'nothing sent: 400';
-$r = upload($staff, "\xFF\xD8\xFF" . ("\0" x (1024 * 1024 + 10)), 'image/jpeg');
-is $r->{status}, 413, 'more than CWC_MAX_BODY: 413';
+$r = upload($staff, "\xFF\xD8\xFF" . ("\0" x (10 * 1024 * 1024 + 1)), 'image/jpeg');
+is $r->{status}, 413, 'more than CWC_MAX_UPLOAD (10 MiB): 413';
+is $r->{json}{error}{code}, 'too_large', '…too_large';
+is $r->{json}{error}{message}, 'Fichier trop lourd : 10 Mo au plus.', '…saying the limit in French (the editor shows it)';
 is_deeply [files()], [], 'nothing written by the refused ones';
+
+# a phone's photo is larger than the rest of the API's bodies (CWC_MAX_BODY, 1 MiB)
+$r = upload($staff, image('jpeg', 64, 48) . ("\0" x (3 * 1024 * 1024)), 'image/jpeg');
+is $r->{status}, 201, 'a 3 MB photo: 201' or diag $r->{content};
+like $r->{json}{upload}{url} // '', qr{^/uploads/images/64x48\.}, '…stored';
+unlink map { "$dir/$_" } files();
 
 # ---- a JPEG: three WebP widths ---------------------------------------------------
 $r = upload($staff, image('jpeg', 2000, 1333), 'application/octet-stream');
@@ -138,6 +146,9 @@ like html($r), qr{id="a-upload-err">Le formulaire d’envoi est illisible}, '…
 $r = form_upload("/blog/articles/$aid/image", '', 'application/octet-stream', '');
 is $r->{status}, 400, 'no file chosen: 400';
 like html($r), qr{id="a-upload-err">Choisissez une image}, '…"Choisissez une image"';
+$r = form_upload("/blog/articles/$aid/image", 'enorme.jpg', 'image/jpeg', "\xFF\xD8\xFF" . ("\0" x (10 * 1024 * 1024)));
+is $r->{status}, 413, 'a file over 10 MiB by the plain form: 413';
+like html($r), qr{id="a-upload-err">Fichier trop lourd : 10 Mo au plus\.</p>}, '…said in French next to the field';
 is_deeply [files()], \@before, 'nothing written by the refused forms';
 is_deeply featured(), $doc0, '…and the article unchanged';
 $r = form_upload("/blog/articles/$aid/image", 'terrasse.png', 'image/png', image('png', 640, 400));

@@ -11,7 +11,8 @@
  * upload) puts them under Caddy's one-year immutable cache of
  * fingerprinted files (etc/caddy/common.caddy) and makes the same upload
  * land on the same files. Nothing of the uploaded bytes is served as is.
- * The size limit is the request's (CWC_MAX_BODY: 413 before we see it).
+ * The size limit is the request's (CWC_MAX_UPLOAD, ROUTE_UPLOAD: 413
+ * before we see it).
  *
  * Cloudinary: upload_cloudinary_sign() computes the signature of the
  * upload parameters as Cloudinary documents it (the parameters but file,

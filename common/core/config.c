@@ -452,6 +452,8 @@ bool cfg_load(char *errbuf, size_t errlen)
 	c->blog_cache_ms = get_long(s, "CWC_BLOG_CACHE_MS", 1000, 0, 60000, &ok, errbuf, errlen);
 	c->max_body = (size_t)get_long(s, "CWC_MAX_BODY", 1 << 20, 1024,
 				       1L << 30, &ok, errbuf, errlen);
+	c->max_upload = (size_t)get_long(s, "CWC_MAX_UPLOAD", 10L << 20, 1024,
+					 64L << 20, &ok, errbuf, errlen);
 	if (!ok)
 		goto fail;
 

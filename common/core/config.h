@@ -55,6 +55,9 @@ struct cfg {
 					  blog's counts (public articles, by category) and
 					  its category list from its last reading; 0 = never */
 	size_t max_body;               /* CWC_MAX_BODY bytes, default 1 MiB */
+	size_t max_upload;             /* CWC_MAX_UPLOAD: the body of a route that takes
+					  an uploaded file (ROUTE_UPLOAD), bytes;
+					  default 10 MiB (a phone's photo) */
 	const char *template_dir;      /* CWC_TEMPLATE_DIR: where the template
 					* folders (common/web/templates…) are;
 					* default the current directory */

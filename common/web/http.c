@@ -257,15 +257,16 @@ bool http_req_init(struct http_req *req, char **env)
 	return true;
 }
 
-bool http_req_read_body(struct http_req *req, const char *body, size_t len)
+/* Reads the body into req->body (or takes `body`, for tests) if it is no
+ * larger than `max` bytes; false when it is. */
+static bool read_body(struct http_req *req, const char *body, size_t len, size_t max)
 {
 	const char *cl = http_env(req, "CONTENT_LENGTH");
-	size_t max = cfg ? cfg->max_body : (size_t)1 << 20;
 	struct buf b = { 0 };
 
 	if (body) {
 		if (len > max)
-			goto too_large;
+			return false;
 		/* all `len` bytes, NULs included: body_len must be what is there */
 		req->body = malloc(len + 1);
 		if (!req->body)
@@ -279,7 +280,7 @@ bool http_req_read_body(struct http_req *req, const char *body, size_t len)
 		char *end;
 		unsigned long long n = strtoull(cl, &end, 10);
 		if (*end || n > max)
-			goto too_large;
+			return false;
 	}
 	if (!req->fcgx)
 		return true;
@@ -290,17 +291,36 @@ bool http_req_read_body(struct http_req *req, const char *body, size_t len)
 			break;
 		if (b.len + (size_t)got > max) {
 			free(b.data);
-			goto too_large;
+			return false;
 		}
 		buf_add(&b, chunk, (size_t)got);
 	}
 	req->body = b.data;
 	req->body_len = b.len;
 	return true;
-too_large:
+}
+
+bool http_req_read_body(struct http_req *req, const char *body, size_t len)
+{
+	size_t max = cfg ? cfg->max_body : (size_t)1 << 20;
+
+	if (read_body(req, body, len, max))
+		return true;
 	http_error(req, 413, "payload_too_large",
 		   "The request body is larger than %zu bytes.", max);
 	return false;
+}
+
+bool http_req_read_upload(struct http_req *req, const char *body, size_t len, struct err *e)
+{
+	size_t max = cfg ? cfg->max_upload : (size_t)10 << 20;
+
+	if (read_body(req, body, len, max))
+		return true;
+	if (max >= 1 << 20)
+		return err_set(e, 413, "too_large", "file", "Fichier trop lourd : %zu Mo au plus.",
+			       max >> 20);
+	return err_set(e, 413, "too_large", "file", "Fichier trop lourd : %zu Ko au plus.", max >> 10);
 }
 
 bool http_utf8_valid(const char *str, size_t len)

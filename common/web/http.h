@@ -81,6 +81,13 @@ bool http_req_init(struct http_req *req, char **env);
  * when not NULL, for tests). False when it is too large (413 finished). */
 bool http_req_read_body(struct http_req *req, const char *body, size_t len);
 
+/* The same for a ROUTE_UPLOAD route (an uploaded file), up to
+ * CWC_MAX_UPLOAD bytes; `body`/`len` as above. When it is larger, nothing
+ * is finished: false with *e = 413 `too_large` on field "file", its
+ * message in French naming the limit ("10 Mo au plus"), for the handler
+ * to show where the file was chosen. */
+bool http_req_read_upload(struct http_req *req, const char *body, size_t len, struct err *e);
+
 /* Parses the body as a JSON object into req->json. On failure finishes a
  * 400 `bad_json` — with the byte position for a syntax error, with the
  * top-level member in `error.field` for invalid UTF-8 or a NUL character

@@ -251,7 +251,9 @@ void route_dispatch(const struct app *app, struct http_req *req)
 		}
 	}
 
-	if (wants_body(req->method) || (found->flags & (ROUTE_JSON | ROUTE_RAW_BODY | ROUTE_FORM))) {
+	if (found->flags & ROUTE_UPLOAD) {
+		/* the handler reads it: http_req_read_upload() */
+	} else if (wants_body(req->method) || (found->flags & (ROUTE_JSON | ROUTE_RAW_BODY | ROUTE_FORM))) {
 		if (!http_req_read_body(req, NULL, 0))
 			return;
 		if ((found->flags & ROUTE_FORM) && !http_req_parse_form(req))

@@ -27,6 +27,10 @@ enum route_flags {
 	/* the path names one document (the settings), not a collection: an
 	 * audited POST to it is an "update", not a "create" */
 	ROUTE_SINGLETON = 1 << 6,
+	/* the body is an uploaded file: left unread by the dispatcher, the
+	 * handler reads it with http_req_read_upload() (CWC_MAX_UPLOAD) and
+	 * answers a file too large in its own way (a page, a field) */
+	ROUTE_UPLOAD = 1 << 7,
 };
 
 typedef void (*route_handler)(struct http_req *req);

@@ -103,7 +103,7 @@ static const struct route admin_routes[] = {
 	{ HTTP_DELETE, "/api/blog/categories/:id", admin_blog_category_delete, ROLE_STAFF, ROUTE_AUDIT },
 
 	/* images for articles and events (upload.c): staff */
-	{ HTTP_POST, "/api/uploads", admin_upload, ROLE_STAFF, ROUTE_AUDIT },
+	{ HTTP_POST, "/api/uploads", admin_upload, ROLE_STAFF, ROUTE_UPLOAD | ROUTE_AUDIT },
 	{ HTTP_POST, "/api/uploads/signature", admin_upload_signature, ROLE_STAFF, ROUTE_JSON },
 
 	/* the audit log (common/audit/api.c) */
@@ -169,7 +169,7 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/events/new", admin_page_event_new, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_GET, "/events/:id", admin_page_event, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_POST, "/events/:id", admin_form_event_update, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
-	{ HTTP_POST, "/events/:id/image", admin_form_event_image, ROLE_STAFF, ROUTE_PAGE | ROUTE_RAW_BODY | ROUTE_AUDIT },
+	{ HTTP_POST, "/events/:id/image", admin_form_event_image, ROLE_STAFF, ROUTE_PAGE | ROUTE_UPLOAD | ROUTE_AUDIT },
 	{ HTTP_POST, "/events/:id/publish", admin_form_event_publish, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_POST, "/events/:id/unpublish", admin_form_event_unpublish, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_POST, "/events/:id/duplicate", admin_form_event_duplicate, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
@@ -183,7 +183,7 @@ static const struct route admin_routes[] = {
 	{ HTTP_GET, "/blog/articles/new", admin_page_blog_article_new, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_GET, "/blog/articles/:id", admin_page_blog_article, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_POST, "/blog/articles/:id", admin_form_blog_article_update, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
-	{ HTTP_POST, "/blog/articles/:id/image", admin_form_blog_article_image, ROLE_STAFF, ROUTE_PAGE | ROUTE_RAW_BODY | ROUTE_AUDIT },
+	{ HTTP_POST, "/blog/articles/:id/image", admin_form_blog_article_image, ROLE_STAFF, ROUTE_PAGE | ROUTE_UPLOAD | ROUTE_AUDIT },
 	{ HTTP_POST, "/blog/articles/:id/delete", admin_form_blog_article_delete, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },
 	{ HTTP_GET, "/blog/categories", admin_page_blog_categories, ROLE_STAFF, ROUTE_PAGE },
 	{ HTTP_POST, "/blog/categories", admin_form_blog_category_create, ROLE_STAFF, ROUTE_PAGE | ROUTE_FORM | ROUTE_AUDIT },

@@ -10,7 +10,9 @@
  *                                upload to Cloudinary, computed here after
  *                                the role check (the secret stays here);
  *                                404 when Cloudinary is not configured.
- * The rules are content/upload.h's.
+ * The rules are content/upload.h's; the size limit is CWC_MAX_UPLOAD
+ * (ROUTE_UPLOAD: the handlers read the body, so a photo too large gets a
+ * French sentence where it was chosen).
  */
 #include "admin.h"
 #include "account/account.h"
@@ -48,6 +50,10 @@ bool admin_upload_form_image(struct http_req *req, char **url, struct err *e)
 	if (cloudinary_on())
 		return err_set(e, 409, "cloudinary_configured", "image",
 			       "Les images vont sur Cloudinary : leur envoi demande JavaScript.");
+	if (!http_req_read_upload(req, NULL, 0, e)) {
+		(void)buf_fmt(e->field, sizeof e->field, "image");
+		return false;
+	}
 	if (!multipart_parse(http_env(req, "CONTENT_TYPE"), req->body, req->body_len, &mp, e)) {
 		/* the reader's detail is for the log; the page says it plainly */
 		log_info("upload form refused: %s", e->message);
@@ -84,6 +90,10 @@ void admin_upload(struct http_req *req)
 	if (cloudinary_on()) {
 		http_error(req, 409, "cloudinary_configured",
 			   "Uploads go to Cloudinary: ask POST /api/uploads/signature.");
+		return;
+	}
+	if (!http_req_read_upload(req, NULL, 0, &e)) {
+		http_send_err(req, &e);
 		return;
 	}
 	if (!req->body || req->body_len == 0) {
