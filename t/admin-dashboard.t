@@ -80,6 +80,10 @@ $booked{'open-space'}{$dayb} += 3 * open_minutes($dayb);
 bk(date => add_days($from, -3), endDate => add_days($from, 3), spaceType => 'salle-etage', reservationType => 'weekly',
    numberOfPeople => 8);
 $booked{'salle-etage'}{$_} += open_minutes($_) for map { add_days($from, $_) } 0 .. 3;
+# …and one under the original's name for the Verrière (SPEC §7 legacy values)
+bk(date => add_days($from, -2), endDate => add_days($from, 2), spaceType => 'meeting-room-glass',
+   reservationType => 'weekly', numberOfPeople => 4);
+$booked{'salle-verriere'}{$_} += open_minutes($_) for map { add_days($from, $_) } 0 .. 2;
 
 # ---- today and the 30 days before: bookings per day, arrivals, pending -------
 my %per_day;

@@ -262,26 +262,6 @@ static bool day_read(store_t *st, const bson_t *filter, int64_t day, int64_t now
 	return !failed;
 }
 
-/* The stored space types read as `current` (SPEC §7 legacy values). */
-static const char *const *variants(const char *current)
-{
-	static const char *const os[] = { "open-space", "desk", NULL };
-	static const char *const vr[] = { "salle-verriere", "meeting-room-glass", "meeting-room", NULL };
-	static const char *const et[] = { "salle-etage", "meeting-room-floor", "private-office", NULL };
-	static const char *const ev[] = { "evenementiel", "event-space", NULL };
-	static const char *const none[] = { NULL };
-
-	if (strcmp(current, "open-space") == 0)
-		return os;
-	if (strcmp(current, "salle-verriere") == 0)
-		return vr;
-	if (strcmp(current, "salle-etage") == 0)
-		return et;
-	if (strcmp(current, "evenementiel") == 0)
-		return ev;
-	return none;
-}
-
 /* Every live booking of `day` of the spaces `types` (current names,
  * NULL-terminated), in two indexed reads, the space types and statuses
  * sifted by the store: those starting that day ({spaceType, date,
@@ -296,7 +276,6 @@ static bool day_bookings(store_t *st, int64_t day, int64_t now, const bson_oid_t
 {
 	bson_t f1 = BSON_INITIALIZER, f2 = BSON_INITIALIZER, in, range;
 	int n = 0;
-	char k[12];
 	bool ok;
 
 	BSON_APPEND_DATE_TIME(&f1, "date", booking_day_ms(day));
@@ -306,16 +285,7 @@ static bool day_bookings(store_t *st, int64_t day, int64_t now, const bson_oid_t
 	bson_append_document_end(&f2, &range);
 	for (int i = 0; i < 2; i++) {
 		bson_t *f = i ? &f2 : &f1;
-		BSON_APPEND_DOCUMENT_BEGIN(f, "spaceType", &range);
-		BSON_APPEND_ARRAY_BEGIN(&range, "$in", &in);
-		n = 0;
-		for (const char *const *t = types; *t; t++)
-			for (const char *const *v = variants(*t); *v; v++) {
-				(void)buf_fmt(k, sizeof k, "%d", n++);
-				BSON_APPEND_UTF8(&in, k, *v);
-			}
-		bson_append_array_end(&range, &in);
-		bson_append_document_end(f, &range);
+		n = booking_append_space_types_in(f, "spaceType", types);
 		BSON_APPEND_DOCUMENT_BEGIN(f, "status", &range);
 		BSON_APPEND_ARRAY_BEGIN(&range, "$in", &in);
 		BSON_APPEND_UTF8(&in, "0", "confirmed");

@@ -63,20 +63,51 @@ void booking_append_euros(bson_t *doc, const char *key, int64_t cents)
 	BSON_APPEND_DOUBLE(doc, key, (double)cents / 100.0);
 }
 
+/* The names a space type is stored under: the current one first, then
+ * the original's (SPEC §7 legacy values). */
+static const char *const space_names[][4] = {
+	{ "open-space", "desk", NULL },
+	{ "salle-verriere", "meeting-room-glass", "meeting-room", NULL },
+	{ "salle-etage", "meeting-room-floor", "private-office", NULL },
+	{ "evenementiel", "event-space", NULL },
+};
+#define NSPACE_NAMES (sizeof space_names / sizeof *space_names)
+
 const char *booking_space_type_current(const char *s)
 {
-	static const struct { const char *stored, *current; } map[] = {
-		{ "open-space", "open-space" }, { "salle-verriere", "salle-verriere" },
-		{ "salle-etage", "salle-etage" }, { "evenementiel", "evenementiel" },
-		{ "desk", "open-space" }, { "meeting-room-glass", "salle-verriere" },
-		{ "meeting-room-floor", "salle-etage" }, { "event-space", "evenementiel" },
-		{ "meeting-room", "salle-verriere" }, { "private-office", "salle-etage" },
-	};
-
-	for (size_t i = 0; s && i < sizeof map / sizeof *map; i++)
-		if (strcmp(s, map[i].stored) == 0)
-			return map[i].current;
+	for (size_t i = 0; s && i < NSPACE_NAMES; i++)
+		for (const char *const *n = space_names[i]; *n; n++)
+			if (strcmp(s, *n) == 0)
+				return space_names[i][0];
 	return NULL;
+}
+
+int booking_append_space_types_in(bson_t *filter, const char *key, const char *const *current)
+{
+	bson_t doc, in;
+	char k[12];
+	int n = 0;
+
+	for (size_t i = 0; i < NSPACE_NAMES; i++) {
+		bool wanted = !current;
+		for (const char *const *c = current; c && *c && !wanted; c++)
+			wanted = strcmp(*c, space_names[i][0]) == 0;
+		if (!wanted)
+			continue;
+		if (n == 0) {
+			BSON_APPEND_DOCUMENT_BEGIN(filter, key, &doc);
+			BSON_APPEND_ARRAY_BEGIN(&doc, "$in", &in);
+		}
+		for (const char *const *s = space_names[i]; *s; s++) {
+			(void)buf_fmt(k, sizeof k, "%d", n++);
+			BSON_APPEND_UTF8(&in, k, *s);
+		}
+	}
+	if (n > 0) {
+		bson_append_array_end(&doc, &in);
+		bson_append_document_end(filter, &doc);
+	}
+	return n;
 }
 
 bool booking_is_meeting_room(const char *t)

@@ -88,6 +88,10 @@ void booking_append_euros(bson_t *doc, const char *key, int64_t cents);
 /* The current space type of a stored one ("meeting-room-glass" →
  * "salle-verriere"…, SPEC §7 legacy values), or NULL when unknown. */
 const char *booking_space_type_current(const char *stored);
+/* Appends to `filter` `key: {$in: [...]}` with every stored name read as
+ * one of `current` (current space types, NULL-terminated; NULL: all of
+ * them). Returns how many names it holds (0: nothing appended). */
+int booking_append_space_types_in(bson_t *filter, const char *key, const char *const *current);
 /* Whether the space type counts as a meeting room for cancellation. */
 bool booking_is_meeting_room(const char *space_type);
 

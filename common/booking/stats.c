@@ -346,9 +346,6 @@ static bool occ_scan(store_t *st, const bson_t *filter, struct occ_space *sp, si
 bool stats_occupancy(store_t *st, int64_t from, int ndays, int64_t now, json_object **out,
 		     struct err *e)
 {
-	static const char *const stored[] = { "open-space", "desk", "salle-verriere", "meeting-room-glass",
-		"meeting-room", "salle-etage", "meeting-room-floor", "private-office", "evenementiel",
-		"event-space" };
 	store_error_t se = { 0 };
 	struct booking_hours h;
 	struct occ_space *sp = NULL;
@@ -399,16 +396,16 @@ bool stats_occupancy(store_t *st, int64_t from, int ndays, int64_t now, json_obj
 		goto fail;
 	bson_destroy(filter);
 	filter = NULL;
-	/* the long ones still running (index {spaceType, endDate}, bounded) */
-	for (size_t i = 0; i < sizeof stored / sizeof *stored; i++) {
-		filter = BCON_NEW("spaceType", BCON_UTF8(stored[i]),
-				  "endDate", "{", "$gte", BCON_DATE_TIME(booking_day_ms(from)),
-				  "$lte", BCON_DATE_TIME(booking_day_ms(from + BOOKING_MAX_SPANS)), "}");
-		if (!occ_scan(st, filter, sp, nsp, &h, from, ndays, now, true, &se))
-			goto fail;
-		bson_destroy(filter);
-		filter = NULL;
-	}
+	/* the long ones still running (index {spaceType, endDate}: one key
+	 * range per stored name, bounded) */
+	filter = bson_new();
+	booking_append_space_types_in(filter, "spaceType", NULL);
+	BCON_APPEND(filter, "endDate", "{", "$gte", BCON_DATE_TIME(booking_day_ms(from)),
+		    "$lte", BCON_DATE_TIME(booking_day_ms(from + BOOKING_MAX_SPANS)), "}");
+	if (!occ_scan(st, filter, sp, nsp, &h, from, ndays, now, true, &se))
+		goto fail;
+	bson_destroy(filter);
+	filter = NULL;
 	arr = json_object_new_array();
 	for (size_t i = 0; i < nsp; i++) {
 		json_object *o = json_object_new_object(), *days = json_object_new_array();
