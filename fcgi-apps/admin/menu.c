@@ -118,23 +118,31 @@ static json_object *item_json(const bson_t *doc)
 	return it;
 }
 
-static json_object *category_json(const bson_t *doc)
+/* What menu-category-fields.html shows of the category `doc`. */
+static json_object *category_form(const bson_t *doc)
 {
 	json_object *c = json_object_new_object();
-	char hex[25], href[64];
 	const char *type = doc_str(doc, "type");
 
-	admin_set_str(c, "id", oid_hex(doc, hex));
-	if (buf_fmt(href, sizeof href, "/menu/categories/%s", hex))
-		admin_set_str(c, "href", href);
 	admin_set_str(c, "name", doc_str(doc, "name"));
-	admin_set_str(c, "slug", doc_str(doc, "slug"));
 	admin_set_str(c, "description", doc_str(doc, "description"));
-	admin_set_str(c, "typeLabel", menu_type_label(type));
 	json_object_object_add(c, "typeOptions", admin_options(menu_types, type_labels, type));
 	json_object_object_add(c, "order", json_object_new_int64(doc_int(doc, "order", 0)));
 	json_object_object_add(c, "isActive", json_object_new_boolean(doc_bool(doc, "isActive", true)));
 	json_object_object_add(c, "showOnSite", json_object_new_boolean(doc_bool(doc, "showOnSite", true)));
+	return c;
+}
+
+static json_object *category_json(const bson_t *doc)
+{
+	json_object *c = category_form(doc);
+	char hex[25], href[64];
+
+	admin_set_str(c, "id", oid_hex(doc, hex));
+	if (buf_fmt(href, sizeof href, "/menu/categories/%s", hex))
+		admin_set_str(c, "href", href);
+	admin_set_str(c, "slug", doc_str(doc, "slug"));
+	admin_set_str(c, "typeLabel", menu_type_label(doc_str(doc, "type")));
 	return c;
 }
 
@@ -180,7 +188,12 @@ void admin_page_menu(struct http_req *req)
 	if (store_cursor_error(cur, &se))
 		goto fail;
 	json_object_object_add(data, "hasCategories", json_object_new_boolean(json_object_array_length(cats) > 0));
-	json_object_object_add(data, "typeOptions", admin_options(menu_types, type_labels, "drink"));
+	{
+		/* the new category's form: a drink, last, on the site */
+		bson_t *blank = BCON_NEW("type", BCON_UTF8("drink"), "order", BCON_INT32(100));
+		json_object_object_add(data, "newCategory", category_form(blank));
+		bson_destroy(blank);
+	}
 	if (http_query(req, "done"))
 		admin_set_str(data, "notice", "Catégorie supprimée.");
 	page_render(req, 200, "menu.html", data);
