@@ -19,7 +19,7 @@ DEBIAN_PACKAGES := build-essential pkg-config libfcgi-dev caddy redis-server \
 	libmongoc-dev libbson-dev libjson-c-dev libcurl4-openssl-dev libssl-dev \
 	libargon2-dev libcrypt-dev libsqlite3-dev zlib1g-dev libcmark-dev libgd-dev wrk curl openssl \
 	python3 python3-bson python3-websockets python3-yaml python3-pystache python3-icalendar \
-	perl chromium clang libclang-rt-14-dev systemd
+	perl chromium chromium-l10n clang libclang-rt-14-dev systemd
 
 BUILD := $(MAKE) --no-print-directory -f build.mk
 

@@ -28,8 +28,9 @@ for my $path ('/', '/espaces', '/pricing', '/booking') {
 	(my $name = $path) =~ s{/}{_}g;
 	my $out = "$dir/report$name.json";
 	local $ENV{CHROME_PATH} = $chromium;
+	local $ENV{LANGUAGE} = 'fr_FR:fr';   # in French, as CWC::Browser runs it
 	system($lh, $s->site_url . $path, '--quiet', '--output=json', "--output-path=$out",
-	       "--chrome-flags=--headless=new --no-sandbox --user-data-dir=$dir/profile$name",
+	       "--chrome-flags=--headless=new --no-sandbox --lang=fr-FR --accept-lang=fr-FR,fr --user-data-dir=$dir/profile$name",
 	       '--only-categories=' . join ',', @categories);
 	my $report = eval { open my $f, '<', $out or die $!; local $/; decode_json(<$f>) };
 	ok $report, "$path: Lighthouse ran" or next;

@@ -3,6 +3,12 @@ package CWC::Browser;
 # WebSocket client: enough to open pages in separate browser contexts
 # (separate cookie jars), type, click and read the DOM.
 #
+# It runs in French, as the café's users see the site: the interface
+# language (date inputs show "jj/mm/aaaa", Intl formats in French,
+# navigator.language is fr-FR) comes on Linux from LANGUAGE, and needs
+# Debian's chromium-l10n (the Makefile installs it); --lang says the same
+# where the flag is read, --accept-lang is what the pages are asked in.
+#
 #   my $b = CWC::Browser->start or plan skip_all => 'no chromium';
 #   my $p = $b->page;                  # a new context and tab
 #   $p->goto('http://localhost:8080/'); $p->js("document.title");
@@ -30,7 +36,8 @@ sub start {
 	if (!$pid) {
 		open STDOUT, '>', "$dir/out.log";
 		open STDERR, '>', "$dir/err.log";
-		exec $bin, '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic',
+		$ENV{LANGUAGE} = 'fr_FR:fr';
+		exec $bin, '--lang=fr-FR', '--accept-lang=fr-FR,fr', '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic',
 			'--no-first-run', '--disable-background-networking', '--disable-component-update',
 			'--disable-sync', '--disable-dev-shm-usage', "--user-data-dir=$dir/profile",
 			"--remote-debugging-port=$port", '--remote-allow-origins=*', 'about:blank'
