@@ -4,12 +4,14 @@
 # bookings per day this test computes on its own; money for admins only
 # (absent from the staff's JSON and page); a closed day is reported
 # closed, never 0 %; today's arrivals with their present / no-show
-# buttons; the pending bookings; the inline SVG chart.
+# buttons; the pending bookings; the inline SVG chart, and in Chromium
+# its labels unstretched at 390, 768 and 1280 px.
 use strict;
 use warnings;
 use utf8;
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use CWC::Browser;
 use CWC::Stack;
 use CWC::Bookings qw(ymd add_days);
 use CWC::Seed qw(date oid);
@@ -219,8 +221,8 @@ ok $r->{json}{occupancy}, '... with the occupancy';
 my $page = Encode::decode('UTF-8', $s->get("/?from=$from&days=14", session => $staff, host => 'admin')->{content});
 unlike $page, qr/€|Chiffre d’affaires/, "the staff's page shows no money";
 like $page, qr/<svg class="chart"/, '... the chart is an inline SVG';
-like $page, qr{<svg class="chart".*<text [^>]*>\d+(?:er)? (?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre)</text>}s,
-	'... its days labelled in French words, not MM-DD';
+like $page, qr{<svg class="chart".*<text [^>]*>\d+(?:er)? (?:janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\.)</text>}s,
+	'... its days labelled in French words ("7 nov."), not MM-DD';
 unlike $page, qr/<script(?![^>]*src="\/static\/badges)/, '... and needs no script of its own';
 like $page, qr{action="/booking/reservations/$arrivals[0]/mark-present"}, '... a present button for an arrival';
 like $page, qr{action="/booking/reservations/$arrivals[0]/mark-noshow"}, '... and a no-show one';
@@ -231,6 +233,36 @@ like $page, qr/Chiffre d’affaires/, "the admin's page shows the revenue";
 like $page, qr/€/, '... in euros';
 is $s->get('/api/dashboard?days=99', session => $admin, host => 'admin')->{status}, 400, 'days above 62: 400';
 is $s->get('/api/dashboard?from=2026-13-01', session => $admin, host => 'admin')->{status}, 400, 'a bad date: 400';
+
+# ---- the chart as a browser draws it -------------------------------------------
+# It fills the card's width on a phone, a tablet and a laptop, and its day
+# labels keep their font's shape (drawn at 1:1, not squashed or stretched
+# with the bars), none over the next.
+SKIP: {
+	skip 'chromium is not installed', 9 unless CWC::Browser::binary();
+	my $br = CWC::Browser->start or BAIL_OUT('chromium did not start');
+	my $p = $br->page;
+	$p->sign_in($s->admin_url, '/login', 'staff');
+	for my $w (390, 768, 1280) {
+		$p->viewport($w, 900);
+		$p->goto($s->admin_url . '/');
+		ok $p->js(q{(() => { const c = document.querySelector('svg.chart'), box = c.parentElement;
+			return Math.abs(c.getBoundingClientRect().width - box.clientWidth) < 1 && box.clientWidth > 0.6 * innerWidth; })()}),
+			"$w px: the chart fills its card's width";
+		my $bad = $p->js(q{(() => { const t = [...document.querySelectorAll('svg.chart text')], bad = [];
+			if (t.length < 4) bad.push(t.length + ' labels');
+			t.forEach((e, i) => { const m = e.getScreenCTM();
+				if (Math.abs(m.a - 1) > 0.01 || Math.abs(m.d - 1) > 0.01 || m.b || m.c)
+					bad.push(e.textContent + ': drawn at ' + m.a.toFixed(2) + ' × ' + m.d.toFixed(2));
+				if (i && t[i - 1].getBoundingClientRect().right > e.getBoundingClientRect().left)
+					bad.push(e.textContent + ': over ' + t[i - 1].textContent); });
+			return bad.join('; '); })()});
+		is $bad, '', "$w px: its day labels are drawn at their font's shape, none over another";
+		ok $p->js(q{(() => { const r = [...document.querySelectorAll('svg.chart rect')], c = document.querySelector('svg.chart').getBoundingClientRect();
+			return r.length === 30 && r[29].getBoundingClientRect().right > c.right - c.width / 30; })()}),
+			"$w px: the 30 bars span the chart";
+	}
+}
 
 $s->stop;
 done_testing;

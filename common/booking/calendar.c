@@ -63,6 +63,16 @@ const char *booking_month_fr(int m)
 	return m >= 1 && m <= 12 ? names[m - 1] : "?";
 }
 
+const char *booking_month_fr_short(int m)
+{
+	static const char *const names[12] = {
+		"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août",
+		"sept.", "oct.", "nov.", "déc.",
+	};
+
+	return m >= 1 && m <= 12 ? names[m - 1] : "?";
+}
+
 const char *booking_weekday_fr(int wd)
 {
 	static const char *const names[7] = {

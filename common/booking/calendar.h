@@ -45,6 +45,10 @@ const char *booking_weekday_name(int wd);
 /* The French names the pages and mails write: month 1–12 ("janvier"),
  * weekday 0 = Monday ("lundi"); "?" out of range. */
 const char *booking_month_fr(int m);
+/* The month as French abbreviates it where room is short: "janv.",
+ * "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
+ * "oct.", "nov.", "déc."; "?" out of range. */
+const char *booking_month_fr_short(int m);
 const char *booking_weekday_fr(int wd);
 /* A day in French words: "mercredi 6 janvier 2027" ("lundi 1er mars
  * 2027" with `first_er`, as letters write the first of a month). */

@@ -72,8 +72,7 @@ static void french_date(int64_t day, bool short_form, char *out, size_t outlen)
 
 	booking_civil_from_days(day, &y, &m, &d);
 	if (short_form)
-		(void)buf_fmt(out, outlen, "%s %d %.4s%s", weekdays_short[wd], d, booking_month_fr(m),
-			      strlen(booking_month_fr(m)) > 4 ? "." : "");
+		(void)buf_fmt(out, outlen, "%s %d %s", weekdays_short[wd], d, booking_month_fr_short(m));
 	else
 		booking_format_day_fr(day, false, out, outlen);
 }

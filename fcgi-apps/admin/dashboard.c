@@ -29,6 +29,7 @@
 #define PENDING_SHOWN 8
 #define HOLDS_SOON_MS (2LL * 3600 * 1000)
 #define CHART_DAYS 30
+#define CHART_BARS_HEIGHT "86%"   /* of .chart's CSS height; the day labels below */
 
 static const char *const wd_short[] = { "lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim." };
 
@@ -328,13 +329,18 @@ static void occupancy_table(json_object *occ, json_object *data)
 	json_object_object_add(data, "occRows", rows);
 }
 
-/* Bookings per day as an inline SVG bar chart (no script). */
+/* Bookings per day as an inline SVG bar chart (no script). The outer
+ * <svg> has no viewBox: its user units are CSS pixels, so the day labels
+ * (placed in percent of its width) keep their font's shape at any width.
+ * Only the bars are drawn in a nested <svg> stretched to the width
+ * (preserveAspectRatio="none"), which would squash any text inside it.
+ * The outer one is the image: role="img" and its label say the figures. */
 static void chart_svg(json_object *per_day, json_object *data)
 {
 	struct buf svg = { 0 };
 	size_t n = per_day ? json_object_array_length(per_day) : 0;
 	int64_t max = 1, total = 0;
-	const int w = 600, h = 160, top = 12, bottom = 22;
+	const int w = 600, h = 138, top = 12;   /* the bars' box; the labels' band is below it */
 	double bw = n ? (double)w / (double)n : w;
 
 	for (size_t i = 0; i < n; i++) {
@@ -343,14 +349,17 @@ static void chart_svg(json_object *per_day, json_object *data)
 			max = c;
 		total += c;
 	}
-	buf_printf(&svg, "<svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
-		   "aria-label=\"Réservations par jour sur %zu jours : %lld au total, %lld au plus un jour\" "
-		   "preserveAspectRatio=\"none\">", w, h, n, (long long)total, (long long)max);
-	buf_printf(&svg, "<line x1=\"0\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"axis\"/>", h - bottom, w, h - bottom);
+	buf_printf(&svg, "<svg class=\"chart\" role=\"img\" "
+		   "aria-label=\"Réservations par jour sur %zu jours : %lld au total, %lld au plus un jour\">",
+		   n, (long long)total, (long long)max);
+	buf_printf(&svg, "<svg class=\"chart-bars\" width=\"100%%\" height=\"%s\" viewBox=\"0 0 %d %d\" "
+		   "preserveAspectRatio=\"none\">", CHART_BARS_HEIGHT, w, h);
+	buf_printf(&svg, "<line x1=\"0\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"axis\" "
+		   "vector-effect=\"non-scaling-stroke\"/>", h, w, h);
 	for (size_t i = 0; i < n; i++) {
 		json_object *p = json_object_array_get_idx(per_day, i);
 		int64_t c = json_object_get_int64(member(p, "count"));
-		double bh = (double)(h - top - bottom) * (double)c / (double)max;
+		double bh = (double)(h - top) * (double)c / (double)max;
 		const char *date = json_object_get_string(member(p, "date"));
 		int64_t day;
 		int y, m, d;
@@ -362,9 +371,18 @@ static void chart_svg(json_object *per_day, json_object *data)
 		} else
 			(void)buf_fmt(label, sizeof label, "%s", date ? date : "");
 		buf_printf(&svg, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>%s : %lld</title></rect>",
-			   (double)i * bw + 1, (double)(h - bottom) - bh, bw - 2, bh, label, (long long)c);
-		if (i % 7 == 0 && i + 3 < n)
-			buf_printf(&svg, "<text x=\"%.1f\" y=\"%d\">%s</text>", (double)i * bw + 1, h - 6, label);
+			   (double)i * bw + 1, (double)h - bh, bw - 2, bh, label, (long long)c);
+	}
+	buf_str(&svg, "</svg>");
+	for (size_t i = 0; i < n; i += 7) {   /* "7 nov." a week, none too near the right edge */
+		const char *date = json_object_get_string(member(json_object_array_get_idx(per_day, i), "date"));
+		int64_t day;
+		int y, m, d;
+		if (i + 3 >= n || !date || !booking_parse_date(date, &day))
+			continue;
+		booking_civil_from_days(day, &y, &m, &d);
+		buf_printf(&svg, "<text x=\"%.2f%%\" y=\"100%%\" dy=\"-0.4em\">%d%s %s</text>",
+			   100.0 * (double)i / (double)n, d, d == 1 ? "er" : "", booking_month_fr_short(m));
 	}
 	buf_str(&svg, "</svg>");
 	admin_set_str(data, "chartSvg", svg.data ? svg.data : "");
