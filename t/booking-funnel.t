@@ -158,7 +158,7 @@ $r = $s->get($loc);
 is $r->{status}, 200, 'the confirmation page';
 $html = page($r);
 like $html, qr/<strong class="number">\Q$number\E<\/strong>/, 'it shows the confirmation number';
-like $html, qr/En attente de validation/, 'pending, waiting for the staff';
+like $html, qr{<span class="badge badge-warn">En attente</span>}, 'pending, waiting for the staff';
 is $s->get("/reservation/$number")->{status}, 404, 'without the token: 404';
 is $s->get("/reservation/$number?token=" . ('0' x 64))->{status}, 404, 'a wrong token: 404';
 my $bk = $s->get("/api/bookings/$number?" . ($loc =~ /(token=[0-9a-f]+)/)[0])->{json}{booking};

@@ -129,10 +129,9 @@ void admin_form_booking_cancel(struct http_req *req);
 void admin_form_booking_mark_present(struct http_req *req);
 void admin_form_booking_mark_noshow(struct http_req *req);
 /* A booking's fields as the screens write them, for other screens: the
- * space ("Salle Verrière"), the status ("Confirmée", its badge class into
- * `badge` when not NULL; an unknown one as is), the day ("mar. 12 janv. 2027"). */
+ * space ("Salle Verrière"), the day ("mar. 12 janv. 2027"); its status's
+ * word and badge are booking/status.h's. */
 const char *admin_booking_space_label(const char *type);
-const char *admin_booking_status_label(const char *status, const char **badge);
 void admin_booking_day(int64_t day, char *out, size_t outlen);
 
 /* settings.c — GET/POST /api/booking-settings (admins) */

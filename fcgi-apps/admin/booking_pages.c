@@ -16,6 +16,7 @@
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
 #include "booking/jobs.h"
+#include "booking/status.h"
 #include "conn/conn.h"
 #include "core/buf.h"
 #include "core/doc.h"
@@ -29,14 +30,6 @@
 #define PAGE_SIZE 25
 #define AGENDA_MAX 2000
 #define REASON_MAX_CHARS 500
-
-static const struct { const char *value, *label, *badge; } status_info[] = {
-	{ "pending", "En attente", "badge" },
-	{ "confirmed", "Confirmée", "badge badge-ok" },
-	{ "completed", "Terminée", "badge badge-neutral" },
-	{ "no-show", "Absent", "badge badge-neutral" },
-	{ "cancelled", "Annulée", "badge badge-neutral" },
-};
 
 static const struct { const char *value, *label; } spaces[] = {
 	{ "open-space", "Open-space" },
@@ -57,10 +50,12 @@ static const char *space_label(const char *type)
 	return type ? type : "";
 }
 
+/* Where `status` is in booking_statuses (booking/status.h); an unknown
+ * one is shown as pending (0). */
 static size_t status_index(const char *status)
 {
-	for (size_t i = 0; status && i < sizeof status_info / sizeof *status_info; i++)
-		if (strcmp(status_info[i].value, status) == 0)
+	for (size_t i = 0; status && booking_statuses[i]; i++)
+		if (strcmp(booking_statuses[i], status) == 0)
 			return i;
 	return 0;
 }
@@ -80,15 +75,6 @@ static void french_date(int64_t day, bool short_form, char *out, size_t outlen)
 const char *admin_booking_space_label(const char *type)
 {
 	return space_label(type);
-}
-
-const char *admin_booking_status_label(const char *status, const char **badge)
-{
-	size_t i = status_index(status);
-
-	if (badge)
-		*badge = status_info[i].badge;
-	return status && strcmp(status_info[i].value, status) == 0 ? status_info[i].label : status ? status : "";
 }
 
 void admin_booking_day(int64_t day, char *out, size_t outlen)
@@ -141,9 +127,9 @@ static json_object *row_json(const bson_t *b)
 	json_object_object_add(o, "people", json_object_new_int((int)doc_int(b, "numberOfPeople", 1)));
 	money_format(booking_field_cents(b, "totalPrice"), 0, buf, sizeof buf);
 	admin_set_str(o, "total", buf);
-	admin_set_str(o, "status", status_info[si].value);
-	admin_set_str(o, "statusLabel", status_info[si].label);
-	admin_set_str(o, "badge", status_info[si].badge);
+	admin_set_str(o, "status", booking_statuses[si]);
+	admin_set_str(o, "statusLabel", booking_status_label(booking_statuses[si]));
+	admin_set_str(o, "badge", booking_status_badge(booking_statuses[si]));
 	json_object_object_add(o, "isPending", json_object_new_boolean(si == 0));
 	json_object_object_add(o, "isConfirmed", json_object_new_boolean(si == 1));
 	json_object_object_add(o, "isAdminBooking", json_object_new_boolean(doc_bool(b, "isAdminBooking", false)));
@@ -154,13 +140,13 @@ static json_object *row_json(const bson_t *b)
 static json_object *options(bool status_list, const char *selected)
 {
 	json_object *arr = json_object_new_array();
-	size_t n = status_list ? sizeof status_info / sizeof *status_info : sizeof spaces / sizeof *spaces;
+	size_t n = sizeof spaces / sizeof *spaces;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; status_list ? booking_statuses[i] != NULL : i < n; i++) {
 		json_object *o = json_object_new_object();
-		const char *v = status_list ? status_info[i].value : spaces[i].value;
+		const char *v = status_list ? booking_statuses[i] : spaces[i].value;
 		admin_set_str(o, "value", v);
-		admin_set_str(o, "label", status_list ? status_info[i].label : spaces[i].label);
+		admin_set_str(o, "label", status_list ? booking_status_label(v) : spaces[i].label);
 		json_object_object_add(o, "selected", json_object_new_boolean(selected && strcmp(selected, v) == 0));
 		json_object_array_add(arr, o);
 	}
@@ -384,15 +370,6 @@ done:
 
 /* ---- a booking -------------------------------------------------------------- */
 
-/* The detail page of `b`, with `done` (a success) or `e` (a refusal) told. */
-static const struct { const char *value, *label; } payment_statuses[] = {
-	{ "pending", "en attente de la carte" }, { "card_saved", "carte enregistrée (empreinte à venir)" },
-	{ "authorized", "empreinte placée" }, { "action_required", "le client doit confirmer sa carte" },
-	{ "failed", "carte refusée" }, { "released", "empreinte levée" }, { "paid", "encaissé" },
-	{ "partial", "encaissé, remboursé en partie" }, { "refunded", "remboursé" },
-	{ "unpaid", "sans paiement en ligne" },
-};
-
 /* The card of a booking: its payment status, Stripe ids, when its hold
  * lapses (with a warning when before the booking ends), the no-show fee
  * for the confirmation, and for admins the money history (payments). */
@@ -408,10 +385,7 @@ static json_object *money_json(struct http_req *req, store_t *st, const bson_t *
 	char buf[64];
 
 	admin_set_str(m, "status", ps ? ps : "unpaid");
-	admin_set_str(m, "statusLabel", ps ? ps : payment_statuses[9].label);
-	for (size_t i = 0; ps && i < sizeof payment_statuses / sizeof *payment_statuses; i++)
-		if (strcmp(payment_statuses[i].value, ps) == 0)
-			admin_set_str(m, "statusLabel", payment_statuses[i].label);
+	admin_set_str(m, "statusLabel", booking_payment_status_label(ps));
 	if (doc_str(b, "stripePaymentIntentId"))
 		admin_set_str(m, "paymentIntent", doc_str(b, "stripePaymentIntentId"));
 	if (doc_str(b, "stripeSetupIntentId"))
@@ -446,6 +420,7 @@ static json_object *money_json(struct http_req *req, store_t *st, const bson_t *
 	return m;
 }
 
+/* The detail page of `b`, with `done` (a success) or `e` (a refusal) told. */
 static void render_detail(struct http_req *req, store_t *st, const bson_t *b, const char *done,
 			  const struct err *e)
 {

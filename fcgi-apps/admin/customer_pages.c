@@ -14,6 +14,7 @@
 #include "account/session.h"
 #include "audit/api.h"
 #include "booking/calendar.h"
+#include "booking/status.h"
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/log.h"
@@ -237,7 +238,6 @@ void admin_page_customer(struct http_req *req)
 			json_object *r = json_object_new_object();
 			bson_oid_t bid;
 			char bhex[25] = "", d[48];
-			const char *badge = "badge";
 			if (doc_oid(b, "_id", &bid))
 				bson_oid_to_string(&bid, bhex);
 			(void)buf_fmt(buf, sizeof buf, "/booking/reservations/%s", bhex);
@@ -246,8 +246,8 @@ void admin_page_customer(struct http_req *req)
 			admin_set_str(r, "date", d);
 			admin_set_str(r, "number", doc_str(b, "confirmationNumber"));
 			admin_set_str(r, "space", admin_booking_space_label(doc_str(b, "spaceType")));
-			admin_set_str(r, "status", admin_booking_status_label(doc_str(b, "status"), &badge));
-			admin_set_str(r, "badge", badge);
+			admin_set_str(r, "status", booking_status_label(doc_str(b, "status")));
+			admin_set_str(r, "badge", booking_status_badge(doc_str(b, "status")));
 			json_object_array_add(rows, r);
 		}
 	}

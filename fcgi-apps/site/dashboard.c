@@ -15,6 +15,7 @@
 #include "account/api.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
+#include "booking/status.h"
 #include "chat/chat.h"
 #include "conn/conn.h"
 #include "core/buf.h"
@@ -77,14 +78,6 @@ static store_t *store_or_err(struct err *e)
 }
 
 /* ---- overview ------------------------------------------------------------ */
-
-static const char *status_label(const char *s)
-{
-	if (!s) return "";
-	if (strcmp(s, "pending") == 0) return "En attente";
-	if (strcmp(s, "confirmed") == 0) return "Confirmée";
-	return s;
-}
 
 /* "HH:MM" → minutes, or -1. */
 static int minutes_of(const char *t)
@@ -164,8 +157,8 @@ static bool add_bookings(store_t *st, const struct auth_session *me, json_object
 		set_str(o, "day", day);
 		set_str(o, "start", doc_str(doc, "startTime"));
 		set_str(o, "end", doc_str(doc, "endTime"));
-		set_str(o, "status", status_label(doc_str(doc, "status")));
-		set_str(o, "statusKey", doc_str(doc, "status"));
+		set_str(o, "status", booking_status_label(doc_str(doc, "status")));
+		set_str(o, "badge", booking_status_badge(doc_str(doc, "status")));
 		{
 			struct buf url = { 0 };
 			buf_printf(&url, "/dashboard/reservations/%s", doc_str(doc, "confirmationNumber"));

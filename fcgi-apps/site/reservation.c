@@ -14,6 +14,7 @@
 #include "booking/booking.h"
 #include "booking/calendar.h"
 #include "booking/catalogue.h"
+#include "booking/status.h"
 #include "conn/conn.h"
 #include "core/buf.h"
 #include "core/doc.h"
@@ -28,23 +29,6 @@
 
 #define PAGE_SIZE 20
 #define REASON_MAX_BYTES 2000
-
-static const char *status_label(const char *s)
-{
-	if (!s)
-		return "";
-	if (strcmp(s, "pending") == 0)
-		return "En attente de validation";
-	if (strcmp(s, "confirmed") == 0)
-		return "Confirmée";
-	if (strcmp(s, "cancelled") == 0)
-		return "Annulée";
-	if (strcmp(s, "completed") == 0)
-		return "Terminée";
-	if (strcmp(s, "no-show") == 0)
-		return "Absence";
-	return s;
-}
 
 static void add_str(json_object *o, const char *key, const char *value)
 {
@@ -110,7 +94,8 @@ static json_object *view_of(const bson_t *b, int64_t now)
 	(void)buf_fmt(s, sizeof s, "%lld personne%s", (long long)people, people > 1 ? "s" : "");
 	add_str(o, "people", s);
 	add_str(o, "status", status);
-	add_str(o, "statusLabel", status_label(status));
+	add_str(o, "statusLabel", booking_status_label(status));
+	add_str(o, "badge", booking_status_badge(status));
 	json_object_object_add(o, "pending", json_object_new_boolean(status && strcmp(status, "pending") == 0));
 	json_object_object_add(o, "confirmed", json_object_new_boolean(status && strcmp(status, "confirmed") == 0));
 	json_object_object_add(o, "cancelled", json_object_new_boolean(status && strcmp(status, "cancelled") == 0));
