@@ -228,6 +228,8 @@ unlike $s->get('/newsletter?q=sans.lettre', session => $admin)->{content}, qr{sa
 # ---- the admins' list and CSV ---------------------------------------------------------
 my $staff = $s->login('staff', undef, host => 'admin');
 is $s->get('/newsletter', session => $staff)->{status}, 403, 'staff: 403';
+like $s->get('/newsletter?q=nouveau.lecteur', session => $admin)->{content},
+	qr{<span class="badge badge-warn">En attente</span>}, 'a pending subscriber is amber, as every waiting status (docs/design.md)';
 $r = $s->get('/newsletter?format=csv', session => $admin);
 is $r->{status}, 200, 'CSV: 200';
 like $r->{headers}{'content-type'}, qr{^text/csv}, 'CSV: text/csv';

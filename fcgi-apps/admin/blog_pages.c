@@ -31,7 +31,7 @@
 
 static const struct { const char *value, *label, *badge; } statuses[] = {
 	{ "draft", "Brouillon", "badge badge-neutral" },
-	{ "scheduled", "Programmé", "badge" },
+	{ "scheduled", "Programmé", "badge badge-warn" },
 	{ "published", "Publié", "badge badge-ok" },
 	{ "archived", "Archivé", "badge badge-neutral" },
 };

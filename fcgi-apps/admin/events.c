@@ -44,15 +44,15 @@ static const char *jstr(json_object *o, const char *k)
 static const struct { const char *value, *label, *badge; } statuses[] = {
 	{ "draft", "Brouillon", "badge badge-neutral" },
 	{ "published", "Publié", "badge badge-ok" },
-	{ "cancelled", "Annulé", "badge" },
+	{ "cancelled", "Annulé", "badge badge-neutral" },
 	{ "archived", "Archivé", "badge badge-neutral" },
 };
 
 static const struct { const char *value, *label, *badge; } reg_statuses[] = {
 	{ "confirmed", "Confirmée", "badge badge-ok" },
-	{ "awaiting_payment", "Paiement en cours", "badge badge-neutral" },
-	{ "pending", "En cours", "badge badge-neutral" },
-	{ "cancelled", "Annulée", "badge" },
+	{ "awaiting_payment", "Paiement en cours", "badge badge-warn" },
+	{ "pending", "En cours", "badge badge-warn" },
+	{ "cancelled", "Annulée", "badge badge-neutral" },
 };
 
 static void status_label(json_object *o, const char *status)

@@ -88,7 +88,7 @@ static json_object *subscriber_row(const bson_t *doc, void *ctx)
 	admin_set_str(row, "email", doc_str(doc, "email"));
 	admin_set_str(row, "statusLabel", newsletter_status_label(s));
 	admin_set_str(row, "badge", s && strcmp(s, "confirmed") == 0 ? "badge badge-ok"
-		      : s && strcmp(s, "unsubscribed") == 0 ? "badge badge-neutral" : "badge");
+		      : s && strcmp(s, "unsubscribed") == 0 ? "badge badge-neutral" : "badge badge-warn");
 	admin_set_str(row, "source", doc_str(doc, "source"));
 	admin_when(doc_date(doc, "createdAt", 0), when, sizeof when);
 	admin_set_str(row, "createdAt", when);
