@@ -342,7 +342,7 @@ my $before = bookings_total();
 $r = page(POST => '/booking/reservations', $staff, "$typed&customerQuery=dupre&find=1");
 $html = form_html($r);
 is $r->{status}, 200, 'Chercher: the form again' or diag $r->{content};
-like $html, qr{<input type="radio" name="customer" value="$helene">\s*<span class="choice-body"><strong>Hélène Dupré-Lefèvre</strong> <span class="muted">h\.dupre-lefevre\@atelier-exemple\.fr · \+33 6 98 76 54 32</span>},
+like $html, qr{<input type="radio" name="customer" value="$helene">\s*<span class="choice-body"><strong>Hélène Dupré-Lefèvre</strong> <span class="muted">h\.dupre-lefevre\@atelier-exemple\.fr · <span class="nowrap">\+33 6 98 76 54 32</span></span>},
 	'…part of a name without its accent finds her, with e-mail and phone';
 my $listed = () = $html =~ /<input type="radio" name="customer" value="[0-9a-f]{24}"/g;
 is $listed, 10, '…ten matches at most (13 Dupré)';

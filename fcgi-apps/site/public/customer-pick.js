@@ -39,7 +39,12 @@
 		var body = el("span", "choice-body");
 		body.appendChild(el("strong", "", u.givenName || u.username || u.email || ""));
 		body.appendChild(document.createTextNode(" "));
-		body.appendChild(el("span", "muted", (u.email || "") + (u.phone ? " · " + u.phone : "")));
+		var meta = el("span", "muted", u.email || "");
+		if (u.phone) {
+			meta.appendChild(document.createTextNode(" · "));
+			meta.appendChild(el("span", "nowrap", u.phone));
+		}
+		body.appendChild(meta);
 		label.appendChild(radio);
 		label.appendChild(document.createTextNode("\n"));
 		label.appendChild(body);
