@@ -488,6 +488,12 @@ for my $w (@widths) {
 		ok !@p, "$name: no console error or failed load" or diag join "\n", @p;
 		$page->screenshot("$shots/admin-booking-new-customers-$label.png");
 	}
+	$page->goto($s->admin_url . '/booking/reservations/new');
+	$page->wait_for(q{document.readyState === 'complete'}, 10);
+	$page->js(q{const i = document.getElementById('n-find'); i.value = 'montmorency'; i.dispatchEvent(new Event('input', { bubbles: true })); true});
+	ok $page->wait_for(q{document.querySelectorAll('#customer-list input[name=customer]').length === 10}, 10)
+	   && $page->js(q{document.querySelector('#customer-choices > label.choice:last-of-type input:checked').value === ''}),
+		'admin-booking-new-customers: a walk-in chosen stays last, after the matches';
 }
 
 # The phone menu opens without JavaScript: the checkbox and its label.

@@ -150,11 +150,12 @@ void admin_booking_day(int64_t day, char *out, size_t outlen);
 /* customer_pick.c — the customer chooser of the booking form: sets
  * data.pick {choices [{id, name, email, phone, checked}], walkIn, status}:
  * the account `chosen` (may be NULL) first and checked when it is a
- * customer's (otherwise errors.customer says so in French, unless already
- * set), then with `search` up to 10 customers matching `query` and
- * `status`, the count said to screen readers. */
-void admin_customer_pick(store_t *st, json_object *data, json_object *errors, const char *chosen,
-			 const char *query, bool search);
+ * customer's, then with `search` up to 10 customers matching `query` and
+ * `status`, the count said to screen readers. Returns 0, or 422 when
+ * `chosen` is refused (no customer's) or 503 when the store failed:
+ * errors.customer then says it in French, unless already set. */
+int admin_customer_pick(store_t *st, json_object *data, json_object *errors, const char *chosen,
+			const char *query, bool search);
 /* What the form says of a `customer` refused (unknown, erased, staff). */
 extern const char *const admin_customer_pick_refused;
 

@@ -615,6 +615,7 @@ static void render_new(struct http_req *req, store_t *st, int status, const stru
 		{ "monthly", "Au mois" },
 	};
 	json_object *ropts = json_object_new_array();
+	int refused;
 
 	page_section(data, "bookings");
 	tabs(data, "new");
@@ -643,11 +644,13 @@ static void render_new(struct http_req *req, store_t *st, int status, const stru
 		if (e->field[0])
 			json_object_object_add(err, e->field, json_object_new_string(e->message));
 	}
-	admin_customer_pick(st, data, err, chosen, http_form(req, "customerQuery"), search);
-	if (!e && json_object_object_get_ex(err, "customer", NULL)) {
-		admin_alert(data, "error", admin_customer_pick_refused);
+	refused = admin_customer_pick(st, data, err, chosen, http_form(req, "customerQuery"), search);
+	if (!e && refused) {
+		json_object *said = NULL;
+		json_object_object_get_ex(err, "customer", &said);
+		admin_alert(data, "error", json_object_get_string(said));
 		if (status < 400)
-			status = req->method == HTTP_POST ? 422 : 404;
+			status = refused == 503 ? 503 : req->method == HTTP_POST ? 422 : 404;
 	}
 	json_object_object_add(data, "errors", err);
 	page_render(req, status, "booking-new.html", data);

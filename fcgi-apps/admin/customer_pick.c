@@ -14,12 +14,12 @@
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/err.h"
+#include "core/log.h"
 #include "core/text.h"
 
 #include <string.h>
 
 #define PICK_MAX 10
-#define QUERY_MAX_BYTES 200
 
 /* The French of a refused `customer`, said next to the choices. */
 const char *const admin_customer_pick_refused =
@@ -50,15 +50,16 @@ static json_object *choice(const char *id, const char *given, const char *userna
 	return o;
 }
 
-void admin_customer_pick(store_t *st, json_object *data, json_object *errors, const char *chosen,
-			 const char *query, bool search)
+int admin_customer_pick(store_t *st, json_object *data, json_object *errors, const char *chosen,
+			const char *query, bool search)
 {
 	json_object *pick = json_object_new_object(), *choices = json_object_new_array();
 	bson_oid_t id;
 	bson_t user;
 	struct err e = { 0 };
-	char hex[25] = "", status[320] = "";
+	char hex[25] = "", status[1024] = "";
 	bool have = false;
+	int refused = 0;
 
 	if (chosen && *chosen) {
 		if (admin_booking_customer(st, chosen, &user, &id, &e)) {
@@ -67,19 +68,19 @@ void admin_customer_pick(store_t *st, json_object *data, json_object *errors, co
 							      doc_str(&user, "email"), doc_str(&user, "phone"), true));
 			bson_destroy(&user);
 			have = true;
-		} else if (!json_object_object_get_ex(errors, "customer", NULL)) {
-			json_object_object_add(errors, "customer", json_object_new_string(
-				e.status == 422 ? admin_customer_pick_refused
-						: "Les comptes clients ne peuvent pas être lus : réessayez."));
+		} else {
+			refused = e.status == 422 ? 422 : 503;
+			if (!json_object_object_get_ex(errors, "customer", NULL))
+				json_object_object_add(errors, "customer", json_object_new_string(
+					refused == 422 ? admin_customer_pick_refused
+						       : "Les comptes clients ne peuvent pas être lus : réessayez."));
 		}
 	}
 	if (search && query && !text_blank(query)) {
 		json_object *users = NULL;
 		int64_t total = 0;
 		store_error_t se = { 0 };
-		char q[QUERY_MAX_BYTES + 1];
-		(void)buf_fmt(q, sizeof q, "%s", query);
-		if (admin_customers_search(st, q, PICK_MAX, &users, &total, &se)) {
+		if (admin_customers_search(st, query, PICK_MAX, &users, &total, &se)) {
 			for (size_t i = 0; i < json_object_array_length(users); i++) {
 				json_object *u = json_object_array_get_idx(users, i);
 				const char *uid = member_str(u, "id");
@@ -90,9 +91,10 @@ void admin_customer_pick(store_t *st, json_object *data, json_object *errors, co
 								      member_str(u, "phone"), false));
 			}
 			json_object_put(users);
-			if (total == 0)
-				(void)buf_fmt(status, sizeof status, "Aucun compte client ne correspond à « %s ».", q);
-			else if (total == 1)
+			if (total == 0) {
+				if (!buf_fmt(status, sizeof status, "Aucun compte client ne correspond à « %s ».", query))
+					(void)buf_fmt(status, sizeof status, "Aucun compte client ne correspond.");
+			} else if (total == 1)
 				(void)buf_fmt(status, sizeof status, "1 compte client trouvé.");
 			else if (total <= PICK_MAX)
 				(void)buf_fmt(status, sizeof status, "%lld comptes clients trouvés.", (long long)total);
@@ -101,6 +103,7 @@ void admin_customer_pick(store_t *st, json_object *data, json_object *errors, co
 					      "%lld comptes clients trouvés : les %d premiers sont affichés, précisez la recherche.",
 					      (long long)total, PICK_MAX);
 		} else {
+			log_error("customer pick: search: %s", se.message);
 			(void)buf_fmt(status, sizeof status, "La recherche n’a pas abouti : réessayez.");
 		}
 	} else if (search) {
@@ -110,4 +113,5 @@ void admin_customer_pick(store_t *st, json_object *data, json_object *errors, co
 	json_object_object_add(pick, "walkIn", json_object_new_boolean(!have && !(chosen && *chosen)));
 	admin_set_str(pick, "status", status);
 	json_object_object_add(data, "pick", pick);
+	return refused;
 }
