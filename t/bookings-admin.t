@@ -318,6 +318,80 @@ is_deeply [ map { $_->{action} } reverse @pe ], [qw(booking.reservations.validat
 	'the forms are audited as the API (refused ones not)';
 is audit_entries(action => 'booking.reservations.create', documentId => $new_id)->{pagination}{total}, 1, '…the create too';
 
+# --- the create form's customer chooser: a search (no script needed), the
+# account chosen among radio choices, a customer's page preselecting them
+$s->post('/api/users', session => $admin, json => { email => "homonyme-$_\@exemple.fr", givenName => "Paul Dupré n°$_" }) for 1 .. 12;
+my $helene = $s->post('/api/users', session => $admin, json => { email => 'h.dupre-lefevre@atelier-exemple.fr',
+	givenName => 'Hélène Dupré-Lefèvre', phone => '+33 6 98 76 54 32' })->{json}{user}{id};
+ok $helene, 'a customer with accents in her name';
+my $staff_id = $s->get('/api/auth/session', session => $staff, host => 'admin')->{json}{user}{id};
+sub bookings_total { api(GET => '/reservations?limit=1', $staff)->{json}{pagination}{total} }
+sub form_html { Encode::decode('UTF-8', $_[0]{content}) }
+sub uri { my $v = shift; utf8::encode($v); $v =~ s/([^A-Za-z0-9_.~-])/sprintf '%%%02X', ord $1/ge; $v }
+my $typed = "spaceType=salle-etage&reservationType=hourly&date=$day&startTime=14:00&endTime=16:00&numberOfPeople=4"
+	. '&companyName=' . uri('Les Ateliers Réunis') . '&notes=' . uri('Paiera sur place, facture à la société');
+$r = page(GET => '/booking/reservations/new', $staff);
+$html = form_html($r);
+like $html, qr{<label for="n-find">[^<]+</label>.*<input id="n-find" name="customerQuery" type="search"}s, 'the form: a labelled search field';
+like $html, qr{<button type="submit" name="find" value="1"[^>]*>Chercher</button>}, '…a "Chercher" button of its own';
+like $html, qr{<fieldset class="choices[^"]*" id="customer-choices">\s*<legend>Compte client</legend>}, '…the choices in a fieldset with its legend';
+like $html, qr{id="customer-status" role="status" aria-live="polite"}, '…the count said to screen readers';
+like $html, qr{<input type="radio" name="customer" value="" checked>\s*<span class="choice-body"><strong>Client de passage \(sans compte\)}, '…a walk-in by default';
+unlike $html, qr{Identifiant du compte}, '…no raw account id asked';
+my $before = bookings_total();
+$r = page(POST => '/booking/reservations', $staff, "$typed&customerQuery=dupre&find=1");
+$html = form_html($r);
+is $r->{status}, 200, 'Chercher: the form again' or diag $r->{content};
+like $html, qr{<input type="radio" name="customer" value="$helene">\s*<span class="choice-body"><strong>Hélène Dupré-Lefèvre</strong> <span class="muted">h\.dupre-lefevre\@atelier-exemple\.fr · <span class="nowrap">\+33 6 98 76 54 32</span></span>},
+	'…part of a name without its accent finds her, with e-mail and phone';
+my $listed = () = $html =~ /<input type="radio" name="customer" value="[0-9a-f]{24}"/g;
+is $listed, 10, '…ten matches at most (13 Dupré)';
+like $html, qr{13 comptes clients trouvés : les 10 premiers sont affichés}, '…the count said';
+like $html, qr{<input id="n-find" name="customerQuery"[^>]* value="dupre"}, '…the search kept';
+like $html, qr{id="n-date" name="date" type="date" required value="$day"}, '…the date kept';
+like $html, qr{value="14:00"}, '…the time kept';
+like $html, qr{<textarea id="n-notes" name="notes" rows="3">Paiera sur place, facture à la société</textarea>}, '…the notes kept';
+like $html, qr{id="n-company" name="companyName" value="Les Ateliers Réunis"}, '…the company kept';
+like $html, qr{<option value="salle-etage" selected>}, '…the space kept';
+is bookings_total(), $before, '…nothing booked';
+$r = page(POST => '/booking/reservations', $staff, "$typed&customerQuery=" . uri('ATELIER-EXÉMPLE.fr') . '&find=1');
+like form_html($r), qr{1 compte client trouvé.*value="$helene">}s, 'an e-mail, capitals and accents folded, finds her too';
+$r = page(POST => '/booking/reservations', $staff, "$typed&customerQuery=" . uri('Hélène Dupré') . '&find=1');
+like form_html($r), qr{value="$helene"}, 'her name as written finds her';
+$r = page(POST => '/booking/reservations', $staff, "$typed&customerQuery=zzzz-personne&find=1");
+like form_html($r), qr{Aucun compte client ne correspond à « zzzz-personne »}, 'no match: said';
+$r = page(POST => '/booking/reservations', $staff, "$typed&customerQuery=staff%40coworkingcafe&find=1");
+unlike form_html($r), qr{value="$staff_id"}, 'a team member is not a customer to choose';
+$r = $s->get('/api/users?limit=10&q=' . uri('dupré-lef'), session => $staff, host => 'admin');
+is_deeply [ map { $_->{id} } @{ $r->{json}{users} } ], [ $helene ], 'the script\'s endpoint: the same search, for staff';
+$r = page(POST => '/booking/reservations', $staff, "$typed&customerQuery=dupre&customer=ffffffffffffffffffffffff");
+$html = form_html($r);
+is $r->{status}, 422, 'an unknown account: refused';
+like $html, qr{<p class="field-error" id="e-customer">Ce compte client n’existe pas}, '…said in French next to the choices';
+like $html, qr{<textarea id="n-notes" name="notes" rows="3">Paiera sur place}, '…the values kept';
+is bookings_total(), $before, '…nothing booked';
+$r = page(POST => '/booking/reservations', $staff, "$typed&customer=$staff_id");
+is $r->{status}, 422, 'a team member\'s account: refused too';
+like form_html($r), qr{id="e-customer">Ce compte client n’existe pas}, '…in French';
+is api(POST => '/reservations', $staff, json => { %req, date => $day, customer => $staff_id })->{json}{error}{field}, 'customer',
+	'…and by the API';
+is bookings_total(), $before, 'nothing booked by the refusals';
+$r = page(POST => '/booking/reservations', $staff, "$typed&customerQuery=dupre&customer=$helene");
+is $r->{status}, 303, 'a match chosen: booked' or diag form_html($r);
+($new_id) = ($r->{headers}{location} // '') =~ m{/booking/reservations/([0-9a-f]{24})\?done=created};
+my $for = api(GET => "/reservations/$new_id", $staff)->{json}{booking};
+is $for->{user}, $helene, '…on her account';
+is_deeply [ @$for{qw(contactName contactEmail contactPhone companyName)} ],
+	[ 'Hélène Dupré-Lefèvre', 'h.dupre-lefevre@atelier-exemple.fr', '+33 6 98 76 54 32', 'Les Ateliers Réunis' ],
+	'…her name, e-mail and phone where the form left them empty';
+like page(GET => "/customers/$helene", $staff)->{content}, qr{href="/booking/reservations/new\?customer=$helene"},
+	'her page links to a booking for her';
+$r = page(GET => "/booking/reservations/new?customer=$helene", $staff);
+like form_html($r), qr{<input type="radio" name="customer" value="$helene" checked>\s*<span class="choice-body"><strong>Hélène Dupré-Lefèvre}, '…which shows her chosen';
+unlike form_html($r), qr{name="customer" value="" checked}, '…not a walk-in';
+$r = page(GET => "/booking/reservations/new?customer=$staff_id", $staff);
+like form_html($r), qr{id="e-customer">Ce compte client n’existe pas}, 'a link with an account that is no customer\'s: said';
+
 # --- booking settings: admins, every member checked, the fees follow
 is $s->get('/api/booking-settings', session => $staff, host => 'admin')->{status}, 403, 'staff cannot read the settings';
 $r = $s->get('/api/booking-settings', session => $admin, host => 'admin');

@@ -459,6 +459,43 @@ for my $w (@widths) {
 		'the space form: typing 9 € an hour shows the server\'s quote (2 × 2 h × 9 €) without a reload';
 }
 
+# The booking form's customer chooser, opened from a customer's page (that
+# customer chosen): typing a name lists the matches (customer-pick.js asks
+# /api/users?q=) as radio choices without a reload, the count said.
+{
+	my $page = $b->page;
+	$page->sign_in($s->admin_url, '/login', 'staff');
+	$page->problems;
+	for my $w (@admin_widths) {
+		my ($width, $height, $label) = @$w;
+		my $name = "admin-booking-new-customers ($label)";
+		$page->viewport($width, $height);
+		$page->goto($s->admin_url . "/booking/reservations/new?customer=$customer");
+		$page->wait_for(q{document.readyState === 'complete'}, 10);
+		$page->js(q{window.notReloaded = true; const i = document.getElementById('n-find'); i.value = 'montmorency';
+			    i.dispatchEvent(new Event('input', { bubbles: true })); true});
+		ok $page->wait_for(q{document.querySelectorAll('#customer-list input[name=customer]').length === 11
+				     && /^30 comptes clients trouvés/.test(document.getElementById('customer-status').textContent)}, 10),
+			"$name: typing lists ten matches besides the chosen one, the count said"
+			or diag $page->js(q{document.getElementById('customer-status').textContent});
+		ok $page->js('window.notReloaded === true'), "$name: without a reload";
+		is $page->js(q{document.querySelector('input[name=customer]:checked').value}), $customer,
+			"$name: the customer of the link stays chosen";
+		is $page->js(q{document.querySelectorAll('h1').length}), 1, "$name: one <h1>";
+		ok $page->js(q{document.documentElement.scrollWidth <= window.innerWidth}), "$name: nothing wider than the window";
+		select undef, undef, undef, 0.3;
+		my @p = $page->problems;
+		ok !@p, "$name: no console error or failed load" or diag join "\n", @p;
+		$page->screenshot("$shots/admin-booking-new-customers-$label.png");
+	}
+	$page->goto($s->admin_url . '/booking/reservations/new');
+	$page->wait_for(q{document.readyState === 'complete'}, 10);
+	$page->js(q{const i = document.getElementById('n-find'); i.value = 'montmorency'; i.dispatchEvent(new Event('input', { bubbles: true })); true});
+	ok $page->wait_for(q{document.querySelectorAll('#customer-list input[name=customer]').length === 10}, 10)
+	   && $page->js(q{document.querySelector('#customer-choices > label.choice:last-of-type input:checked').value === ''}),
+		'admin-booking-new-customers: a walk-in chosen stays last, after the matches';
+}
+
 # The phone menu opens without JavaScript: the checkbox and its label.
 {
 	my $page = $b->page;

@@ -40,6 +40,13 @@ void admin_users_list_as(struct http_req *req, int role);
  * finished. */
 bool admin_users_find(struct http_req *req, store_t *st, int role, json_object **users,
 		      int64_t *total, long *page, long *limit);
+/* The customers (clients, not deleted) matching `q` (may be NULL; name,
+ * e-mail, phone or company, folded: the list's ?q=) as GET /api/users
+ * orders them, at most `limit`, as admin_user_json objects (a new array
+ * into `users`), with the number of matches into `total`; false when the
+ * store failed (se). */
+bool admin_customers_search(store_t *st, const char *q, long limit, json_object **users, int64_t *total,
+			    store_error_t *se);
 void admin_user_get(struct http_req *req);
 void admin_user_create(struct http_req *req);
 /* Creates an invited account of role `slug` from the JSON body. */
@@ -110,6 +117,12 @@ struct booking_quote;
 bool admin_booking_create_from(struct http_req *req, store_t *st, json_object *body, bson_t *out,
 			       struct booking_request *rq, struct booking_quote *q, struct err *e);
 
+/* The customer's account `hex` (the `customer` of a staff booking) into
+ * `out` (initialised when true) and its id: a client's account, not
+ * deleted; otherwise 422 validation_failed on `customer` (an unknown,
+ * erased or staff account alike), or the store's failure, in `e`. */
+bool admin_booking_customer(store_t *st, const char *hex, bson_t *out, bson_oid_t *id, struct err *e);
+
 /* booking_csv.c — ?format=csv of GET /api/booking/reservations: the list's
  * bookings matching `filter` in `sort` order, streamed (web/csv.h) and
  * noted as an export. False (nothing sent) when the query cannot start. */
@@ -133,6 +146,18 @@ void admin_form_booking_mark_noshow(struct http_req *req);
  * word and badge are booking/status.h's. */
 const char *admin_booking_space_label(const char *type);
 void admin_booking_day(int64_t day, char *out, size_t outlen);
+
+/* customer_pick.c — the customer chooser of the booking form: sets
+ * data.pick {choices [{id, name, email, phone, checked}], walkIn, status}:
+ * the account `chosen` (may be NULL) first and checked when it is a
+ * customer's, then with `search` up to 10 customers matching `query` and
+ * `status`, the count said to screen readers. Returns 0, or 422 when
+ * `chosen` is refused (no customer's) or 503 when the store failed:
+ * errors.customer then says it in French, unless already set. */
+int admin_customer_pick(store_t *st, json_object *data, json_object *errors, const char *chosen,
+			const char *query, bool search);
+/* What the form says of a `customer` refused (unknown, erased, staff). */
+extern const char *const admin_customer_pick_refused;
 
 /* settings.c — GET/POST /api/booking-settings (admins) */
 void admin_settings_get(struct http_req *req);

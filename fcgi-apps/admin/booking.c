@@ -286,6 +286,33 @@ void admin_booking_create(struct http_req *req)
 	http_send_json(req, 201, o);
 }
 
+bool admin_booking_customer(store_t *st, const char *hex, bson_t *out, bson_oid_t *id, struct err *e)
+{
+	store_error_t se = { 0 };
+	bson_t filter = BSON_INITIALIZER;
+	bool found = false, ok;
+	int role = ROLE_PUBLIC;
+
+	if (!doc_parse_oid(hex, id))
+		return err_set(e, 422, "validation_failed", "customer", "customer is a customer's id.");
+	BSON_APPEND_OID(&filter, "_id", id);
+	ok = store_find_one(st, "users", &filter, NULL, out, &found, &se);
+	bson_destroy(&filter);
+	if (!ok)
+		return store_fail(e, "admin booking: customer", &se);
+	if (found && !account_is_deleted(out) && !doc_bool(out, "isDeleted", false) &&
+	    !account_user_role(st, out, &role, &se)) {
+		bson_destroy(out);
+		return store_fail(e, "admin booking: customer role", &se);
+	}
+	if (!found || account_is_deleted(out) || doc_bool(out, "isDeleted", false) || role != ROLE_CLIENT) {
+		if (found)
+			bson_destroy(out);
+		return err_set(e, 422, "validation_failed", "customer", "There is no such customer.");
+	}
+	return true;
+}
+
 bool admin_booking_create_from(struct http_req *req, store_t *st, json_object *body, bson_t *out,
 			       struct booking_request *rq_out, struct booking_quote *q_out,
 			       struct err *e_out)
@@ -294,7 +321,6 @@ bool admin_booking_create_from(struct http_req *req, store_t *st, json_object *b
 	struct booking_new nb;
 	struct booking_quote q;
 	struct booking_staff_extra x = { .by = me ? &me->user_id : NULL };
-	store_error_t se = { 0 };
 	struct err e = { 0 };
 	char name[4 * NAME_MAX_CHARS + 1], phone[4 * PHONE_MAX_CHARS + 1], company[4 * COMPANY_MAX_CHARS + 1];
 	char requests[4 * TEXT_MAX_CHARS + 1], notes[4 * TEXT_MAX_CHARS + 1], reason[4 * REASON_MAX_CHARS + 1];
@@ -328,25 +354,8 @@ bool admin_booking_create_from(struct http_req *req, store_t *st, json_object *b
 		goto fail;
 	}
 	if (customer[0]) {   /* a customer's account: its details unless given */
-		bson_t filter = BSON_INITIALIZER;
-		bool found = false;
-		if (!doc_parse_oid(customer, &uid)) {
-			err_set(&e, 422, "validation_failed", "customer", "customer is a customer's id.");
+		if (!admin_booking_customer(st, customer, &user, &uid, &e))
 			goto fail;
-		}
-		BSON_APPEND_OID(&filter, "_id", &uid);
-		ok = store_find_one(st, "users", &filter, NULL, &user, &found, &se);
-		bson_destroy(&filter);
-		if (!ok) {
-			store_fail(&e, "admin booking: customer", &se);
-			goto fail;
-		}
-		ok = false;
-		if (!found || doc_bool(&user, "isDeleted", false)) {
-			bson_destroy(&user);
-			err_set(&e, 422, "validation_failed", "customer", "There is no such customer.");
-			goto fail;
-		}
 		have_user = true;
 		nb.user = &uid;
 		if (!name[0] && doc_str(&user, "givenName"))

@@ -22,6 +22,8 @@
 #include "core/doc.h"
 #include "core/money.h"
 #include "core/template.h"
+#include "core/text.h"
+#include "assets.h"
 #include "web/page.h"
 
 #include <stdlib.h>
@@ -600,20 +602,27 @@ static const char *const create_fields[] = {
 	"priceOverride", "priceOverrideReason", NULL,
 };
 
-static void render_new(struct http_req *req, int status, const struct err *e)
+/* The create form, with `e` said (may be NULL); the customer chooser
+ * lists the search's matches when `search` (find=1). */
+static void render_new(struct http_req *req, store_t *st, int status, const struct err *e, bool search)
 {
 	json_object *data = page_data(req, "Nouvelle réservation"), *v = json_object_new_object();
+	json_object *err = json_object_new_object();
 	const char *rtype = http_form(req, "reservationType");
+	const char *chosen = req->method == HTTP_POST ? http_form(req, "customer") : http_query(req, "customer");
 	static const struct { const char *value, *label; } rtypes[] = {
 		{ "hourly", "À l’heure" }, { "daily", "À la journée" }, { "weekly", "À la semaine" },
 		{ "monthly", "Au mois" },
 	};
 	json_object *ropts = json_object_new_array();
+	int refused;
 
 	page_section(data, "bookings");
 	tabs(data, "new");
+	page_set(data, "script", ASSET_CUSTOMER_PICK_JS);
 	for (int i = 0; create_fields[i]; i++)
 		admin_set_str(v, create_fields[i], http_form(req, create_fields[i]));
+	admin_set_str(v, "customerQuery", http_form(req, "customerQuery"));
 	if (!http_form(req, "startTime"))
 		admin_set_str(v, "startTime", "10:00");
 	if (!http_form(req, "endTime"))
@@ -631,18 +640,28 @@ static void render_new(struct http_req *req, int status, const struct err *e)
 	}
 	json_object_object_add(data, "typeOptions", ropts);
 	if (e) {
-		json_object *err = json_object_new_object();
 		admin_alert(data, "error", e->message);
 		if (e->field[0])
 			json_object_object_add(err, e->field, json_object_new_string(e->message));
-		json_object_object_add(data, "errors", err);
 	}
+	refused = admin_customer_pick(st, data, err, chosen, http_form(req, "customerQuery"), search);
+	if (!e && refused) {
+		json_object *said = NULL;
+		json_object_object_get_ex(err, "customer", &said);
+		admin_alert(data, "error", json_object_get_string(said));
+		if (status < 400)
+			status = refused == 503 ? 503 : req->method == HTTP_POST ? 422 : 404;
+	}
+	json_object_object_add(data, "errors", err);
 	page_render(req, status, "booking-new.html", data);
 }
 
 void admin_page_booking_new(struct http_req *req)
 {
-	render_new(req, 200, NULL);
+	store_t *st = admin_page_store(req);
+
+	if (st)
+		render_new(req, st, 200, NULL, false);
 }
 
 void admin_form_booking_create(struct http_req *req)
@@ -658,6 +677,10 @@ void admin_form_booking_create(struct http_req *req)
 
 	if (!st)
 		goto done;
+	if (http_form(req, "find")) {   /* "Chercher": the same form, the matches listed, nothing written */
+		render_new(req, st, 200, NULL, true);
+		goto done;
+	}
 	for (int i = 0; create_fields[i]; i++) {
 		const char *v = http_form(req, create_fields[i]);
 		char *end;
@@ -682,7 +705,15 @@ void admin_form_booking_create(struct http_req *req)
 		}
 	}
 	if (!admin_booking_create_from(req, st, body, &b, &rq, &q, &e)) {
-		render_new(req, e.status >= 400 && e.status < 600 ? e.status : 422, &e);
+		/* the chooser's fields, said in the form's words */
+		if (strcmp(e.field, "customer") == 0 && e.status == 422)
+			(void)buf_fmt(e.message, sizeof e.message, "%s", admin_customer_pick_refused);
+		else if (strcmp(e.field, "contactName") == 0 && text_blank(http_form(req, "contactName")))
+			(void)buf_fmt(e.message, sizeof e.message, "%s",
+				      "Le nom est obligatoire pour un client de passage : saisissez-le, ou choisissez un compte client.");
+		/* the matches stay listed: the staff may have searched with the script */
+		render_new(req, st, e.status >= 400 && e.status < 600 ? e.status : 422, &e,
+			   !text_blank(http_form(req, "customerQuery")));
 		goto done;
 	}
 	hex[0] = '\0';

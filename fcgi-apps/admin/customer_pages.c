@@ -269,6 +269,8 @@ void admin_page_customer(struct http_req *req)
 		json_object_object_add(data, "messagesCount", json_object_new_int64(n));
 	bson_destroy(f);
 	json_object_object_add(data, "newsletter", json_object_new_boolean(doc_bool(&u, "newsletter", false)));
+	/* a staff booking for this customer (the form's chooser preselects them) */
+	json_object_object_add(data, "canBook", json_object_new_boolean(role == ROLE_CLIENT && !account_is_deleted(&u)));
 	json_object_object_add(data, "isSelf", json_object_new_boolean(
 		req->session && bson_oid_equal(&auth_session(req)->user_id, &id)));
 	alert(req, data);

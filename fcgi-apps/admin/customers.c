@@ -131,6 +131,50 @@ struct list_query {
 	int role;             /* the role listed */
 };
 
+/* Appends to `filter` the accounts of `role` (an enum role, or
+ * ADMIN_TEAM: staff, admin and dev): the role's _id, and its slug for
+ * legacy documents. False when the store failed (se). */
+static bool role_filter(store_t *st, int role, bson_t *filter, store_error_t *se)
+{
+	bson_t in, arr;
+	bson_oid_t role_id;
+	bool found = false, ok = true;
+	int n = 0;
+	char key[8];
+
+	BSON_APPEND_DOCUMENT_BEGIN(filter, "role", &in);
+	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+	for (int r = ROLE_CLIENT; ok && r <= ROLE_DEV; r++) {
+		const char *slug;
+		if (role == ADMIN_TEAM ? r < ROLE_STAFF : r != role)
+			continue;
+		slug = account_role_slug(r);
+		if (!(ok = account_role_id(st, slug, account_now_ms(), &role_id, &found, se)))
+			break;
+		if (found) {
+			(void)buf_fmt(key, sizeof key, "%d", n++);
+			BSON_APPEND_OID(&arr, key, &role_id);
+		}
+		(void)buf_fmt(key, sizeof key, "%d", n++);
+		BSON_APPEND_UTF8(&arr, key, slug);
+	}
+	bson_append_array_end(&in, &arr);
+	bson_append_document_end(filter, &in);
+	return ok;
+}
+
+/* The search text `q` (may be NULL), folded as user_matches() compares. */
+static void list_query_search(struct list_query *lq, const char *q)
+{
+	lq->q[0] = '\0';
+	if (q && *q) {
+		struct buf b = { 0 };
+		text_fold(&b, q, strlen(q));
+		(void)buf_fmt(lq->q, sizeof lq->q, "%s", b.data ? b.data : "");
+		buf_free(&b);
+	}
+}
+
 /* Reads and checks the query; false with the answer finished. */
 static bool read_list_query(struct http_req *req, store_t *st, int default_role,
 			    struct list_query *lq)
@@ -139,9 +183,6 @@ static bool read_list_query(struct http_req *req, store_t *st, int default_role,
 	const char *sort_s = http_query(req, "sort"), *q = http_query(req, "q");
 	const char *format = http_query(req, "format");
 	store_error_t se = { 0 };
-	bson_oid_t role_id;
-	bool found = false;
-	const char *slug;
 
 	bson_init(&lq->filter);
 	bson_init(&lq->sort);
@@ -180,42 +221,14 @@ static bool read_list_query(struct http_req *req, store_t *st, int default_role,
 			return false;
 		}
 	}
-	{	/* the role's _id, and its slug for legacy documents; the team
-		 * (ADMIN_TEAM) is staff, admin and dev */
-		bson_t in, arr;
-		int n = 0;
-		char key[8];
-		BSON_APPEND_DOCUMENT_BEGIN(&lq->filter, "role", &in);
-		BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
-		for (int r = ROLE_CLIENT; r <= ROLE_DEV; r++) {
-			if (lq->role == ADMIN_TEAM ? r < ROLE_STAFF : r != lq->role)
-				continue;
-			slug = account_role_slug(r);
-			if (!account_role_id(st, slug, account_now_ms(), &role_id, &found, &se)) {
-				bson_append_array_end(&in, &arr);
-				bson_append_document_end(&lq->filter, &in);
-				http_send_store_fail(req, "admin users: role", &se);
-				return false;
-			}
-			if (found) {
-				(void)buf_fmt(key, sizeof key, "%d", n++);
-				BSON_APPEND_OID(&arr, key, &role_id);
-			}
-			(void)buf_fmt(key, sizeof key, "%d", n++);
-			BSON_APPEND_UTF8(&arr, key, slug);
-		}
-		bson_append_array_end(&in, &arr);
-		bson_append_document_end(&lq->filter, &in);
+	if (!role_filter(st, lq->role, &lq->filter, &se)) {
+		http_send_store_fail(req, "admin users: role", &se);
+		return false;
 	}
 	if (!status || !*status || strcmp(status, "all") != 0) {
 		bson_t ex;
-		if (status && *status && strcmp(status, "deleted") == 0) {
-			BSON_APPEND_DOCUMENT_BEGIN(&lq->filter, "deletedAt", &ex);
-			BSON_APPEND_BOOL(&ex, "$exists", true);
-		} else {
-			BSON_APPEND_DOCUMENT_BEGIN(&lq->filter, "deletedAt", &ex);
-			BSON_APPEND_BOOL(&ex, "$exists", false);
-		}
+		BSON_APPEND_DOCUMENT_BEGIN(&lq->filter, "deletedAt", &ex);
+		BSON_APPEND_BOOL(&ex, "$exists", status && *status && strcmp(status, "deleted") == 0);
 		bson_append_document_end(&lq->filter, &ex);
 		if (status && *status && strcmp(status, "deleted") != 0) {
 			bson_t a, b;
@@ -264,12 +277,7 @@ static bool read_list_query(struct http_req *req, store_t *st, int default_role,
 		BSON_APPEND_INT32(&lq->sort, field, dir);
 		BSON_APPEND_INT32(&lq->sort, "_id", dir);
 	}
-	if (q && *q) {
-		struct buf b = { 0 };
-		text_fold(&b, q, strlen(q));
-		(void)buf_fmt(lq->q, sizeof lq->q, "%s", b.data ? b.data : "");
-		buf_free(&b);
-	}
+	list_query_search(lq, q);
 	return true;
 }
 
@@ -435,6 +443,35 @@ bool admin_users_find(struct http_req *req, store_t *st, int role, json_object *
 	if (!ok) {
 		json_object_put(arr);
 		http_send_store_fail(req, "admin users: page", &se);
+		return false;
+	}
+	*users = arr;
+	return true;
+}
+
+bool admin_customers_search(store_t *st, const char *q, long limit, json_object **users, int64_t *total,
+			    store_error_t *se)
+{
+	struct list_query lq = { .page = 1, .limit = limit, .role = ROLE_CLIENT };
+	const bson_t *filter[1] = { &lq.filter };
+	json_object *arr = json_object_new_array();
+	bool ok;
+
+	bson_init(&lq.filter);
+	bson_init(&lq.sort);
+	list_query_search(&lq, q);
+	ok = role_filter(st, ROLE_CLIENT, &lq.filter, se);
+	if (ok) {   /* the list's defaults: not deleted, newest first */
+		struct users_ctx c = { st, &lq };
+		struct admin_list l = users_list(&c);
+		BCON_APPEND(&lq.filter, "deletedAt", "{", "$exists", BCON_BOOL(false), "}");
+		BSON_APPEND_INT32(&lq.sort, "createdAt", -1);
+		BSON_APPEND_INT32(&lq.sort, "_id", -1);
+		ok = admin_list_rows(st, &l, filter, 1, 1, arr, total, NULL, se);
+	}
+	list_query_free(&lq);
+	if (!ok) {
+		json_object_put(arr);
 		return false;
 	}
 	*users = arr;
