@@ -89,6 +89,10 @@ is api(GET => '/users?q=CLIENT07', $staff)->{json}{users}[0]{email}, 'client07@e
 is api(GET => '/users?q=0600000012', $staff)->{json}{users}[0]{email}, 'client12@example.org', 'search by phone without spaces';
 is api(GET => '/users?q=soci%C3%A9t%C3%A9%2012', $staff)->{json}{users}[0]{email}, 'client12@example.org', 'search by company';
 is api(GET => '/users?q=tour%20d%27auvergne', $staff)->{json}{pagination}{total}, 15, 'a search finds every match';
+is api(GET => '/users?q=jean%20n%C2%B004', $staff)->{json}{users}[0]{email} // '', 'client04@example.org',
+	'each word of a search is looked for on its own ("jean n°04" finds Jean Dupont n°04)';
+is api(GET => '/users?q=dupont%20%20soci%C3%A9t%C3%A9', $staff)->{json}{pagination}{total}, 5,
+	'…all of them ("dupont société": the Duponts with a company)';
 $r = api(GET => '/users?sort=password', $staff);
 is $r->{status}, 400, 'an undeclared sort: 400';
 is $r->{json}{error}{field}, 'sort', '... naming the field';

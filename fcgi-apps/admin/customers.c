@@ -287,8 +287,9 @@ static void list_query_free(struct list_query *lq)
 	bson_destroy(&lq->sort);
 }
 
-/* Whether `u` matches the folded search `q` (name, e-mail, phone, company;
- * a phone also matches without its spaces and dots). */
+/* Whether `u` matches the folded search `q`: each of its words is found in
+ * the name, e-mail, phone or company ("helene lefevre" finds Hélène
+ * Dupré-Lefèvre; a phone also matches without its spaces and dots). */
 static bool user_matches(const bson_t *u, const char *q)
 {
 	static const char *const fields[] = { "givenName", "username", "email", "companyName", "phone" };
@@ -310,7 +311,18 @@ static bool user_matches(const bson_t *u, const char *q)
 			if (*p >= '0' && *p <= '9')
 				buf_add(&hay, p, 1);
 	}
-	hit = hay.data && strstr(hay.data, q) != NULL;
+	hit = hay.data != NULL;
+	for (const char *w = q; hit && *w;) {
+		size_t n = strcspn(w, " ");
+		char word[sizeof ((struct list_query){ 0 }).q];
+
+		if (n > 0) {
+			memcpy(word, w, n);
+			word[n] = '\0';
+			hit = strstr(hay.data, word) != NULL;
+		}
+		w += n + (w[n] == ' ');
+	}
 	buf_free(&hay);
 	return hit;
 }
