@@ -7,7 +7,9 @@
  * The first byte chooses what the rest is:
  *   0  "<header>\n<body>" as anyone may send them: never verifies (nobody
  *      here can forge the MAC); when the header parses, its `t` has at
- *      most 12 digits and it holds 1 to PAYMENT_SIGNATURE_MAX_V1 v1;
+ *      most 12 digits and it holds 1 to PAYMENT_SIGNATURE_MAX_V1 v1. Its
+ *      corpus must hold no MAC made with SECRET, not even as a "v0": the
+ *      fuzzer turns one into a v1 in a few thousand runs;
  *   1  two bytes of clock offset, then a body, signed here as Stripe
  *      would: verifies exactly when the offset is within the tolerance;
  *      still does with another secret's v1 beside it (a rolled secret);
