@@ -186,7 +186,7 @@ like $r->{content}, qr{client\@coworkingcafe\.local}, 'and off unsubscribes it';
 # it (API and no-JS page alike); without the box, no subscriber.
 sub listed {
 	my ($status, $q) = @_;
-	return $s->get("/newsletter?status=$status&q=" . ($q =~ s/\@/%40/r), session => $admin)->{content} =~ m{<td class="wrap">\Q$q\E</td>};
+	return $s->get("/newsletter?status=$status&q=" . ($q =~ s/\@/%40/r), session => $admin)->{content} =~ m{<td class="wrap[^"]*"[^>]*>\Q$q\E</td>};
 }
 sub activation_token {
 	my ($to) = @_;

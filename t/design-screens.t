@@ -2,7 +2,9 @@
 # Every page that exists, as a person sees it in Chromium on a phone
 # (390×844) and a laptop (1280×800): styled by the design system, one <h1>,
 # nothing wider than the window, no console error, no failed load. With
-# CWC_SCREENSHOTS=DIR the screenshots are kept there to be looked at.
+# CWC_SCREENSHOTS=DIR the screenshots are kept there to be looked at;
+# CWC_SCREENS=REGEX visits only the pages whose name matches (the data is
+# made all the same).
 use strict;
 use warnings;
 use utf8;
@@ -391,8 +393,30 @@ my @pages = (
 	['admin-team', $s->admin_url, '/team', 'admin'],
 );
 
+# On a phone no table scrolls sideways in its box: a list is one card a
+# row (.table-cards), every cell labelled, no label without its value,
+# its buttons and menus big enough for a thumb; only a dense grid kept as a
+# table (.table-wrap.table-grid: the occupancy) may scroll.
+sub phone_tables {
+	my ($page, $what) = @_;
+	my $wide = $page->js(q{[...document.querySelectorAll('.table-wrap:not(.table-grid), .table-cards')]
+		.map(t => t.closest('.table-wrap') || t.parentElement)
+		.filter(w => w.scrollWidth > w.clientWidth + 1)
+		.map(w => (w.querySelector('table') || w).className + ' ' + w.scrollWidth + '>' + w.clientWidth).join(', ')});
+	is $wide, '', "$what: no table scrolls sideways (one card a row on a phone)";
+	my $bad = $page->js(q{[...document.querySelectorAll('.table-cards td')].filter(td => !td.hasAttribute('data-label')
+		|| (td.checkVisibility() && !td.textContent.trim() && !td.querySelector('input, select, button, img')))
+		.slice(0, 3).map(td => td.closest('table').className + ' ' + td.cellIndex + ' ' + (td.dataset.label || 'no data-label')).join(', ')});
+	is $bad, '', "$what: every card line has its label and a value";
+	my $small = $page->js(q{[...document.querySelectorAll('.table-cards button, .table-cards select, .table-cards .btn')]
+		.filter(e => e.checkVisibility() && e.getBoundingClientRect().height < 44)
+		.slice(0, 3).map(e => e.textContent.trim().slice(0, 20) + ' ' + e.getBoundingClientRect().height).join(', ')});
+	is $small, '', "$what: a card's buttons are big enough for a thumb (44 px)";
+}
+
 for my $pg (@pages) {
 	my ($name, $base, $path, $who) = @$pg;
+	next if $ENV{CWC_SCREENS} && $name !~ /$ENV{CWC_SCREENS}/;
 	my $page = $b->page;
 	$page->sign_in($base, $base eq $s->admin_url ? '/login' : '/auth/login', $who) if $who;
 	$page->problems;    # what signing in logged is not this page's
@@ -410,9 +434,7 @@ for my $pg (@pages) {
 			or diag 'scrollWidth ' . $page->js('document.documentElement.scrollWidth')
 			      . ' > ' . $page->js('window.innerWidth') . ': '
 			      . $page->js(q{[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className).join(', ')});
-		ok $page->js(q{[...document.querySelectorAll('.table-cards')].every(t => { const w = t.closest('.table-wrap') || t.parentElement; return w.scrollWidth <= w.clientWidth + 1; })}),
-			"$name ($label): a .table-cards table fits its box (cards on a phone, no sideways scroll)"
-			if $label eq 'phone';
+		phone_tables($page, "$name ($label)") if $label eq 'phone';
 		ok $page->js(q{document.documentElement.lang === 'fr'}), "$name ($label): lang=fr";
 		ok $page->js(q{!!document.querySelector('main')}), "$name ($label): a <main> landmark";
 		# sleep a moment so that late loads (scripts, sockets) report too

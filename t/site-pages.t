@@ -92,7 +92,7 @@ for my $p (@PAGES) {
 my $r = get('/pricing');
 like $r->{content}, qr{<li><strong>6\x{a0}€</strong> l’heure}, 'pricing: the open-space hourly price of the store';
 like $r->{content}, qr{<li><strong>290\x{a0}€</strong> le mois}, 'pricing: the monthly price';
-like $r->{content}, qr{<td>10\x{a0}€ \(30\x{a0}€ la journée\)</td>}, 'pricing: the extras';
+like $r->{content}, qr{<td[^>]*>10\x{a0}€ \(30\x{a0}€ la journée\)</td>}, 'pricing: the extras';
 $r = get('/espaces');
 like $r->{content}, qr{<h2>Salle Verrière</h2>.*?jusqu’à 5 personnes}s, 'espaces: the capacity of the store';
 like get('/')->{content}, qr{<li><strong>24\x{a0}€</strong> l’heure</li>}, 'home: the prices of the store';
