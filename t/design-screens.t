@@ -13,6 +13,7 @@ use lib "$FindBin::Bin/lib", "$FindBin::Bin/fake";
 use CWC::Browser;
 use CWC::Stack;
 use CWC::Bookings qw(add_days);
+use CWC::Seed qw(date oid);
 use FakeService;
 use File::Temp qw(tempdir);
 use HTTP::Tiny;
@@ -122,6 +123,51 @@ for my $i (1 .. 8) {
 }
 $s->post("/api/booking/reservations/$ids[3]/mark-present", session => $staff, json => {});
 $confirmed = $ids[7];
+
+# The dashboard's day and month: 5–8 arrivals today with long names (a
+# day booking among them; two already marked present or absent, no longer
+# in the list), and bookings over the 30 days before with varying counts
+# (the bar chart), straight into the store as t/admin-dashboard.t does.
+{
+	my $today = $bk->today_paris;
+	my $midnight = sub { CWC::Bookings::days_of($_[0]) * 86400 * 1000 };
+	my $n = 0;
+	my @docs;
+	my $bkd = sub {
+		my (%o) = @_;
+		$n++;
+		push @docs, { _id => oid(sprintf '%024x', 0xd5a000 + $n), spaceType => 'open-space', reservationType => 'hourly',
+			      numberOfPeople => 1, status => 'confirmed', paymentStatus => 'unpaid', totalPrice => 24, depositAmount => 0,
+			      contactName => "Client de passage n°$n", contactEmail => "client.$n\@example.com",
+			      confirmationNumber => sprintf('CWC-D%05d', $n), createdAt => date(time * 1000), %o,
+			      date => date($midnight->($o{date})) };
+	};
+	my @arrivals = (
+		['09:00', '12:30', 'open-space', 1, 'Jean-Baptiste Poquelin-Delacroix de Saint-Exupéry', 'Atelier de Design Graphique et d\'Architecture Intérieure du Marais'],
+		['09:30', '11:00', 'salle-verriere', 6, 'Anne-Sophie Lefebvre-Mégret', 'Association des Parents d\'Élèves de l\'École Élémentaire Jules Ferry'],
+		[undef, undef, 'open-space', 2, 'Maximilien Robespierre-Vandenberghe', undef],
+		['10:00', '18:00', 'salle-etage', 12, 'Éléonore de Montmorency-Laval', 'Fédération Régionale des Coopératives Agricoles et Viticoles d\'Alsace'],
+		['13:00', '15:00', 'open-space', 3, 'Kévin Nguyễn Thị Phương-Dupont', 'Start-up Numérique Responsable'],
+		['14:00', '16:30', 'salle-verriere', 4, 'Marie-Charlotte de La Tour d\'Auvergne-Lauraguais', 'Société Coopérative des Artisans Boulangers et Pâtissiers du Bas-Rhin'],
+		['16:00', '19:00', 'open-space', 1, 'Bartholomew Featherstonehaugh-Cholmondeley', 'International Consulting Partners Europe'],
+	);
+	for my $a (@arrivals) {
+		my ($from, $to, $space, $people, $name, $company) = @$a;
+		$bkd->(date => $today, spaceType => $space, numberOfPeople => $people, contactName => $name,
+		       ($company ? (companyName => $company) : ()),
+		       ($from ? (startTime => $from, endTime => $to) : (reservationType => 'daily')));
+	}
+	$bkd->(date => $today, startTime => '08:30', endTime => '10:00', status => 'completed', contactName => 'Déjà arrivée ce matin');
+	$bkd->(date => $today, startTime => '08:30', endTime => '09:30', status => 'no-show', contactName => 'Jamais venu ce matin');
+	for my $k (1 .. 29) {
+		my $d = add_days($today, -$k);
+		my $count = (CWC::Bookings::days_of($d) + 3) % 7 == 6 ? 1 : 2 + ($k * 7) % 11;   # quieter on Sundays
+		$bkd->(date => $d, startTime => sprintf('%02d:00', 9 + $_ % 9), endTime => sprintf('%02d:00', 10 + $_ % 9),
+		       status => $_ % 5 ? 'completed' : 'no-show', numberOfPeople => 1 + $_ % 4) for 1 .. $count;
+		$bkd->(date => $d, startTime => '18:00', endTime => '19:00', status => 'cancelled');
+	}
+	CWC::Seed::insert($s, 'bookings', @docs);
+}
 my $audit_entry = $s->get('/api/audit?action=booking.reservations.create&limit=1', host => 'admin',
 			  session => $s->login('admin', undef, host => 'admin'))->{json}{entries}[0]{_id}
 	// die 'no audit entry';
@@ -393,17 +439,24 @@ my @pages = (
 	['admin-team', $s->admin_url, '/team', 'admin'],
 );
 
-# On a phone no table scrolls sideways in its box: a list is one card a
-# row (.table-cards), every cell labelled, no label without its value,
-# its buttons and menus big enough for a thumb; only a dense grid kept as a
-# table (.table-wrap.table-grid: the occupancy) may scroll.
-sub phone_tables {
+# No table scrolls sideways in its box; only a dense grid kept as a table
+# (.table-wrap.table-grid: the occupancy) may. On a phone a list is one
+# card a row (.table-cards), every cell labelled, no label without its
+# value, its buttons and menus big enough for a thumb; in the back office
+# on a tablet (staff at the desk) and a laptop a list stays a table that
+# fits: its cells wrap, a .col-secondary column steps aside on a tablet
+# (docs/design.md).
+sub no_table_scrolls {
 	my ($page, $what) = @_;
-	my $wide = $page->js(q{[...document.querySelectorAll('.table-wrap:not(.table-grid), .table-cards')]
-		.map(t => t.closest('.table-wrap') || t.parentElement)
+	my $wide = $page->js(q{[...new Set([...document.querySelectorAll('.table-wrap:not(.table-grid), .table-cards')]
+		.map(t => t.closest('.table-wrap') || t.parentElement))]
 		.filter(w => w.scrollWidth > w.clientWidth + 1)
 		.map(w => (w.querySelector('table') || w).className + ' ' + w.scrollWidth + '>' + w.clientWidth).join(', ')});
-	is $wide, '', "$what: no table scrolls sideways (one card a row on a phone)";
+	is $wide, '', "$what: no table scrolls sideways";
+}
+sub phone_tables {
+	my ($page, $what) = @_;
+	no_table_scrolls($page, "$what (one card a row on a phone)");
 	my $bad = $page->js(q{[...document.querySelectorAll('.table-cards td')].filter(td => !td.hasAttribute('data-label')
 		|| (td.checkVisibility() && !td.textContent.trim() && !td.querySelector('input, select, button, img')))
 		.slice(0, 3).map(td => td.closest('table').className + ' ' + td.cellIndex + ' ' + (td.dataset.label || 'no data-label')).join(', ')});
@@ -435,6 +488,7 @@ for my $pg (@pages) {
 			      . ' > ' . $page->js('window.innerWidth') . ': '
 			      . $page->js(q{[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className).join(', ')});
 		phone_tables($page, "$name ($label)") if $label eq 'phone';
+		no_table_scrolls($page, "$name ($label)") if $label ne 'phone' && $base eq $s->admin_url;
 		ok $page->js(q{document.documentElement.lang === 'fr'}), "$name ($label): lang=fr";
 		ok $page->js(q{!!document.querySelector('main')}), "$name ($label): a <main> landmark";
 		# sleep a moment so that late loads (scripts, sockets) report too

@@ -373,6 +373,9 @@ static void chart_svg(json_object *per_day, json_object *data)
 		buf_printf(&svg, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"><title>%s : %lld</title></rect>",
 			   (double)i * bw + 1, (double)h - bh, bw - 2, bh, label, (long long)c);
 	}
+	if (total > 0)   /* the busiest day's height, its figure said above the chart */
+		buf_printf(&svg, "<line x1=\"0\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"chart-max\" "
+			   "vector-effect=\"non-scaling-stroke\"/>", top, w, top);
 	buf_str(&svg, "</svg>");
 	for (size_t i = 0; i < n; i += 7) {   /* "7 nov." a week, none too near the right edge */
 		const char *date = json_object_get_string(member(json_object_array_get_idx(per_day, i), "date"));
@@ -384,9 +387,13 @@ static void chart_svg(json_object *per_day, json_object *data)
 		buf_printf(&svg, "<text x=\"%.2f%%\" y=\"100%%\" dy=\"-0.4em\">%d%s %s</text>",
 			   100.0 * (double)i / (double)n, d, d == 1 ? "er" : "", booking_month_fr_short(m));
 	}
+	if (n)   /* the last bar is today's */
+		buf_str(&svg, "<text x=\"100%\" y=\"100%\" dy=\"-0.4em\" text-anchor=\"end\">auj.</text>");
 	buf_str(&svg, "</svg>");
 	admin_set_str(data, "chartSvg", svg.data ? svg.data : "");
 	json_object_object_add(data, "chartTotal", json_object_new_int64(total));
+	if (total > 0)
+		json_object_object_add(data, "chartMax", json_object_new_int64(max));
 	buf_free(&svg);
 }
 

@@ -45,6 +45,9 @@ static const struct { const char *value, *label; } pay_statuses[] = {
 	{ "processing", "En cours" }, { "authorized", "Autorisée" }, { "captured", "Encaissée" },
 	{ "succeeded", "Réussi" },
 	{ "failed", "Échec" }, { "canceled", "Annulée" }, { "skipped", "Sans objet" },
+	/* a card step not finished yet (Stripe's own words otherwise) */
+	{ "requires_payment_method", "Carte à saisir" }, { "requires_action", "Authentification en cours" },
+	{ "requires_confirmation", "À confirmer" }, { "requires_capture", "Autorisée" },
 };
 
 static const char *kind_label(const char *k)
