@@ -226,7 +226,8 @@ like $page, qr{<svg class="chart".*<text [^>]*>\d+(?:er)? (?:janv\.|févr\.|mars
 unlike $page, qr/<script(?![^>]*src="\/static\/badges)/, '... and needs no script of its own';
 like $page, qr{action="/booking/reservations/$arrivals[0]/mark-present"}, '... a present button for an arrival';
 like $page, qr{action="/booking/reservations/$arrivals[0]/mark-noshow"}, '... and a no-show one';
-like $page, qr/Arrivée du jour n°0/, "... today's arrivals by name";
+like $page, qr{<td class="wrap cell-title" data-label="Client"><a href="/booking/reservations/$arrivals[0]">Arrivée du jour n°0</a>},
+	"... today's arrivals by name, the name leading its card on a phone and linking to the booking";
 like $page, qr/fermé/, '... a closed day says so';
 $page = Encode::decode('UTF-8', $s->get("/?from=$from&days=14", session => $admin, host => 'admin')->{content});
 like $page, qr/Chiffre d’affaires/, "the admin's page shows the revenue";
