@@ -442,8 +442,8 @@ my @pages = (
 # No table scrolls sideways in its box; only a dense grid kept as a table
 # (.table-wrap.table-grid: the occupancy) may. On a phone a list is one
 # card a row (.table-cards), every cell labelled, no label without its
-# value, its buttons and menus big enough for a thumb; in the back office
-# on a tablet (staff at the desk) and a laptop a list stays a table that
+# value, its buttons and menus big enough for a thumb; on a laptop (and in
+# the back office on a tablet: staff at the desk) a list stays a table that
 # fits: its cells wrap, a .col-secondary column steps aside on a tablet
 # (docs/design.md).
 sub no_table_scrolls {
@@ -488,7 +488,7 @@ for my $pg (@pages) {
 			      . ' > ' . $page->js('window.innerWidth') . ': '
 			      . $page->js(q{[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className).join(', ')});
 		phone_tables($page, "$name ($label)") if $label eq 'phone';
-		no_table_scrolls($page, "$name ($label)") if $label ne 'phone' && $base eq $s->admin_url;
+		no_table_scrolls($page, "$name ($label)") if $label ne 'phone';
 		ok $page->js(q{document.documentElement.lang === 'fr'}), "$name ($label): lang=fr";
 		ok $page->js(q{!!document.querySelector('main')}), "$name ($label): a <main> landmark";
 		# sleep a moment so that late loads (scripts, sockets) report too
