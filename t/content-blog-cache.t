@@ -20,20 +20,11 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 
 my $CACHE_MS = 2000;
-my $root = "$FindBin::Bin/..";
 my $now = int(time) * 1000;
 my $day = 86400 * 1000;
 my $s;
 
-sub put_content {
-	my ($data) = @_;
-	my %env = $s->app_env;
-	local @ENV{ keys %env } = values %env;
-	open my $p, '|-', "$root/build/asan/t/tools/content-put" or die $!;
-	print $p JSON::PP->new->utf8->canonical->encode($data);
-	close $p;
-	return $? >> 8;
-}
+sub put_content { $s->content_put(JSON::PP->new->utf8->canonical->encode($_[0])) }
 
 sub article {
 	my ($i, $content) = @_;
@@ -109,15 +100,6 @@ sub run_on {
 	};
 }
 
-run_on('the embedded store');
-
-SKIP: {
-	my $why = CWC::MongoServer->unavailable;
-	skip $why, 1 if $why;
-	my $m = CWC::MongoServer->start;
-	$m->index_ttl_fields('coworking-cafe');
-	run_on('MongoDB (FerretDB test server)', MONGODB_URI => $m->uri('coworking-cafe'));
-	$m->stop;
-}
+CWC::MongoServer->on_both_stores(\&run_on);
 
 done_testing;

@@ -17,19 +17,10 @@ use POSIX ();
 use Test::More;
 
 my $s = CWC::Stack->start;
-my $root = "$FindBin::Bin/..";
 my $now = time * 1000;
 my $day = 86400 * 1000;
 
-sub put_content {
-	my ($data) = @_;
-	my %env = $s->app_env;
-	local @ENV{ keys %env } = values %env;
-	open my $p, '|-', "$root/build/asan/t/tools/content-put" or die $!;
-	print $p JSON::PP->new->canonical->encode($data);
-	close $p;
-	return $? >> 8;
-}
+sub put_content { $s->content_put(JSON::PP->new->canonical->encode($_[0])) }
 
 my @articles;
 for my $i (1 .. 20) {

@@ -108,15 +108,6 @@ sub run_on {
 	};
 }
 
-run_on('the embedded store');
-
-SKIP: {
-	my $why = CWC::MongoServer->unavailable;
-	skip $why, 1 if $why;
-	my $m = CWC::MongoServer->start;
-	$m->index_ttl_fields('coworking-cafe');
-	run_on('MongoDB (FerretDB test server)', MONGODB_URI => $m->uri('coworking-cafe'));
-	$m->stop;
-}
+CWC::MongoServer->on_both_stores(\&run_on);
 
 done_testing;

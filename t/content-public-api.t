@@ -15,21 +15,12 @@ use JSON::PP;
 use Test::More;
 binmode $_, ':encoding(UTF-8)' for map { Test::More->builder->$_ } qw(output failure_output todo_output);
 
-my $root = "$FindBin::Bin/..";
 my $s = CWC::Stack->start;
 $s->seed;   # demo events
 my $now = time * 1000;
 my $day = 86400 * 1000;
 
-sub put_content {
-	my ($data) = @_;
-	my %env = $s->app_env;
-	local @ENV{ keys %env } = values %env;
-	open my $p, '|-', "$root/build/asan/t/tools/content-put" or die $!;
-	print $p JSON::PP->new->utf8->canonical->encode($data);
-	close $p;
-	return $? >> 8;
-}
+sub put_content { $s->content_put(JSON::PP->new->utf8->canonical->encode($_[0])) }
 is put_content({
 	categories => [ { name => 'Le quartier', slug => 'quartier', order => 1 } ],
 	articles => [

@@ -71,11 +71,7 @@ $bk->book(session => $client, spaceType => 'open-space', date => $day, contactNa
 	  contactEmail => undef, contactPhone => undef);
 
 # a dozen articles for the blog's pages (t/tools/content-put)
-{
-	my %env = $s->app_env;
-	local @ENV{ keys %env } = values %env;
-	open my $p, '|-', "$FindBin::Bin/../build/asan/t/tools/content-put" or die $!;
-	print $p JSON::PP->new->utf8->encode({
+$s->content_put(JSON::PP->new->utf8->encode({
 		categories => [ { name => 'Bien travailler', slug => 'travailler', order => 1 },
 				{ name => 'Vie du quartier et rencontres du jeudi soir', slug => 'quartier', order => 2 } ],
 		articles => [ map { {
@@ -87,9 +83,7 @@ $bk->book(session => $client, spaceType => 'open-space', date => $day, contactNa
 			content => "## Pourquoi\n\nUn paragraphe avec un [lien](https://example.org/) et du **gras**.\n\n"
 				. "- un point\n- un autre point\n\n> Une citation.\n\n" . ('Du texte. ' x 80),
 		} } 1 .. 12 ],
-	});
-	close $p or die "content-put failed";
-}
+	})) == 0 or die "content-put failed";
 
 my @widths = ([390, 844, 'phone'], [1280, 800, 'laptop']);
 # the back office is also opened on a tablet (issue: staff at the desk)

@@ -246,6 +246,23 @@ sub index_ttl_fields {
 	return $ok;
 }
 
+# Runs `$run->($label, %env)` on the embedded store, then on this test
+# server (a database of its own, with the TTL-less indexes) in a SKIP of
+# one test when it is unavailable (see unavailable()). For the files that
+# check one behaviour on both stores.
+sub on_both_stores {
+	my ($class, $run) = @_;
+	$run->('the embedded store');
+	SKIP: {
+		my $why = $class->unavailable;
+		Test::More::skip($why, 1) if $why;
+		my $m = $class->start;
+		$m->index_ttl_fields('coworking-cafe');
+		$run->('MongoDB (FerretDB test server)', MONGODB_URI => $m->uri('coworking-cafe'));
+		$m->stop;
+	}
+}
+
 sub log_text {
 	my ($self) = @_;
 	open my $fh, '<', "$self->{dir}/mongo-server.log" or return '';

@@ -552,6 +552,19 @@ sub ctl {
 	return ($rc, $out);
 }
 
+# Writes categories and articles with t/tools/content-put (the content
+# domain's own writer) in this stack's environment: `$json` is the JSON
+# text of {categories, articles}. Returns the tool's exit code.
+sub content_put {
+	my ($self, $json) = @_;
+	my %env = $self->app_env;
+	local @ENV{ keys %env } = values %env;
+	open my $p, '|-', "$ROOT/build/asan/t/tools/content-put" or die "content-put: $!";
+	print $p $json;
+	close $p;
+	return $? >> 8;
+}
+
 # The demo accounts of `cwc-ctl seed` (admin, staff, client), once.
 sub seed {
 	my ($self) = @_;
