@@ -314,13 +314,9 @@ static bool user_matches(const bson_t *u, const char *q)
 	hit = hay.data != NULL;
 	for (const char *w = q; hit && *w;) {
 		size_t n = strcspn(w, " ");
-		char word[sizeof ((struct list_query){ 0 }).q];
 
-		if (n > 0) {
-			memcpy(word, w, n);
-			word[n] = '\0';
-			hit = strstr(hay.data, word) != NULL;
-		}
+		if (n > 0)
+			hit = memmem(hay.data, hay.len, w, n) != NULL;
 		w += n + (w[n] == ' ');
 	}
 	buf_free(&hay);
