@@ -317,21 +317,28 @@ void admin_page_blog_article_new(struct http_req *req)
 	render_editor(req, st, 200, NULL, v, NULL, false, NULL);
 }
 
+/* The article `id` into *doc (caller destroys), or false with the 404 page
+ * (unknown or malformed id) or the error page answered. */
+static bool load_article(struct http_req *req, store_t *st, const char *id, bson_t *doc)
+{
+	struct err e = { 0 };
+
+	if (article_admin_get(st, id, doc, &e))
+		return true;
+	if (e.status == 404)
+		page_not_found(req);
+	else
+		page_error(req, e.status);
+	return false;
+}
+
 void admin_page_blog_article(struct http_req *req)
 {
 	store_t *st = admin_page_store(req);
-	struct err e = { 0 };
 	bson_t doc;
 
-	if (!st)
+	if (!st || !load_article(req, st, http_param(req, "id"), &doc))
 		return;
-	if (!article_admin_get(st, http_param(req, "id"), &doc, &e)) {
-		if (e.status == 404)
-			page_not_found(req);
-		else
-			page_error(req, e.status);
-		return;
-	}
 	render_editor(req, st, 200, http_param(req, "id"), stored_values(&doc), NULL, false,
 		      http_query(req, "done"));
 	bson_destroy(&doc);
@@ -351,13 +358,8 @@ static void editor_post(struct http_req *req, const char *id)
 		return;
 	if (id) {   /* an unknown article is the 404 page, not a form */
 		bson_t doc;
-		if (!article_admin_get(st, id, &doc, &e)) {
-			if (e.status == 404)
-				page_not_found(req);
-			else
-				page_error(req, e.status);
+		if (!load_article(req, st, id, &doc))
 			return;
-		}
 		bson_destroy(&doc);
 	}
 	values = form_values(req);
@@ -404,15 +406,8 @@ void admin_form_blog_article_image(struct http_req *req)
 	bson_oid_t oid;
 	char *url = NULL, location[96];
 
-	if (!st)
+	if (!st || !load_article(req, st, id, &doc))
 		return;
-	if (!article_admin_get(st, id, &doc, &e)) {
-		if (e.status == 404)
-			page_not_found(req);
-		else
-			page_error(req, e.status);
-		return;
-	}
 	if (!doc_parse_oid(id, &oid)) {   /* article_admin_get() read it */
 		bson_destroy(&doc);
 		page_not_found(req);
